@@ -1,0 +1,1 @@
+"""langgap.analyze: planned layer (see ARCHITECTURE.md)."""

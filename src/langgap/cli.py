@@ -1,0 +1,32 @@
+"""The one `langgap` command: it parses arguments and hands over to the layers."""
+
+from __future__ import annotations
+
+import typer
+
+from langgap import __version__
+from langgap.languages.cli import app as languages_app
+from langgap.survey.cli import app as survey_app
+
+app = typer.Typer(
+    help="langgap: measure and close the language gap in LLM safety.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(survey_app, name="survey")
+app.add_typer(languages_app, name="languages")
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+) -> None:
+    """langgap: measure and close the language gap in LLM safety."""
+    if version:
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

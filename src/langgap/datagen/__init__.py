@@ -1,0 +1,1 @@
+"""langgap.datagen: planned layer (see ARCHITECTURE.md)."""

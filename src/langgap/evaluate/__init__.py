@@ -1,0 +1,1 @@
+"""langgap.evaluate: planned layer (see ARCHITECTURE.md)."""

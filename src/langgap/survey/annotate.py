@@ -1,0 +1,228 @@
+"""Annotators: give each screened paper its labels (related, languages, group, topic, documented).
+
+The default `RuleAnnotator` is transparent: every label carries the spans that decided it. Other
+annotators (an LLM, a person's sheet) implement the same `Annotator` protocol.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any, Protocol
+
+import yaml
+
+from langgap.languages import Mention, find_mentions
+from langgap.survey.models import TOPICS, Evidence, Group, Labels, Paper, Topic
+
+ENGLISH = "eng"
+_CONTEXT = 80  # characters either side of a keyword hit that decide its sense
+# A paper "spans several subtopics" (topic alignment) when the runner-up scores at least
+# _CLOSE_SHARE of the best, or when _SPAN_TOPICS topics each reach _SPAN_SHARE of it.
+_CLOSE_SHARE = 0.8
+_SPAN_SHARE = 0.4
+_SPAN_TOPICS = 3
+
+
+class Annotator(Protocol):
+    """Anything that labels papers; `name` and `version` key the annotation cache."""
+
+    name: str
+    version: str
+
+    def annotate_many(self, papers: Sequence[Paper]) -> list[Labels]:
+        """Labels for each paper, in order."""
+        ...
+
+
+@dataclass(frozen=True)
+class _CompiledRules:
+    version: str
+    unrelated: re.Pattern[str]
+    strong: re.Pattern[str]
+    weak: tuple[re.Pattern[str], ...]
+    topics: dict[Topic, tuple[re.Pattern[str], ...]]
+
+
+def _compile(fragments: Iterable[str]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{f})" for f in fragments), re.IGNORECASE)
+
+
+@cache
+def load_rules() -> _CompiledRules:
+    """The packaged rule file, compiled once."""
+    text = resources.files("langgap.survey").joinpath("rules.yaml").read_text(encoding="utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    unknown = set(data["topics"]) - set(TOPICS)
+    if unknown:
+        raise ValueError(f"rules.yaml: unknown topic(s) {sorted(unknown)}; topics are {TOPICS}")
+    topics: dict[Topic, tuple[re.Pattern[str], ...]] = {
+        topic: tuple(re.compile(rf"\b(?:{p})", re.IGNORECASE) for p in patterns)
+        for topic, patterns in data["topics"].items()
+    }
+    return _CompiledRules(
+        version=str(data["version"]),
+        unrelated=_compile(data["unrelated_contexts"]),
+        strong=_compile(rf"\b(?:{p})" for p in data["related_strong"]),
+        weak=tuple(re.compile(rf"\b(?:{p})", re.IGNORECASE) for p in data["related_weak"]),
+        topics=topics,
+    )
+
+
+def _fields(paper: Paper) -> list[tuple[str, str]]:
+    return [
+        (name, text)
+        for name, text in (("title", paper.title), ("abstract", paper.abstract))
+        if text
+    ]
+
+
+def _evidence(field: str, match: re.Match[str], note: str = "") -> Evidence:
+    return Evidence(field, match.start(), match.end(), match.group(), note)
+
+
+def judge_related(paper: Paper, keyword: re.Pattern[str]) -> tuple[bool, list[Evidence]]:
+    """Is the paper about the safety of language models / NLP systems, or another kind of safety?"""
+    rules = load_rules()
+    evidence: list[Evidence] = []
+    other_sense = 0
+    hits = 0
+    for field, text in _fields(paper):
+        for hit in keyword.finditer(text):
+            hits += 1
+            window_start = max(0, hit.start() - _CONTEXT)
+            context = rules.unrelated.search(text, window_start, hit.end() + _CONTEXT)
+            if context:
+                other_sense += 1
+                evidence.append(_evidence(field, context, "keyword used in another sense"))
+    strong = [(f, m) for f, t in _fields(paper) for m in rules.strong.finditer(t)]
+    weak_kinds = {
+        i for i, pattern in enumerate(rules.weak) for _, t in _fields(paper) if pattern.search(t)
+    }
+    evidence.extend(_evidence(f, m, "LM-safety signal") for f, m in strong[:5])
+    if strong:
+        # A strong signal wins unless every keyword hit is clearly another sense and it is alone.
+        related = not (hits and other_sense == hits and len(strong) < 2)
+    else:
+        related = len(weak_kinds) >= 2 and other_sense < max(hits, 1)
+        if related:
+            evidence.append(Evidence("abstract", 0, 0, "", f"{len(weak_kinds)} weak signal kinds"))
+    return related, evidence
+
+
+def judge_topic(paper: Paper, related: bool) -> tuple[Topic, list[Evidence]]:
+    """The dominant safety subtopic; several strong ones at once, or none, is `alignment`."""
+    if not related:
+        return "not_safety", []
+    rules = load_rules()
+    scores: dict[Topic, float] = {}
+    evidence: dict[Topic, list[Evidence]] = {}
+    for field, text in _fields(paper):
+        weight = 2.0 if field == "title" else 1.0
+        for topic, patterns in rules.topics.items():
+            for pattern in patterns:
+                # Each cue counts once per field, so one repeated word cannot outvote the rest.
+                match = pattern.search(text)
+                if match:
+                    scores[topic] = scores.get(topic, 0.0) + weight
+                    evidence.setdefault(topic, []).append(_evidence(field, match, topic))
+    if not scores:
+        return "alignment", [Evidence("abstract", 0, 0, "", "no subtopic cue: general safety")]
+    ranked = sorted(scores, key=lambda t: (-scores[t], TOPICS.index(t)))
+    best = ranked[0]
+    strong = [t for t in ranked if scores[t] >= max(2.0, _SPAN_SHARE * scores[best])]
+    close = len(ranked) > 1 and scores[ranked[1]] >= max(2.0, _CLOSE_SHARE * scores[best])
+    if best != "alignment" and (len(strong) >= _SPAN_TOPICS or close):
+        spanned = strong if len(strong) >= _SPAN_TOPICS else ranked[:2]
+        note = "spans " + ", ".join(f"{t} ({scores[t]:g})" for t in spanned)
+        trail = [e for t in spanned for e in evidence[t][:2]]
+        return "alignment", [*trail, Evidence("abstract", 0, 0, "", note)]
+    return best, evidence[best][:5]
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageLabels:
+    """The language part of an annotation."""
+
+    languages: tuple[str, ...]
+    group: Group
+    documented: bool
+    multilingual_unlisted: bool
+    evidence: list[Evidence]
+
+
+def _mentions(paper: Paper) -> list[tuple[str, Mention]]:
+    return [(field, m) for field, text in _fields(paper) for m in find_mentions(text)]
+
+
+def judge_languages(paper: Paper) -> LanguageLabels:
+    """Languages studied, the group, and whether the text names them at all."""
+    mentions = _mentions(paper)
+    codes: set[str] = set()
+    named = False
+    claim_count: int | None = None
+    claimed = False
+    evidence: list[Evidence] = []
+    for field, mention in mentions:
+        evidence.append(Evidence(field, mention.start, mention.end, mention.text, mention.kind))
+        codes.update(mention.languages)
+        if mention.kind in ("name", "code"):
+            named = True
+        elif mention.kind == "claim":
+            claimed = True
+            if mention.count:
+                claim_count = max(claim_count or 0, mention.count)
+    unlisted = claimed and len(codes) < max(2, claim_count or 2)
+    if not codes:
+        codes = {ENGLISH}
+    group = _group(codes, claimed)
+    return LanguageLabels(tuple(sorted(codes)), group, named, unlisted, evidence)
+
+
+def _group(codes: set[str], claimed_multilingual: bool) -> Group:
+    if len(codes) >= 2 or claimed_multilingual:
+        return "multilingual"
+    return "english_only" if codes == {ENGLISH} else "non_english"
+
+
+class RuleAnnotator:
+    """Transparent keyword/pattern annotator; the default."""
+
+    name = "rules"
+
+    def __init__(self, keywords: re.Pattern[str] | None = None) -> None:
+        self.keywords = keywords or re.compile(r"\b(?:safety|safe)\b", re.IGNORECASE)
+        self.version = f"{load_rules().version}.{_mention_version()}"
+
+    def annotate(self, paper: Paper) -> Labels:
+        """Labels for one paper, with evidence."""
+        related, related_evidence = judge_related(paper, self.keywords)
+        topic, topic_evidence = judge_topic(paper, related)
+        langs = judge_languages(paper)
+        return Labels(
+            related=related,
+            languages=langs.languages,
+            group=langs.group,
+            topic=topic,
+            documented=langs.documented,
+            multilingual_unlisted=langs.multilingual_unlisted,
+            annotator=f"{self.name}/{self.version}",
+            evidence={
+                "related": related_evidence,
+                "topic": topic_evidence,
+                "languages": langs.evidence,
+            },
+        )
+
+    def annotate_many(self, papers: Sequence[Paper]) -> list[Labels]:
+        """Labels for each paper, in order."""
+        return [self.annotate(p) for p in papers]
+
+
+def _mention_version() -> str:
+    from langgap import languages
+
+    return str(getattr(languages, "MENTIONS_VERSION", "1"))

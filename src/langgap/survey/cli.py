@@ -1,0 +1,114 @@
+"""`langgap survey …`: the literature audit from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from langgap.survey.screen import DEFAULT_FIELDS, DEFAULT_KEYWORDS, ScreenConfig
+
+app = typer.Typer(help="Audit the language gap in LLM-safety research.", no_args_is_help=True)
+console = Console(stderr=True)
+
+
+def parse_years(text: str) -> tuple[int, int]:
+    """'2020-2024' or '2023' → an inclusive year range."""
+    parts = [p.strip() for p in text.replace("–", "-").split("-")]
+    try:
+        years = [int(p) for p in parts if p]
+    except ValueError:
+        raise typer.BadParameter(f"{text!r}: give years as 2020-2024 or 2023") from None
+    if len(years) == 1:
+        return years[0], years[0]
+    if len(years) != 2 or years[0] > years[1]:
+        raise typer.BadParameter(f"{text!r}: give years as FIRST-LAST, e.g. 2020-2024")
+    return years[0], years[1]
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+@app.command("run")
+def run(
+    out: Annotated[Path, typer.Option(help="Folder for stats.json, papers.csv and the report.")],
+    anthology: Annotated[
+        str | None,
+        typer.Option(
+            help="Anthology data folder (holding xml/ and yaml/), or 'auto' for a cached "
+            "or downloaded copy."
+        ),
+    ] = None,
+    papers: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--papers", help="More papers: BibTeX (.bib, .bib.gz), RIS or CSV/XLSX. Repeatable."
+        ),
+    ] = None,
+    years: Annotated[str, typer.Option(help="Inclusive year range.")] = "2020-2024",
+    keywords: Annotated[
+        str,
+        typer.Option(help="Comma-separated whole words the screen looks for (case-insensitive)."),
+    ] = ",".join(DEFAULT_KEYWORDS),
+    fields: Annotated[
+        str, typer.Option(help="Comma-separated fields to screen: abstract, title.")
+    ] = ",".join(DEFAULT_FIELDS),
+    annotator: Annotated[
+        str, typer.Option(help="Annotator: rules (transparent patterns).")
+    ] = "rules",
+    strict: Annotated[bool, typer.Option(help="Stop at the first malformed input file.")] = False,
+    cache: Annotated[bool, typer.Option(help="Reuse cached parses and annotations.")] = True,
+    report: Annotated[bool, typer.Option(help="Write report.html, report.md and figures.")] = True,
+) -> None:
+    """Read the Anthology (and other exports), screen, annotate, count and report."""
+    from langgap.survey.fetch import resolve_anthology
+    from langgap.survey.pipeline import SurveyConfig, run_survey
+    from langgap.survey.sources.errors import SourceError
+
+    if anthology is None and not papers:
+        raise typer.BadParameter("give --anthology PATH|auto and/or --papers FILE")
+    if annotator != "rules":
+        raise typer.BadParameter(f"unknown annotator {annotator!r}; available: rules")
+    try:
+        screen_config = ScreenConfig(_split(keywords), _split(fields), parse_years(years))
+        root = resolve_anthology(anthology) if anthology else None
+        config = SurveyConfig(
+            anthology=root,
+            out=out,
+            extra_sources=tuple(papers or ()),
+            screen=screen_config,
+            strict=strict,
+            use_cache=cache,
+            write_report=report,
+        )
+        with Progress(
+            TextColumn("[bold]reading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=console, transient=True,
+        ) as bar:  # fmt: skip
+            task = bar.add_task("read", total=None)
+            result = run_survey(
+                config, progress=lambda done, total: bar.update(task, completed=done, total=total)
+            )
+    except (SourceError, ValueError) as error:
+        console.print(f"error: {error}", style="red", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    _summary(result.stats, result.timings, result.parsed_files, result.annotated)
+    for issue in result.stats["issues"]:
+        console.print(
+            f"[yellow]skipped[/yellow] {issue['file']}:{issue['line']}: {issue['message']}"
+        )
+    console.print(f"wrote {len(result.files)} files to {out}")
+
+
+def _summary(stats: dict[str, object], timings: dict[str, float], parsed: int, fresh: int) -> None:
+    table = Table(title="survey", show_header=False)
+    for key in ("total_papers", "screened", "kept", "no_abstract", "english_only_share"):
+        table.add_row(key, str(stats.get(key)))
+    table.add_row("files parsed / annotations computed", f"{parsed} / {fresh}")
+    table.add_row("seconds", " ".join(f"{k} {v:.2f}" for k, v in timings.items()))
+    console.print(table)

@@ -1,0 +1,209 @@
+"""Find the ACL Anthology's data: a path the user gives, the local cache, or a fresh download.
+
+`--anthology auto` downloads once into the user cache: first a shallow, sparse git clone of
+only data/xml and data/yaml; failing that, the published BibTeX-with-abstracts export.
+Downloads land in a temporary folder next to the cache and are renamed into place only when
+complete, so an interrupted download never passes for a cached one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import platformdirs
+
+from langgap._io import CACHE_ENV
+from langgap.survey.sources import has_anthology_xml
+from langgap.survey.sources.errors import SourceError
+
+REPO_URL = "https://github.com/acl-org/acl-anthology"
+BIBTEX_URL = "https://aclanthology.org/anthology+abstracts.bib.gz"
+BIBTEX_NAME = "anthology+abstracts.bib.gz"
+SPARSE_PATHS = ("data/xml", "data/yaml")
+CONNECT_TIMEOUT_S = 3.0
+READ_TIMEOUT_S = 60.0
+
+_log = logging.getLogger(__name__)
+_OFFLINE_FIX = (
+    "Fix: pass --anthology PATH, with PATH a local copy of the Anthology's data (a checkout of "
+    f"{REPO_URL} or its data/xml folder) or a BibTeX export such as {BIBTEX_NAME} "
+    f"(from {BIBTEX_URL})."
+)
+
+
+def default_cache_dir() -> Path:
+    """Where the downloaded Anthology lives: <LANGGAP_CACHE_DIR or user cache>/acl-anthology."""
+    return (
+        Path(os.environ.get(CACHE_ENV) or platformdirs.user_cache_dir("langgap")) / "acl-anthology"
+    )
+
+
+def resolve_anthology(spec: str, *, cache_dir: Path | None = None) -> Path:
+    """Turn --anthology's value (a path, or "auto") into a readable Anthology folder or .bib file.
+
+    >>> resolve_anthology("~/acl-anthology")  # doctest: +SKIP
+    PosixPath('/home/me/acl-anthology')
+    """
+    if spec != "auto":
+        return _check_path(Path(spec).expanduser())
+    cache = cache_dir if cache_dir is not None else default_cache_dir()
+    cached = cached_anthology(cache)
+    if cached is not None:
+        return cached
+    return _download(cache)
+
+
+def cached_anthology(cache: Path) -> Path | None:
+    """The cached checkout (preferred) or BibTeX export under cache, or None."""
+    if cache.is_dir() and has_anthology_xml(cache):
+        return cache
+    bibtex = cache / BIBTEX_NAME
+    return bibtex if bibtex.is_file() else None
+
+
+def _check_path(path: Path) -> Path:
+    if not path.exists():
+        raise SourceError(f"{path}: no such file or folder. {_OFFLINE_FIX}")
+    if path.is_dir():
+        if has_anthology_xml(path):
+            return path
+        raise SourceError(
+            f"{path}: no Anthology XML here (looked in data/xml, xml/ and the folder itself). "
+            + _OFFLINE_FIX
+        )
+    if path.name.lower().endswith((".bib", ".bib.gz", ".bibtex", ".bibtex.gz")):
+        return path
+    raise SourceError(f"{path}: neither an Anthology folder nor a .bib file. {_OFFLINE_FIX}")
+
+
+def _download(cache: Path) -> Path:
+    """Clone the Anthology's data into cache, or else fetch its BibTeX export."""
+    if cache.exists() and (not cache.is_dir() or any(cache.iterdir())):
+        # Not a cache we made (ours are complete or absent): refuse to overwrite it.
+        raise SourceError(
+            f"{cache}: exists but holds no Anthology data. Fix: delete it, or pass "
+            "--anthology PATH."
+        )
+    hosts = _reachable([_host(REPO_URL), _host(BIBTEX_URL)])
+    if not hosts:
+        raise SourceError(
+            f"The ACL Anthology could not be reached ({_host(REPO_URL)} and {_host(BIBTEX_URL)} "
+            f"did not answer within {CONNECT_TIMEOUT_S:.0f} s; offline?). {_OFFLINE_FIX}"
+        )
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    failures: list[str] = []
+    if _host(REPO_URL) in hosts and shutil.which("git"):
+        try:
+            return _clone(cache)
+        except (subprocess.CalledProcessError, OSError, SourceError) as error:
+            failures.append(f"git clone failed: {_describe(error)}")
+    if _host(BIBTEX_URL) in hosts:
+        try:
+            return _fetch_bibtex(cache)
+        except (OSError, SourceError) as error:
+            failures.append(f"downloading {BIBTEX_URL} failed: {_describe(error)}")
+    reasons = "; ".join(failures) or "git is not installed and aclanthology.org did not answer"
+    raise SourceError(f"The ACL Anthology could not be downloaded ({reasons}). {_OFFLINE_FIX}")
+
+
+def _clone(cache: Path) -> Path:
+    """Shallow, sparse clone of data/xml and data/yaml (blobs of the rest are never fetched)."""
+    _log.info("Downloading the ACL Anthology's data/xml from %s into %s", REPO_URL, cache)
+    # Abort a stalled transfer instead of hanging, and never wait for a password prompt.
+    env = {
+        **os.environ,
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_HTTP_LOW_SPEED_LIMIT": "1000",
+        "GIT_HTTP_LOW_SPEED_TIME": str(int(READ_TIMEOUT_S)),
+    }
+    with tempfile.TemporaryDirectory(prefix=".acl-anthology-", dir=cache.parent) as tmp:
+        checkout = Path(tmp) / "acl-anthology"
+        clone = ["git", "clone", "--depth", "1", "--filter=blob:none", "--sparse"]
+        for command in (
+            [*clone, REPO_URL, str(checkout)],
+            ["git", "-C", str(checkout), "sparse-checkout", "set", *SPARSE_PATHS],
+        ):
+            subprocess.run(command, check=True, capture_output=True, text=True, env=env)
+        if not has_anthology_xml(checkout):
+            raise SourceError(f"the clone of {REPO_URL} holds no data/xml/*.xml")
+        _move_into_place(checkout, cache)
+    return cache
+
+
+def _fetch_bibtex(cache: Path) -> Path:
+    """Download the BibTeX-with-abstracts export to cache/anthology+abstracts.bib.gz."""
+    _log.info("Downloading %s into %s", BIBTEX_URL, cache)
+    target = cache / BIBTEX_NAME
+    with tempfile.TemporaryDirectory(prefix=".acl-anthology-", dir=cache.parent) as tmp:
+        partial = Path(tmp) / BIBTEX_NAME
+        request = urllib.request.Request(BIBTEX_URL, headers={"User-Agent": "langgap"})
+        with (
+            urllib.request.urlopen(request, timeout=READ_TIMEOUT_S) as response,
+            partial.open("wb") as out,
+        ):
+            shutil.copyfileobj(response, out, length=1 << 20)
+        with partial.open("rb") as done:
+            if done.read(2) != b"\x1f\x8b":
+                raise SourceError(f"{BIBTEX_URL} did not return a gzip file")
+        cache.mkdir(exist_ok=True)
+        _move_into_place(partial, target)
+    return target
+
+
+def _move_into_place(source: Path, target: Path) -> None:
+    """Rename a finished download onto its final path (atomic on one file system)."""
+    if target.is_dir():
+        target.rmdir()  # only ever an empty folder here: _download refuses non-empty ones
+    os.replace(source, target)
+
+
+def _reachable(hosts: list[str]) -> set[str]:
+    """The hosts that accept a TCP connection on port 443 (or via the proxy) within the timeout.
+
+    Each probe runs in a daemon thread, because a name lookup can hang far longer than the
+    socket timeout, which does not cover it; offline, this returns after CONNECT_TIMEOUT_S.
+    """
+    proxy = urllib.request.getproxies().get("https")
+    answered: set[str] = set()
+
+    def probe(host: str) -> None:
+        address = _proxy_address(proxy) if proxy else (host, 443)
+        try:
+            with socket.create_connection(address, timeout=CONNECT_TIMEOUT_S):
+                answered.add(host)
+        except OSError:
+            pass
+
+    threads = [threading.Thread(target=probe, args=(h,), daemon=True) for h in hosts]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + CONNECT_TIMEOUT_S + 0.2  # one wait for all: they run at once
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return set(answered)
+
+
+def _proxy_address(proxy: str) -> tuple[str, int]:
+    parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    return parts.hostname or "", parts.port or 8080
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).hostname or ""
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, subprocess.CalledProcessError):
+        stderr = (error.stderr or "").strip().splitlines()
+        return stderr[-1] if stderr else f"exit status {error.returncode}"
+    return str(error)

@@ -1,0 +1,244 @@
+"""`survey run`: read → screen → annotate → statistics → outputs, with caching at each slow step."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from langgap._io import atomic_write_text
+from langgap.survey.annotate import Annotator, RuleAnnotator
+from langgap.survey.annotation_cache import annotate_cached
+from langgap.survey.models import Evidence, Labels, Paper
+from langgap.survey.parse_cache import Progress, read_anthology_cached
+from langgap.survey.screen import Hit, ScreenConfig, screen
+from langgap.survey.sources.errors import SourceError, SourceIssue
+from langgap.survey.stats import survey_stats
+
+PAPER_COLUMNS = (
+    "id", "year", "title", "venue", "venue_type", "url", "screen_hits", "related",
+    "related_evidence", "languages", "group", "documented", "multilingual_unlisted",
+    "language_evidence", "topic", "topic_evidence", "annotator", "source", "evidence",
+)  # fmt: skip
+
+
+@dataclass(slots=True)
+class SurveyConfig:
+    """Everything one survey run depends on."""
+
+    anthology: Path | None
+    out: Path
+    extra_sources: tuple[Path, ...] = ()
+    screen: ScreenConfig = field(default_factory=ScreenConfig)
+    strict: bool = False
+    use_cache: bool = True
+    cache_root: Path | None = None
+    write_report: bool = True
+
+
+@dataclass(slots=True)
+class SurveyResult:
+    """What a run produced, and how long each step took."""
+
+    stats: dict[str, Any]
+    files: list[Path]
+    timings: dict[str, float]
+    parsed_files: int
+    annotated: int
+    report_reused: bool = False
+
+
+def _read_sources(
+    config: SurveyConfig, progress: Progress | None
+) -> tuple[list[Paper], list[SourceIssue], int, int]:
+    """Papers from the Anthology (XML folder, cached parse) and every other export given."""
+    from langgap.survey.sources import read_papers
+    from langgap.survey.sources.anthology import locate, xml_files
+
+    papers: list[Paper] = []
+    issues: list[SourceIssue] = []
+    parsed = n_files = 0
+    exports = list(config.extra_sources)
+    if config.anthology is not None and config.anthology.is_file():
+        exports.insert(0, config.anthology)  # e.g. the Anthology's BibTeX-with-abstracts export
+    elif config.anthology is not None:
+        papers, issues, parsed = read_anthology_cached(
+            config.anthology,
+            years=config.screen.years,
+            strict=config.strict,
+            cache_root=config.cache_root,
+            use_cache=config.use_cache,
+            progress=progress,
+        )
+        n_files = len(xml_files(locate(config.anthology), config.screen.years))
+    for source in exports:
+        more, more_issues = read_papers(source)
+        if config.strict and more_issues:
+            raise SourceError(str(more_issues[0]))
+        papers.extend(more)
+        issues.extend(more_issues)
+        n_files += 1
+    return papers, issues, parsed, n_files
+
+
+def run_survey(
+    config: SurveyConfig,
+    annotator: Annotator | None = None,
+    progress: Progress | None = None,
+) -> SurveyResult:
+    """Run the whole audit and write OUT/stats.json, papers.csv, no_abstract.csv and the report."""
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    papers, issues, parsed, n_files = _read_sources(config, progress)
+    timings["read"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    screened = screen(papers, config.screen)
+    timings["screen"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    annotator = annotator or RuleAnnotator(config.screen.pattern())
+    hit_papers = [p for p, _ in screened.screened]
+    labels, fresh = annotate_cached(
+        annotator, hit_papers, cache_root=config.cache_root, use_cache=config.use_cache
+    )
+    timings["annotate"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    kept = [(p, lab) for p, lab in zip(hit_papers, labels, strict=True) if lab.related]
+    stats = survey_stats(
+        kept,
+        screened=len(hit_papers),
+        no_abstract=len(screened.no_abstract),
+        total_papers=screened.in_range,
+        years=config.screen.years,
+    )
+    stats = {
+        "inputs": {
+            "anthology": str(config.anthology) if config.anthology else None,
+            "extra_sources": [str(s) for s in config.extra_sources],
+            "files": n_files,
+            "errors": len(issues),
+        },
+        "config": {
+            "years": list(config.screen.years),
+            "keywords": list(config.screen.keywords),
+            "fields": list(config.screen.fields),
+            "annotator": f"{annotator.name}/{annotator.version}",
+        },
+        **stats,
+        "no_year": len(screened.no_year),
+        "issues": [asdict(i) for i in issues],
+    }
+    timings["stats"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    rows = [
+        paper_row(p, hits, lab) for (p, hits), lab in zip(screened.screened, labels, strict=True)
+    ]
+    files, reused = write_outputs(config, stats, rows, screened.no_abstract, config.screen)
+    timings["write"] = time.perf_counter() - clock
+    return SurveyResult(stats, files, timings, parsed, fresh, reused)
+
+
+def _format_evidence(items: Sequence[Evidence]) -> str:
+    return " | ".join(
+        f"{e.field}[{e.start}:{e.end}] {e.text!r}" + (f" ({e.note})" if e.note else "")
+        for e in items
+    )
+
+
+def paper_row(paper: Paper, hits: Sequence[Hit], labels: Labels) -> dict[str, str]:
+    """One reviewable papers.csv row: every label beside its evidence."""
+    evidence = labels.evidence
+    return {
+        "id": paper.id,
+        "year": str(paper.year or ""),
+        "title": paper.title,
+        "venue": ";".join(paper.venues),
+        "venue_type": paper.venue_type,
+        "url": paper.url or "",
+        "screen_hits": "; ".join(f"{h.field}[{h.start}:{h.end}] {h.text}" for h in hits),
+        "related": str(labels.related).lower(),
+        "related_evidence": _format_evidence(evidence.get("related", [])),
+        "languages": ";".join(labels.languages),
+        "group": labels.group,
+        "documented": str(labels.documented).lower(),
+        "multilingual_unlisted": str(labels.multilingual_unlisted).lower(),
+        "language_evidence": _format_evidence(evidence.get("languages", [])),
+        "topic": labels.topic,
+        "topic_evidence": _format_evidence(evidence.get("topic", [])),
+        "annotator": labels.annotator,
+        "source": paper.source,
+        "evidence": _format_evidence(evidence.get("languages", [])[:3]),
+    }
+
+
+def _csv(rows: Sequence[dict[str, str]], columns: Sequence[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _no_abstract_rows(papers: Sequence[Paper], config: ScreenConfig) -> list[dict[str, str]]:
+    title_rule = config.pattern()
+    return [
+        {
+            "id": p.id,
+            "year": str(p.year or ""),
+            "title": p.title,
+            "venue": ";".join(p.venues),
+            "url": p.url or "",
+            "title_matches_keywords": str(bool(title_rule.search(p.title))).lower(),
+            "source": p.source,
+        }
+        for p in papers
+    ]
+
+
+def write_outputs(
+    config: SurveyConfig,
+    stats: dict[str, Any],
+    rows: list[dict[str, str]],
+    no_abstract: Sequence[Paper],
+    screen_config: ScreenConfig,
+    report_writer: Callable[..., list[Path]] | None = None,
+) -> tuple[list[Path], bool]:
+    """Write every output atomically; the report is re-rendered only when its inputs changed."""
+    out = config.out
+    out.mkdir(parents=True, exist_ok=True)
+    stats_text = json.dumps(stats, indent=2, ensure_ascii=False, sort_keys=False)
+    papers_text = _csv(rows, PAPER_COLUMNS)
+    targets = {
+        out / "stats.json": stats_text,
+        out / "papers.csv": papers_text,
+        out / "no_abstract.csv": _csv(
+            _no_abstract_rows(no_abstract, screen_config),
+            ("id", "year", "title", "venue", "url", "title_matches_keywords", "source"),
+        ),
+    }
+    for path, text in targets.items():
+        atomic_write_text(path, text)
+    files = list(targets)
+    if not config.write_report:
+        return files, False
+    digest = hashlib.sha256((stats_text + papers_text).encode()).hexdigest()
+    stamp = out / ".report-inputs.sha256"
+    report_files = [out / "report.html", out / "report.md"]
+    if stamp.exists() and stamp.read_text() == digest and all(p.exists() for p in report_files):
+        return files + report_files, True
+    if report_writer is None:
+        from langgap.survey.report import write_survey_report
+
+        report_writer = write_survey_report
+    files.extend(report_writer(stats, out, rows))
+    atomic_write_text(stamp, digest)
+    return files, False

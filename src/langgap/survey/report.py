@@ -1,0 +1,621 @@
+"""The survey report: stats.json (and optionally papers.csv rows) → HTML, Markdown and figures."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import (
+    LogLocator,
+    MaxNLocator,
+    NullFormatter,
+    PercentFormatter,
+    StrMethodFormatter,
+)
+
+from langgap.report.figures import PALETTE, empty_axes, new_figure, save_figure
+from langgap.report.html import HtmlReport
+from langgap.report.markdown import MarkdownReport
+from langgap.report.tables import Cell, Link, Share, format_share
+from langgap.survey.models import GROUPS, TOPICS
+
+GROUP_LABELS = {
+    "english_only": "English-only",
+    "non_english": "Non-English",
+    "multilingual": "Multilingual",
+}
+GROUP_COLORS = {"english_only": PALETTE[0], "non_english": PALETTE[1], "multilingual": PALETTE[2]}
+TOPIC_LABELS = {
+    "jailbreaking": "Jailbreaking",
+    "toxicity_bias": "Toxicity & bias",
+    "hallucination": "Hallucination",
+    "privacy": "Privacy",
+    "policy": "Policy",
+    "alignment": "Alignment",
+    "not_safety": "Not safety",
+}
+VENUES = ("conference", "workshop", "journal", "unknown")
+TOP_LANGUAGES = 30  # rows in the languages table; the figure shows every language
+MAX_ISSUES = 200  # a broken dump can yield thousands; the report shows the first ones and a count
+
+Counts = dict[str, dict[str, int]]
+
+
+# --- reading stats: tolerant, because any key may be missing or malformed --------------------
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _opt_int(value: Any) -> int | None:
+    return None if value is None else _int(value)
+
+
+def _float(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def _map(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _counts(value: Any) -> Counts:
+    return {str(k): {str(g): _int(n) for g, n in _map(v).items()} for k, v in _map(value).items()}
+
+
+def _year_key(year: str) -> tuple[int, str]:
+    try:
+        return (int(year), year)
+    except ValueError:
+        return (10**9, year)  # a non-numeric key sorts last instead of crashing
+
+
+def _label(key: str, labels: Mapping[str, str]) -> str:
+    return labels.get(key, key)
+
+
+@dataclass(frozen=True)
+class SurveyStats:
+    """The parts of stats.json the report shows, with missing or malformed keys made empty."""
+
+    inputs: Mapping[str, Any]
+    config: Mapping[str, Any]
+    total_papers: int | None
+    screened: int | None
+    kept: int | None
+    no_abstract: int | None
+    no_year: int | None
+    by_year: Counts
+    languages: dict[str, int]
+    language_names: dict[str, str]
+    avg_multilinguality: dict[str, float | None]
+    topics: Counts
+    venue_types: Counts
+    workshop_share: dict[str, float | None]
+    documented: dict[str, float | None]
+    documented_counts: Counts
+    english_only_share: float | None
+    given_unrelated_share: float | None
+    group_counts: dict[str, int]
+    multilingual_unlisted: int | None
+    issues: list[Mapping[str, Any]]
+
+    @classmethod
+    def from_mapping(cls, stats: Mapping[str, Any]) -> SurveyStats:
+        """Read a stats.json mapping, never failing on a missing or malformed key."""
+        by_year = _counts(stats.get("by_year"))
+        return cls(
+            inputs=_map(stats.get("inputs")),
+            config=_map(stats.get("config")),
+            total_papers=_opt_int(stats.get("total_papers")),
+            screened=_opt_int(stats.get("screened")),
+            kept=_opt_int(stats.get("kept")),
+            no_abstract=_opt_int(stats.get("no_abstract")),
+            no_year=_opt_int(stats.get("no_year")),
+            by_year={y: by_year[y] for y in sorted(by_year, key=_year_key)},
+            languages={str(k): _int(v) for k, v in _map(stats.get("languages")).items()},
+            language_names={str(k): str(v) for k, v in _map(stats.get("language_names")).items()},
+            avg_multilinguality={
+                str(k): _float(v) for k, v in _map(stats.get("avg_multilinguality")).items()
+            },
+            topics=_counts(stats.get("topics")),
+            venue_types=_counts(stats.get("venue_types")),
+            workshop_share={
+                str(k): _float(v) for k, v in _map(stats.get("workshop_share")).items()
+            },
+            documented={str(k): _float(v) for k, v in _map(stats.get("documented")).items()},
+            documented_counts=_counts(stats.get("documented_counts")),
+            english_only_share=_float(stats.get("english_only_share")),
+            given_unrelated_share=_float(stats.get("unrelated_share")),
+            group_counts={str(k): _int(v) for k, v in _map(stats.get("group_counts")).items()},
+            multilingual_unlisted=_opt_int(stats.get("multilingual_unlisted")),
+            issues=[i for i in stats.get("issues") or [] if isinstance(i, Mapping)],
+        )
+
+    @property
+    def unrelated_share(self) -> float | None:
+        """Share of keyword hits that the screen rejected (1 - kept/screened)."""
+        if self.given_unrelated_share is not None:
+            return self.given_unrelated_share
+        if not self.screened or self.kept is None:
+            return None
+        return 1 - self.kept / self.screened
+
+    @property
+    def kept_share(self) -> float | None:
+        """Share of keyword hits kept as LLM-safety papers."""
+        return None if not self.screened or self.kept is None else self.kept / self.screened
+
+    def topic_order(self) -> list[str]:
+        """Known topics first in their fixed order, unknown ones next, not_safety last."""
+        extra = sorted(t for t in self.topics if t not in TOPICS)
+        return [t for t in TOPICS if t != "not_safety"] + extra + ["not_safety"]
+
+    def top_languages(self, limit: int | None = None) -> list[tuple[str, int]]:
+        """Languages by number of kept papers, most first, ties by code."""
+        ranked = sorted(self.languages.items(), key=lambda kv: (-kv[1], kv[0]))
+        return ranked if limit is None else ranked[:limit]
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+
+def _rest(counts: Mapping[str, int]) -> int:
+    return sum(n for g, n in counts.items() if g != "english_only")
+
+
+def figure_papers_per_year(s: SurveyStats) -> Figure:
+    """English-only papers per year against all the rest, with the gap between them shaded."""
+    fig, ax = new_figure()
+    # Papers without a year ("None") stay in the table but have no place on a time axis.
+    years = [y for y in s.by_year if y.isdigit()]
+    if not years:
+        empty_axes(ax, "no papers per year")
+        return fig
+    x = np.arange(len(years))
+    english = np.array([s.by_year[y].get("english_only", 0) for y in years])
+    rest = np.array([_rest(s.by_year[y]) for y in years])
+    ax.fill_between(
+        x,
+        rest,
+        english,
+        where=english >= rest,
+        color=PALETTE[0],
+        alpha=0.15,
+        interpolate=True,
+        label="Gap (English-only − rest)",
+    )
+    ax.plot(x, english, marker="o", color=PALETTE[0], label="English-only")
+    ax.plot(x, rest, marker="s", color=PALETTE[3], label="Non-English + multilingual")
+    for xi, e, r in zip(x, english, rest, strict=True):
+        ax.annotate(
+            f"{e - r:+d}",
+            ((xi), (e + r) / 2),
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="#333333",
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none"},
+        )
+    ax.set_xticks(x, years)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylim(bottom=0)
+    ax.set(
+        xlabel="Year", ylabel="LLM-safety papers", title="LLM-safety papers per year by language"
+    )
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(frameon=False)
+    return fig
+
+
+def _coincident(points: Sequence[tuple[str, int, float]]) -> dict[tuple[int, float], list[str]]:
+    # Rare languages often share a point (1 paper, 12 languages); one label per point stays legible.
+    at: dict[tuple[int, float], list[str]] = {}
+    for code, n, y in points:
+        at.setdefault((n, round(y, 2)), []).append(code)
+    return at
+
+
+def _code_label(codes: Sequence[str], limit: int = 4) -> str:
+    more = f" +{len(codes) - limit}" if len(codes) > limit else ""
+    return ", ".join(codes[:limit]) + more
+
+
+def figure_language_frequency(s: SurveyStats) -> Figure:
+    """Papers per language (log x) against the mean number of languages in those papers."""
+    fig, ax = new_figure(7.0, 4.8)
+    points = [(c, n, s.avg_multilinguality.get(c)) for c, n in s.top_languages() if n > 0]
+    points_xy = [(c, n, y) for c, n, y in points if y is not None]
+    if not points_xy:
+        empty_axes(ax, "no languages")
+        return fig
+    xs = [n for _, n, _ in points_xy]
+    ys = [y for _, _, y in points_xy]
+    colors = [PALETTE[3] if c == "eng" else PALETTE[0] for c, _, _ in points_xy]
+    ax.scatter(xs, ys, c=colors, s=24, alpha=0.8, edgecolors="none")
+    for (n, y), codes in _coincident(points_xy).items():
+        ax.annotate(
+            _code_label(codes), (n, y), xytext=(3, 3), textcoords="offset points", fontsize=7
+        )
+    ax.set_xscale("log")
+    # 1-2-5 ticks in plain numbers: readers compare counts, not powers of ten.
+    ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set(
+        xlabel="Kept papers that include the language (log scale)",
+        ylabel="Mean number of languages per paper",
+        title="Language frequency vs multilinguality",
+    )
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def figure_topics_by_group(s: SurveyStats) -> Figure:
+    """Grouped bars of papers per topic for each language group; not_safety last."""
+    fig, ax = new_figure(8.0, 4.2)
+    topics = [t for t in s.topic_order() if t in s.topics]
+    if not topics:
+        empty_axes(ax, "no topics")
+        return fig
+    x = np.arange(len(topics))
+    width = 0.8 / len(GROUPS)
+    for i, group in enumerate(GROUPS):
+        heights = [s.topics[t].get(group, 0) for t in topics]
+        ax.bar(
+            x + (i - (len(GROUPS) - 1) / 2) * width,
+            heights,
+            width,
+            label=GROUP_LABELS[group],
+            color=GROUP_COLORS[group],
+        )
+    ax.set_xticks(x, [_label(t, TOPIC_LABELS) for t in topics], rotation=20, ha="right")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set(xlabel="Topic", ylabel="Papers", title="Safety topics by language group")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(frameon=False)
+    return fig
+
+
+def figure_venue_by_group(s: SurveyStats) -> Figure:
+    """100% stacked bars: the share of each venue type within each language group."""
+    fig, ax = new_figure(7.0, 3.4)
+    groups = [g for g in GROUPS if sum(s.venue_types.get(g, {}).values()) > 0]
+    if not groups:
+        empty_axes(ax, "no venue data")
+        return fig
+    venues = [v for v in VENUES if any(s.venue_types[g].get(v, 0) for g in groups)]
+    totals = [sum(s.venue_types[g].values()) for g in groups]
+    y = np.arange(len(groups))
+    left = np.zeros(len(groups))
+    for i, venue in enumerate(venues):
+        share = np.array(
+            [s.venue_types[g].get(venue, 0) / t for g, t in zip(groups, totals, strict=True)]
+        )
+        color = PALETTE[7] if venue == "unknown" else PALETTE[i]  # unknown is grey, not a venue
+        ax.barh(y, share, left=left, label=venue.capitalize(), color=color)
+        for yi, (lo, w) in enumerate(zip(left, share, strict=True)):
+            if w >= 0.06:
+                ax.text(
+                    lo + w / 2, yi, f"{w:.0%}", ha="center", va="center", fontsize=8, color="white"
+                )
+        left += share
+    ax.set_yticks(y, [f"{GROUP_LABELS[g]}\n(n={t:,})" for g, t in zip(groups, totals, strict=True)])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set(xlabel="Share of papers in the group", title="Venue type by language group")
+    ax.legend(frameon=False, ncols=len(venues), loc="upper center", bbox_to_anchor=(0.5, -0.25))
+    return fig
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """One report figure: file stem, short alt text, caption and the function that draws it."""
+
+    stem: str
+    alt: str
+    caption: str
+    draw: Callable[[SurveyStats], Figure]
+
+
+FIGURES = (
+    FigureSpec(
+        "papers_per_year",
+        "Line chart of papers per year by language group",
+        "LLM-safety papers per year: English-only vs non-English and "
+        "multilingual; the shaded band and labels give the gap.",
+        figure_papers_per_year,
+    ),
+    FigureSpec(
+        "language_frequency",
+        "Scatter plot of papers per language against multilinguality",
+        "Kept papers per language (log scale) vs the mean number of languages in those papers.",
+        figure_language_frequency,
+    ),
+    FigureSpec(
+        "topics_by_group",
+        "Bar chart of safety topics by language group",
+        "Safety topics by language group (not-safety last).",
+        figure_topics_by_group,
+    ),
+    FigureSpec(
+        "venue_by_group",
+        "Stacked bar chart of venue types by language group",
+        "Conference, workshop and journal share per language group.",
+        figure_venue_by_group,
+    ),
+)
+
+
+# --- tables ----------------------------------------------------------------------------------
+
+
+class _Report(Protocol):
+    def heading(self, text: str, level: int = 2) -> None: ...
+    def paragraph(self, text: str) -> None: ...
+    def table(
+        self, headers: Sequence[str], rows: Sequence[Sequence[Cell]], caption: str | None = None
+    ) -> None: ...
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or "none"
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _inputs_section(r: _Report, s: SurveyStats) -> None:
+    r.heading("Inputs and configuration")
+    rows: list[list[Cell]] = [[f"inputs.{k}", _show(v)] for k, v in s.inputs.items()]
+    rows += [[f"config.{k}", _show(v)] for k, v in s.config.items()]
+    if rows:
+        r.table(["Setting", "Value"], rows)
+    else:
+        r.paragraph("The statistics do not name their inputs or configuration.")
+
+
+def _summary_section(r: _Report, s: SurveyStats) -> None:
+    r.heading("Summary")
+    r.table(
+        ["Measure", "Value"],
+        [
+            ["Papers in the year range", s.total_papers],
+            ["Without an abstract", s.no_abstract],
+            ["Without a year", s.no_year],
+            ["Screened (keyword hits)", s.screened],
+            ["Kept (LLM-safety papers)", s.kept],
+            ["Kept share of keyword hits", Share(s.kept_share)],
+            ["Unrelated keyword hits (1 − kept/screened)", Share(s.unrelated_share)],
+            ["English-only share of kept papers", Share(s.english_only_share)],
+            *(
+                [f"{GROUP_LABELS[g]} papers", s.group_counts.get(g)]
+                for g in GROUPS
+                if s.group_counts
+            ),
+            ["Multilingual without a language list", s.multilingual_unlisted],
+        ],
+    )
+    if s.unrelated_share is not None:
+        r.paragraph(
+            f"About {format_share(s.unrelated_share, 0)} of keyword hits were unrelated to "
+            "LLM safety."
+        )
+
+
+def _year_section(r: _Report, s: SurveyStats) -> None:
+    r.heading("Papers per year")
+    rows: list[list[Cell]] = []
+    for year, c in s.by_year.items():
+        english, rest = c.get("english_only", 0), _rest(c)
+        rows.append(
+            [
+                year,
+                english,
+                c.get("non_english", 0),
+                c.get("multilingual", 0),
+                rest,
+                english - rest,
+                english + rest,
+            ]
+        )
+    if rows:
+        r.table(
+            ["Year", "English-only", "Non-English", "Multilingual", "Rest", "Gap", "Total"], rows
+        )
+    else:
+        r.paragraph("No papers per year were recorded.")
+
+
+def _language_section(r: _Report, s: SurveyStats) -> None:
+    r.heading("Languages")
+    ranked = s.top_languages()
+    if not ranked:
+        r.paragraph("No languages were recorded.")
+        return
+    rows: list[list[Cell]] = [
+        [
+            code,
+            s.language_names.get(code, "n/a"),
+            n,
+            Share(n / s.kept if s.kept else None),
+            s.avg_multilinguality.get(code),
+        ]
+        for code, n in ranked[:TOP_LANGUAGES]
+    ]
+    r.table(
+        ["Code", "Language", "Papers", "Share of kept", "Avg. languages per paper"],
+        rows,
+        caption=f"Top {min(TOP_LANGUAGES, len(ranked))} of {len(ranked)} languages",
+    )
+
+
+def _topic_section(r: _Report, s: SurveyStats) -> None:
+    r.heading("Topics by language group")
+    topics = [t for t in s.topic_order() if t in s.topics]
+    if not topics:
+        r.paragraph("No topics were recorded.")
+        return
+    rows: list[list[Cell]] = [
+        [
+            _label(t, TOPIC_LABELS),
+            *(s.topics[t].get(g, 0) for g in GROUPS),
+            sum(s.topics[t].values()),
+        ]
+        for t in topics
+    ]
+    r.table(["Topic", *(GROUP_LABELS[g] for g in GROUPS), "Total"], rows)
+
+
+def _documented_section(r: _Report, s: SurveyStats) -> None:
+    r.heading("Documented languages")
+    r.paragraph("A paper is documented when it names the languages of its data explicitly.")
+    rows: list[list[Cell]] = []
+    for g in GROUPS:
+        counts = s.documented_counts.get(g, {})
+        total = counts.get("total")
+        share = s.documented.get(g)
+        if share is None and total:
+            share = counts.get("documented", 0) / total
+        rows.append([GROUP_LABELS[g], counts.get("documented"), total, Share(share)])
+    r.table(["Group", "Documented", "Total", "Share"], rows)
+
+
+def _venue_section(r: _Report, s: SurveyStats) -> None:
+    r.heading("Venues")
+    rows: list[list[Cell]] = []
+    for g in GROUPS:
+        c = s.venue_types.get(g, {})
+        total = sum(c.values())
+        share = s.workshop_share.get(g)
+        if share is None and total:
+            share = c.get("workshop", 0) / total
+        rows.append([GROUP_LABELS[g], *(c.get(v, 0) for v in VENUES), total, Share(share)])
+    r.table(["Group", *(v.capitalize() for v in VENUES), "Total", "Workshop share"], rows)
+
+
+def _issues_section(r: _Report, s: SurveyStats) -> None:
+    r.heading("Parse problems")
+    if not s.issues:
+        r.paragraph("No parse problems were recorded.")
+        return
+    rows: list[list[Cell]] = [
+        [
+            str(i.get("file", "")),
+            _opt_int(i.get("line")),
+            str(i.get("message", "")),
+            str(i.get("fix", "")),
+        ]
+        for i in s.issues[:MAX_ISSUES]
+    ]
+    noun = "problem" if len(s.issues) == 1 else "problems"
+    caption = f"{len(s.issues):,} {noun}" + (
+        f"; the first {MAX_ISSUES} are shown" if len(s.issues) > MAX_ISSUES else ""
+    )
+    r.table(["File", "Line", "Problem", "Fix"], rows, caption=caption)
+
+
+def _truthy(value: str | None) -> bool:
+    return value is None or value.strip().lower() in {"true", "1", "yes", "y"}
+
+
+def _papers_section(r: _Report, papers: Sequence[Mapping[str, str]]) -> None:
+    r.heading("Kept papers")
+    kept = [p for p in papers if _truthy(p.get("related"))]
+    if not kept:
+        r.paragraph("No kept papers.")
+        return
+    rows: list[list[Cell]] = []
+    for p in kept:
+        langs = ", ".join(c for c in (p.get("languages") or "").split(";") if c)
+        group = p.get("group") or ""
+        rows.append(
+            [
+                Link(p.get("id") or "", p.get("url") or ""),
+                p.get("title") or "",
+                p.get("year") or "",
+                _label(group, GROUP_LABELS),
+                langs,
+                _label(p.get("topic") or "", TOPIC_LABELS),
+            ]
+        )
+    r.table(
+        ["ID", "Title", "Year", "Group", "Languages", "Topic"],
+        rows,
+        caption=f"{len(kept):,} kept papers",
+    )
+
+
+# --- assembling ------------------------------------------------------------------------------
+
+TITLE = "The language gap in LLM-safety research"
+
+
+def _fill(
+    r: HtmlReport | MarkdownReport,
+    s: SurveyStats,
+    figures: Sequence[tuple[FigureSpec, Path | str]],
+    papers: Sequence[Mapping[str, str]] | None,
+) -> None:
+    _inputs_section(r, s)
+    _summary_section(r, s)
+    r.heading("Figures")
+    for spec, source in figures:
+        r.figure(source, spec.caption, alt=spec.alt)
+    for section in (
+        _year_section,
+        _language_section,
+        _topic_section,
+        _documented_section,
+        _venue_section,
+        _issues_section,
+    ):
+        section(r, s)
+    if papers is not None:
+        _papers_section(r, papers)
+
+
+def write_survey_report(
+    stats: Mapping[str, Any],
+    out_dir: Path,
+    papers: Sequence[Mapping[str, str]] | None = None,
+) -> list[Path]:
+    """Write report.html, report.md and figures/*.png|svg under out_dir; return every path written.
+
+    >>> stats = json.loads(Path("stats.json").read_text())  # doctest: +SKIP
+    >>> write_survey_report(stats, Path("out"))  # doctest: +SKIP
+    """
+    s = SurveyStats.from_mapping(stats)
+    fig_dir = out_dir / "figures"
+    written: list[Path] = []
+    svgs: list[tuple[FigureSpec, Path | str]] = []
+    pngs: list[tuple[FigureSpec, Path | str]] = []
+    for spec in FIGURES:
+        png, svg = save_figure(spec.draw(s), fig_dir, spec.stem)
+        written += [png, svg]
+        svgs.append((spec, svg))  # SVG stays sharp at any zoom in the HTML page
+        pngs.append((spec, png.relative_to(out_dir).as_posix()))
+    html, md = HtmlReport(TITLE), MarkdownReport(TITLE)
+    _fill(html, s, svgs, papers)
+    _fill(md, s, pngs, papers)
+    written.append(html.write(out_dir / "report.html"))
+    written.append(md.write(out_dir / "report.md"))
+    return written

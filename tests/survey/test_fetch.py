@@ -1,0 +1,173 @@
+"""resolve_anthology: paths, the cache, failing fast offline, and atomic (mocked) downloads."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from langgap.survey import fetch
+from langgap.survey.fetch import BIBTEX_NAME, resolve_anthology
+from langgap.survey.sources import read_papers
+from langgap.survey.sources.errors import SourceError
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def _xml_checkout(root: Path) -> Path:
+    (root / "data" / "xml").mkdir(parents=True)
+    (root / "data" / "xml" / "2024.acl.xml").write_text("<collection/>", encoding="utf-8")
+    return root
+
+
+def test_path_spec_is_checked(tmp_path: Path) -> None:
+    checkout = _xml_checkout(tmp_path / "acl-anthology")
+    assert resolve_anthology(str(checkout)) == checkout
+    assert resolve_anthology(str(DATA / "papers.bib")) == DATA / "papers.bib"
+    with pytest.raises(SourceError, match=r"no such file.*--anthology PATH"):
+        resolve_anthology(str(tmp_path / "absent"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SourceError, match=r"no Anthology XML.*--anthology PATH"):
+        resolve_anthology(str(tmp_path / "empty"))
+    with pytest.raises(SourceError, match=r"neither an Anthology folder nor a \.bib"):
+        resolve_anthology(str(DATA / "papers.csv"))
+
+
+def test_auto_uses_cached_checkout_without_network(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fetch, "_reachable", _forbidden)
+    cache = _xml_checkout(tmp_path / "acl-anthology")
+    assert resolve_anthology("auto", cache_dir=cache) == cache
+
+
+def test_auto_uses_cached_bibtex_export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fetch, "_reachable", _forbidden)
+    cache = tmp_path / "acl-anthology"
+    cache.mkdir()
+    (cache / BIBTEX_NAME).write_bytes(gzip.compress(b""))
+    assert resolve_anthology("auto", cache_dir=cache) == cache / BIBTEX_NAME
+
+
+def test_default_cache_follows_langgap_cache_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LANGGAP_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(fetch, "_reachable", _forbidden)
+    _xml_checkout(tmp_path / "acl-anthology")
+    assert resolve_anthology("auto") == tmp_path / "acl-anthology"
+
+
+def test_offline_fails_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real sockets and name lookups; .invalid names never resolve, online or not."""
+    monkeypatch.setattr(fetch, "REPO_URL", "https://acl-anthology.invalid/acl-org/acl-anthology")
+    monkeypatch.setattr(fetch, "BIBTEX_URL", "https://aclanthology.invalid/x.bib.gz")
+    clock = time.monotonic()
+    with pytest.raises(SourceError) as caught:
+        resolve_anthology("auto", cache_dir=tmp_path / "acl-anthology")
+    assert time.monotonic() - clock < 5
+    assert "could not be reached" in str(caught.value)
+    assert "--anthology PATH" in str(caught.value)
+    assert not (tmp_path / "acl-anthology").exists()
+
+
+def test_hanging_lookup_is_cut_short(monkeypatch: pytest.MonkeyPatch) -> None:
+    def hang(*_: Any, **__: Any) -> socket.socket:
+        time.sleep(5)
+        raise OSError("too late")
+
+    monkeypatch.setattr(fetch, "CONNECT_TIMEOUT_S", 0.3)
+    monkeypatch.setattr(fetch.socket, "create_connection", hang)
+    clock = time.monotonic()
+    assert fetch._reachable(["github.com", "aclanthology.org"]) == set()
+    assert time.monotonic() - clock < 1.5
+
+
+def test_clone_lands_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    commands: list[list[str]] = []
+
+    def fake_run(command: list[str], **_: Any) -> subprocess.CompletedProcess[str]:
+        commands.append(command)
+        if command[1] == "clone":
+            Path(command[-1]).mkdir()
+        else:  # sparse-checkout set: the files appear
+            _xml_checkout(Path(command[2]))
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    _online(monkeypatch)
+    monkeypatch.setattr(fetch.subprocess, "run", fake_run)
+    cache = tmp_path / "cache" / "acl-anthology"
+    assert resolve_anthology("auto", cache_dir=cache) == cache
+    assert (cache / "data" / "xml" / "2024.acl.xml").is_file()
+    assert commands[0][:6] == ["git", "clone", "--depth", "1", "--filter=blob:none", "--sparse"]
+    assert commands[1][-3:] == ["set", "data/xml", "data/yaml"]
+    assert [p.name for p in cache.parent.iterdir()] == ["acl-anthology"]  # no temp left
+
+
+def test_failed_clone_falls_back_to_bibtex_export(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing_run(command: list[str], **_: Any) -> subprocess.CompletedProcess[str]:
+        Path(command[-1]).mkdir(parents=True)  # a half-made clone that must not survive
+        raise subprocess.CalledProcessError(128, command, "", "fatal: early EOF\n")
+
+    export = gzip.compress((DATA / "papers.bib").read_bytes())
+    _online(monkeypatch)
+    monkeypatch.setattr(fetch.subprocess, "run", failing_run)
+    monkeypatch.setattr(fetch.urllib.request, "urlopen", lambda *a, **k: io.BytesIO(export))
+    cache = tmp_path / "acl-anthology"
+    result = resolve_anthology("auto", cache_dir=cache)
+    assert result == cache / BIBTEX_NAME
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["acl-anthology"]
+    assert len(read_papers(result)[0]) == 5
+
+
+def test_interrupted_download_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Broken(io.BytesIO):
+        def read(self, size: int | None = -1) -> bytes:
+            if self.tell() > 0:
+                raise TimeoutError("the read operation timed out")
+            return super().read(10)
+
+    _online(monkeypatch, git=False)
+    monkeypatch.setattr(fetch.urllib.request, "urlopen", lambda *a, **k: Broken(b"\x1f\x8b" * 50))
+    with pytest.raises(SourceError, match=r"could not be downloaded.*timed out.*--anthology"):
+        resolve_anthology("auto", cache_dir=tmp_path / "acl-anthology")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_non_gzip_answer_is_rejected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _online(monkeypatch, git=False)
+    page = b"<html>maintenance</html>"
+    monkeypatch.setattr(fetch.urllib.request, "urlopen", lambda *a, **k: io.BytesIO(page))
+    with pytest.raises(SourceError, match="did not return a gzip file"):
+        resolve_anthology("auto", cache_dir=tmp_path / "acl-anthology")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_foreign_folder_in_cache_place_is_not_overwritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fetch, "_reachable", _forbidden)
+    cache = tmp_path / "acl-anthology"
+    cache.mkdir()
+    (cache / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(SourceError, match=r"holds no Anthology data.*delete it"):
+        resolve_anthology("auto", cache_dir=cache)
+
+
+def _forbidden(hosts: list[str]) -> set[str]:
+    raise AssertionError(f"no network expected, asked for {hosts}")
+
+
+def _online(monkeypatch: pytest.MonkeyPatch, *, git: bool = True) -> None:
+    monkeypatch.setattr(fetch, "_reachable", lambda hosts: set(hosts))
+    monkeypatch.setattr(fetch.shutil, "which", lambda name: "/usr/bin/git" if git else None)
