@@ -291,3 +291,23 @@ def test_abstract_spans_and_order() -> None:
 
 def test_empty_text() -> None:
     assert find_mentions("") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We make three contributions: (i) a corpus, (ii) a model and (vi) a study.",
+        "NL-PL applications such as code search.",
+        "More data helps. More is better.",
+    ],
+)
+def test_anthology_false_positives_stay_out(text: str) -> None:
+    """Found by running the finder over every 2020–2025 Anthology abstract."""
+    assert find_mentions(text) == []
+
+
+def test_bracketed_pair_is_two_languages() -> None:
+    (mention,) = find_mentions("into another language (en-de) with cascades")
+    assert mention.languages == ("eng", "deu")
+    (locale,) = find_mentions("Portuguese data (pt-br)")[1:]
+    assert locale.languages == ("por",)

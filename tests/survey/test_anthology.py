@@ -19,7 +19,7 @@ def test_reads_inner_text_year_and_venue_type(anthology_fixture: Path) -> None:
     assert first.venue_type == "conference"
     assert first.url == "https://aclanthology.org/2023.acl-long.1"
     assert first.doi == "10.0/x.1"
-    assert first.source.startswith("2023.acl.xml:")
+    assert first.source == "2023.acl.xml#2023.acl-long.1"
     assert by_id["2023.acl-long.5"].abstract == (
         "We parse sentences with graph neural networks. The O(n^2) parser is fast."
     )

@@ -84,6 +84,8 @@ SKIPPED_NAMES: frozenset[str] = frozenset(
         "Scots", "Haitian", "Jamaican", "Cambodian", "Kartvelian", "Venetian", "Lombard",
         "Meru", "Beja", "Bodo", "Veneto", "Jawa", "White Russian", "Mandingo", "Sango",
         "New English", "Modern English", "High German",
+        # "More" (Mossi, mos): the English word; found 600+ times in Anthology abstracts
+        "More",
     }
 )  # fmt: skip
 # "Java", "Georgia", "Turkey", "Python", "Swiss", "Sign", "Indian", "Roman" are never in the table:
@@ -323,7 +325,14 @@ _ENGLISH_2 = _words(
     "ma pa ya ye"
 )
 _ENGLISH_3 = _words("the and for not but all any can has had was are one two see use new our")
-_NOT_PAIRS = frozenset({("hi", "fi"), ("lo", "fi"), ("wi", "fi"), ("sci", "fi")})
+_NOT_PAIRS = frozenset(
+    {("hi", "fi"), ("lo", "fi"), ("wi", "fi"), ("sci", "fi"), ("nl", "pl"), ("pl", "nl")}
+)  # NL-PL: natural language / programming language
+# "(ii)", "(vi)": enumerations, far more often than Sichuan Yi or Vietnamese.
+_ROMAN = re.compile(r"[ivx]+", re.IGNORECASE)
+# Lower-case "xx-yy" in brackets is a language pair ("(en-de)") unless yy is a region that
+# locales commonly write in lower case ("(en-us)", "(pt-br)").
+_LOCALE_REGIONS = _words("us uk gb br mx cn tw hk au ca nz ie za sg")
 
 # --- post-filters for names --------------------------------------------------------------------
 
@@ -561,9 +570,12 @@ def _bracket_codes(text: str, names: list[Mention]) -> list[Mention]:
         items = [s for s in re.split(r"\s*[,;/]\s*", m.group(1).strip()) if s]
         if not items or not all(_CODE_ITEM.fullmatch(i) for i in items):
             continue
+        items = [part for item in items for part in _split_pair(item)]
+        after_name = any(e in name_ends for e in range(m.start() - 2, m.start() + 1))
+        if all(_ROMAN.fullmatch(i) for i in items) and not after_name:
+            continue
         if len(items) == 1:
             code = items[0]
-            after_name = any(e in name_ends for e in range(m.start() - 2, m.start() + 1))
             # a lone code only in round brackets, lower case, and not an English word
             # unless it glosses the language name right before it: "Italian (it)"
             if m.group(0)[0] != "(" or not code[:2].islower() or len(code.split("-")[0]) != 2:
@@ -576,6 +588,20 @@ def _bracket_codes(text: str, names: list[Mention]) -> list[Mention]:
         if langs:
             out.append(Mention(m.start(), m.end(), m.group(0), "code", langs))
     return out
+
+
+def _split_pair(item: str) -> list[str]:
+    """'en-de' → ['en', 'de'] (a pair); 'en-us', 'zh-Hant', 'pt-BR' stay one tag."""
+    parts = item.split("-")
+    if (
+        len(parts) == 2
+        and item.islower()
+        and parts[0] != parts[1]
+        and 2 <= len(parts[1]) <= 3
+        and parts[1] not in _LOCALE_REGIONS
+    ):
+        return parts
+    return [item]
 
 
 def _chain_codes(text: str) -> list[Mention]:

@@ -6,16 +6,18 @@ annotators (an LLM, a person's sheet) implement the same `Annotator` protocol.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import yaml
 
 from langgap.languages import Mention, find_mentions
+from langgap.survey.cues import Cue, build_cues
 from langgap.survey.models import TOPICS, Evidence, Group, Labels, Paper, Topic
 
 ENGLISH = "eng"
@@ -42,9 +44,10 @@ class Annotator(Protocol):
 class _CompiledRules:
     version: str
     unrelated: re.Pattern[str]
-    strong: re.Pattern[str]
-    weak: tuple[re.Pattern[str], ...]
-    topics: dict[Topic, tuple[re.Pattern[str], ...]]
+    strong: tuple[Cue, ...]
+    model_terms: re.Pattern[str]
+    weak: tuple[Cue, ...]
+    topics: tuple[Cue, ...]
 
 
 def _compile(fragments: Iterable[str]) -> re.Pattern[str]:
@@ -59,22 +62,22 @@ def load_rules() -> _CompiledRules:
     unknown = set(data["topics"]) - set(TOPICS)
     if unknown:
         raise ValueError(f"rules.yaml: unknown topic(s) {sorted(unknown)}; topics are {TOPICS}")
-    topics: dict[Topic, tuple[re.Pattern[str], ...]] = {
-        topic: tuple(re.compile(rf"\b(?:{p})", re.IGNORECASE) for p in patterns)
-        for topic, patterns in data["topics"].items()
-    }
     return _CompiledRules(
         version=str(data["version"]),
         unrelated=_compile(data["unrelated_contexts"]),
-        strong=_compile(rf"\b(?:{p})" for p in data["related_strong"]),
-        weak=tuple(re.compile(rf"\b(?:{p})", re.IGNORECASE) for p in data["related_weak"]),
-        topics=topics,
+        strong=build_cues(("strong", p) for p in data["related_strong"]),
+        model_terms=_compile(rf"\b(?:{p})" for p in data["model_terms"]),
+        weak=build_cues((str(i), p) for i, p in enumerate(data["related_weak"])),
+        topics=build_cues(
+            (topic, p) for topic, patterns in data["topics"].items() for p in patterns
+        ),
     )
 
 
-def _fields(paper: Paper) -> list[tuple[str, str]]:
+def _fields(paper: Paper) -> list[tuple[str, str, str]]:
+    """(field, text, lower-cased text) for the title and the abstract."""
     return [
-        (name, text)
+        (name, text, text.lower())
         for name, text in (("title", paper.title), ("abstract", paper.abstract))
         if text
     ]
@@ -90,18 +93,22 @@ def judge_related(paper: Paper, keyword: re.Pattern[str]) -> tuple[bool, list[Ev
     evidence: list[Evidence] = []
     other_sense = 0
     hits = 0
-    for field, text in _fields(paper):
+    near_model_hits: list[tuple[str, re.Match[str]]] = []
+    fields = _fields(paper)
+    for field, text, _ in fields:
         for hit in keyword.finditer(text):
             hits += 1
             window_start = max(0, hit.start() - _CONTEXT)
-            context = rules.unrelated.search(text, window_start, hit.end() + _CONTEXT)
+            window_end = hit.end() + _CONTEXT
+            context = rules.unrelated.search(text, window_start, window_end)
             if context:
                 other_sense += 1
                 evidence.append(_evidence(field, context, "keyword used in another sense"))
-    strong = [(f, m) for f, t in _fields(paper) for m in rules.strong.finditer(t)]
-    weak_kinds = {
-        i for i, pattern in enumerate(rules.weak) for _, t in _fields(paper) if pattern.search(t)
-    }
+            elif near_model := rules.model_terms.search(text, window_start, window_end):
+                near_model_hits.append((field, near_model))
+    strong = [(f, m) for f, t, low in fields for cue in rules.strong for m in cue.finditer(t, low)]
+    strong += near_model_hits  # "safety" right beside "LLM", "chatbot", "model outputs"…
+    weak_kinds = {cue.label for _, t, low in fields for cue in rules.weak if cue.search(t, low)}
     evidence.extend(_evidence(f, m, "LM-safety signal") for f, m in strong[:5])
     if strong:
         # A strong signal wins unless every keyword hit is clearly another sense and it is alone.
@@ -120,15 +127,15 @@ def judge_topic(paper: Paper, related: bool) -> tuple[Topic, list[Evidence]]:
     rules = load_rules()
     scores: dict[Topic, float] = {}
     evidence: dict[Topic, list[Evidence]] = {}
-    for field, text in _fields(paper):
+    for field, text, lowered in _fields(paper):
         weight = 2.0 if field == "title" else 1.0
-        for topic, patterns in rules.topics.items():
-            for pattern in patterns:
-                # Each cue counts once per field, so one repeated word cannot outvote the rest.
-                match = pattern.search(text)
-                if match:
-                    scores[topic] = scores.get(topic, 0.0) + weight
-                    evidence.setdefault(topic, []).append(_evidence(field, match, topic))
+        for cue in rules.topics:
+            # Each cue counts once per field, so one repeated word cannot outvote the rest.
+            match = cue.search(text, lowered)
+            if match:
+                topic = cast(Topic, cue.label)
+                scores[topic] = scores.get(topic, 0.0) + weight
+                evidence.setdefault(topic, []).append(_evidence(field, match, topic))
     if not scores:
         return "alignment", [Evidence("abstract", 0, 0, "", "no subtopic cue: general safety")]
     ranked = sorted(scores, key=lambda t: (-scores[t], TOPICS.index(t)))
@@ -155,7 +162,7 @@ class LanguageLabels:
 
 
 def _mentions(paper: Paper) -> list[tuple[str, Mention]]:
-    return [(field, m) for field, text in _fields(paper) for m in find_mentions(text)]
+    return [(field, m) for field, text, _ in _fields(paper) for m in find_mentions(text)]
 
 
 def judge_languages(paper: Paper) -> LanguageLabels:
@@ -195,7 +202,12 @@ class RuleAnnotator:
 
     def __init__(self, keywords: re.Pattern[str] | None = None) -> None:
         self.keywords = keywords or re.compile(r"\b(?:safety|safe)\b", re.IGNORECASE)
-        self.version = f"{load_rules().version}.{_mention_version()}"
+        self.version = f"{load_rules().version}.{_rules_fingerprint()}"
+
+    def prepare(self) -> None:
+        """Build the rule and language tables now rather than on the first paper."""
+        load_rules()
+        find_mentions("English")
 
     def annotate(self, paper: Paper) -> Labels:
         """Labels for one paper, with evidence."""
@@ -222,7 +234,21 @@ class RuleAnnotator:
         return [self.annotate(p) for p in papers]
 
 
-def _mention_version() -> str:
-    from langgap import languages
+@cache
+def _rules_fingerprint() -> str:
+    """A hash of everything the rule annotator's labels depend on, so caches follow any edit."""
+    digest = hashlib.blake2b(digest_size=6)
+    for package, name in _LABEL_SOURCES:
+        digest.update(resources.files(package).joinpath(name).read_bytes())
+    return digest.hexdigest()
 
-    return str(getattr(languages, "MENTIONS_VERSION", "1"))
+
+_LABEL_SOURCES = (
+    ("langgap.survey", "rules.yaml"),
+    ("langgap.survey", "annotate.py"),
+    ("langgap.survey", "cues.py"),
+    ("langgap.languages", "mentions.py"),
+    ("langgap.languages", "registry.py"),
+    ("langgap.languages", "aliases.yaml"),
+    ("langgap.languages", "datasets.yaml"),
+)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import pickle
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from langgap._io import cache_dir, load_pickle, save_pickle
+from langgap._io import atomic_write_bytes, cache_dir, gc_paused, load_pickle
 from langgap.survey.models import Paper
 from langgap.survey.sources.anthology import (
     PARSER_VERSION,
@@ -28,6 +30,7 @@ from langgap.survey.sources.errors import SourceError, SourceIssue
 
 _PAPER_FIELDS = tuple(f.name for f in fields(Paper))
 Progress = Callable[[int, int], None]  # (files done, files total)
+_FORMAT = 2  # layout of the cache file itself
 _PARALLEL_FROM = 64  # fewer stale files than this are parsed in-process
 
 
@@ -42,27 +45,42 @@ def _venue_signature(layout: AnthologyLayout) -> tuple[tuple[str, int, int], ...
     return tuple((p.name, *_signature(p)) for p in sorted(layout.venues_dir.glob("*.yaml")))
 
 
-def _pack(papers: list[Paper]) -> list[tuple[Any, ...]]:
-    # Plain tuples pickle several times faster than slotted dataclasses.
-    return [tuple(getattr(p, name) for name in _PAPER_FIELDS) for p in papers]
+def _pack(papers: list[Paper]) -> bytes:
+    # Plain tuples pickle several times faster than slotted dataclasses, and a worker that sends
+    # bytes lets the parent cache them as they are, without pickling everything a second time.
+    rows = [tuple(getattr(p, name) for name in _PAPER_FIELDS) for p in papers]
+    return pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _unpack(rows: list[tuple[Any, ...]]) -> list[Paper]:
-    return [Paper(*row) for row in rows]
+def _unpack(blob: bytes) -> list[Paper]:
+    return [Paper(*row) for row in pickle.loads(blob)]
 
 
-_Parsed = tuple[str, tuple[int, int], list[tuple[Any, ...]], SourceIssue | None]
+_Parsed = tuple[str, tuple[int, int], bytes, SourceIssue | None]
 
 
 def _parse_chunk(files: list[Path], venues: dict[str, VenueInfo]) -> list[_Parsed]:
-    results: list[_Parsed] = []
-    for file in files:
-        signature = _signature(file)
-        try:
-            results.append((file.name, signature, _pack(read_collection(file, venues)), None))
-        except SourceError as error:
-            results.append((file.name, signature, [], issue_from_error(file, error)))
-    return results
+    with gc_paused():
+        return [_parse_one(file, venues) for file in files]
+
+
+def _parse_one(file: Path, venues: dict[str, VenueInfo]) -> _Parsed:
+    signature = _signature(file)
+    try:
+        return file.name, signature, _pack(read_collection(file, venues)), None
+    except SourceError as error:
+        return file.name, signature, b"", issue_from_error(file, error)
+
+
+def _balanced_chunks(files: list[Path], count: int) -> list[list[Path]]:
+    """Split files into chunks of similar total size, largest first (a few collections are huge)."""
+    bins: list[tuple[int, list[Path]]] = [(0, []) for _ in range(max(1, min(count, len(files))))]
+    for file in sorted(files, key=lambda f: f.stat().st_size, reverse=True):
+        total, members = min(bins, key=lambda b: b[0])
+        bins.remove((total, members))
+        members.append(file)
+        bins.append((total + file.stat().st_size, members))
+    return [members for _, members in sorted(bins, key=lambda b: -b[0]) if members]
 
 
 def _parse_all(
@@ -71,11 +89,11 @@ def _parse_all(
     workers: int | None,
     progress: Progress | None,
     total: int,
+    while_parsing: Callable[[], None] | None,
 ) -> Iterator[_Parsed]:
     """Parse files, in worker processes when there are enough of them to pay for the start-up."""
     workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
-    size = max(1, len(files) // (workers * 8))
-    chunks = [files[i : i + size] for i in range(0, len(files), size)]
+    chunks = _balanced_chunks(files, workers * 8)
     done = total - len(files)
     if workers <= 1 or len(files) < _PARALLEL_FROM:
         results: Iterable[list[_Parsed]] = (_parse_chunk(chunk, venues) for chunk in chunks)
@@ -85,6 +103,9 @@ def _parse_all(
         context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
         executor = ProcessPoolExecutor(workers, mp_context=context)
         results = executor.map(_parse_chunk, chunks, [venues] * len(chunks))
+    if while_parsing is not None:
+        # The workers are forked by now, so no thread or lock of this work can leak into them.
+        while_parsing()
     try:
         for chunk_result in results:
             yield from chunk_result
@@ -96,10 +117,20 @@ def _parse_all(
             executor.shutdown(cancel_futures=True)
 
 
+_PENDING_WRITES: dict[Path, threading.Thread] = {}
+
+
+def _wait_for_write(path: Path) -> None:
+    """Finish a cache write this process started, so a reread sees it."""
+    writer = _PENDING_WRITES.pop(path, None)
+    if writer is not None:
+        writer.join()
+
+
 def cache_file(layout: AnthologyLayout, root: Path | None = None) -> Path:
     """Where the parse cache of one Anthology folder lives."""
     key = hashlib.sha1(str(layout.xml_dir.resolve()).encode()).hexdigest()[:16]
-    return (root or cache_dir("anthology")) / f"v{PARSER_VERSION}-{key}.pkl"
+    return (root or cache_dir("anthology")) / f"v{PARSER_VERSION}.{_FORMAT}-{key}.pkl"
 
 
 def read_anthology_cached(
@@ -111,13 +142,19 @@ def read_anthology_cached(
     use_cache: bool = True,
     progress: Progress | None = None,
     workers: int | None = None,
+    while_parsing: Callable[[], None] | None = None,
 ) -> tuple[list[Paper], list[SourceIssue], int]:
-    """Papers and issues, reparsing only changed files; also returns how many files were parsed."""
+    """Papers and issues, reparsing only changed files; also returns how many files were parsed.
+
+    `while_parsing` runs in this process while worker processes parse (e.g. warming up the
+    annotator), so its cost overlaps the parse.
+    """
     layout = locate(root)
     path = cache_file(layout, cache_root)
+    _wait_for_write(path)
     venue_sig = _venue_signature(layout)
     cached: dict[str, Any] = (load_pickle(path) if use_cache else None) or {}
-    entries: dict[str, tuple[tuple[int, int], list[tuple[Any, ...]]]] = (
+    entries: dict[str, tuple[tuple[int, int], bytes]] = (
         cached.get("files", {}) if cached.get("venues") == venue_sig else {}
     )
     files = xml_files(layout, years)
@@ -125,9 +162,8 @@ def read_anthology_cached(
     stale = [f for f in files if (e := entries.get(f.name)) is None or e[0] != _signature(f)]
     if stale:
         venues = read_venues(layout.venues_dir)
-        for name, signature, rows, issue in _parse_all(
-            stale, venues, workers, progress, len(files)
-        ):
+        parsing = _parse_all(stale, venues, workers, progress, len(files), while_parsing)
+        for name, signature, rows, issue in parsing:
             if issue is not None:
                 if strict:
                     raise SourceError(issue.message)
@@ -144,5 +180,9 @@ def read_anthology_cached(
         progress(len(files), len(files))
     parsed = len(stale)
     if use_cache and parsed:
-        save_pickle(path, {"venues": venue_sig, "files": entries})
+        # The write is pure I/O (the entries are bytes already): let it overlap what comes next.
+        blob = pickle.dumps({"venues": venue_sig, "files": entries}, pickle.HIGHEST_PROTOCOL)
+        writer = threading.Thread(target=atomic_write_bytes, args=(path, blob), name="parse-cache")
+        _PENDING_WRITES[path] = writer
+        writer.start()
     return papers, issues, parsed

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from langgap._io import atomic_write_text
+from langgap._io import atomic_write_text, gc_paused
 from langgap.survey.annotate import Annotator, RuleAnnotator
 from langgap.survey.annotation_cache import annotate_cached
 from langgap.survey.models import Evidence, Labels, Paper
@@ -55,7 +55,7 @@ class SurveyResult:
 
 
 def _read_sources(
-    config: SurveyConfig, progress: Progress | None
+    config: SurveyConfig, progress: Progress | None, while_parsing: Callable[[], None] | None
 ) -> tuple[list[Paper], list[SourceIssue], int, int]:
     """Papers from the Anthology (XML folder, cached parse) and every other export given."""
     from langgap.survey.sources import read_papers
@@ -75,6 +75,7 @@ def _read_sources(
             cache_root=config.cache_root,
             use_cache=config.use_cache,
             progress=progress,
+            while_parsing=while_parsing,
         )
         n_files = len(xml_files(locate(config.anthology), config.screen.years))
     for source in exports:
@@ -93,9 +94,18 @@ def run_survey(
     progress: Progress | None = None,
 ) -> SurveyResult:
     """Run the whole audit and write OUT/stats.json, papers.csv, no_abstract.csv and the report."""
+    with gc_paused():
+        return _run_survey(config, annotator, progress)
+
+
+def _run_survey(
+    config: SurveyConfig, annotator: Annotator | None, progress: Progress | None
+) -> SurveyResult:
     timings: dict[str, float] = {}
     clock = time.perf_counter()
-    papers, issues, parsed, n_files = _read_sources(config, progress)
+    annotator = annotator or RuleAnnotator(config.screen.pattern())
+    warm_up = getattr(annotator, "prepare", None)
+    papers, issues, parsed, n_files = _read_sources(config, progress, warm_up)
     timings["read"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -103,7 +113,6 @@ def run_survey(
     timings["screen"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    annotator = annotator or RuleAnnotator(config.screen.pattern())
     hit_papers = [p for p, _ in screened.screened]
     labels, fresh = annotate_cached(
         annotator, hit_papers, cache_root=config.cache_root, use_cache=config.use_cache

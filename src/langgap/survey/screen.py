@@ -58,19 +58,33 @@ class ScreenResult:
     no_year: list[Paper] = field(default_factory=list)
 
 
-def keyword_hits(paper: Paper, fields: Sequence[str], pattern: re.Pattern[str]) -> list[Hit]:
+def keyword_hits(
+    paper: Paper,
+    fields: Sequence[str],
+    pattern: re.Pattern[str],
+    needles: Sequence[str] | None = None,
+) -> list[Hit]:
     """Every keyword match in the chosen fields."""
     hits: list[Hit] = []
     for name in fields:
         text = paper.abstract if name == "abstract" else paper.title
-        if text:
-            hits.extend(Hit(name, m.start(), m.end(), m.group()) for m in pattern.finditer(text))
+        if not text:
+            continue
+        if needles is not None:
+            lowered = text.lower()
+            if not any(n in lowered for n in needles):
+                continue
+        hits.extend(Hit(name, m.start(), m.end(), m.group()) for m in pattern.finditer(text))
     return hits
 
 
 def screen(papers: Iterable[Paper], config: ScreenConfig) -> ScreenResult:
     """Apply the rule; papers without an abstract are kept aside and counted, not dropped."""
     pattern = config.pattern()
+    # A plain substring test rejects most papers ~10x faster than the case-insensitive regex.
+    words = {k.strip().lower() for k in config.keywords}
+    # "safe" already finds every "safety": keep only needles that contain no other needle.
+    needles = [w for w in words if not any(o != w and o in w for o in words)]
     low, high = config.years
     needs_abstract = "abstract" in config.fields
     result = ScreenResult()
@@ -86,7 +100,7 @@ def screen(papers: Iterable[Paper], config: ScreenConfig) -> ScreenResult:
             # Still screen the other fields (e.g. title) when the user asked for them.
             if len(config.fields) == 1:
                 continue
-        hits = keyword_hits(paper, config.fields, pattern)
+        hits = keyword_hits(paper, config.fields, pattern, needles)
         if hits:
             result.screened.append((paper, hits))
     return result
