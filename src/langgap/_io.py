@@ -29,6 +29,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(fd, 0o644)  # mkstemp makes files private (0600); outputs are meant to be shared
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(tmp, path)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from langgap.survey.models import TOPICS
 from langgap.survey.report import FIGURES, _code_label, _coincident, write_survey_report
 
 LANGS = ["eng", "zho", "ara", "hin", "spa", "fra", "deu", "jpn", "kor", "rus", "ben", "swa", "tha"]
@@ -37,17 +38,7 @@ def realistic_stats() -> dict[str, Any]:
         "avg_multilinguality": {c: 1.4 + i * 0.7 for i, c in enumerate(LANGS)},
         "topics": {
             t: {"english_only": 10 + i, "non_english": i % 2, "multilingual": 3}
-            for i, t in enumerate(
-                [
-                    "jailbreaking",
-                    "toxicity_bias",
-                    "hallucination",
-                    "privacy",
-                    "policy",
-                    "alignment",
-                    "not_safety",
-                ]
-            )
+            for i, t in enumerate(TOPICS)
         },
         "venue_types": {
             g: {"conference": 500 // (i + 1), "workshop": 200, "journal": 10, "unknown": 0}

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import base64
-import os
-import tempfile
 from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
+from langgap._io import atomic_write_text
 from langgap.report.tables import Cell, Link, cell_text, is_numeric
 
 _MIME = {
@@ -68,17 +67,8 @@ def _cell_html(cell: Cell) -> str:
 
 
 def write_text_atomic(path: Path, text: str) -> Path:
-    """Write text to path via a temporary file and rename, so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o644)  # mkstemp makes files private (0600); a report is meant to be shared
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write text so that readers never see half a file; returns the path."""
+    atomic_write_text(path, text)
     return path
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 VenueType = Literal["conference", "workshop", "journal", "unknown"]
 Group = Literal["english_only", "non_english", "multilingual"]
@@ -16,16 +16,8 @@ Topic = Literal[
     "alignment",
     "not_safety",
 ]
-GROUPS: tuple[Group, ...] = ("english_only", "non_english", "multilingual")
-TOPICS: tuple[Topic, ...] = (
-    "jailbreaking",
-    "toxicity_bias",
-    "hallucination",
-    "privacy",
-    "policy",
-    "alignment",
-    "not_safety",
-)
+GROUPS: tuple[Group, ...] = get_args(Group)
+TOPICS: tuple[Topic, ...] = get_args(Topic)
 
 
 @dataclass(slots=True)
