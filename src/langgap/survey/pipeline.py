@@ -22,7 +22,7 @@ from langgap.survey.sources.errors import SourceError, SourceIssue
 from langgap.survey.stats import survey_stats
 
 PAPER_COLUMNS = (
-    "id", "year", "title", "venue", "venue_type", "url", "screen_hits", "related",
+    "id", "year", "title", "abstract", "venue", "venue_type", "url", "screen_hits", "related",
     "related_evidence", "languages", "group", "documented", "multilingual_unlisted",
     "language_evidence", "topic", "topic_evidence", "annotator", "source", "evidence",
 )  # fmt: skip
@@ -170,6 +170,7 @@ def paper_row(paper: Paper, hits: Sequence[Hit], labels: Labels) -> dict[str, st
         "id": paper.id,
         "year": str(paper.year or ""),
         "title": paper.title,
+        "abstract": paper.abstract or "",
         "venue": ";".join(paper.venues),
         "venue_type": paper.venue_type,
         "url": paper.url or "",
