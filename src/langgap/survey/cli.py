@@ -10,10 +10,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from langgap.survey import cli_annotation as annotation_commands
+from langgap.survey import cli_fulltext as fulltext_commands
 from langgap.survey.screen import DEFAULT_FIELDS, DEFAULT_KEYWORDS, ScreenConfig
 
 app = typer.Typer(help="Audit the language gap in LLM-safety research.", no_args_is_help=True)
 console = Console(stderr=True)
+annotation_commands.register(app)
+fulltext_commands.register(app)
 
 
 def parse_years(text: str) -> tuple[int, int]:
@@ -64,6 +68,13 @@ def run(
     strict: Annotated[bool, typer.Option(help="Stop at the first malformed input file.")] = False,
     cache: Annotated[bool, typer.Option(help="Reuse cached parses and annotations.")] = True,
     report: Annotated[bool, typer.Option(help="Write report.html, report.md and figures.")] = True,
+    fulltext: Annotated[
+        bool,
+        typer.Option(
+            help="Download each kept paper's PDF (cached, resumable) and annotate languages and "
+            "documentation from the full text; offline it falls back to abstracts."
+        ),
+    ] = False,
 ) -> None:
     """Read the Anthology (and other exports), screen, annotate, count and report."""
     from langgap.survey.fetch import resolve_anthology
@@ -85,6 +96,7 @@ def run(
             strict=strict,
             use_cache=cache,
             write_report=report,
+            fulltext=fulltext,
         )
         with Progress(
             TextColumn("[bold]reading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -102,6 +114,8 @@ def run(
         console.print(
             f"[yellow]skipped[/yellow] {issue['file']}:{issue['line']}: {issue['message']}"
         )
+    if "fulltext" in result.stats:
+        console.print(f"full text: {result.stats['fulltext']['message']}", markup=False)
     console.print(f"wrote {len(result.files)} files to {out}")
 
 

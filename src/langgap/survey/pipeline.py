@@ -7,12 +7,13 @@ import hashlib
 import io
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from langgap._io import atomic_write_text, gc_paused
+from langgap._io import atomic_write_text, cache_dir, gc_paused
 from langgap.survey.annotate import Annotator, RuleAnnotator
 from langgap.survey.annotation_cache import annotate_cached
 from langgap.survey.models import Evidence, Labels, Paper
@@ -24,7 +25,8 @@ from langgap.survey.stats import survey_stats
 PAPER_COLUMNS = (
     "id", "year", "title", "abstract", "venue", "venue_type", "url", "screen_hits", "related",
     "related_evidence", "languages", "group", "documented", "multilingual_unlisted",
-    "language_evidence", "topic", "topic_evidence", "annotator", "source", "evidence",
+    "language_evidence", "label_source", "topic", "topic_evidence", "annotator", "source",
+    "evidence",
 )  # fmt: skip
 
 
@@ -40,6 +42,8 @@ class SurveyConfig:
     use_cache: bool = True
     cache_root: Path | None = None
     write_report: bool = True
+    fulltext: bool = False  # re-annotate kept papers from their PDFs (downloaded and cached)
+    pdf_dir: Path | None = None  # where PDFs are cached; default: the user cache folder
 
 
 @dataclass(slots=True)
@@ -119,6 +123,13 @@ def _run_survey(
     )
     timings["annotate"] = time.perf_counter() - clock
 
+    sources = ["abstract"] * len(hit_papers)
+    fulltext_summary: dict[str, Any] | None = None
+    if config.fulltext:
+        clock = time.perf_counter()
+        labels, sources, fulltext_summary = _fulltext_step(config, hit_papers, labels)
+        timings["fulltext"] = time.perf_counter() - clock
+
     clock = time.perf_counter()
     kept = [(p, lab) for p, lab in zip(hit_papers, labels, strict=True) if lab.related]
     stats = survey_stats(
@@ -145,15 +156,42 @@ def _run_survey(
         "no_year": len(screened.no_year),
         "issues": [asdict(i) for i in issues],
     }
+    if fulltext_summary is not None:
+        stats["fulltext"] = fulltext_summary
     timings["stats"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
     rows = [
-        paper_row(p, hits, lab) for (p, hits), lab in zip(screened.screened, labels, strict=True)
+        paper_row(p, hits, lab) | {"label_source": source}
+        for (p, hits), lab, source in zip(screened.screened, labels, sources, strict=True)
     ]
     files, reused = write_outputs(config, stats, rows, screened.no_abstract, config.screen)
     timings["write"] = time.perf_counter() - clock
     return SurveyResult(stats, files, timings, parsed, fresh, reused)
+
+
+def _fulltext_step(
+    config: SurveyConfig, papers: list[Paper], labels: list[Labels]
+) -> tuple[list[Labels], list[str], dict[str, Any]]:
+    """Re-annotate the kept papers from their PDFs; every other paper keeps its abstract labels."""
+    from langgap.survey.fulltext import apply_fulltext
+
+    kept = [i for i, lab in enumerate(labels) if lab.related]
+    pdf_dir = config.pdf_dir or cache_dir("pdfs")
+    relabelled, summary = apply_fulltext([(papers[i], labels[i]) for i in kept], pdf_dir)
+    labels = list(labels)
+    sources = ["abstract"] * len(labels)
+    for i, new_labels, source in zip(kept, relabelled, summary.sources, strict=True):
+        labels[i] = new_labels
+        sources[i] = source
+    report = {
+        "pdf_dir": str(pdf_dir),
+        "offline": summary.offline,
+        "message": summary.message,
+        "counts": summary.counts,
+        "label_sources": dict(Counter(sources[i] for i in kept)),
+    }
+    return labels, sources, report
 
 
 def _format_evidence(items: Sequence[Evidence]) -> str:
