@@ -12,12 +12,14 @@ from rich.table import Table
 
 from langgap.survey import cli_annotation as annotation_commands
 from langgap.survey import cli_fulltext as fulltext_commands
+from langgap.survey import cli_quality as quality_commands
 from langgap.survey.screen import DEFAULT_FIELDS, DEFAULT_KEYWORDS, ScreenConfig
 
 app = typer.Typer(help="Audit the language gap in LLM-safety research.", no_args_is_help=True)
 console = Console(stderr=True)
 annotation_commands.register(app)
 fulltext_commands.register(app)
+quality_commands.register(app)
 
 
 def parse_years(text: str) -> tuple[int, int]:
@@ -75,6 +77,10 @@ def run(
             "documentation from the full text; offline it falls back to abstracts."
         ),
     ] = False,
+    gold: Annotated[
+        Path | None,
+        typer.Option(help="Gold labels (gold.csv from `survey adjudicate`): adds label quality."),
+    ] = None,
 ) -> None:
     """Read the Anthology (and other exports), screen, annotate, count and report."""
     from langgap.survey.fetch import resolve_anthology
@@ -97,6 +103,7 @@ def run(
             use_cache=cache,
             write_report=report,
             fulltext=fulltext,
+            gold=gold,
         )
         with Progress(
             TextColumn("[bold]reading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -43,6 +43,7 @@ class SurveyConfig:
     cache_root: Path | None = None
     write_report: bool = True
     fulltext: bool = False  # re-annotate kept papers from their PDFs (downloaded and cached)
+    gold: Path | None = None  # a gold set (gold.csv): adds label quality to the outputs
     pdf_dir: Path | None = None  # where PDFs are cached; default: the user cache folder
 
 
@@ -165,7 +166,14 @@ def _run_survey(
         paper_row(p, hits, lab) | {"label_source": source}
         for (p, hits), lab, source in zip(screened.screened, labels, sources, strict=True)
     ]
-    files, reused = write_outputs(config, stats, rows, screened.no_abstract, config.screen)
+    quality = _label_quality(config.gold, hit_papers, labels, rows) if config.gold else None
+    if quality is not None:
+        stats["label_quality"] = {
+            k: quality[k] for k in ("n", "missing", "unscored") if k in quality
+        }
+    files, reused = write_outputs(
+        config, stats, rows, screened.no_abstract, config.screen, label_quality=quality
+    )
     timings["write"] = time.perf_counter() - clock
     return SurveyResult(stats, files, timings, parsed, fresh, reused)
 
@@ -192,6 +200,24 @@ def _fulltext_step(
         "label_sources": dict(Counter(sources[i] for i in kept)),
     }
     return labels, sources, report
+
+
+def _label_quality(
+    gold_path: Path,
+    papers: Sequence[Paper],
+    labels: Sequence[Labels],
+    rows: Sequence[dict[str, str]],
+) -> dict[str, Any]:
+    """Score this run's labels against a gold set (any annotator can be scored this way)."""
+    from langgap.survey.adjudicate import read_gold
+    from langgap.survey.annotations import Annotation
+    from langgap.survey.score import score
+
+    predicted = [Annotation.from_labels(p.id, lab) for p, lab in zip(papers, labels, strict=True)]
+    evidence = {
+        row["id"]: row["language_evidence"] + " || " + row["topic_evidence"] for row in rows
+    }
+    return score(predicted, read_gold(gold_path), evidence=evidence).to_dict()
 
 
 def _format_evidence(items: Sequence[Evidence]) -> str:
@@ -259,6 +285,7 @@ def write_outputs(
     no_abstract: Sequence[Paper],
     screen_config: ScreenConfig,
     report_writer: Callable[..., list[Path]] | None = None,
+    label_quality: dict[str, Any] | None = None,
 ) -> tuple[list[Path], bool]:
     """Write every output atomically; the report is re-rendered only when its inputs changed."""
     out = config.out
@@ -273,12 +300,16 @@ def write_outputs(
             ("id", "year", "title", "venue", "url", "title_matches_keywords", "source"),
         ),
     }
+    quality_text = ""
+    if label_quality is not None:
+        quality_text = json.dumps(label_quality, indent=2, ensure_ascii=False)
+        targets[out / "label_quality.json"] = quality_text
     for path, text in targets.items():
         atomic_write_text(path, text)
     files = list(targets)
     if not config.write_report:
         return files, False
-    digest = hashlib.sha256((stats_text + papers_text).encode()).hexdigest()
+    digest = hashlib.sha256((stats_text + papers_text + quality_text).encode()).hexdigest()
     stamp = out / ".report-inputs.sha256"
     report_files = [out / "report.html", out / "report.md"]
     if stamp.exists() and stamp.read_text() == digest and all(p.exists() for p in report_files):
@@ -287,6 +318,6 @@ def write_outputs(
         from langgap.survey.report import write_survey_report
 
         report_writer = write_survey_report
-    files.extend(report_writer(stats, out, rows))
+    files.extend(report_writer(stats, out, rows, label_quality=label_quality))
     atomic_write_text(stamp, digest)
     return files, False

@@ -24,6 +24,7 @@ from langgap.report.html import HtmlReport
 from langgap.report.markdown import MarkdownReport
 from langgap.report.tables import Cell, Link, Share, format_share
 from langgap.survey.models import GROUPS, TOPICS
+from langgap.survey.quality_sections import agreement_section, label_quality_section
 
 GROUP_LABELS = {
     "english_only": "English-only",
@@ -569,11 +570,20 @@ def _papers_section(r: _Report, papers: Sequence[Mapping[str, str]]) -> None:
 TITLE = "The language gap in LLM-safety research"
 
 
+@dataclass(frozen=True)
+class Quality:
+    """Optional label-quality inputs: `AgreementReport.to_dict()` and `ScoreReport.to_dict()`."""
+
+    agreement: Mapping[str, Any] | None = None
+    label_quality: Mapping[str, Any] | None = None
+
+
 def _fill(
     r: HtmlReport | MarkdownReport,
     s: SurveyStats,
     figures: Sequence[tuple[FigureSpec, Path | str]],
     papers: Sequence[Mapping[str, str]] | None,
+    quality: Quality,
 ) -> None:
     _inputs_section(r, s)
     _summary_section(r, s)
@@ -589,6 +599,10 @@ def _fill(
         _issues_section,
     ):
         section(r, s)
+    if quality.agreement is not None:
+        agreement_section(r, quality.agreement)
+    if quality.label_quality is not None:
+        label_quality_section(r, quality.label_quality)
     if papers is not None:
         _papers_section(r, papers)
 
@@ -597,8 +611,13 @@ def write_survey_report(
     stats: Mapping[str, Any],
     out_dir: Path,
     papers: Sequence[Mapping[str, str]] | None = None,
+    label_quality: Mapping[str, Any] | None = None,
+    agreement: Mapping[str, Any] | None = None,
 ) -> list[Path]:
     """Write report.html, report.md and figures/*.png|svg under out_dir; return every path written.
+
+    `label_quality` (a `ScoreReport.to_dict()`) and `agreement` (an `AgreementReport.to_dict()`)
+    add the "Label quality" and "Inter-annotator agreement" sections when given.
 
     >>> stats = json.loads(Path("stats.json").read_text())  # doctest: +SKIP
     >>> write_survey_report(stats, Path("out"))  # doctest: +SKIP
@@ -614,8 +633,9 @@ def write_survey_report(
         svgs.append((spec, svg))  # SVG stays sharp at any zoom in the HTML page
         pngs.append((spec, png.relative_to(out_dir).as_posix()))
     html, md = HtmlReport(TITLE), MarkdownReport(TITLE)
-    _fill(html, s, svgs, papers)
-    _fill(md, s, pngs, papers)
+    quality = Quality(agreement, label_quality)
+    _fill(html, s, svgs, papers, quality)
+    _fill(md, s, pngs, papers, quality)
     written.append(html.write(out_dir / "report.html"))
     written.append(md.write(out_dir / "report.md"))
     return written
