@@ -1,0 +1,101 @@
+"""Choosing samples: by language, category, harmfulness and split; paired limits and sampling."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from typing import Any
+
+from inspect_ai.dataset import Sample
+
+from langgap.evaluate.benchmarks._common import BenchmarkError
+from langgap.languages import lookup
+
+
+def _meta(sample: Sample) -> dict[str, Any]:
+    return sample.metadata or {}
+
+
+def _available(samples: list[Sample], key: str) -> list[str]:
+    return sorted({str(_meta(s).get(key)) for s in samples if _meta(s).get(key) is not None})
+
+
+def by_languages(
+    samples: list[Sample], languages: Iterable[str], benchmark: str, full: list[Sample]
+) -> list[Sample]:
+    """Samples in any of `languages` (names or codes); unknown ones raise with close matches."""
+    wanted = [lookup(q) for q in languages]  # UnknownLanguageError carries suggestions
+    present = {(_meta(s)["language"], _meta(s)["language_tag"]) for s in full}
+    for query, lang in zip(languages, wanted, strict=False):
+        if not any(lang.tag == tag or lang.code == code for code, tag in present):
+            have = ", ".join(sorted({tag for _, tag in present}))
+            raise BenchmarkError(
+                f"{benchmark} has no {lang.name} ({query!r} -> {lang.tag}); its languages: {have}"
+            )
+    tags = {lang.tag for lang in wanted}
+    # a bare code ("zh") selects every script/variety of it; a tagged query only its tag
+    codes = {lang.code for lang in wanted if "-" not in lang.tag}
+    return [s for s in samples if _meta(s)["language_tag"] in tags or _meta(s)["language"] in codes]
+
+
+def by_categories(
+    samples: list[Sample], categories: Iterable[str], benchmark: str, full: list[Sample]
+) -> list[Sample]:
+    """Samples in any of `categories` (case-insensitive); unknown ones raise listing the choices."""
+    available = _available(full, "category")
+    by_fold = {c.casefold(): c for c in available}
+    unknown = [c for c in categories if c.casefold() not in by_fold]
+    if unknown:
+        raise BenchmarkError(
+            f"{benchmark} has no categor{'y' if len(unknown) == 1 else 'ies'} "
+            f"{', '.join(map(repr, unknown))}; available: {', '.join(available) or '(none)'}"
+        )
+    keep = {by_fold[c.casefold()] for c in categories}
+    return [s for s in samples if _meta(s).get("category") in keep]
+
+
+def by_split(samples: list[Sample], split: str, benchmark: str, full: list[Sample]) -> list[Sample]:
+    """Samples of one split; an unknown split raises listing the benchmark's splits."""
+    available = _available(full, "split")
+    if split not in available:
+        raise BenchmarkError(
+            f"{benchmark} has no split {split!r}; available: {', '.join(available) or '(none)'}"
+        )
+    return [s for s in samples if _meta(s).get("split") == split]
+
+
+def by_harmful(samples: list[Sample], harmful: bool) -> list[Sample]:
+    """Only harmful (True) or only harmless (False) prompts."""
+    return [s for s in samples if bool(_meta(s).get("harmful", True)) is harmful]
+
+
+def _pair_order(samples: list[Sample]) -> list[str]:
+    return list(dict.fromkeys(str(_meta(s)["pair_id"]) for s in samples))
+
+
+def first_pairs(samples: list[Sample], limit: int) -> list[Sample]:
+    """The samples of the first `limit` pair ids, so translations of a prompt stay together."""
+    keep = set(_pair_order(samples)[:limit])
+    return [s for s in samples if str(_meta(s)["pair_id"]) in keep]
+
+
+def per_language(samples: list[Sample], n: int, seed: int) -> list[Sample]:
+    """At most n samples per language and variant, choosing the same pair ids in every language.
+
+    Pair ids are shuffled once with `seed`; each language takes the first n ids of that order it
+    has, so parallel benchmarks get identical pair ids everywhere and the choice is repeatable.
+    """
+    order = _pair_order(samples)
+    random.Random(seed).shuffle(order)
+    rank = {pair: i for i, pair in enumerate(order)}
+    streams: dict[tuple[str, str], list[Sample]] = {}
+    for s in samples:
+        streams.setdefault((_meta(s)["language_tag"], _meta(s)["variant"]), []).append(s)
+    chosen: set[int] = set()
+    for stream in streams.values():
+        by_pair: dict[str, list[Sample]] = {}
+        for s in stream:
+            by_pair.setdefault(str(_meta(s)["pair_id"]), []).append(s)
+        for pair in sorted(by_pair, key=rank.__getitem__)[:n]:
+            chosen.update(id(s) for s in by_pair[pair])
+    return [s for s in samples if id(s) in chosen]

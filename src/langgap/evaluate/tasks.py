@@ -1,0 +1,237 @@
+"""Inspect tasks: `inspect eval langgap/multijail -T languages=bn,sw -T sample_per_language=50`.
+
+Task parameters arrive from `-T` as strings, lists (comma-separated values) or YAML scalars; each
+is normalised here before it reaches `load_benchmark`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
+
+from inspect_ai import Task, task
+from inspect_ai.dataset import MemoryDataset, Sample
+from inspect_ai.scorer import Scorer
+from inspect_ai.solver import generate
+
+from langgap.evaluate.benchmarks import (
+    BenchmarkError,
+    LoadReport,
+    TableFormat,
+    load_benchmark,
+)
+
+logger = logging.getLogger(__name__)
+
+Names = str | list[str] | None
+
+
+def _refusal_judge() -> Scorer:
+    try:  # the judges package is built separately; import it only when a task needs it
+        judges: Any = importlib.import_module("langgap.evaluate.judges")
+        factory = judges.refusal_judge
+    except (ImportError, AttributeError) as err:
+        raise BenchmarkError(
+            "judge 'refusal' needs langgap.evaluate.judges.refusal_judge, which is not "
+            "available. Fix: install the judges, or pass -T judge=none to generate only"
+        ) from err
+    scorer: Scorer = factory()
+    return scorer
+
+
+# judge name -> scorer factory; None scores nothing (generate now, `inspect score` later)
+JUDGES: dict[str, Callable[[], Scorer | None]] = {
+    "refusal": _refusal_judge,
+    "none": lambda: None,
+}
+
+
+def resolve_judge(name: str) -> Scorer | None:
+    """The scorer for a judge name (see JUDGES)."""
+    key = name.strip().casefold()
+    if key not in JUDGES:
+        raise BenchmarkError(f"unknown judge {name!r}; available: {', '.join(JUDGES)}")
+    return JUDGES[key]()
+
+
+def _names(value: Names | int) -> list[str] | None:
+    """`-T languages=bn,sw` arrives as a list, `-T languages=bn` as a str; both become a list."""
+    if value is None or value == "":
+        return None
+    items = value if isinstance(value, list) else str(value).split(",")
+    names = [str(v).strip() for v in items if str(v).strip()]
+    return names or None
+
+
+def _int(value: int | str | None, label: str) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError) as err:
+        raise BenchmarkError(f"-T {label} must be an integer, got {value!r}") from err
+
+
+def _harmful(value: bool | str | None) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    key = value.strip().casefold()
+    choices = {"true": True, "harmful": True, "false": False, "harmless": False, "all": None}
+    if key not in choices:
+        raise BenchmarkError(f"-T harmful must be true, false or all, got {value!r}")
+    return choices[key]
+
+
+def _task(
+    benchmark: str,
+    *,
+    data_dir: str | None,
+    languages: Names,
+    categories: Names,
+    limit: int | str | None,
+    sample_per_language: int | str | None,
+    seed: int | str,
+    harmful: bool | str | None,
+    split: str | None,
+    judge: str,
+    table_format: TableFormat | None = None,
+) -> Task:
+    samples, report = load_benchmark(
+        benchmark,
+        data_dir=data_dir,
+        languages=_names(languages),
+        categories=_names(categories),
+        limit=_int(limit, "limit"),
+        sample_per_language=_int(sample_per_language, "sample_per_language"),
+        seed=_int(seed, "seed") or 0,
+        harmful=_harmful(harmful),
+        split=split or None,
+        table_format=table_format,
+    )
+    return build_task(samples, report, judge)
+
+
+def build_task(samples: list[Sample], report: LoadReport, judge: str = "refusal") -> Task:
+    """An Inspect task over loaded samples: generate, then the chosen judge."""
+    if not samples:
+        raise BenchmarkError(f"{report.benchmark}: the selection left no samples")
+    if report.issues or report.skipped_files:
+        logger.warning(
+            "%s: %d row(s) and %d file(s) could not be used; see the task's load_report metadata",
+            report.benchmark,
+            len(report.issues),
+            len(report.skipped_files),
+        )
+    return Task(
+        dataset=MemoryDataset(samples, name=report.benchmark),
+        solver=generate(),
+        scorer=resolve_judge(judge),
+        metadata={"benchmark": report.benchmark, "load_report": asdict(report)},
+    )
+
+
+@task
+def multijail(
+    languages: Names = None,
+    categories: Names = None,
+    limit: int | str | None = None,
+    sample_per_language: int | str | None = None,
+    seed: int | str = 0,
+    data_dir: str | None = None,
+    judge: str = "refusal",
+) -> Task:
+    """MultiJail: 315 harmful prompts in 10 languages."""
+    return _task("multijail", data_dir=data_dir, languages=languages, categories=categories,
+                 limit=limit, sample_per_language=sample_per_language, seed=seed, harmful=None,
+                 split=None, judge=judge)  # fmt: skip
+
+
+@task
+def xsafety(
+    languages: Names = None,
+    categories: Names = None,
+    limit: int | str | None = None,
+    sample_per_language: int | str | None = None,
+    seed: int | str = 0,
+    data_dir: str | None = None,
+    judge: str = "refusal",
+) -> Task:
+    """XSafety: 14 safety issue types in 10 languages."""
+    return _task("xsafety", data_dir=data_dir, languages=languages, categories=categories,
+                 limit=limit, sample_per_language=sample_per_language, seed=seed, harmful=None,
+                 split=None, judge=judge)  # fmt: skip
+
+
+@task
+def csrt(
+    languages: Names = None,
+    categories: Names = None,
+    limit: int | str | None = None,
+    sample_per_language: int | str | None = None,
+    seed: int | str = 0,
+    data_dir: str | None = None,
+    judge: str = "refusal",
+) -> Task:
+    """CSRT: code-switched MultiJail prompts (language "mul") with their English originals."""
+    return _task("csrt", data_dir=data_dir, languages=languages, categories=categories,
+                 limit=limit, sample_per_language=sample_per_language, seed=seed, harmful=None,
+                 split=None, judge=judge)  # fmt: skip
+
+
+@task
+def polyrefuse(
+    languages: Names = None,
+    categories: Names = None,
+    limit: int | str | None = None,
+    sample_per_language: int | str | None = None,
+    seed: int | str = 0,
+    harmful: bool | str | None = None,
+    split: str | None = "test",
+    data_dir: str | None = None,
+    judge: str = "refusal",
+) -> Task:
+    """PolyRefuse: harmful and harmless instructions in 14 languages (test split by default)."""
+    return _task("polyrefuse", data_dir=data_dir, languages=languages, categories=categories,
+                 limit=limit, sample_per_language=sample_per_language, seed=seed,
+                 harmful=harmful, split=split, judge=judge)  # fmt: skip
+
+
+@task
+def dataset(
+    path: str,
+    layout: str = "auto",
+    language_column: str | None = None,
+    text_column: str | None = None,
+    id_column: str | None = None,
+    category_column: str | None = None,
+    harmful_column: str | None = None,
+    ignore_columns: Names = None,
+    name: str | None = None,
+    languages: Names = None,
+    categories: Names = None,
+    limit: int | str | None = None,
+    sample_per_language: int | str | None = None,
+    seed: int | str = 0,
+    harmful: bool | str | None = None,
+    split: str | None = None,
+    judge: str = "refusal",
+) -> Task:
+    """Any prompt table (CSV/TSV/JSONL/JSON/XLSX or hf:owner/name), wide or long layout."""
+    if layout not in ("auto", "wide", "long"):
+        raise BenchmarkError(f"-T layout must be auto, wide or long, got {layout!r}")
+    fmt = TableFormat(
+        layout=layout,  # type: ignore[arg-type]  # checked just above
+        language_column=language_column,
+        text_column=text_column,
+        id_column=id_column,
+        category_column=category_column,
+        harmful_column=harmful_column,
+        ignore_columns=tuple(_names(ignore_columns) or ()),
+        name=name,
+    )
+    return _task(path, data_dir=None, languages=languages, categories=categories, limit=limit,
+                 sample_per_language=sample_per_language, seed=seed, harmful=harmful,
+                 split=split, judge=judge, table_format=fmt)  # fmt: skip
