@@ -157,3 +157,8 @@ def test_known_languages() -> None:
     codes = {lang.code for lang in langs}
     assert {"eng", "ben", "zho", "ara", "swa", "jav", "hin", "yor", "tgl"} <= codes
     assert len(codes) > 300
+
+
+def test_lower_case_code_beats_acronym_alias() -> None:
+    assert lookup("msa").code == "msa" and lookup("msa").name == "Malay"
+    assert lookup("MSA").name == "Modern Standard Arabic"

@@ -267,6 +267,10 @@ def try_lookup(query: str) -> Language | None:
     if _key(q) in _config().not_languages:
         return None
     alias = _alias_index().get(_key(q))
+    # A lower-case ISO code wins over an acronym alias: "msa" is Malay, "MSA" Modern Standard Arabic.
+    code = lookup_code(q) if q.islower() else None
+    if code is not None:
+        return code
     if alias is not None:
         return from_tag(alias.tag, alias)
     # "Ewe", "Dan", "Ho": a capitalised word is a name first, a code second

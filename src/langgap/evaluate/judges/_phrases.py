@@ -1,0 +1,233 @@
+"""Load `refusal_phrases/<iso639-3>.txt` into compiled, normalised per-language patterns."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+from langgap.evaluate.judges._text import BOUNDED_SCRIPTS, fold, normalise, script_of
+
+PHRASE_DIR = "refusal_phrases"
+# Languages whose diacritics distinguish words (Vietnamese tones, Polish/Turkish letters are kept
+# by their own rules): folding them would merge different words, so their lists match unfolded.
+UNFOLDED = frozenset({"vie"})
+_LATIN_FOLDED_SCRIPTS = frozenset({"Latn"})
+
+
+class PhraseFileError(ValueError):
+    """A phrase file line that cannot be used."""
+
+    def __init__(self, path: str, line: int, problem: str) -> None:
+        super().__init__(f"{path}:{line}: {problem}")
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseList:
+    """One language's refusal and pivot alternatives, as regex sources over normalised text."""
+
+    language: str  # ISO 639-3
+    scripts: frozenset[str]  # ISO 15924 scripts the phrases are written in
+    folded: bool  # match against diacritic-folded text
+    refusals: tuple[str, ...]
+    pivots: tuple[str, ...]
+    sources: tuple[str, ...]  # the distinct `# source:` attributions
+
+    @property
+    def bounded(self) -> bool:
+        """Whether phrases need word boundaries (alphabetic scripts with spaces)."""
+        return bool(self.scripts) and self.scripts <= BOUNDED_SCRIPTS
+
+    def bounded_entry(self, source: str) -> str:
+        """An entry with its leading word boundary."""
+        return f"(?<!\\w)(?:{source})"
+
+
+def _literal(phrase: str, folded: bool, bounded: bool) -> str:
+    text = normalise(phrase)
+    text = fold(text) if folded else text
+    source = re.escape(text)
+    if bounded and re.match(r"\w", text[-1]):
+        source += r"(?!\w)"
+    return source
+
+
+def _regex(source: str, folded: bool, where: tuple[str, int]) -> str:
+    text = normalise(source, casefold=False)
+    text = fold(text) if folded else text
+    try:
+        compiled = re.compile(text)
+    except re.error as error:
+        raise PhraseFileError(*where, f"bad regex ({error}); fix the pattern") from error
+    if compiled.groups:
+        raise PhraseFileError(*where, "use non-capturing groups (?:…) in phrase regexes")
+    return text
+
+
+def parse_phrases(language: str, text: str, path: str = "<string>") -> PhraseList:
+    """Parse one phrase file; every entry needs a `# source:` line above it."""
+    entries: list[tuple[str, str, int]] = []
+    sources: list[str] = []
+    source: str | None = None
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("#"):
+            if line[1:].strip().lower().startswith("source:"):
+                source = line[1:].strip()[len("source:") :].strip()
+                sources.append(source)
+            continue
+        if source is None:
+            raise PhraseFileError(path, number, "entry before any '# source:' line; add one")
+        entries.append((line, path, number))
+    if not entries:
+        raise PhraseFileError(path, 0, "no phrases")
+    letters = " ".join(
+        e[0].split(":", 1)[1] if e[0][:3] in ("re:", "piv") else e[0] for e in entries
+    )
+    scripts = script_of(normalise(letters)) or frozenset({"Latn"})
+    folded = language not in UNFOLDED and scripts <= _LATIN_FOLDED_SCRIPTS
+    bounded = scripts <= BOUNDED_SCRIPTS
+    refusals: list[str] = []
+    pivots: list[str] = []
+    for line, where_path, number in entries:
+        kind, _, rest = line.partition(":")
+        where = (where_path, number)
+        if kind in ("re", "pivot-re"):
+            compiled = _regex(rest.strip(), folded, where)
+        elif kind == "pivot":
+            compiled = _literal(rest.strip(), folded, bounded)
+        else:
+            kind, compiled = "", _literal(line, folded, bounded)
+        (pivots if kind.startswith("pivot") else refusals).append(compiled)
+    if not refusals:
+        raise PhraseFileError(path, 0, "no refusal phrases (only pivots)")
+    return PhraseList(
+        language, scripts, folded, tuple(refusals), tuple(pivots), tuple(dict.fromkeys(sources))
+    )
+
+
+@cache
+def load_phrase_lists() -> dict[str, PhraseList]:
+    """All packaged phrase lists, keyed by ISO 639-3 code."""
+    folder = files("langgap.evaluate.judges").joinpath(PHRASE_DIR)
+    lists: dict[str, PhraseList] = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".txt"):
+            code = entry.name.removesuffix(".txt")
+            lists[code] = parse_phrases(
+                code, entry.read_text("utf-8"), f"{PHRASE_DIR}/{entry.name}"
+            )
+    return lists
+
+
+_parser: Any = importlib.import_module("re._parser")
+_constants: Any = importlib.import_module("re._constants")
+_MAX_RANGE = 512  # wider character classes are not worth a prefilter
+
+
+def _first(items: Any) -> set[str] | None:
+    """Characters a parsed regex can start with; None when unknown or when it can match empty."""
+    c = _constants
+    chars: set[str] = set()
+    for op, av in items:
+        if op is c.LITERAL:
+            return chars | {chr(av)}
+        if op is c.IN:
+            for kind, value in av:
+                if kind is c.LITERAL:
+                    chars.add(chr(value))
+                elif kind is c.RANGE and value[1] - value[0] < _MAX_RANGE:
+                    chars.update(map(chr, range(value[0], value[1] + 1)))
+                else:
+                    return None
+            return chars
+        if op is c.SUBPATTERN or op is c.BRANCH:
+            branches = [av[3]] if op is c.SUBPATTERN else av[1]
+            for branch in branches:
+                sub = _first(branch.data)
+                if sub is None:
+                    return None
+                chars |= sub
+            return chars
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT):
+            sub = _first(av[2].data)
+            if sub is None:
+                return None
+            chars |= sub
+            if av[0] > 0:
+                return chars
+            continue  # optional: what follows can start the match too
+        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+            continue  # zero-width
+        return None
+    return None
+
+
+def first_char_set(source: str) -> set[str] | None:
+    """Characters a regex source can start with; None when unknown or when it can match empty."""
+    return _first(_parser.parse(source).data)
+
+
+def _prefixes(items: list[Any], k: int) -> set[str] | None:
+    """Strings (length ≤ k) every match of the parsed items starts with; shorter = weaker filter.
+
+    Over-approximates: a match always starts with one of them. None when unknown.
+    """
+    c = _constants
+    if k == 0 or not items:
+        return {""}
+    (op, av), rest = items[0], items[1:]
+    if op is c.SUBPATTERN:
+        return _prefixes(list(av[3].data) + rest, k)
+    if op is c.BRANCH:
+        found: set[str] = set()
+        for branch in av[1]:
+            sub = _prefixes(list(branch.data) + rest, k)
+            if sub is None:
+                return None
+            found |= sub
+        return found
+    if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+        return _prefixes(rest, k)
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT):
+        low, high, sub_pattern = av
+        sub_items = list(sub_pattern.data)
+        once = _prefixes(sub_items + rest, k) if high == 1 else _first(sub_items)
+        skip = _prefixes(rest, k) if low == 0 else set()
+        return None if once is None or skip is None else once | skip
+    heads = _first([(op, av)])
+    if heads is None:
+        return None
+    tails = _prefixes(rest, k - 1)
+    return heads if tails is None else {h + t for h in heads for t in tails}
+
+
+def prefilter(sources: Iterable[str], length: int = 3, limit: int = 4000) -> str | None:
+    """A lookahead that every match of the sources passes: their possible starts (up to `length`
+    characters), grouped by first character so the engine's literal fast path rejects most
+    positions at once. None when a source's start cannot be bounded."""
+    found: set[str] = set()
+    for source in sources:
+        sub = _prefixes(list(_parser.parse(source).data), length)
+        if sub is None or "" in sub:
+            return None
+        found |= sub
+        if len(found) > limit:
+            return None
+    by_first: dict[str, set[str]] = {}
+    for prefix in found:
+        by_first.setdefault(prefix[0], set()).add(prefix[1:])
+    branches = []
+    for first, rests in sorted(by_first.items()):
+        if "" in rests:
+            branches.append(re.escape(first))
+        else:
+            alternatives = "|".join(re.escape(r) for r in sorted(rests))
+            branches.append(f"{re.escape(first)}(?:{alternatives})")
+    return "(?=" + "|".join(branches) + ")"

@@ -1,0 +1,127 @@
+"""Script-aware text normalisation and script detection for the judges' phrase matching."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+
+# Removed everywhere: zero-width characters (ZWSP, ZWNJ, ZWJ, word joiner, BOM), soft hyphen and
+# bidi marks. Removing ZWNJ merges Persian "نمی‌توانم" and "نمیتوانم", which is what we want.
+_DELETE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u061c"
+# Arabic harakat, superscript alef and tatweel carry no refusal meaning and are often dropped.
+_ARABIC_MARKS = "".join(chr(c) for c in range(0x064B, 0x0660)) + "\u0670\u0640"
+# Indic nukta is written inconsistently (फ़/फ, ਫ਼/ਫ); it never separates refusal formulas.
+_NUKTA = "\u093c\u09bc\u0a3c"
+
+_MAP = {
+    # apostrophes and quotes that models and keyboards mix
+    "\u2019": "'",
+    "\u2018": "'",
+    "\u02bc": "'",
+    "\u00b4": "'",
+    "\u0060": "'",
+    # Russian writers often omit ё
+    "ё": "е",
+    # Hindi chandrabindu vs anusvara (हूँ / हूं)
+    "\u0901": "\u0902",
+    # Arabic-script variants: alef forms, yeh forms (Arabic/Persian/alef maqsura), kaf, teh
+    # marbuta and heh-with-yeh; applied to phrases and text alike, so no language loses a form
+    "أ": "ا",
+    "إ": "ا",
+    "آ": "ا",
+    "ٱ": "ا",
+    "ى": "ي",
+    "ی": "ي",
+    "ک": "ك",
+    "ة": "ه",
+    "ۀ": "ه",
+}
+_TABLE = str.maketrans(_MAP)
+# str.translate is slow per character on non-ASCII text: delete with a regex, and translate
+# only text that holds a character to map
+_DELETE_RE = re.compile("[" + re.escape(_DELETE + _ARABIC_MARKS + _NUKTA) + "]+")
+_NEEDS_TABLE = re.compile("[" + re.escape("".join(_MAP)) + "]")
+_SPACES = re.compile(r"\s+")
+_ODD_SPACE = re.compile(r"\s\s|[^\S ]")  # anything but single plain spaces
+_LATIN_MARKS = re.compile("[\u0300-\u036f]")  # combining diacritics used by Latin letters
+
+# ISO 15924 codes -> character classes (over normalised, casefolded text)
+SCRIPTS: dict[str, str] = {
+    "Latn": "a-z\u00df-\u024f\u1e00-\u1eff",
+    "Cyrl": "\u0400-\u04ff",
+    "Grek": "\u0370-\u03ff",
+    "Arab": "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff",
+    "Hebr": "\u0590-\u05ff",
+    "Deva": "\u0900-\u097f",
+    "Beng": "\u0980-\u09ff",
+    "Guru": "\u0a00-\u0a7f",
+    "Gujr": "\u0a80-\u0aff",
+    "Orya": "\u0b00-\u0b7f",
+    "Taml": "\u0b80-\u0bff",
+    "Telu": "\u0c00-\u0c7f",
+    "Knda": "\u0c80-\u0cff",
+    "Mlym": "\u0d00-\u0d7f",
+    "Sinh": "\u0d80-\u0dff",
+    "Thai": "\u0e00-\u0e7f",
+    "Laoo": "\u0e80-\u0eff",
+    "Mymr": "\u1000-\u109f",
+    "Geor": "\u10a0-\u10ff",
+    "Ethi": "\u1200-\u139f",
+    "Khmr": "\u1780-\u17ff",
+    "Hang": "\uac00-\ud7af\u1100-\u11ff\u3130-\u318f",
+    "Kana": "\u3040-\u30ff\u31f0-\u31ff",
+    "Hani": "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff",
+}
+_SCRIPT_RES = {name: re.compile(f"[{chars}]") for name, chars in SCRIPTS.items()}
+# Scripts without spaces between words, or whose words take attached particles/clitics: phrases
+# match as substrings there. Latin, Cyrillic and Greek get word boundaries.
+BOUNDED_SCRIPTS = frozenset({"Latn", "Cyrl", "Grek"})
+DENSE_SCRIPTS = frozenset({"Hani", "Kana", "Hang", "Thai"})  # one character ≈ one word or more
+
+
+def normalise(text: str, casefold: bool = True) -> str:
+    """NFKC (full-width -> ASCII), casefold, unify variants, drop zero-width, collapse spaces."""
+    text = unicodedata.normalize("NFKC", text)
+    if casefold:
+        text = text.casefold()
+    if text.isascii():
+        return _SPACES.sub(" ", text) if _ODD_SPACE.search(text) else text
+    text = _DELETE_RE.sub("", text)
+    if _NEEDS_TABLE.search(text):
+        text = text.translate(_TABLE)
+    return _SPACES.sub(" ", text)
+
+
+def fold(text: str) -> str:
+    """Strip Latin combining diacritics (é -> e, ọ́ -> o); only for languages where that is safe."""
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFC", _LATIN_MARKS.sub("", unicodedata.normalize("NFD", text)))
+
+
+def scripts_in(text: str) -> frozenset[str]:
+    """ISO 15924 codes of the scripts that occur in normalised text."""
+    if text.isascii():
+        return _LATIN if _ASCII_LETTER.search(text) else frozenset()
+    return frozenset(s for s in map(_char_script, set(text)) if s)
+
+
+_LATIN = frozenset({"Latn"})
+_ASCII_LETTER = re.compile("[a-z]")
+
+
+@cache
+def _char_script(char: str) -> str | None:
+    for name, pattern in _SCRIPT_RES.items():
+        if pattern.match(char):
+            return name
+    return None
+
+
+@cache
+def script_of(text: str) -> frozenset[str]:
+    """Scripts that make up at least a quarter of the letters of a (phrase) text."""
+    counts = {name: len(pattern.findall(text)) for name, pattern in _SCRIPT_RES.items()}
+    total = sum(counts.values())
+    return frozenset(name for name, n in counts.items() if total and n / total >= 0.25)
