@@ -127,3 +127,39 @@ def test_fulltext_falls_back_to_abstracts_offline(anthology_fixture: Path, tmp_p
     with (tmp_path / "out" / "papers.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert {r["label_source"] for r in rows} <= {"abstract", "fulltext"}
+
+
+def test_llm_annotator_run_lists_disagreements_with_rules(
+    anthology_fixture: Path, tmp_path: Path
+) -> None:
+    """`survey run --annotator llm`: the LLM labels drive the stats; rules vs LLM are listed."""
+    from inspect_ai.model import ModelOutput, ModelUsage
+
+    from langgap.survey.annotate import RuleAnnotator
+    from langgap.survey.llm_annotator import LLMAnnotator
+
+    answer = json.dumps(
+        {"related": True, "languages": ["Hindi"], "topic": "privacy", "documented": True,
+         "rationale": "mock"}
+    )  # fmt: skip
+
+    def reply(*_: object) -> ModelOutput:
+        output = ModelOutput.from_content("mockllm/model", answer)
+        output.usage = ModelUsage(input_tokens=10, output_tokens=5, total_tokens=15)
+        return output
+
+    annotator = LLMAnnotator(
+        "mockllm/model", custom_outputs=reply, cache_root=tmp_path / "llm", fallback=RuleAnnotator()
+    )
+    config = SurveyConfig(
+        anthology=anthology_fixture, out=tmp_path / "out", cache_root=tmp_path / "cache",
+        write_report=False, compare_with_rules=True,
+    )  # fmt: skip
+    stats = run_survey(config, annotator=annotator).stats
+    assert stats["kept"] == stats["screened"]  # the mock calls every paper related
+    assert stats["languages"] == {"hin": stats["kept"]}
+    assert stats["config"]["annotator"].startswith("llm/")
+    with (tmp_path / "out" / "disagreements.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {"related", "languages", "topic"} <= {r["field"] for r in rows}
+    assert annotator.usage.requests == stats["screened"]

@@ -37,10 +37,16 @@ def annotate_cached(
     store: dict[str, Labels] = (load_pickle(path) if use_cache else None) or {}
     keys = [paper_key(p) for p in papers]
     missing = [i for i, key in enumerate(keys) if key not in store]
+    results: dict[str, Labels] = {}
     if missing:
         fresh = annotator.annotate_many([papers[i] for i in missing])
+        # An annotator may say a result is not worth keeping (an LLM's fallback labels for an
+        # answer it could not give): those papers are asked again next run.
+        keep = getattr(annotator, "cacheable", lambda _labels: True)
         for i, labels in zip(missing, fresh, strict=True):
-            store[keys[i]] = labels
+            results[keys[i]] = labels
+            if keep(labels):
+                store[keys[i]] = labels
         if use_cache:
             save_pickle(path, store)
-    return [store[key] for key in keys], len(missing)
+    return [results.get(key) or store[key] for key in keys], len(missing)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -14,6 +14,9 @@ from langgap.survey import cli_annotation as annotation_commands
 from langgap.survey import cli_fulltext as fulltext_commands
 from langgap.survey import cli_quality as quality_commands
 from langgap.survey.screen import DEFAULT_FIELDS, DEFAULT_KEYWORDS, ScreenConfig
+
+if TYPE_CHECKING:  # the LLM annotator imports Inspect, which `langgap --help` should not wait for
+    from langgap.survey.llm_annotator import LLMAnnotator
 
 app = typer.Typer(help="Audit the language gap in LLM-safety research.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -65,8 +68,16 @@ def run(
         str, typer.Option(help="Comma-separated fields to screen: abstract, title.")
     ] = ",".join(DEFAULT_FIELDS),
     annotator: Annotated[
-        str, typer.Option(help="Annotator: rules (transparent patterns).")
+        str, typer.Option(help="Annotator: rules (transparent patterns) or llm (needs --model).")
     ] = "rules",
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="Inspect model for --annotator llm, e.g. openai/gpt-4o-mini, "
+            "openai-api/vllm/MODEL (with VLLM_BASE_URL), ollama/llama3.1, hf/PATH."
+        ),
+    ] = None,
+    concurrency: Annotated[int, typer.Option(help="LLM requests in flight at once.")] = 8,
     strict: Annotated[bool, typer.Option(help="Stop at the first malformed input file.")] = False,
     cache: Annotated[bool, typer.Option(help="Reuse cached parses and annotations.")] = True,
     report: Annotated[bool, typer.Option(help="Write report.html, report.md and figures.")] = True,
@@ -89,8 +100,10 @@ def run(
 
     if anthology is None and not papers:
         raise typer.BadParameter("give --anthology PATH|auto and/or --papers FILE")
-    if annotator != "rules":
-        raise typer.BadParameter(f"unknown annotator {annotator!r}; available: rules")
+    if annotator not in ("rules", "llm"):
+        raise typer.BadParameter(f"unknown annotator {annotator!r}; available: rules, llm")
+    if annotator == "llm" and not model:
+        raise typer.BadParameter("--annotator llm needs --model MODEL (any Inspect model name)")
     try:
         screen_config = ScreenConfig(_split(keywords), _split(fields), parse_years(years))
         root = resolve_anthology(anthology) if anthology else None
@@ -104,14 +117,19 @@ def run(
             write_report=report,
             fulltext=fulltext,
             gold=gold,
+            compare_with_rules=annotator == "llm",
         )
+        use_llm = annotator == "llm" and model is not None
+        chosen = _llm_annotator(model, concurrency, screen_config) if use_llm and model else None
         with Progress(
             TextColumn("[bold]reading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             console=console, transient=True,
         ) as bar:  # fmt: skip
             task = bar.add_task("read", total=None)
             result = run_survey(
-                config, progress=lambda done, total: bar.update(task, completed=done, total=total)
+                config,
+                annotator=chosen,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
     except (SourceError, ValueError) as error:
         console.print(f"error: {error}", style="red", markup=False, highlight=False, soft_wrap=True)
@@ -121,9 +139,20 @@ def run(
         console.print(
             f"[yellow]skipped[/yellow] {issue['file']}:{issue['line']}: {issue['message']}"
         )
+    if chosen is not None:
+        console.print(f"LLM annotator: {chosen.usage.summary()}", markup=False)
+        console.print(f"rules vs LLM disagreements: {out / 'disagreements.csv'}", markup=False)
     if "fulltext" in result.stats:
         console.print(f"full text: {result.stats['fulltext']['message']}", markup=False)
     console.print(f"wrote {len(result.files)} files to {out}")
+
+
+def _llm_annotator(model: str, concurrency: int, screen_config: ScreenConfig) -> LLMAnnotator:
+    from langgap.survey.annotate import RuleAnnotator
+
+    return LLMAnnotator(
+        model, concurrency=concurrency, fallback=RuleAnnotator(screen_config.pattern())
+    )
 
 
 def _summary(stats: dict[str, object], timings: dict[str, float], parsed: int, fresh: int) -> None:

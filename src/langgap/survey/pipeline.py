@@ -44,6 +44,7 @@ class SurveyConfig:
     write_report: bool = True
     fulltext: bool = False  # re-annotate kept papers from their PDFs (downloaded and cached)
     gold: Path | None = None  # a gold set (gold.csv): adds label quality to the outputs
+    compare_with_rules: bool = False  # write disagreements.csv (rules vs the chosen annotator)
     pdf_dir: Path | None = None  # where PDFs are cached; default: the user cache folder
 
 
@@ -123,6 +124,8 @@ def _run_survey(
         annotator, hit_papers, cache_root=config.cache_root, use_cache=config.use_cache
     )
     timings["annotate"] = time.perf_counter() - clock
+    if config.compare_with_rules and not isinstance(annotator, RuleAnnotator):
+        _write_disagreements(config, hit_papers, labels)
 
     sources = ["abstract"] * len(hit_papers)
     fulltext_summary: dict[str, Any] | None = None
@@ -200,6 +203,20 @@ def _fulltext_step(
         "label_sources": dict(Counter(sources[i] for i in kept)),
     }
     return labels, sources, report
+
+
+def _write_disagreements(config: SurveyConfig, papers: list[Paper], labels: list[Labels]) -> None:
+    """List, per paper and field, where the rule annotator and the chosen annotator differ."""
+    from langgap.survey.llm_annotator import disagreements
+
+    rules = RuleAnnotator(config.screen.pattern())
+    rule_labels, _ = annotate_cached(
+        rules, papers, cache_root=config.cache_root, use_cache=config.use_cache
+    )
+    rows = disagreements(rule_labels, labels, papers)
+    columns = ("id", "title", "field", "rules", "llm", "llm_rationale")
+    config.out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(config.out / "disagreements.csv", _csv(rows, columns))
 
 
 def _label_quality(
