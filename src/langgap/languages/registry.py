@@ -267,7 +267,7 @@ def try_lookup(query: str) -> Language | None:
     if _key(q) in _config().not_languages:
         return None
     alias = _alias_index().get(_key(q))
-    # A lower-case ISO code wins over an acronym alias: "msa" is Malay, "MSA" Modern Standard Arabic.
+    # A lower-case ISO code beats an acronym alias: "msa" is Malay, "MSA" Modern Standard Arabic.
     code = lookup_code(q) if q.islower() else None
     if code is not None:
         return code
