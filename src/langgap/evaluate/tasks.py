@@ -23,6 +23,7 @@ from langgap.evaluate.benchmarks import (
     TableFormat,
     load_benchmark,
 )
+from langgap.evaluate.metrics import langgap_metrics
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +130,8 @@ def build_task(samples: list[Sample], report: LoadReport, judge: str = "refusal"
         dataset=MemoryDataset(samples, name=report.benchmark),
         solver=generate(),
         scorer=resolve_judge(judge),
+        # Per-language harmlessness and the worst language, live in Inspect's log and viewer.
+        metrics=langgap_metrics(),
         metadata={"benchmark": report.benchmark, "load_report": asdict(report)},
     )
 

@@ -1,0 +1,206 @@
+"""One row per judged (or failed) sample: the flat record metrics and reports work from.
+
+Rows come from Inspect eval logs (`results_from_logs`) or from plain dicts (`results_from_records`).
+A sample that errored or carries no score is kept as `errored=True`: nothing is dropped silently.
+
+>>> rows = results_from_records([{"model": "m", "language": "ben", "pair_id": "1", "safe": 1}])
+>>> rows[0].label, rows[0].safe
+('safe', 1)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from inspect_ai.log import (
+    EvalLog,
+    EvalSample,
+    list_eval_logs,
+    read_eval_log,
+    read_eval_log_samples,
+)
+from inspect_ai.scorer import Score
+
+NO_SCORE = "no score: the sample was not judged (run `inspect score` on the log)"
+
+
+class ResultsError(ValueError):
+    """A log or record cannot be turned into results."""
+
+
+@dataclass(frozen=True, slots=True)
+class SampleResult:
+    """One sample's outcome under one judge (see judges/verdicts.py for the value encoding)."""
+
+    model: str
+    task: str
+    benchmark: str
+    language: str  # ISO 639-3 counting code
+    language_tag: str
+    pair_id: str
+    variant: str = "original"
+    category: str | None = None
+    harmful: bool = True  # the prompt is harmful (False: a harmless prompt, for over-refusal)
+    label: str = "unclear"  # judge label: refused, complied, harmful, safe, unclear, error
+    safe: int | None = None  # 1 safe, 0 unsafe, None undecided or errored
+    unclear: bool = False  # the judge could not decide
+    refused: int | None = None  # 1 refused, 0 complied, None not judged
+    errored: bool = False  # the sample failed or was never scored
+    error: str | None = None
+    judge: str = ""  # the judge's own name and version (from the score's metadata)
+    judge_version: str = ""
+    scorer: str = ""  # the Inspect scorer that made the score; errored rows carry it too
+    sample_id: str = ""
+    epoch: int = 1
+    source: str | None = None  # the log file the row came from
+
+    @property
+    def judged(self) -> bool:
+        """True when the judge gave a verdict (safe, unsafe or unclear), i.e. not errored."""
+        return not self.errored
+
+    @property
+    def decided(self) -> bool:
+        """True when the verdict is safe or unsafe."""
+        return not self.errored and not self.unclear and self.safe is not None
+
+
+def _flag(value: Any) -> int | None:
+    """0/1 from an int, float or bool; None stays None (Inspect may have made floats of ints)."""
+    if value is None:
+        return None
+    return round(float(value))
+
+
+def _score_fields(score: Score) -> dict[str, Any]:
+    """SampleResult fields from one Inspect Score (the verdicts.py dict encoding)."""
+    value = score.value
+    if not isinstance(value, Mapping):
+        raise ResultsError(f"score value {value!r} is not a langgap verdict dict")
+    unclear = bool(_flag(value.get("unclear")) or 0) or value.get("safe") is None
+    refusal_judged = _flag(value.get("refusal_judged"))
+    refused = _flag(value.get("refused")) if refusal_judged != 0 else None
+    meta = score.metadata or {}
+    return {
+        "label": str(meta.get("label") or score.answer or "unclear"),
+        "safe": None if unclear else _flag(value.get("safe")),
+        "unclear": unclear,
+        "refused": refused,
+        "judge": str(meta.get("judge") or ""),
+        "judge_version": str(meta.get("judge_version") or ""),
+    }
+
+
+def _sample_fields(meta: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """The langgap metadata (samples.SampleMeta) a row needs; missing fields name the sample."""
+    missing = [k for k in ("language", "pair_id") if meta.get(k) in (None, "")]
+    if missing:
+        raise ResultsError(
+            f"{where}: sample metadata lacks {', '.join(missing)}; langgap metrics need "
+            "samples built by langgap loaders (SampleMeta) or records with these fields"
+        )
+    return {
+        "benchmark": str(meta.get("benchmark") or ""),
+        "language": str(meta["language"]),
+        "language_tag": str(meta.get("language_tag") or meta["language"]),
+        "pair_id": str(meta["pair_id"]),
+        "variant": str(meta.get("variant") or "original"),
+        "category": None if meta.get("category") is None else str(meta["category"]),
+        "harmful": bool(meta.get("harmful", True)),
+    }
+
+
+def _sample_rows(sample: EvalSample, header: EvalLog, source: str) -> Iterator[SampleResult]:
+    """One row per scorer of a sample; one errored row when it has no score."""
+    where = f"{source}: sample {sample.id} (epoch {sample.epoch})"
+    base: dict[str, Any] = {
+        "model": header.eval.model,
+        "task": header.eval.task,
+        **_sample_fields(sample.metadata or {}, where),
+        "sample_id": str(sample.id),
+        "epoch": sample.epoch,
+        "source": source,
+    }
+    if sample.error is not None or not sample.scores:
+        message = sample.error.message if sample.error is not None else NO_SCORE
+        # one failed row per scorer, so each judge's table counts the failure
+        for name in [s.name for s in header.eval.scorers or []] or [""]:
+            yield SampleResult(**base, label="error", errored=True, error=message, scorer=name)
+        return
+    for name, score in sample.scores.items():
+        try:
+            scored = _score_fields(score)
+        except ResultsError as err:
+            raise ResultsError(f"{where}, scorer {name!r}: {err}") from err
+        scored["judge"] = scored["judge"] or name
+        yield SampleResult(**base, **scored, scorer=name)
+
+
+def log_files(paths: Sequence[Path | str]) -> list[Path]:
+    """Every `.eval`/`.json` log under the given files and folders, in a stable order."""
+    found: list[Path] = []
+    for entry in map(Path, paths):
+        if entry.is_dir():
+            # Inspect's own listing skips the non-log JSON it keeps there (logs.json, eval-set.json)
+            infos = list_eval_logs(str(entry), recursive=True)
+            found.extend(sorted(Path(unquote(urlparse(i.name).path)) for i in infos))
+        elif entry.is_file():
+            found.append(entry)
+        else:
+            raise ResultsError(f"{entry}: no such log file or folder")
+    return list(dict.fromkeys(found))
+
+
+def _log_rows(path: Path) -> Iterator[SampleResult]:
+    try:
+        header = read_eval_log(str(path), header_only=True)
+    except Exception as err:  # Inspect raises several types for unreadable files
+        raise ResultsError(f"{path}: not a readable Inspect eval log ({err})") from err
+    # streamed, so a large log is never held whole; a cancelled run's partial log still reads
+    for sample in read_eval_log_samples(str(path), all_samples_required=False):
+        yield from _sample_rows(sample, header, str(path))
+
+
+def results_from_logs(paths: Sequence[Path | str]) -> list[SampleResult]:
+    """Rows from Inspect eval logs (files, or folders searched for `.eval`/`.json` logs)."""
+    files = log_files(paths)
+    if not files:
+        raise ResultsError(f"no .eval or .json logs found in {', '.join(map(str, paths))}")
+    return [row for path in files for row in _log_rows(path)]
+
+
+_FIELDS = {f.name for f in fields(SampleResult)}
+
+
+def _record(row: Mapping[str, Any], index: int) -> SampleResult:
+    unknown = set(row) - _FIELDS
+    if unknown:
+        raise ResultsError(f"record {index}: unknown field(s) {', '.join(sorted(unknown))}")
+    data: dict[str, Any] = {"task": "", "benchmark": "", **row}
+    data.update(_sample_fields(data, f"record {index}"))
+    data.setdefault("model", "")
+    errored = bool(data.get("errored", False))
+    safe = None if errored else _flag(data.get("safe"))
+    data["unclear"] = not errored and (bool(data.get("unclear", False)) or safe is None)
+    data["safe"] = None if data["unclear"] else safe
+    data["refused"] = _flag(data.get("refused"))
+    if "label" not in row:
+        data["label"] = _default_label(errored, data["unclear"], safe)
+    return SampleResult(**data)
+
+
+def _default_label(errored: bool, unclear: bool, safe: int | None) -> str:
+    if errored:
+        return "error"
+    if unclear:
+        return "unclear"
+    return "safe" if safe == 1 else "harmful"
+
+
+def results_from_records(rows: Iterable[Mapping[str, Any]]) -> list[SampleResult]:
+    """Rows from plain dicts with SampleResult's field names (`safe` None means unclear)."""
+    return [_record(row, i) for i, row in enumerate(rows)]
