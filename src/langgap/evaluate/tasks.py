@@ -14,7 +14,7 @@ from typing import Any
 
 from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset, Sample
-from inspect_ai.scorer import Scorer
+from inspect_ai.scorer import Metric, Scorer
 from inspect_ai.solver import generate
 
 from langgap.evaluate.benchmarks import (
@@ -126,12 +126,13 @@ def build_task(samples: list[Sample], report: LoadReport, judge: str = "refusal"
             len(report.issues),
             len(report.skipped_files),
         )
+    # Per-language harmlessness and the worst language, live in Inspect's log and viewer.
+    metrics: list[Metric | dict[str, list[Metric]]] = [*langgap_metrics()]
     return Task(
         dataset=MemoryDataset(samples, name=report.benchmark),
         solver=generate(),
         scorer=resolve_judge(judge),
-        # Per-language harmlessness and the worst language, live in Inspect's log and viewer.
-        metrics=langgap_metrics(),
+        metrics=metrics,
         metadata={"benchmark": report.benchmark, "load_report": asdict(report)},
     )
 

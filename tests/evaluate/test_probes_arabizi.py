@@ -1,0 +1,85 @@
+"""Arabizi probe: known chat spellings, varieties, harakat, mixed text and the probe contract.
+
+Expected spellings are everyday greetings whose Arabizi forms are attested in the sources cited in
+arabizi.yaml (Wikipedia "Arabic chat alphabet"; Darwish 2014; Yaghan 2008).
+"""
+
+from __future__ import annotations
+
+import pytest
+from inspect_ai.dataset import Sample
+
+from langgap.evaluate.benchmarks import LoadReport
+from langgap.evaluate.probes import ProbeError, get_probe
+from langgap.evaluate.probes.arabizi import to_arabizi, varieties
+from langgap.evaluate.samples import SampleMeta
+from langgap.languages import lookup
+
+KNOWN = [
+    ("مرحبا", "mar7aba"),  # hello
+    ("حبيبي", "7abibi"),  # my dear
+    ("سلام", "salam"),  # peace / hi
+    ("يلّا", "yalla"),  # come on (shadda doubles the l)
+    ("على", "3ala"),  # on
+    ("أنا", "ana"),  # I
+    ("كيفك", "kifak"),  # how are you (Levantine)
+    ("أهلاً", "ahlan"),  # welcome (tanwin)
+    ("الله", "allah"),
+    ("عَرَبِي", "3arabi"),  # fully vocalised: harakat win over the heuristic
+]
+
+
+@pytest.mark.parametrize(("arabic", "arabizi"), KNOWN)
+def test_known_spellings(arabic: str, arabizi: str) -> None:
+    assert to_arabizi(arabic) == arabizi
+
+
+def test_varieties() -> None:
+    assert {"standard", "egyptian", "levantine", "gulf"} <= set(varieties())
+    assert to_arabizi("جميل", "standard") == "jamil"
+    assert to_arabizi("جميل", "egyptian") == "gamil"  # ج is g in Cairo
+    assert to_arabizi("قلب", "egyptian").startswith("2")  # ق is a glottal stop
+    assert to_arabizi("قلب", "levantine-9").startswith("9")
+    assert to_arabizi("صباح", "gulf") == "9aba7"  # 9 = ص in the Gulf
+    assert to_arabizi("صباح", "standard") == "saba7"
+    assert to_arabizi("مدرسة", "levantine") == "madrase"  # ة raised to e
+    assert to_arabizi("خليج", "gulf") == "5alij"
+
+
+def test_mixed_empty_and_punctuation() -> None:
+    assert to_arabizi("") == ""
+    assert to_arabizi("OK مرحبا 2024، كيف حالك؟") == "OK mar7aba 2024, kif 7alak?"
+    assert to_arabizi("٣ كتب") == "3 katab"  # Arabic-Indic digits become ASCII
+
+
+def test_unknown_variety() -> None:
+    with pytest.raises(ProbeError, match="egyptian"):
+        get_probe("arabizi", variety="martian")
+
+
+def _sample(tag: str, text: str) -> Sample:
+    lang = lookup(tag)
+    meta = SampleMeta(benchmark="toy", language=lang.code, language_tag=tag, pair_id="7")
+    return Sample(input=text, id=f"toy:7:{tag}", metadata=meta.as_metadata())
+
+
+def test_probe_contract() -> None:
+    probe = get_probe("arabizi", variety="egyptian")
+    out, report = probe.apply([_sample("ar", "مرحبا"), _sample("en", "hello")], seed=1)
+    assert report.made == 1 and report.skipped_by_reason() == {"not Arabic-script Arabic (en)": 1}
+    meta = out[0].metadata or {}
+    assert meta["language_tag"] == lookup("Arabizi").tag == "ar-Latn"
+    assert meta["variant"] == "arabizi" and meta["pair_id"] == "7"
+    assert meta["params"] == {**probe.params, "seed": 1}
+    assert out[0].id != "toy:7:ar"
+
+
+def test_multijail_arabic(multijail_data: tuple[list[Sample], LoadReport]) -> None:
+    samples, _ = multijail_data
+    out, report = get_probe("arabizi").apply(samples, seed=0)
+    assert report.made == 315 and report.made + len(report.skipped) == len(samples)
+    arabic_left = sum(1 for s in out for c in str(s.input) if "\u0600" <= c <= "\u06ff")
+    assert arabic_left == 0
+    assert {(s.metadata or {})["pair_id"] for s in out} == {
+        (s.metadata or {})["pair_id"] for s in samples if (s.metadata or {})["language_tag"] == "ar"
+    }
