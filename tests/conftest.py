@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from langgap.models import LocalServer
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_DATA = ROOT / "tests" / "data"
@@ -32,3 +39,32 @@ def shared_anthology() -> Path:
     if not (path / "xml").is_dir():
         pytest.skip(f"real Anthology snapshot not found at {path} (../shared/data is absent)")
     return path
+
+
+@pytest.fixture(scope="session")
+def smollm2_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
+    """SmolLM2-135M-Instruct behind an OpenAI-compatible API; its SMOL_* variables are set."""
+    for module in ("torch", "transformers", "fastapi", "uvicorn", "gguf"):
+        if importlib.util.find_spec(module) is None:
+            pytest.skip(
+                f"the local model test needs {module} (pip install 'transformers[serving]' torch)"
+            )
+    from langgap.models import LocalModelError, LocalServer, export_hf_folder, smollm2_gguf
+
+    try:
+        gguf = smollm2_gguf()
+    except LocalModelError as exc:
+        pytest.skip(str(exc))
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    folder = export_hf_folder(gguf, tmp_path_factory.mktemp("models") / "smollm2-135m")
+    with LocalServer(folder) as server:
+        saved = {key: os.environ.get(key) for key in server.env}
+        os.environ.update(server.env)
+        try:
+            yield server
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value

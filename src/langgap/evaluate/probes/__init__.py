@@ -4,7 +4,14 @@ Importing this package registers the rule-based probes (transliteration, Arabizi
 code-switching) in `PROBES`; `get_probe(kind, **params)` builds one by name.
 """
 
-from langgap.evaluate.probes import arabizi, codeswitch, transliterate
+from langgap.evaluate.probes import (
+    arabizi,
+    codeswitch,
+    codeswitch_llm,
+    multiturn,
+    translate,
+    transliterate,
+)
 from langgap.evaluate.probes.base import (
     PROBES,
     Probe,
@@ -25,7 +32,10 @@ __all__ = [
     "arabizi",
     "as_dataset_transform",
     "codeswitch",
+    "codeswitch_llm",
     "get_probe",
+    "multiturn",
     "register_probe",
+    "translate",
     "transliterate",
 ]
