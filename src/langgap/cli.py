@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from langgap import __version__
+from langgap.evaluate.probe_cli import probe as probe_command
 from langgap.languages.cli import app as languages_app
 from langgap.survey.cli import app as survey_app
 
@@ -15,6 +16,7 @@ app = typer.Typer(
 )
 app.add_typer(survey_app, name="survey")
 app.add_typer(languages_app, name="languages")
+app.command("probe")(probe_command)
 
 
 @app.callback()
