@@ -1,0 +1,183 @@
+"""`langgap judge`: measure judges against human labels per language and calibrate them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from langgap._io import atomic_write_text
+from langgap.evaluate.benchmarks._common import resolve_data_dir
+from langgap.evaluate.judge_eval.calibrate import calibrate_abstention, split_items
+from langgap.evaluate.judge_eval.cards import write_judge_card
+from langgap.evaluate.judge_eval.data import (
+    Columns,
+    LabelledDataError,
+    LabelledItem,
+    filter_languages,
+    item_view,
+    load_dataset,
+    load_labelled,
+)
+from langgap.evaluate.judge_eval.ensemble import ensemble
+from langgap.evaluate.judge_eval.metrics import meta_evaluate
+from langgap.evaluate.judge_eval.report import rich_table, write_outputs
+from langgap.evaluate.judge_eval.runner import Judge, JudgeViewError, judge_items, make_judge
+
+app = typer.Typer(
+    help="Measure judges against human labels per language (agreement, unclear, judge cards).",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+console = Console()
+DataOpt = Annotated[
+    str,
+    typer.Option(
+        "--data",
+        help="dna-harm, dna-refusal-strict, dna-refusal-broad, rtp-lx, or a labelled CSV/JSONL.",
+    ),
+]
+JudgeOpt = Annotated[
+    list[str],
+    typer.Option(
+        "--judge", help="refusal, llm, guard[/<guard>]; repeat for an ensemble (see --ensemble)."
+    ),
+]
+ModelOpt = Annotated[str | None, typer.Option("--model", help="Inspect model for llm/guard.")]
+LangOpt = Annotated[
+    list[str] | None, typer.Option("--languages", help="Only these languages (repeat or a,b).")
+]
+LimitOpt = Annotated[int | None, typer.Option("--limit", help="First N items per language.")]
+OutOpt = Annotated[Path, typer.Option("--out", help="Output folder.")]
+SharedOpt = Annotated[
+    Path | None, typer.Option("--data-dir", help="Shared data folder (default ../shared/data).")
+]
+
+
+def _items(
+    data: str,
+    data_dir: Path | None,
+    languages: list[str] | None,
+    limit: int | None,
+    columns: Columns | None = None,
+) -> list[LabelledItem]:
+    path = Path(data)
+    items = (
+        load_labelled(path, columns)
+        if path.is_file()
+        else load_dataset(data, resolve_data_dir(data_dir))
+    )
+    wanted = [v.strip() for value in languages or [] for v in value.split(",") if v.strip()]
+    if wanted:
+        items = filter_languages(items, wanted)
+    if limit is not None:
+        seen: dict[str, int] = {}
+        kept = []
+        for item in items:
+            seen[item.language] = seen.get(item.language, 0) + 1
+            if seen[item.language] <= limit:
+                kept.append(item)
+        items = kept
+    if not items:
+        raise LabelledDataError(f"{data}: no labelled items (after --languages/--limit)")
+    return items
+
+
+def _judge(names: list[str], model: str | None, strategy: str, concurrency: int) -> Judge:
+    options: dict[str, Any] = {"concurrency": concurrency}
+    judges = [make_judge(n, model, **(options if n != "refusal" else {})) for n in names]
+    if len(judges) == 1:
+        return judges[0]
+    if strategy not in ("cascade", "majority"):
+        raise ValueError(f"unknown --ensemble {strategy!r}; use cascade or majority")
+    return ensemble(judges, "cascade" if strategy == "cascade" else "majority")
+
+
+def _fail(exc: Exception) -> None:
+    Console(stderr=True).print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+    raise typer.Exit(2)
+
+
+@app.command("eval")
+def eval_command(
+    judge: JudgeOpt,
+    data: DataOpt,
+    model: ModelOpt = None,
+    languages: LangOpt = None,
+    limit: LimitOpt = None,
+    out: OutOpt = Path("judge-eval"),
+    data_dir: SharedOpt = None,
+    ensemble_strategy: Annotated[
+        str, typer.Option("--ensemble", help="cascade or majority (with several --judge).")
+    ] = "cascade",
+    n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap resamples.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
+    concurrency: Annotated[int, typer.Option(help="Model requests in flight.")] = 8,
+    min_kappa: Annotated[float, typer.Option(help="Card: trusted from this kappa.")] = 0.6,
+    min_n: Annotated[int, typer.Option(help="Card: trusted from this many items.")] = 50,
+) -> None:
+    """Run a judge over a labelled set; per-language agreement, judge_eval.json and a judge card."""
+    try:
+        items = _items(data, data_dir, languages, limit)
+        chosen = _judge(judge, model, ensemble_strategy, concurrency)
+        judged = judge_items(chosen, items)
+    except (LabelledDataError, JudgeViewError, ValueError) as exc:
+        _fail(exc)
+        return
+    result = meta_evaluate(chosen.name, item_view(items), judged, chosen.supports, n_boot, seed)
+    result.extra.update(
+        model=chosen.model, judge_version=chosen.version, prompt_version=chosen.prompt_version
+    )
+    console.print(rich_table(result, data))
+    paths = write_outputs(result, out, data, n_boot=n_boot, seed=seed)
+    paths += write_judge_card(result, out, data, min_kappa, min_n)
+    console.print(f"worst language: {result.worst}; wrote " + ", ".join(str(p) for p in paths))
+
+
+@app.command()
+def calibrate(
+    judge: JudgeOpt,
+    data: DataOpt,
+    model: ModelOpt = None,
+    languages: LangOpt = None,
+    limit: LimitOpt = None,
+    out: OutOpt = Path("judge-calibration"),
+    data_dir: SharedOpt = None,
+    dev_fraction: Annotated[float, typer.Option(help="Share of items for development.")] = 0.5,
+    seed: Annotated[int, typer.Option(help="Split and bootstrap seed.")] = 0,
+    min_dev: Annotated[int, typer.Option(help="Per-language rule from this many items.")] = 50,
+    n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap resamples.")] = 1000,
+) -> None:
+    """Calibrate the judge's abstention rule per language on a dev split; report held-out."""
+    try:
+        items = _items(data, data_dir, languages, limit)
+        chosen = _judge(judge, model, "cascade", 8)
+        dev, test = split_items(items, dev_fraction, seed)
+        rule = calibrate_abstention(judge_items(chosen, dev), min_dev)
+        held_out = judge_items(chosen, test)
+    except (LabelledDataError, JudgeViewError, ValueError) as exc:
+        _fail(exc)
+        return
+    view = item_view(items)
+    before = meta_evaluate(chosen.name, view, held_out, chosen.supports, n_boot, seed)
+    after = meta_evaluate(
+        f"{chosen.name}+abstention", view, rule.apply(held_out), chosen.supports, n_boot, seed
+    )
+    console.print(rich_table(before, f"{data} held-out, before"))
+    console.print(rich_table(after, f"{data} held-out, calibrated"))
+    out.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "data": data,
+        "judge": chosen.name,
+        "note": "no judge exposes a continuous score, so the abstention rule is calibrated",
+        "split": {"dev": len(dev), "held_out": len(test), "seed": seed, "by": "item group"},
+        "rule": rule.to_dict(),
+        "held_out_before": before.to_dict(),
+        "held_out_after": after.to_dict(),
+    }
+    path = out / "calibration.json"
+    atomic_write_text(path, json.dumps(payload, indent=2, ensure_ascii=False))
+    console.print(f"wrote {path}")

@@ -1,0 +1,293 @@
+"""Run any langgap judge over labelled items: the refusal judge directly, model judges through
+Inspect with bounded concurrency and a resumable cache of raw outputs."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from inspect_ai.model import ChatMessage, GenerateConfig, Model, get_model
+
+from langgap._io import atomic_write_text, cache_dir
+from langgap.evaluate.judge_eval.data import LabelledItem, View, item_view
+from langgap.evaluate.judge_eval.metrics import Decision, Judged, MetaEvaluation, meta_evaluate
+from langgap.evaluate.judges import guard as guard_module
+from langgap.evaluate.judges import llm as llm_module
+from langgap.evaluate.judges.refusal import VERSION as REFUSAL_VERSION
+from langgap.evaluate.judges.refusal import covered_languages, judge_refusal
+from langgap.evaluate.judges.verdicts import Verdict
+from langgap.survey.llm_annotator import LLMUsage, _run_sync
+
+
+class JudgeViewError(ValueError):
+    """The judge gives no label in the data set's view (e.g. an LLM harm judge on refusals)."""
+
+
+class Judge(Protocol):
+    """What meta-evaluation needs from a judge."""
+
+    @property
+    def name(self) -> str:
+        """Judge name, e.g. "refusal", "llm", "guard/llama_guard_3"."""
+        ...
+
+    @property
+    def model(self) -> str | None:
+        """The judge model, when it uses one."""
+        ...
+
+    @property
+    def version(self) -> str:
+        """Bumped with phrase lists, prompts or parsers."""
+        ...
+
+    @property
+    def prompt_version(self) -> str | None:
+        """The rubric version, for model judges."""
+        ...
+
+    def supports(self, language: str) -> bool:
+        """Whether the judge claims to cover the language (ISO 639-3)."""
+        ...
+
+    def judge_many(self, items: Sequence[LabelledItem]) -> list[Verdict]:
+        """One verdict per item, in order."""
+        ...
+
+
+@dataclass
+class RefusalJudge:
+    """The multilingual phrase-list refusal judge."""
+
+    name: str = "refusal"
+    model: str | None = None
+    version: str = REFUSAL_VERSION
+    prompt_version: str | None = None
+
+    def supports(self, language: str) -> bool:
+        """Languages with a phrase list."""
+        return language in covered_languages()
+
+    def judge_many(self, items: Sequence[LabelledItem]) -> list[Verdict]:
+        """Judge each response with its item's language."""
+        return [judge_refusal(item.response, item.language) for item in items]
+
+
+Ask = Callable[[LabelledItem], str | list[ChatMessage]]
+Read = Callable[[str | None, LabelledItem], Verdict]
+
+
+@dataclass
+class ModelJudge:
+    """A judge that asks an Inspect model; raw outputs are cached by (model, prompt, input)."""
+
+    name: str
+    model_ref: str | Model
+    ask: Ask
+    read: Read
+    version: str
+    prompt_version: str | None = None
+    concurrency: int = 8
+    max_tokens: int = 256
+    use_cache: bool = True
+    cache_root: Path | None = None
+    usage: LLMUsage = field(default_factory=LLMUsage)
+
+    def __post_init__(self) -> None:
+        self.config = GenerateConfig(
+            max_connections=self.concurrency, max_tokens=self.max_tokens, temperature=0.0
+        )
+        ref = self.model_ref
+        self._model = ref if isinstance(ref, Model) else get_model(ref, config=self.config)
+        self.model: str | None = str(self._model)
+
+    def supports(self, language: str) -> bool:
+        """Model judges are asked in every language; coverage is what meta-evaluation measures."""
+        return True
+
+    def judge_many(self, items: Sequence[LabelledItem]) -> list[Verdict]:
+        """Verdicts in order, asking the model only for inputs not in the cache."""
+        return _run_sync(self._judge_all(items))
+
+    async def _judge_all(self, items: Sequence[LabelledItem]) -> list[Verdict]:
+        cache = _RawCache(self._cache_path(), enabled=self.use_cache)
+        raws: list[str | None] = [None] * len(items)
+        semaphore = asyncio.Semaphore(self.concurrency)
+
+        async def one(i: int, item: LabelledItem) -> None:
+            request = self.ask(item)
+            key = _digest(json.dumps(_plain(request), ensure_ascii=False))
+            if (hit := cache.get(key)) is not None:
+                self.usage.cache_hits += 1
+                raws[i] = hit
+                return
+            async with semaphore:
+                output = await self._model.generate(request, config=self.config)
+            self.usage.add(output)
+            raws[i] = output.completion
+            if not output.error:
+                cache.put(key, output.completion)
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                for i, item in enumerate(items):
+                    group.create_task(one(i, item))
+        except ExceptionGroup as errors:
+            raise errors.exceptions[0] from errors
+        finally:
+            cache.flush()
+        return [self.read(raw, item) for raw, item in zip(raws, items, strict=True)]
+
+    def _cache_path(self) -> Path:
+        ident = f"{self.name}:{self.model}:{self.version}"
+        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", ident)[-100:]
+        return (self.cache_root or cache_dir("judge-eval")) / f"{safe}-{_digest(ident)}.json"
+
+
+def _plain(request: str | list[ChatMessage]) -> Any:
+    return request if isinstance(request, str) else [[m.role, m.text] for m in request]
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+
+
+class _RawCache:
+    """Raw model outputs by request digest, written atomically (at most once a second)."""
+
+    def __init__(self, path: Path, enabled: bool) -> None:
+        self.path, self.enabled = path, enabled
+        self._data: dict[str, str] = self._load() if enabled else {}
+        self._dirty, self._saved = False, time.monotonic()
+
+    def _load(self) -> dict[str, str]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+    def get(self, key: str) -> str | None:
+        """The cached output, or None."""
+        return self._data.get(key)
+
+    def put(self, key: str, raw: str) -> None:
+        """Remember an output."""
+        if self.enabled:
+            self._data[key] = raw
+            self._dirty = True
+            if time.monotonic() - self._saved >= 1.0:
+                self.flush()
+
+    def flush(self) -> None:
+        """Write pending outputs now."""
+        if self.enabled and self._dirty:
+            atomic_write_text(self.path, json.dumps(self._data, ensure_ascii=False))
+            self._dirty, self._saved = False, time.monotonic()
+
+
+def llm_judge(model: str | Model, **options: Any) -> ModelJudge:
+    """The LLM harm judge (`judges.llm` rubric and parser) as a meta-evaluable judge."""
+    version = f"{llm_module.PROMPT_VERSION}/parser-{llm_module.PARSER_VERSION}"
+
+    def ask(item: LabelledItem) -> str:
+        return llm_module.render_prompt(item.prompt, item.response, item.language)
+
+    def read(raw: str | None, item: LabelledItem) -> Verdict:
+        parsed = llm_module.parse_harm_output(raw)
+        return Verdict(
+            llm_module.NAME, version, harm=parsed.harm, rationale=parsed.rationale,
+            language=item.language, raw=raw,
+        )  # fmt: skip
+
+    return ModelJudge("llm", model, ask, read, version, llm_module.PROMPT_VERSION, **options)
+
+
+def guard_judge(
+    model: str | Model,
+    guard: guard_module.GuardName = "llama_guard_3",
+    mode: Literal["chat", "instruction"] = "chat",
+    **options: Any,
+) -> ModelJudge:
+    """A guard model (`judges.guard` formats and parsers) as a meta-evaluable judge."""
+
+    def ask(item: LabelledItem) -> list[ChatMessage]:
+        return guard_module.build_messages(guard, item.prompt, item.response, mode)
+
+    def read(raw: str | None, item: LabelledItem) -> Verdict:
+        return guard_module.judge_guard_output(guard, raw)
+
+    version = f"{guard}/{guard_module.VERSION}/{mode}"
+    return ModelJudge(f"guard/{guard}", model, ask, read, version, guard, **options)
+
+
+def make_judge(name: str, model: str | Model | None = None, **options: Any) -> Judge:
+    """A judge by name: `refusal`, `llm` (needs a model), `guard[/<guard>]` (needs a model)."""
+    if name == "refusal":
+        return RefusalJudge()
+    if model is None:
+        raise ValueError(f"judge {name!r} needs a model (e.g. --model openai-api/vllm/<name>)")
+    if name == "llm":
+        return llm_judge(model, **options)
+    if name == "guard" or name.startswith("guard/"):
+        guard = name.partition("/")[2] or "llama_guard_3"
+        if guard not in guard_module.PARSERS:
+            known = ", ".join(guard_module.PARSERS)
+            raise ValueError(f"unknown guard {guard!r}; known: {known}")
+        return guard_judge(model, guard, **options)  # type: ignore[arg-type]
+    raise ValueError(f"unknown judge {name!r}; available: refusal, llm, guard[/<guard>]")
+
+
+def decision(verdict: Verdict, view: View) -> Decision:
+    """The verdict in the data set's view; refusal judges stand in for harm as refused → safe."""
+    if view == "refusal":
+        if verdict.outcome is None:
+            raise JudgeViewError(
+                f"judge {verdict.judge!r} gives no refusal outcome; evaluate it on a harm data set"
+            )
+        return _decided(verdict.outcome, "refused", "complied")
+    if verdict.harm is not None:
+        return _decided(verdict.harm, "harmful", "safe")
+    if verdict.outcome is None:
+        return "unclear"
+    return _decided(verdict.outcome, "complied", "refused")
+
+
+def _decided(label: str, positive: str, negative: str) -> Decision:
+    return "positive" if label == positive else "negative" if label == negative else "unclear"
+
+
+def judge_items(judge: Judge, items: Sequence[LabelledItem]) -> list[Judged]:
+    """Run the judge and pair each decision with the human label."""
+    view = item_view(items)
+    verdicts = judge.judge_many(items)
+    return [
+        Judged(
+            item.id,
+            item.language,
+            item.positive,
+            decision(verdict, view),
+            verdict.unsupported,
+            verdict.rationale,
+        )
+        for item, verdict in zip(items, verdicts, strict=True)
+    ]
+
+
+def evaluate_judge(
+    judge: Judge, items: Sequence[LabelledItem], n_boot: int = 1000, seed: int = 0
+) -> MetaEvaluation:
+    """Run a judge over labelled items and measure it per language."""
+    judged = judge_items(judge, items)
+    result = meta_evaluate(judge.name, item_view(items), judged, judge.supports, n_boot, seed)
+    result.extra.update(
+        model=judge.model, judge_version=judge.version, prompt_version=judge.prompt_version
+    )
+    return result
