@@ -1,0 +1,266 @@
+"""Evaluation throughput: langgap's cost on top of Inspect, and Inspect's on top of a bare client.
+
+All runs hit a local OpenAI-compatible stub (`langgap.models.stub.StubServer`) that returns a
+fixed refusal after a configurable latency, so the numbers measure the client side only.
+
+  (1) overhead: N samples through a bare Inspect task (generate + a trivial scorer) vs the same
+      samples through langgap's MultiJail task with the refusal judge, all langgap metrics, and
+      the report's `summarize` over the log. Target: overhead <= 10 %.
+  (2) 200 ms latency, 8 connections: langgap samples/s vs a bare asyncio client (httpx) sending
+      the same requests to the same server. Target: ratio >= 0.85.
+  (3) instant server: samples/s of langgap, bare Inspect and the bare client; a sweep of Inspect
+      settings; scale-out with 2 processes (one per stub endpoint) vs 1.
+
+Inspect settings (what `langgap eval run` uses): `display="none"` or "plain" (the full-screen
+display redraws per sample), `score_display=False`, `log_images=False`, `log_model_api=False`,
+`max_samples` = `max_connections` (more in flight only queues). `log_samples` must stay on (the
+report reads verdicts from the samples) and `log_realtime` stays on for resumability (it feeds
+the sample buffer that recovers a killed run). Measured on 2 cores (1,000 samples, instant
+server) every setting in the sweep was within +-10 % of the others: Inspect's own cost, about
+14-16 ms of CPU per sample, dominates, and a bare httpx client is ~14x faster. So beyond one
+process, scale out: one eval process saturates one core, and several eval processes against
+several endpoints scale with the cores available (1.19x with 2 processes on 2 cores, where the
+stub servers share the same cores).
+
+Usage: python benchmarks/bench_eval.py [--samples 2000] [--full] [--skip-sweep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+from inspect_ai import Task, eval, task_with
+from inspect_ai.dataset import MemoryDataset, Sample
+from inspect_ai.scorer import Score, Scorer, Target, mean, scorer
+from inspect_ai.solver import TaskState, generate
+
+from langgap.evaluate.benchmarks import load_benchmark
+from langgap.evaluate.metrics import langgap_metrics, summarize
+from langgap.evaluate.results import results_from_logs
+from langgap.evaluate.tasks import build_task
+from langgap.models.stub import StubServer
+
+REFUSAL = "I'm sorry, but I can't help with that. It could hurt people, so I won't provide it."
+FAST = {"display": "none", "score_display": False, "log_images": False, "log_model_api": False}
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@scorer(metrics=[mean()])
+def trivial() -> Scorer:
+    """Score 1 for any non-empty answer: the cheapest scorer Inspect can run."""
+
+    async def score(state: TaskState, target: Target) -> Score:
+        return Score(value=1 if state.output.completion else 0)
+
+    return score
+
+
+def samples(n: int) -> tuple[list[Sample], Any]:
+    """n MultiJail samples (paired across languages), with their load report."""
+    loaded, report = load_benchmark("multijail", data_dir=DATA, limit=n // 10 + 1)
+    return loaded[:n], report
+
+
+def bare_task(items: list[Sample]) -> Task:
+    """Generate + trivial scorer: Inspect's own floor."""
+    return Task(dataset=MemoryDataset(items), solver=generate(), scorer=trivial(), name="bare")
+
+
+def langgap_task(items: list[Sample], report: Any) -> Task:
+    """langgap's MultiJail task: refusal judge and every langgap metric."""
+    task = build_task(items, report, "refusal")
+    return task_with(task, metrics=langgap_metrics())
+
+
+def run_inspect(task: Task, model: str, connections: int, **settings: Any) -> tuple[float, Path]:
+    """Wall seconds of one eval, and its log folder."""
+    log_dir = Path(tempfile.mkdtemp(prefix="bench-eval-"))
+    kwargs: dict[str, Any] = {**FAST, "max_samples": connections, **settings}
+    start = time.perf_counter()
+    [log] = eval(task, model=model, log_dir=str(log_dir), max_connections=connections, **kwargs)
+    elapsed = time.perf_counter() - start
+    assert log.status == "success", log.error
+    return elapsed, log_dir
+
+
+def run_langgap_parts(
+    items: list[Sample], report: Any, model: str, connections: int
+) -> tuple[float, float]:
+    """Wall seconds of the langgap eval, and of reading its log back and summarising it."""
+    evaluated, log_dir = run_inspect(langgap_task(items, report), model, connections)
+    start = time.perf_counter()
+    summarize(results_from_logs([log_dir]), n_boot=1000)
+    return evaluated, time.perf_counter() - start
+
+
+def run_langgap(items: list[Sample], report: Any, model: str, connections: int) -> float:
+    """Wall seconds of the langgap task plus the report's reading and summarising of its log."""
+    return sum(run_langgap_parts(items, report, model, connections))
+
+
+async def _client(base_url: str, prompts: list[str], connections: int) -> float:
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    gate = asyncio.Semaphore(connections)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
+
+        async def one(text: str) -> None:
+            async with gate:
+                body = {"model": "m", "messages": [{"role": "user", "content": text}]}
+                response = await client.post("/chat/completions", json=body)
+                response.raise_for_status()
+                response.json()
+
+        start = time.perf_counter()
+        await asyncio.gather(*(one(p) for p in prompts))
+        return time.perf_counter() - start
+
+
+def run_client(base_url: str, items: list[Sample], connections: int) -> float:
+    """Wall seconds for a bare httpx client to send the same requests."""
+    prompts = [str(s.input) for s in items]
+    return asyncio.run(_client(base_url, prompts, connections))
+
+
+def served(latency: float, name: str = "bench") -> tuple[StubServer, str]:
+    """Start a stub, point `openai-api/<name>/…` at it; returns the server and model name."""
+    stub = StubServer(lambda request: REFUSAL, latency=latency).__enter__()
+    os.environ[f"{name.upper()}_BASE_URL"] = stub.base_url
+    os.environ[f"{name.upper()}_API_KEY"] = "none"
+    # the port in the name: Inspect caches a model per name, and each stub has a new address
+    return stub, f"openai-api/{name}/m{stub.port}"
+
+
+def rate(n: int, seconds: float) -> str:
+    """samples/s, printed."""
+    return f"{n / seconds:8.1f} samples/s ({seconds:6.2f} s)"
+
+
+def part1(n: int, connections: int) -> None:
+    """langgap overhead on top of Inspect, instant server."""
+    items, report = samples(n)
+    stub, model = served(0.0)
+    run_inspect(bare_task(items[:50]), model, connections)  # warm imports and connections
+    bare, _ = run_inspect(bare_task(items), model, connections)
+    evaluated, summarised = run_langgap_parts(items, report, model, connections)
+    stub.__exit__(None, None, None)
+    ours = evaluated + summarised
+    print(f"(1) {n} samples, instant server, {connections} connections")
+    print(f"    bare Inspect (generate + trivial scorer): {rate(n, bare)}")
+    print(f"    langgap eval (MultiJail task, refusal judge, all metrics): {rate(n, evaluated)}")
+    print(f"    + reading the log back and summarize(): {summarised:.2f} s")
+    print(f"    langgap overhead, eval only: {100 * (evaluated - bare) / bare:+.1f} % "
+          "(target <= 10 %)")  # fmt: skip
+    print(f"    langgap overhead, eval + report metrics: {100 * (ours - bare) / bare:+.1f} %")
+
+
+def part2(n: int, connections: int, latency: float) -> None:
+    """langgap vs a bare client at realistic latency."""
+    items, report = samples(n)
+    stub, model = served(latency)
+    client = run_client(stub.base_url, items, connections)
+    ours = run_langgap(items, report, model, connections)
+    stub.__exit__(None, None, None)
+    ideal = n * latency / connections
+    print(f"(2) {n} samples, {latency * 1000:.0f} ms latency, {connections} connections "
+          f"(ideal {ideal:.2f} s)")  # fmt: skip
+    print(f"    bare httpx client: {rate(n, client)}")
+    print(f"    langgap:           {rate(n, ours)}")
+    print(f"    ratio langgap / client: {client / ours:.2f} (target >= 0.85)")
+
+
+def part3(n: int, connections: int, sweep: bool) -> None:
+    """Instant server: throughput ceilings, a settings sweep, and scale-out."""
+    items, report = samples(n)
+    stub, model = served(0.0)
+    client = run_client(stub.base_url, items, connections)
+    bare, _ = run_inspect(bare_task(items), model, connections)
+    ours = run_langgap(items, report, model, connections)
+    print(f"(3) {n} samples, instant server, {connections} connections")
+    print(f"    bare httpx client: {rate(n, client)}")
+    print(f"    bare Inspect:      {rate(n, bare)}")
+    print(f"    langgap:           {rate(n, ours)}")
+    if sweep:
+        settings: list[tuple[str, dict[str, Any], int]] = [
+            ("display=plain", {"display": "plain"}, connections),
+            ("score_display=True", {"score_display": True}, connections),
+            ("log_buffer=100", {"log_buffer": 100}, connections),
+            ("log_realtime=False", {"log_realtime": False}, connections),
+            ("max_samples=4x connections", {"max_samples": 4 * connections}, connections),
+            ("max_connections=32", {}, 32),
+        ]
+        print("    settings sweep (bare Inspect; baseline = the fast settings above):")
+        for label, extra, conns in settings:
+            seconds, _ = run_inspect(bare_task(items), model, conns, **extra)
+            print(f"      {label:28s} {rate(n, seconds)}")
+    stub.__exit__(None, None, None)
+    scale_out(n, connections)
+
+
+def scale_out(n: int, connections: int) -> None:
+    """1 eval process for n samples vs 2 processes with n/2 each, one stub endpoint each."""
+    stubs = [StubServer(lambda request: REFUSAL).__enter__() for _ in range(2)]
+    timings = {}
+    for processes in (1, 2):
+        share = n // processes
+        start = time.perf_counter()
+        workers = [
+            subprocess.Popen([sys.executable, __file__, "--worker", stubs[i].base_url,
+                              "--samples", str(share), "--connections", str(connections)])
+            for i in range(processes)
+        ]  # fmt: skip
+        assert all(w.wait() == 0 for w in workers)
+        timings[processes] = time.perf_counter() - start
+    for stub in stubs:
+        stub.__exit__(None, None, None)
+    print(f"    scale-out, langgap, {n} samples (process start-up included):")
+    print(f"      1 process:                 {rate(n, timings[1])}")
+    print(f"      2 processes, 2 endpoints:  {rate(n, timings[2])}"
+          f"  speed-up {timings[1] / timings[2]:.2f}x on {os.cpu_count()} cores")  # fmt: skip
+
+
+def worker(base_url: str, n: int, connections: int) -> None:
+    """One scale-out process: the langgap task over n samples against one endpoint."""
+    os.environ["BENCH_BASE_URL"], os.environ["BENCH_API_KEY"] = base_url, "none"
+    items, report = samples(n)
+    run_langgap(items, report, "openai-api/bench/m", connections)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse arguments and print every measurement."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--samples", type=int, default=1000, help="samples for (1) and (3)")
+    parser.add_argument("--full", action="store_true", help="2,000 samples for (1) and (3)")
+    parser.add_argument("--latency-samples", type=int, default=400, help="samples for (2)")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--skip-sweep", action="store_true")
+    parser.add_argument("--worker", metavar="BASE_URL", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    logging.getLogger("inspect_ai").setLevel(logging.WARNING)
+    if args.worker:
+        worker(args.worker, args.samples, args.connections)
+        return
+    n = 2000 if args.full else args.samples
+    steps: list[Callable[[], None]] = [
+        lambda: part1(n, args.connections),
+        lambda: part2(args.latency_samples, args.connections, 0.2),
+        lambda: part3(n, args.connections, not args.skip_sweep),
+    ]
+    print(json.dumps({"cpus": os.cpu_count(), "samples": n, "connections": args.connections}))
+    for step in steps:
+        step()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,164 @@
+"""Language safety cards: per model, the languages that meet the bar, fail it, or were never tested.
+
+>>> standard_languages(3)
+['eng', 'zho', 'ara']
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from langgap.evaluate.metrics import LanguageScore, ModelSummary
+from langgap.evaluate.thresholds import ThresholdVerdict
+from langgap.languages import try_lookup
+from langgap.report import MarkdownReport
+from langgap.report.tables import Cell
+
+STANDARD_SIZE = 20
+
+
+@cache
+def _by_speakers() -> tuple[str, ...]:
+    # CLDR speaker counts per subtag, summed per counting code (e.g. every Arabic variety -> ara)
+    from language_data.population_data import LANGUAGE_SPEAKING_POPULATION
+
+    totals: Counter[str] = Counter()
+    for tag, speakers in LANGUAGE_SPEAKING_POPULATION.items():
+        found = try_lookup(tag) if "-" not in tag else None
+        if found is not None:
+            totals[found.code] += int(speakers)
+    return tuple(code for code, _ in totals.most_common())
+
+
+def standard_languages(n: int = STANDARD_SIZE) -> list[str]:
+    """The n most-spoken languages (ISO 639-3 counting codes, by total speakers, CLDR data)."""
+    return list(_by_speakers()[:n])
+
+
+def language_name(code: str) -> str:
+    """English name of a row key ("ben", "ara/arabizi"), or the key itself when unknown."""
+    base, _, variant = code.partition("/")
+    found = try_lookup(base)
+    name = found.name if found else base
+    return f"{name} ({variant})" if variant else name
+
+
+def card_filename(model: str, judge: str = "", with_judge: bool = False) -> str:
+    """A safe file name for a model's card (`openai-api/x/y` -> `openai-api_x_y.md`)."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", model).strip("._") or "model"
+    if with_judge and judge:
+        stem += "__" + re.sub(r"[^A-Za-z0-9._-]+", "_", judge)
+    return f"{stem}.md"
+
+
+@dataclass(frozen=True, slots=True)
+class CardFacts:
+    """What a card states, separated from how it is written."""
+
+    model: str
+    judge: str
+    passing: tuple[ThresholdVerdict, ...]
+    failing: tuple[ThresholdVerdict, ...]
+    unjudged: tuple[ThresholdVerdict, ...]  # tested, but no threshold applied
+    untested: tuple[str, ...]  # standard languages with no score
+    false_sense_of_safety: bool
+
+
+def card_facts(
+    summary: ModelSummary, standard: Sequence[str], false_sense: bool = False
+) -> CardFacts:
+    """Sort a model's threshold verdicts into pass / fail / no threshold / never tested."""
+    verdicts = summary.thresholds
+    tested = {row.language for row in summary.languages if row.n_judged > 0}
+    return CardFacts(
+        model=summary.model,
+        judge=summary.judge,
+        passing=tuple(v for v in verdicts if v.status == "pass"),
+        failing=tuple(v for v in verdicts if v.status == "fail"),
+        unjudged=tuple(v for v in verdicts if v.status == "no_threshold" and v.score is not None),
+        untested=tuple(code for code in standard if code not in tested),
+        false_sense_of_safety=false_sense,
+    )
+
+
+def _names(verdicts: Sequence[ThresholdVerdict]) -> str:
+    return ", ".join(language_name(v.language) for v in verdicts) or "none"
+
+
+def disclaimer(facts: CardFacts, summary: ModelSummary) -> str:
+    """The plain-language statement a model team should publish with the model."""
+    agg = summary.aggregate
+    worst = (
+        f" The weakest language was {language_name(agg.worst_language)} "
+        f"({agg.worst:.1f}% harmless)."
+        if agg.worst_language
+        else ""
+    )
+    benchmarks = ", ".join(summary.benchmarks) or "the listed benchmarks"
+    untested = ", ".join(language_name(c) for c in facts.untested)
+    return (
+        f"Safety of {facts.model} was evaluated in {agg.n_languages} language(s) on "
+        f"{benchmarks} with the {facts.judge or 'named'} judge. It met the minimum harmlessness "
+        f"in: {_names(facts.passing)}. It did not meet it in: {_names(facts.failing)}.{worst} "
+        f"It was not tested in: {untested or 'none of the standard languages'}. "
+        "Do not assume the model behaves safely in any language not listed as meeting the minimum; "
+        "scores are estimates from a sample of prompts, with the confidence intervals shown."
+    )
+
+
+def _row(verdict: ThresholdVerdict, scores: dict[str, LanguageScore]) -> list[Cell]:
+    row = scores.get(verdict.language)
+    minimum = verdict.threshold.minimum if verdict.threshold else None
+    ci = f"{row.interval.low:.1f}–{row.interval.high:.1f}" if row else "n/a"
+    return [
+        language_name(verdict.language),
+        verdict.language,
+        None if verdict.score is None else round(verdict.score, 1),
+        ci,
+        row.n_judged if row else 0,
+        row.n_unclear if row else 0,
+        None if minimum is None else round(minimum, 1),
+    ]
+
+
+_HEADERS = ["Language", "Code", "Harmlessness %", "95% CI", "n judged", "Unclear", "Minimum %"]
+
+
+def render_card(summary: ModelSummary, facts: CardFacts, rule: str) -> MarkdownReport:
+    """The card as a Markdown document."""
+    scores = {row.key: row for row in summary.languages}
+    card = MarkdownReport(f"Language safety card: {summary.model}")
+    card.paragraph(
+        f"Judge: {summary.judge or 'unknown'}. Threshold rule: {rule}. Benchmarks: "
+        f"{', '.join(summary.benchmarks) or 'n/a'}. Samples: {summary.n} "
+        f"({summary.n_unclear} unclear, counted as not safe; {summary.n_errored} errored, "
+        "not scored)."
+    )
+    if facts.false_sense_of_safety:
+        card.paragraph(
+            "Warning - false sense of safety: the average across languages meets the minimum, "
+            "but at least one language does not."
+        )
+    sections = [
+        ("Meets the minimum", facts.passing),
+        ("Fails the minimum", facts.failing),
+        ("Tested, no minimum set", facts.unjudged),
+    ]
+    for title, verdicts in sections:
+        card.heading(title)
+        if verdicts:
+            card.table(_HEADERS, [_row(v, scores) for v in verdicts])
+        else:
+            card.paragraph("None.")
+    card.heading("Never tested")
+    card.paragraph(
+        ", ".join(f"{language_name(c)} ({c})" for c in facts.untested)
+        or "Every standard language was tested."
+    )
+    card.heading("Disclaimer to publish")
+    card.paragraph(disclaimer(facts, summary))
+    return card

@@ -1,0 +1,183 @@
+"""`langgap eval`: run benchmarks on models through Inspect; report the worst language first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from langgap.evaluate.benchmarks import BenchmarkError
+from langgap.evaluate.results import ResultsError
+from langgap.evaluate.run import Display, RunOptions, run_eval
+from langgap.evaluate.thresholds import (
+    Reference,
+    RelativeToEnglish,
+    ThresholdError,
+    ThresholdSpec,
+)
+
+app = typer.Typer(
+    help="Evaluate models across languages (Inspect eval sets) and report the language gap.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+
+def _split(values: list[str] | None) -> list[str] | None:
+    """`--languages bn,sw --languages jv` -> ["bn", "sw", "jv"]."""
+    items = [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
+    return items or None
+
+
+@app.command()
+def run(
+    benchmarks: Annotated[
+        list[str],
+        typer.Argument(help="multijail, xsafety, csrt, polyrefuse, or a prompt table path."),
+    ],
+    model: Annotated[list[str], typer.Option("--model", "-m", help="Inspect model; repeat it.")],
+    languages: Annotated[
+        list[str] | None, typer.Option(help="Languages (comma-separated).")
+    ] = None,
+    categories: Annotated[list[str] | None, typer.Option(help="Harm categories.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Prompts per language.")] = None,
+    sample_per_language: Annotated[
+        int | None, typer.Option(help="Random prompts per language.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed for --sample-per-language.")] = 0,
+    judge: Annotated[str, typer.Option(help="refusal, llm, guard, or none.")] = "refusal",
+    judge_model: Annotated[str | None, typer.Option(help="Model for the llm/guard judge.")] = None,
+    max_connections: Annotated[int, typer.Option(help="Concurrent requests per model.")] = 8,
+    max_samples: Annotated[int | None, typer.Option(help="Samples in flight per task.")] = None,
+    max_tokens: Annotated[int | None, typer.Option(help="Max new tokens per response.")] = None,
+    log_dir: Annotated[Path, typer.Option(help="Log folder; rerun with it to resume.")] = Path(
+        "logs"
+    ),
+    retries: Annotated[int, typer.Option(help="Retries of a failed sample.")] = 2,
+    max_retries: Annotated[int, typer.Option(help="Retries of one model call.")] = 3,
+    timeout: Annotated[int | None, typer.Option(help="Seconds per model call.")] = 120,
+    data_dir: Annotated[str | None, typer.Option(help="Folder holding the benchmarks.")] = None,
+    display: Annotated[
+        str, typer.Option(help="Inspect display: plain, rich, full, none.")
+    ] = "plain",
+) -> None:
+    """Run benchmarks × models as one resumable Inspect eval set (rerun to finish a killed run)."""
+    options = RunOptions(
+        benchmarks=benchmarks,
+        models=model,
+        languages=_split(languages),
+        categories=_split(categories),
+        limit=limit,
+        sample_per_language=sample_per_language,
+        seed=seed,
+        judge=judge,
+        judge_model=judge_model,
+        data_dir=data_dir,
+        log_dir=str(log_dir),
+        max_connections=max_connections,
+        max_samples=max_samples,
+        max_tokens=max_tokens,
+        retries=retries,
+        max_retries=max_retries,
+        timeout=timeout,
+        display=_display(display),
+    )
+    try:
+        outcome = run_eval(options)
+    except BenchmarkError as err:
+        raise typer.BadParameter(str(err)) from err
+    table = Table("Task", "Model", "Status", "Samples", "Errored", title=f"Logs in {log_dir}")
+    for log in outcome.logs:
+        table.add_row(log.task, log.model, log.status, str(log.total), str(log.errored))
+    console = Console()
+    console.print(table)
+    if outcome.errored:
+        console.print(
+            f"{outcome.errored} sample(s) errored after retries; they are counted, not scored."
+        )
+    if not outcome.success:
+        console.print("The run did not finish; rerun the same command to resume it.")
+        raise typer.Exit(1)
+
+
+def _display(value: str) -> Display:
+    choices: tuple[Display, ...] = ("full", "conversation", "rich", "plain", "log", "none")
+    if value not in choices:
+        raise typer.BadParameter(f"--display must be one of {', '.join(choices)}")
+    return value
+
+
+@app.command()
+def report(
+    logs: Annotated[list[Path], typer.Argument(help="Log folders or .eval/.json files.")],
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("eval-report"),
+    thresholds: Annotated[Path | None, typer.Option(help="YAML: language -> minimum.")] = None,
+    minimum: Annotated[float | None, typer.Option(help="One minimum for all languages.")] = None,
+    adaptive: Annotated[
+        str | None, typer.Option(help="reference:MODEL,MODEL or relative-to-english.")
+    ] = None,
+    margin: Annotated[float, typer.Option(help="Points below the adaptive reference.")] = 0.0,
+    standard: Annotated[
+        list[str] | None,
+        typer.Option(help="Languages a card must cover (default: top 20 by speakers)."),
+    ] = None,
+    show_prompts: Annotated[
+        bool,
+        typer.Option(help="Include prompts and responses of unsafe/unclear samples (escaped)."),
+    ] = False,
+    n_boot: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
+) -> None:
+    """Report harmlessness per language, worst first: terminal table, MD/CSV/HTML/JSON, cards."""
+    from langgap.evaluate.report import ReportOptions, summary_rows, write_report
+
+    spec = _threshold_spec(thresholds, minimum, adaptive, margin)
+    codes = _standard(_split(standard))
+    options = ReportOptions(spec, codes, show_prompts, n_boot, seed)
+    try:
+        built, written = write_report(logs, out, options)
+    except (ResultsError, ThresholdError, OSError) as err:
+        raise typer.BadParameter(str(err)) from err
+    headers, rows = summary_rows(built)
+    table = Table(*headers, title="Harmlessness % by language, worst first (uN = N unclear)")
+    for row in rows:
+        table.add_row(*("" if c is None else str(c) for c in row))
+    console = Console()
+    console.print(table)
+    for i in sorted(built.false_sense):
+        console.print(f"[bold red]False sense of safety:[/] {built.label(i)}")
+    console.print(f"Wrote {len(written)} files to {out}")
+
+
+def _threshold_spec(
+    path: Path | None, minimum: float | None, adaptive: str | None, margin: float
+) -> ThresholdSpec:
+    given = [x is not None for x in (path, minimum, adaptive)]
+    if sum(given) > 1:
+        raise typer.BadParameter("give one of --thresholds, --minimum, --adaptive")
+    if adaptive is None:
+        return path if path is not None else minimum
+    key = adaptive.strip().casefold()
+    if key in ("relative-to-english", "relative_to_english"):
+        return RelativeToEnglish(margin=margin)
+    if key.startswith("reference:"):
+        models = tuple(m.strip() for m in adaptive.split(":", 1)[1].split(",") if m.strip())
+        if not models:
+            raise typer.BadParameter("--adaptive reference: needs at least one model")
+        return Reference(models=models, margin=margin)
+    raise typer.BadParameter("--adaptive must be reference:MODEL,… or relative-to-english")
+
+
+def _standard(values: list[str] | None) -> list[str] | None:
+    if not values:
+        return None
+    from langgap.languages import lookup
+
+    return [lookup(v).code for v in values]
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,343 @@
+"""The evaluation report: worst language first, unclear counts beside every score, one card a model.
+
+Writes `eval_report.md`, `eval_report.csv`, `eval_report.html` (self-contained),
+`eval_summary.json`, figures (PNG + SVG) and `cards/<model>.md` into one folder.
+
+>>> paths = write_report(["logs/"], Path("report"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from inspect_ai.log import list_eval_logs, read_eval_log, read_eval_log_samples
+
+from langgap._io import atomic_write_text
+from langgap.evaluate.cards import (
+    STANDARD_SIZE,
+    card_facts,
+    card_filename,
+    language_name,
+    render_card,
+    standard_languages,
+)
+from langgap.evaluate.metrics import EvalSummary, ModelSummary, summarize
+from langgap.evaluate.results import ResultsError, log_files, results_from_logs
+from langgap.evaluate.thresholds import ThresholdSpec
+from langgap.report import HtmlReport, MarkdownReport
+from langgap.report.tables import Cell
+
+EXAMPLES_PER_MODEL = 20
+_STATUS_RANK = {"success": 0, "cancelled": 1, "error": 2, "started": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class ReportOptions:
+    """How to judge and what to show."""
+
+    thresholds: ThresholdSpec = None
+    standard: Sequence[str] | None = None  # languages a card must account for (default: top 20)
+    show_prompts: bool = False  # prompts and responses of unsafe/unclear samples, escaped
+    n_boot: int = 1000
+    seed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class EvalReport:
+    """A computed report: the summary, its inputs, and which models look safer than they are."""
+
+    summary: EvalSummary
+    logs: tuple[Path, ...]
+    languages: tuple[str, ...]  # table columns, worst (lowest mean) first
+    false_sense: frozenset[int]  # indices into summary.models
+    standard: tuple[str, ...]
+    examples: dict[int, list[dict[str, str]]] = field(default_factory=dict)
+
+    def label(self, index: int) -> str:
+        """Row label of a model (with its judge when several judges scored one model)."""
+        summary = self.summary.models[index]
+        names = [m.model for m in self.summary.models]
+        return (
+            f"{summary.model} [{summary.judge}]"
+            if names.count(summary.model) > 1
+            else summary.model
+        )
+
+
+def _candidates(paths: Sequence[Path | str]) -> list[Path]:
+    # Inspect's own listing skips the eval set's bookkeeping files (eval-set.json, logs.json)
+    found: list[Path] = []
+    for entry in map(Path, paths):
+        if entry.is_dir():
+            infos = list_eval_logs(str(entry.resolve()), recursive=True)
+            found.extend(sorted(Path(urlparse(info.name).path) for info in infos))
+        else:
+            found.extend(log_files([entry]))
+    return list(dict.fromkeys(found))
+
+
+def select_logs(paths: Sequence[Path | str]) -> list[Path]:
+    """The latest log of each task run: a resumed run leaves its interrupted log behind."""
+    best: dict[tuple[str, str], tuple[tuple[int, float], Path]] = {}
+    for path in _candidates(paths):
+        try:
+            header = read_eval_log(str(path), header_only=True)
+        except Exception as err:  # Inspect raises several types for unreadable files
+            raise ResultsError(f"{path}: not a readable Inspect eval log ({err})") from err
+        key = (header.eval.task_id, header.eval.model)
+        rank = (-_STATUS_RANK.get(header.status, 4), path.stat().st_mtime)
+        if key not in best or rank > best[key][0]:
+            best[key] = (rank, path)
+    if not best:
+        raise ResultsError(f"no Inspect eval logs found in {', '.join(map(str, paths))}")
+    return sorted(path for _, path in best.values())
+
+
+def false_sense_of_safety(summary: ModelSummary) -> bool:
+    """High average (it meets the mean minimum) while at least one language fails its minimum."""
+    minimums = [v.threshold.minimum for v in summary.thresholds if v.threshold is not None]
+    finite = [m for m in minimums if m is not None and math.isfinite(m)]
+    if not finite or not math.isfinite(summary.aggregate.average):
+        return False
+    fails = any(v.status == "fail" for v in summary.thresholds)
+    return fails and summary.aggregate.average >= sum(finite) / len(finite)
+
+
+def _columns(summary: EvalSummary) -> tuple[str, ...]:
+    scores: dict[str, list[float]] = {}
+    for model in summary.models:
+        for row in model.languages:
+            if math.isfinite(row.harmlessness):
+                scores.setdefault(row.key, []).append(row.harmlessness)
+            else:
+                scores.setdefault(row.key, [])
+    mean = {k: (sum(v) / len(v) if v else math.inf) for k, v in scores.items()}
+    return tuple(sorted(scores, key=lambda k: (mean[k], k)))
+
+
+def _examples(
+    logs: Sequence[Path], models: Sequence[ModelSummary]
+) -> dict[int, list[dict[str, str]]]:
+    index = {m.model: i for i, m in enumerate(models)}
+    out: dict[int, list[dict[str, str]]] = {}
+    for path in logs:
+        header = read_eval_log(str(path), header_only=True)
+        i = index.get(header.eval.model)
+        if i is None:
+            continue
+        for sample in read_eval_log_samples(str(path), all_samples_required=False):
+            label = next(iter((sample.scores or {}).values()), None)
+            answer = str(label.answer) if label is not None else "error"
+            if answer in ("refused", "safe") or len(out.setdefault(i, [])) >= EXAMPLES_PER_MODEL:
+                continue
+            prompt = sample.input if isinstance(sample.input, str) else str(sample.input[-1].text)
+            out[i].append({
+                "language": str((sample.metadata or {}).get("language", "")),
+                "label": answer,
+                "prompt": prompt,
+                "response": sample.output.completion if sample.output else "",
+            })  # fmt: skip
+    return out
+
+
+def build_report(paths: Sequence[Path | str], options: ReportOptions | None = None) -> EvalReport:
+    """Read logs, summarise them, and find the models with a false sense of safety."""
+    options = options or ReportOptions()
+    logs = select_logs(paths)
+    results = results_from_logs(logs)
+    summary = summarize(results, thresholds=options.thresholds, n_boot=options.n_boot,
+                        seed=options.seed)  # fmt: skip
+    flagged = frozenset(i for i, m in enumerate(summary.models) if false_sense_of_safety(m))
+    standard = tuple(options.standard or standard_languages(STANDARD_SIZE))
+    examples = _examples(logs, summary.models) if options.show_prompts else {}
+    return EvalReport(summary, tuple(logs), _columns(summary), flagged, standard, examples)
+
+
+def cell(model: ModelSummary, key: str) -> str:
+    """A score with its unclear count, e.g. `72.0 (u3)`; `-` when the language was not run."""
+    for row in model.languages:
+        if row.key == key:
+            value = "n/a" if math.isnan(row.harmlessness) else f"{row.harmlessness:.1f}"
+            return f"{value} (u{row.n_unclear})"
+    return "-"
+
+
+def summary_rows(report: EvalReport) -> tuple[list[str], list[list[Cell]]]:
+    """Headers and rows of the headline table: model, languages, Average, Worst case."""
+    headers = ["Model", *report.languages, "Average", "Worst case (language)", "Flag"]
+    rows: list[list[Cell]] = []
+    for i, model in enumerate(report.summary.models):
+        agg = model.aggregate
+        worst = f"{agg.worst:.1f} ({agg.worst_language})" if agg.worst_language else "n/a"
+        flag = "false sense of safety" if i in report.false_sense else ""
+        average = "n/a" if math.isnan(agg.average) else f"{agg.average:.1f} (u{model.n_unclear})"
+        rows.append([report.label(i), *(cell(model, k) for k in report.languages), average, worst,
+                     flag])  # fmt: skip
+    return headers, rows
+
+
+DETAIL_HEADERS = [
+    "Language", "Name", "Harmlessness %", "95% CI", "n judged", "Unclear", "Errored",
+    "Minimum %", "Status", "McNemar p vs English",
+]  # fmt: skip
+
+
+def detail_rows(model: ModelSummary) -> list[list[Cell]]:
+    """One row per language of a model, worst first."""
+    verdicts = {v.language: v for v in model.thresholds}
+    tests = {t.key: t for t in model.significance}
+    rows: list[list[Cell]] = []
+    for row in model.languages:
+        verdict = verdicts.get(row.key)
+        minimum = verdict.threshold.minimum if verdict and verdict.threshold else None
+        test = tests.get(row.key)
+        rows.append([
+            row.key, language_name(row.key), _round(row.harmlessness),
+            f"{row.interval.low:.1f}–{row.interval.high:.1f}", row.n_judged, row.n_unclear,
+            row.n_errored, _round(minimum), verdict.status if verdict else "n/a",
+            None if test is None else round(test.p_value, 4),
+        ])  # fmt: skip
+    return rows
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else round(value, 1)
+
+
+CSV_FIELDS = [
+    "model", "judge", "language", "name", "variant", "n", "n_judged", "n_safe", "n_harmful",
+    "n_unclear", "n_errored", "harmlessness", "ci_low", "ci_high", "harmlessness_decided",
+    "unclear_rate", "minimum", "status", "mcnemar_p", "false_sense_of_safety",
+]  # fmt: skip
+
+
+def csv_text(report: EvalReport) -> str:
+    """One CSV row per model × language."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for i, model in enumerate(report.summary.models):
+        verdicts = {v.language: v for v in model.thresholds}
+        tests = {t.key: t for t in model.significance}
+        for row in model.languages:
+            verdict = verdicts.get(row.key)
+            writer.writerow({
+                "model": model.model, "judge": model.judge, "language": row.key,
+                "name": language_name(row.key), "variant": row.variant, "n": row.n,
+                "n_judged": row.n_judged, "n_safe": row.n_safe, "n_harmful": row.n_harmful,
+                "n_unclear": row.n_unclear, "n_errored": row.n_errored,
+                "harmlessness": _round(row.harmlessness), "ci_low": _round(row.interval.low),
+                "ci_high": _round(row.interval.high),
+                "harmlessness_decided": _round(row.harmlessness_decided),
+                "unclear_rate": row.unclear_rate,
+                "minimum": _round(verdict.threshold.minimum)
+                if verdict and verdict.threshold and verdict.threshold.minimum is not None
+                else None,
+                "status": verdict.status if verdict else "",
+                "mcnemar_p": tests[row.key].p_value if row.key in tests else None,
+                "false_sense_of_safety": i in report.false_sense,
+            })  # fmt: skip
+    return buffer.getvalue()
+
+
+def _rule(summary: EvalSummary) -> str:
+    params = ", ".join(f"{k}={v}" for k, v in summary.thresholds.items() if k != "rule")
+    return f"{summary.thresholds.get('rule', 'uniform')} ({params})" if params else "uniform"
+
+
+def _document(report: EvalReport, doc: HtmlReport | MarkdownReport, figures: list[Path],
+              base: Path) -> None:  # fmt: skip
+    summary = report.summary
+    doc.paragraph(
+        f"Inputs: {len(report.logs)} log(s), {summary.n_results} sample verdicts. Threshold rule: "
+        f"{_rule(summary)}. Harmlessness = safe / judged, where an unclear verdict counts as not "
+        "safe; (uN) is the number of unclear verdicts. Languages are ordered worst first."
+    )
+    headers, rows = summary_rows(report)
+    doc.table(headers, rows, caption="Harmlessness % by language (unclear count)")
+    for i in sorted(report.false_sense):
+        model = summary.models[i]
+        doc.paragraph(
+            f"False sense of safety: {report.label(i)} averages {model.aggregate.average:.1f}% "
+            f"but its worst language, {language_name(model.aggregate.worst_language or '')}, "
+            f"scores {model.aggregate.worst:.1f}%, under the minimum."
+        )
+    for path in figures:
+        if path.suffix == ".png":
+            caption = path.stem.replace("_", " ")
+            if isinstance(doc, HtmlReport):
+                doc.figure(path, caption)
+            else:
+                doc.figure(path.relative_to(base), caption)
+    for i, model in enumerate(summary.models):
+        doc.heading(f"{report.label(i)} (judge: {model.judge})")
+        doc.paragraph(
+            f"Benchmarks: {', '.join(model.benchmarks)}. Samples: {model.n} ({model.n_unclear} "
+            f"unclear, {model.n_errored} errored). Gap (average - worst): {model.aggregate.gap:.1f}"
+            " points."
+        )
+        doc.table(DETAIL_HEADERS, detail_rows(model))
+        if model.over_refusal:
+            doc.table(
+                ["Language", "Refusal % on harmless prompts", "n judged", "Unjudged", "Errored"],
+                [[r.key, _round(r.refusal_rate), r.n_judged, r.n_unjudged, r.n_errored]
+                 for r in model.over_refusal],
+                caption="Over-refusal",
+            )  # fmt: skip
+        for example in report.examples.get(i, []):
+            doc.paragraph(
+                f"[{example['language']}, {example['label']}] prompt: {example['prompt']}"
+            )
+            doc.paragraph(f"response: {example['response']}")
+
+
+def write_report(
+    paths: Sequence[Path | str], out: Path, options: ReportOptions | None = None
+) -> tuple[EvalReport, list[Path]]:
+    """Build the report and write every output file into `out`; returns the files written."""
+    from langgap.evaluate.report_figures import bar_chart, heat_map  # matplotlib only here
+
+    report = build_report(paths, options)
+    out.mkdir(parents=True, exist_ok=True)
+    models = report.summary.models
+    labels = [report.label(i) for i in range(len(models))]
+    figures = [*bar_chart(models, report.languages, labels, out / "figures"),
+               *heat_map(models, report.languages, labels, out / "figures")]  # fmt: skip
+    written = list(figures)
+    markdown = MarkdownReport("Language gap evaluation")
+    _document(report, markdown, figures, out)
+    written.append(markdown.write(out / "eval_report.md"))
+    html = HtmlReport("Language gap evaluation")
+    _document(report, html, figures, out)
+    written.append(html.write(out / "eval_report.html"))
+    atomic_write_text(out / "eval_report.csv", csv_text(report))
+    written.append(out / "eval_report.csv")
+    payload: dict[str, Any] = {
+        **report.summary.to_dict(),
+        "logs": [str(p) for p in report.logs],
+        "false_sense_of_safety": [models[i].model for i in sorted(report.false_sense)],
+        "standard_languages": list(report.standard),
+    }
+    atomic_write_text(out / "eval_summary.json", json.dumps(payload, indent=2, ensure_ascii=False))
+    written.append(out / "eval_summary.json")
+    written.extend(_write_cards(report, out / "cards"))
+    return report, written
+
+
+def _write_cards(report: EvalReport, folder: Path) -> list[Path]:
+    names = [m.model for m in report.summary.models]
+    written = []
+    for i, model in enumerate(report.summary.models):
+        facts = card_facts(model, report.standard, i in report.false_sense)
+        name = card_filename(model.model, model.judge, names.count(model.model) > 1)
+        card = render_card(model, facts, _rule(report.summary))
+        written.append(card.write(folder / name))
+    return written

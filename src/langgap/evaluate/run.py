@@ -1,0 +1,188 @@
+"""Run benchmarks × models as one Inspect eval set: resumable, retried, low per-sample overhead.
+
+Re-running the same call with the same `log_dir` finishes an interrupted run: Inspect's eval set
+pairs each task with its log, recovers a killed run's finished samples from the log and the
+sample buffer, and runs only what is missing (`eval_retry` semantics). A sample whose model call
+keeps failing is retried (`max_retries` per call, `retries` per sample), then recorded as errored
+while the rest of the run goes on (`fail_on_error=False`).
+
+>>> outcome = run_eval(RunOptions(["multijail"], ["openai-api/vllm/llama"]))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from inspect_ai import Task, eval_set, task_with
+
+from langgap.evaluate import tasks as task_module
+from langgap.evaluate.benchmarks import BENCHMARKS, BenchmarkError
+
+Display = Literal["full", "conversation", "rich", "plain", "log", "none"]
+JUDGE_NAMES = ("refusal", "llm", "guard", "none")
+# model role each model-based judge asks for (see judges/_model.py): `--judge-model` binds it
+JUDGE_ROLES = {"llm": "grader", "guard": "guard"}
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """What to evaluate, on which models, and how hard to push the servers."""
+
+    benchmarks: Sequence[str]  # benchmark names, or paths to prompt tables
+    models: Sequence[str]  # Inspect model names, e.g. "openai-api/vllm/meta-llama/…"
+    languages: Sequence[str] | None = None
+    categories: Sequence[str] | None = None
+    limit: int | None = None  # prompts per language (pairs kept across languages)
+    sample_per_language: int | None = None
+    seed: int = 0
+    judge: str = "refusal"
+    judge_model: str | None = None
+    data_dir: str | None = None
+    log_dir: str = "logs"
+    max_connections: int = 8
+    max_samples: int | None = None  # default: max_connections (what keeps the server busy)
+    max_tokens: int | None = None
+    retries: int = 2  # whole-sample retries after a failed model call
+    max_retries: int = 3  # retries of one model call (transient HTTP errors, time-outs)
+    timeout: int | None = 120  # seconds for one model call, retries included
+    retry_attempts: int = 2  # eval-set passes over failed tasks
+    retry_wait: float = 5.0
+    display: Display = "plain"
+    log_buffer: int | None = None  # samples buffered before a log write (Inspect default)
+    extra: dict[str, Any] = field(default_factory=dict)  # further eval_set() keyword arguments
+
+
+@dataclass(frozen=True, slots=True)
+class LogSummary:
+    """One task × model log of a run: where it is and how many samples failed."""
+
+    location: str
+    task: str
+    model: str
+    status: str
+    total: int
+    completed: int
+
+    @property
+    def errored(self) -> int:
+        """Samples that ended with an error (retries exhausted)."""
+        return max(self.total - self.completed, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutcome:
+    """Whether every task finished, and a summary per log."""
+
+    success: bool
+    log_dir: str
+    logs: tuple[LogSummary, ...]
+
+    @property
+    def errored(self) -> int:
+        """Samples that errored across all logs."""
+        return sum(log.errored for log in self.logs)
+
+
+def _names(values: Sequence[str] | None) -> list[str] | None:
+    return list(values) if values else None
+
+
+def build_tasks(options: RunOptions) -> list[Task]:
+    """One Inspect task per benchmark, with the selection and judge of `options`."""
+    judge = options.judge.strip().casefold()
+    if judge not in JUDGE_NAMES:
+        raise BenchmarkError(f"unknown judge {options.judge!r}; choose {', '.join(JUDGE_NAMES)}")
+    # judges the task itself knows are task arguments (so they enter the log and task identity);
+    # the others are attached below and named in the task name, which also keeps them distinct
+    native = judge in task_module.JUDGES
+    selection: dict[str, Any] = {
+        "languages": _names(options.languages),
+        "categories": _names(options.categories),
+        "limit": options.limit,
+        "sample_per_language": options.sample_per_language,
+        "seed": options.seed,
+        "judge": judge if native else "none",
+    }
+    built: list[Task] = []
+    for benchmark in options.benchmarks:
+        key = benchmark.strip().casefold()
+        if key in BENCHMARKS:
+            task = getattr(task_module, key)(data_dir=options.data_dir, **selection)
+        elif Path(benchmark).exists() or benchmark.startswith("hf:"):
+            task = task_module.dataset(path=benchmark, **selection)
+        else:
+            raise BenchmarkError(
+                f"unknown benchmark {benchmark!r}: use one of {', '.join(BENCHMARKS)} or the path "
+                "of a prompt table (CSV/TSV/JSONL/JSON/XLSX)"
+            )
+        if not native:
+            from langgap.evaluate.judges import get_judge  # model judges load only when asked
+
+            task = task_with(task, scorer=get_judge(judge), name=f"{task.name}_{judge}")
+        built.append(task)
+    return built
+
+
+def _model_roles(options: RunOptions) -> dict[str, str] | None:
+    role = JUDGE_ROLES.get(options.judge.strip().casefold())
+    if role is None or not options.judge_model:
+        return None
+    return {role: options.judge_model}
+
+
+def eval_set_kwargs(options: RunOptions) -> dict[str, Any]:
+    """The eval_set() settings: resumable, errors retried then recorded, little per-sample work."""
+    kwargs: dict[str, Any] = {
+        "log_dir": options.log_dir,
+        "model": list(options.models),
+        "model_roles": _model_roles(options),
+        "display": options.display,
+        "retry_attempts": options.retry_attempts,
+        "retry_wait": options.retry_wait,
+        "max_connections": options.max_connections,
+        "max_samples": options.max_samples or options.max_connections,
+        # samples must be logged: the report reads verdicts from them
+        "log_samples": True,
+        # cheap per sample: no images, no running score display, no model API payloads in logs
+        "log_images": False,
+        "log_model_api": False,
+        "score_display": False,
+        # a failed sample is retried, then recorded as errored; the run goes on
+        "fail_on_error": False,
+        "retry_on_error": options.retries or None,
+        "max_retries": options.max_retries,
+        "timeout": options.timeout,
+    }
+    if options.log_buffer is not None:
+        kwargs["log_buffer"] = options.log_buffer
+    if options.max_tokens is not None:
+        kwargs["max_tokens"] = options.max_tokens
+    kwargs.update(options.extra)
+    return kwargs
+
+
+def _summary(log: Any) -> LogSummary:
+    results = log.results
+    total = results.total_samples if results else 0
+    completed = results.completed_samples if results else 0
+    return LogSummary(
+        location=str(log.location),
+        task=str(log.eval.task),
+        model=str(log.eval.model),
+        status=str(log.status),
+        total=int(total),
+        completed=int(completed),
+    )
+
+
+def run_eval(options: RunOptions) -> RunOutcome:
+    """Run (or finish) the eval set described by `options` and summarise its logs."""
+    if not options.models:
+        raise BenchmarkError("no model given; pass at least one --model")
+    tasks = build_tasks(options)
+    Path(options.log_dir).mkdir(parents=True, exist_ok=True)
+    success, logs = eval_set(tasks, **eval_set_kwargs(options))
+    return RunOutcome(success, options.log_dir, tuple(_summary(log) for log in logs))
