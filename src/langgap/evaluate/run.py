@@ -53,6 +53,8 @@ class RunOptions:
     display: Display = "plain"
     log_buffer: int | None = None  # samples buffered before a log write (Inspect default)
     extra: dict[str, Any] = field(default_factory=dict)  # further eval_set() keyword arguments
+    probes: Sequence[str] = ()  # probe kinds: their variants are evaluated beside the originals
+    probe_params: dict[str, Any] = field(default_factory=dict)  # keyword arguments for the probes
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +124,34 @@ def build_tasks(options: RunOptions) -> list[Task]:
             from langgap.evaluate.judges import get_judge  # model judges load only when asked
 
             task = task_with(task, scorer=get_judge(judge), name=f"{task.name}_{judge}")
+        if options.probes:
+            task = _with_probes(task, options)
         built.append(task)
     return built
+
+
+def _params_for(kind: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Parameters for one probe: plain keys go to every probe, "kind.key" only to that one."""
+    plain = {k: v for k, v in params.items() if "." not in k}
+    prefix = f"{kind.replace('-', '_')}."
+    scoped = {k[len(prefix) :]: v for k, v in params.items() if k.startswith(prefix)}
+    return plain | scoped
+
+
+def _with_probes(task: Task, options: RunOptions) -> Task:
+    """The task's originals plus each probe's variants (same pair ids), so uplift is paired."""
+    from inspect_ai.dataset import MemoryDataset
+
+    from langgap.evaluate.probes import get_probe
+
+    originals = list(task.dataset)
+    samples = list(originals)
+    for kind in options.probes:
+        params = _params_for(kind, options.probe_params)
+        variants, _ = get_probe(kind, **params).apply(originals, seed=options.seed)
+        samples.extend(variants)
+    name = f"{task.name}_{'_'.join(options.probes)}"
+    return task_with(task, dataset=MemoryDataset(samples, name=name), name=name)
 
 
 def _model_roles(options: RunOptions) -> dict[str, str] | None:
