@@ -131,3 +131,23 @@ def test_missing_logs_is_a_clear_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["report", str(tmp_path), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert "no Inspect eval logs" in result.output
+
+
+def test_judge_agreement_beside_each_language(log_dir: Path, tmp_path: Path) -> None:
+    """With a judge card the report shows κ per language; without one it warns."""
+    plain = tmp_path / "plain"
+    assert runner.invoke(app, ["report", str(log_dir), "--out", str(plain)]).exit_code == 0
+    text = (plain / "eval_report.md").read_text(encoding="utf-8")
+    assert "no judge card" in text and "Warning: no judge card" in text
+    card = tmp_path / "judge_card.json"
+    entry = {"judge": "refusal", "status": "ok", "trusted": True, "data": "test", "n": 120}
+    card.write_text(json.dumps({"languages": [
+        entry | {"language": "eng", "kappa": 0.81, "kappa_ci95": [0.7, 0.9]},
+        entry | {"language": "ben", "kappa": 0.42, "kappa_ci95": [0.3, 0.5], "trusted": False},
+    ]}), encoding="utf-8")  # fmt: skip
+    out = tmp_path / "cards"
+    args = ["report", str(log_dir), "--out", str(out), "--judge-cards", str(card)]
+    assert runner.invoke(app, args).exit_code == 0
+    text = (out / "eval_report.md").read_text(encoding="utf-8")
+    assert "κ=0.81 (n=120)" in text and "κ=0.42 (n=120, not trusted)" in text
+    assert "no judge card: agreement unmeasured" in text  # Swahili has no card row

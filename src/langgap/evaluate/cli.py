@@ -140,6 +140,10 @@ def report(
         bool,
         typer.Option(help="Include prompts and responses of unsafe/unclear samples (escaped)."),
     ] = False,
+    judge_cards: Annotated[
+        list[Path] | None,
+        typer.Option(help="judge_card.json files or folders from `langgap judge eval`."),
+    ] = None,
     n_boot: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 1000,
     seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
 ) -> None:
@@ -148,7 +152,7 @@ def report(
 
     spec = _threshold_spec(thresholds, minimum, adaptive, margin)
     codes = _standard(_split(standard))
-    options = ReportOptions(spec, codes, show_prompts, n_boot, seed)
+    options = ReportOptions(spec, codes, show_prompts, n_boot, seed, tuple(judge_cards or ()))
     try:
         built, written = write_report(logs, out, options)
     except (ResultsError, ThresholdError, OSError) as err:

@@ -48,6 +48,7 @@ class ReportOptions:
     show_prompts: bool = False  # prompts and responses of unsafe/unclear samples, escaped
     n_boot: int = 1000
     seed: int = 0
+    judge_cards: tuple[Path, ...] = ()  # `langgap judge eval` cards: agreement beside each score
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,7 @@ class EvalReport:
     false_sense: frozenset[int]  # indices into summary.models
     standard: tuple[str, ...]
     examples: dict[int, list[dict[str, str]]] = field(default_factory=dict)
+    cards: dict[tuple[str, str], Any] = field(default_factory=dict)  # (judge, language) -> row
 
     def label(self, index: int) -> str:
         """Row label of a model (with its judge when several judges scored one model)."""
@@ -158,7 +160,10 @@ def build_report(paths: Sequence[Path | str], options: ReportOptions | None = No
     flagged = frozenset(i for i, m in enumerate(summary.models) if false_sense_of_safety(m))
     standard = tuple(options.standard or standard_languages(STANDARD_SIZE))
     examples = _examples(logs, summary.models) if options.show_prompts else {}
-    return EvalReport(summary, tuple(logs), _columns(summary), flagged, standard, examples)
+    from langgap.evaluate.judge_eval.cards import load_judge_cards
+
+    cards = load_judge_cards(options.judge_cards) if options.judge_cards else {}
+    return EvalReport(summary, tuple(logs), _columns(summary), flagged, standard, examples, cards)
 
 
 def cell(model: ModelSummary, key: str) -> str:
@@ -186,12 +191,16 @@ def summary_rows(report: EvalReport) -> tuple[list[str], list[list[Cell]]]:
 
 DETAIL_HEADERS = [
     "Language", "Name", "Harmlessness %", "95% CI", "n judged", "Unclear", "Errored",
-    "Minimum %", "Status", "McNemar p vs English",
+    "Minimum %", "Status", "McNemar p vs English", "Judge agreement (human labels)",
 ]  # fmt: skip
 
 
-def detail_rows(model: ModelSummary) -> list[list[Cell]]:
-    """One row per language of a model, worst first."""
+def detail_rows(
+    model: ModelSummary, cards: dict[tuple[str, str], Any] | None = None
+) -> list[list[Cell]]:
+    """One row per language of a model, worst first, with the judge's measured agreement."""
+    from langgap.evaluate.judge_eval.cards import judge_agreement_note
+
     verdicts = {v.language: v for v in model.thresholds}
     tests = {t.key: t for t in model.significance}
     rows: list[list[Cell]] = []
@@ -204,6 +213,7 @@ def detail_rows(model: ModelSummary) -> list[list[Cell]]:
             f"{row.interval.low:.1f}–{row.interval.high:.1f}", row.n_judged, row.n_unclear,
             row.n_errored, _round(minimum), verdict.status if verdict else "n/a",
             None if test is None else round(test.p_value, 4),
+            judge_agreement_note(cards or {}, model.judge, row.key.split("/")[0]),
         ])  # fmt: skip
     return rows
 
@@ -263,6 +273,12 @@ def _document(report: EvalReport, doc: HtmlReport | MarkdownReport, figures: lis
     )
     headers, rows = summary_rows(report)
     doc.table(headers, rows, caption="Harmlessness % by language (unclear count)")
+    if not report.cards:
+        doc.paragraph(
+            "Warning: no judge card was given, so how well the judge agrees with human labels in "
+            "each language is unmeasured; a score is only as good as its judge in that language "
+            "(measure it with `langgap judge eval`, then pass --judge-cards)."
+        )
     for i in sorted(report.false_sense):
         model = summary.models[i]
         doc.paragraph(
@@ -284,7 +300,7 @@ def _document(report: EvalReport, doc: HtmlReport | MarkdownReport, figures: lis
             f"unclear, {model.n_errored} errored). Gap (average - worst): {model.aggregate.gap:.1f}"
             " points."
         )
-        doc.table(DETAIL_HEADERS, detail_rows(model))
+        doc.table(DETAIL_HEADERS, detail_rows(model, report.cards))
         if model.over_refusal:
             doc.table(
                 ["Language", "Refusal % on harmless prompts", "n judged", "Unjudged", "Errored"],
