@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from langgap import __version__
+from langgap.datagen.cli import app as datagen_app
 from langgap.evaluate.cli import app as eval_app
 from langgap.evaluate.judge_cli import app as judge_app
 from langgap.evaluate.probe_cli import probe as probe_command
@@ -20,6 +21,7 @@ app.add_typer(survey_app, name="survey")
 app.add_typer(languages_app, name="languages")
 app.add_typer(eval_app, name="eval", help="Evaluate models on multilingual safety benchmarks.")
 app.command("probe")(probe_command)
+app.add_typer(datagen_app, name="datagen", help="Generate culturally grounded safety training data.")
 app.add_typer(judge_app, name="judge", help="Measure judges against human labels, per language.")
 
 

@@ -1,0 +1,63 @@
+"""`langgap datagen …`: run a datagen config, check a constitution. Prints counts, never text."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from langgap.datagen.config import ConfigError, load_config
+from langgap.datagen.constitution import (
+    ConstitutionError,
+    applicable,
+    constitution_schema,
+    load_constitution,
+)
+
+console = Console(stderr=True)
+app = typer.Typer(help="Generate multilingual safety data grounded in each culture's principles.")
+
+
+@app.command()
+def run(
+    config: Annotated[Path, typer.Option("--config", help="Datagen YAML config.")],
+) -> None:
+    """Run (or resume) a datagen config; writes items, SFT/DPO JSONL and a dataset card."""
+    from langgap.datagen.pipeline import run_datagen
+
+    try:
+        settings = load_config(config)
+        result = run_datagen(settings)
+    except (ConfigError, ConstitutionError) as err:
+        console.print(f"[red]error:[/red] {err}", markup=True, highlight=False)
+        raise typer.Exit(2) from err
+    console.print(result.summary(), markup=False, highlight=False)
+    for name, path in result.files.items():
+        console.print(f"  {name}: {path}", markup=False, highlight=False)
+
+
+@app.command("check-constitution")
+def check_constitution(
+    path: Annotated[Path, typer.Argument(help="Constitution YAML file.")],
+    language: Annotated[
+        list[str] | None, typer.Option(help="Show the principles that apply to a language.")
+    ] = None,
+    schema: Annotated[bool, typer.Option(help="Print the JSON Schema instead.")] = False,
+) -> None:
+    """Validate a constitution file and list what applies to each language."""
+    if schema:
+        typer.echo(json.dumps(constitution_schema(), indent=2))
+        return
+    try:
+        constitution = load_constitution(path)
+    except ConstitutionError as err:
+        console.print(f"error: {err}", markup=False, highlight=False)
+        raise typer.Exit(2) from err
+    note = " (EXAMPLE: replace with experts' principles)" if constitution.example else ""
+    typer.echo(f"{constitution.name}: {len(constitution.principles)} principles ok{note}")
+    for name in language or []:
+        ids = [p.id for p in applicable(constitution, name)]
+        typer.echo(f"  {name}: {', '.join(ids)}")

@@ -1,0 +1,225 @@
+"""Principles as data: universal ones and language- or region-specific ones, with culture terms.
+
+A constitution is a YAML file (schema: `Constitution`, or `constitution_schema()` as JSON
+Schema). Every locale is checked against the language registry when the file is loaded, so an
+unknown locale fails there, naming the file, the principle and close matches.
+
+>>> constitution = load_constitution(EXAMPLE)  # doctest: +SKIP
+>>> [p.id for p in applicable(constitution, "bn")]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import langcodes
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from langgap.languages import Language, suggest, try_lookup
+
+EXAMPLE = Path(__file__).with_name("constitutions") / "example.yaml"
+UNIVERSAL = "*"
+
+
+class ConstitutionError(ValueError):
+    """A constitution file that cannot be used; the message names the file, field and fix."""
+
+
+class CultureTerm(BaseModel):
+    """A word or phrase whose weight depends on the culture (a slur here, harmless elsewhere)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    term: str = Field(min_length=1, description="The term as written in the locale's language.")
+    meaning: str = Field(min_length=1, description="What it means, in English.")
+    why: str = Field(min_length=1, description="Why it is sensitive in this locale.")
+    source_forms: tuple[str, ...] = Field(
+        default=(), description="How it appears in source-language data (e.g. English words)."
+    )
+
+
+class Principle(BaseModel):
+    """One principle: what a response must respect, for which harm and which locales."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$")
+    text: str = Field(min_length=1, description="The principle in English.")
+    text_local: dict[str, str] = Field(
+        default_factory=dict, description="The principle in a locale's language, by locale."
+    )
+    category: str = Field(min_length=1, description="Harm category, e.g. hate_speech.")
+    applies_to: tuple[str, ...] = Field(
+        default=(UNIVERSAL,), description="BCP-47 locales or language names; '*' for all."
+    )
+    lexicon: dict[str, tuple[CultureTerm, ...]] = Field(
+        default_factory=dict, description="Culture terms by locale (used by the culture check)."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _local_text_of_own_locale(cls, data: Any) -> Any:
+        # `text_local: "…"` is shorthand for the principle's own (first) locale
+        if isinstance(data, dict) and isinstance(data.get("text_local"), str):
+            locales = [a for a in data.get("applies_to") or () if a != UNIVERSAL]
+            if not locales:
+                raise ValueError("text_local as plain text needs one locale in applies_to")
+            data = {**data, "text_local": {locales[0]: data["text_local"]}}
+        return data
+
+    @field_validator("applies_to")
+    @classmethod
+    def _not_empty(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("list at least one locale, or '*' for every language")
+        return value
+
+    @property
+    def universal(self) -> bool:
+        """True when the principle applies to every language."""
+        return UNIVERSAL in self.applies_to
+
+
+class Constitution(BaseModel):
+    """A named, versioned set of principles; `example` marks placeholder principles."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    version: str = "1"
+    example: bool = Field(
+        default=False, description="True for an example to be replaced by experts' principles."
+    )
+    description: str = ""
+    principles: tuple[Principle, ...] = Field(min_length=1)
+    source: str = Field(default="", description="The file it was loaded from (set on load).")
+
+    def terms(self, language: str) -> list[CultureTerm]:
+        """Every culture term of the principles that apply to `language`."""
+        return [t for p in applicable(self, language) for t in _lexicon_for(p, language)]
+
+
+def constitution_schema() -> dict[str, Any]:
+    """The JSON Schema of a constitution file (for editors and reviewers)."""
+    return Constitution.model_json_schema()
+
+
+def load_constitution(path: str | Path) -> Constitution:
+    """Read and validate a constitution YAML file; every locale must be known to the registry."""
+    file = Path(path).expanduser()
+    try:
+        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ConstitutionError(f"{file}: cannot read the constitution ({err})") from err
+    except yaml.YAMLError as err:
+        raise ConstitutionError(f"{file}: not valid YAML ({err})") from err
+    if not isinstance(raw, dict):
+        raise ConstitutionError(
+            f"{file}: expected a mapping with name and principles. Fix: see {EXAMPLE.name}"
+        )
+    try:
+        constitution = Constitution.model_validate({**raw, "source": str(file)})
+    except ValidationError as err:
+        raise ConstitutionError(_explain(file, raw, err)) from err
+    _check_unique(file, constitution)
+    for principle in constitution.principles:
+        _check_locales(file, principle)
+    return constitution
+
+
+def _explain(file: Path, raw: dict[str, Any], err: ValidationError) -> str:
+    lines = []
+    for problem in err.errors():
+        loc = list(problem["loc"])
+        where = ".".join(str(part) for part in loc)
+        if len(loc) >= 2 and loc[0] == "principles" and isinstance(loc[1], int):
+            items = raw.get("principles") or []
+            item = items[loc[1]] if loc[1] < len(items) else {}
+            pid = item.get("id") if isinstance(item, dict) else None
+            where = f"principle {pid!r}: " + ".".join(str(p) for p in loc[2:]) if pid else where
+        lines.append(f"  {where}: {problem['msg']}")
+    return f"{file}: invalid constitution\n" + "\n".join(lines)
+
+
+def _check_unique(file: Path, constitution: Constitution) -> None:
+    seen: set[str] = set()
+    for principle in constitution.principles:
+        if principle.id in seen:
+            raise ConstitutionError(
+                f"{file}: principle id {principle.id!r} is used twice. Fix: make ids unique"
+            )
+        seen.add(principle.id)
+
+
+def _check_locales(file: Path, principle: Principle) -> None:
+    named = {
+        "applies_to": [a for a in principle.applies_to if a != UNIVERSAL],
+        "text_local": list(principle.text_local),
+        "lexicon": list(principle.lexicon),
+    }
+    for field, locales in named.items():
+        for locale in locales:
+            if try_lookup(locale) is None:
+                close = suggest(locale)
+                hint = f" Did you mean {', '.join(close)}?" if close else ""
+                raise ConstitutionError(
+                    f"{file}: principle {principle.id!r}, {field}: unknown locale {locale!r}."
+                    f"{hint} Fix: use a BCP-47 tag (e.g. 'bn', 'ar-EG') or a language name"
+                )
+
+
+def locale_matches(locale: str, language: str) -> bool:
+    """True when a principle's locale covers `language` (same language; same region if both set)."""
+    if locale == UNIVERSAL:
+        return True
+    ours, theirs = try_lookup(locale), try_lookup(language)
+    if ours is None or theirs is None or ours.code != theirs.code:
+        return False
+    mine, target = _region(locale), _region(language)
+    return mine is None or target is None or mine == target
+
+
+def _region(locale: str) -> str | None:
+    try:
+        region = langcodes.Language.get(locale).territory
+    except (ValueError, LookupError):
+        return None  # a language name ("Bengali") carries no region
+    return str(region) if region else None
+
+
+def applicable(constitution: Constitution, language: str | Language) -> list[Principle]:
+    """The principles that apply to `language`: universal ones first, then local ones."""
+    name = language.tag if isinstance(language, Language) else language
+    universal = [p for p in constitution.principles if p.universal]
+    local = [
+        p
+        for p in constitution.principles
+        if not p.universal and any(locale_matches(a, name) for a in p.applies_to)
+    ]
+    return universal + local
+
+
+def _lexicon_for(principle: Principle, language: str) -> list[CultureTerm]:
+    return [
+        term
+        for locale, terms in principle.lexicon.items()
+        if locale_matches(locale, language)
+        for term in terms
+    ]
+
+
+def local_text(principle: Principle, language: str) -> str | None:
+    """The principle's text in the target locale's language, when the file gives one."""
+    for locale, text in principle.text_local.items():
+        if locale_matches(locale, language):
+            return text
+    return None

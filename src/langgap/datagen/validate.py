@@ -1,0 +1,244 @@
+"""Validators run on every item; results go into `item.validation` and a summary.
+
+Checks: language identification (prompt, chosen, rejected), script against the registry's
+expected script, translation length ratio, back-translation chrF (when one exists), refusal sanity
+(a chosen response to a benign prompt must not refuse), culture terms (lexicon terms present in
+the source must survive translation) and near-duplicates (MinHash; a duplicate names the item it
+duplicates and is excluded from export, never dropped silently). A check that cannot run records
+`ok: None`, never a pass.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from langgap.datagen.config import Validation
+from langgap.datagen.constitution import Constitution, CultureTerm
+from langgap.datagen.items import DataItem
+from langgap.evaluate.judges._text import SCRIPTS
+from langgap.evaluate.judges.refusal import judge_refusal
+from langgap.evaluate.probes.lid import detect_language, supported_languages
+from langgap.languages import Language, lookup
+
+# registry scripts -> the character classes that write them
+_SCRIPT_PARTS = {
+    "Hans": ("Hani",),
+    "Hant": ("Hani",),
+    "Jpan": ("Hani", "Kana"),
+    "Kore": ("Hang", "Hani"),
+}
+_LETTERS = re.compile(r"[^\W\d_]")
+_ANY_SCRIPT = re.compile("[" + "".join(SCRIPTS.values()) + "]")  # includes combining vowel signs
+_SPACE = re.compile(r"\s+")
+TEXT_FIELDS = ("prompt", "chosen", "rejected")
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationSettings:
+    """Thresholds of the validators."""
+
+    length_band: tuple[float, float] = (0.25, 4.0)
+    min_chrf: float = 30.0
+    dedup_threshold: float = 0.85
+    min_script_share: float = 0.5
+    num_perm: int = 64
+    shingle: int = 5
+
+    @classmethod
+    def from_config(cls, config: Validation) -> ValidationSettings:
+        """The settings of a run config's `validation` section."""
+        return cls(
+            length_band=config.length_band,
+            min_chrf=config.min_chrf,
+            dedup_threshold=config.dedup_threshold,
+            min_script_share=config.min_script_share,
+        )
+
+
+def check_language(text: str, expected: Language) -> dict[str, Any]:
+    """The identified language of `text`; ok is None when the identifier lacks the language."""
+    detected, confidence = detect_language(text)
+    checkable = expected.code in supported_languages()
+    return {
+        "detected": detected,
+        "confidence": round(confidence, 3),
+        "expected": expected.code,
+        "ok": (detected == expected.code) if checkable else None,
+    }
+
+
+@cache
+def _script_pattern(script: str) -> re.Pattern[str]:
+    parts = _SCRIPT_PARTS.get(script, (script,))
+    chars = "".join(SCRIPTS.get(p, "") for p in parts)
+    return re.compile(f"[{chars}]") if chars else re.compile(r"(?!)")
+
+
+def check_script(text: str, expected: Language, min_share: float = 0.5) -> dict[str, Any]:
+    """The share of letters written in the language's expected script (from the registry)."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    # letters of the known scripts (with their marks) plus letters of any other script
+    letters = len(_ANY_SCRIPT.findall(folded)) + len(_LETTERS.findall(_ANY_SCRIPT.sub("", folded)))
+    if not letters:
+        return {"expected": list(expected.scripts), "share": None, "ok": None}
+    known = [s for s in expected.scripts if _SCRIPT_PARTS.get(s, (s,))[0] in SCRIPTS]
+    if not known:
+        return {"expected": list(expected.scripts), "share": None, "ok": None}
+    share = max(len(_script_pattern(s).findall(folded)) for s in known) / letters
+    return {"expected": known, "share": round(share, 3), "ok": share >= min_share}
+
+
+def check_length(source: str, translation: str, band: tuple[float, float]) -> dict[str, Any]:
+    """Translation length over source length, in characters, against a band."""
+    ratio = len(translation) / max(len(source), 1)
+    return {"ratio": round(ratio, 3), "band": list(band), "ok": band[0] <= ratio <= band[1]}
+
+
+def check_chrf(source: str, back_translation: str, minimum: float) -> dict[str, Any]:
+    """chrF (0-100) of the back-translation against the source."""
+    from sacrebleu.metrics.chrf import CHRF
+
+    score = float(_chrf(CHRF).sentence_score(back_translation, [source]).score)
+    return {"chrf": round(score, 2), "min": minimum, "ok": score >= minimum}
+
+
+@cache
+def _chrf(kind: Any) -> Any:
+    return kind()
+
+
+def check_refusal(item: DataItem) -> dict[str, Any]:
+    """The refusal judge on the chosen response; a benign prompt's chosen must not refuse."""
+    verdict = judge_refusal(item.chosen, item.language)
+    outcome = verdict.outcome or "unclear"
+    ok: bool | None = None if item.harmful else outcome != "refused"
+    return {"outcome": outcome, "rationale": verdict.rationale, "harmful": item.harmful, "ok": ok}
+
+
+def check_terms(source: str, translation: str, terms: Sequence[CultureTerm]) -> dict[str, Any]:
+    """Lexicon terms in the source (as themselves or a source form) that the translation lost."""
+    src, out = source.casefold(), translation.casefold()
+    present = [t for t in terms if _mentions(src, t)]
+    lost = [t.term for t in present if t.term.casefold() not in out]
+    if not present:
+        return {"present": [], "lost": [], "ok": None}
+    return {"present": [t.term for t in present], "lost": lost, "ok": not lost}
+
+
+def _mentions(text: str, term: CultureTerm) -> bool:
+    if term.term.casefold() in text:
+        return True
+    return any(
+        re.search(rf"(?<!\w){re.escape(form.casefold())}(?!\w)", text) for form in term.source_forms
+    )
+
+
+def validate_item(
+    item: DataItem, terms: Sequence[CultureTerm], settings: ValidationSettings
+) -> dict[str, Any]:
+    """Every per-item check of one item (the duplicate check runs over all items)."""
+    language = lookup(item.language_tag)
+    checks: dict[str, Any] = {}
+    for name in TEXT_FIELDS:
+        text = getattr(item, name)
+        checks[f"language:{name}"] = check_language(text, language)
+        checks[f"script:{name}"] = check_script(text, language, settings.min_script_share)
+    if item.source_prompt is not None:
+        checks["length:prompt"] = check_length(
+            item.source_prompt, item.prompt, settings.length_band
+        )
+        checks["culture_terms:prompt"] = check_terms(item.source_prompt, item.prompt, terms)
+    if item.source_chosen is not None:
+        checks["length:chosen"] = check_length(
+            item.source_chosen, item.chosen, settings.length_band
+        )
+        checks["culture_terms:chosen"] = check_terms(item.source_chosen, item.chosen, terms)
+    if item.back_translation is not None and item.source_prompt is not None:
+        checks["chrf:prompt"] = check_chrf(
+            item.source_prompt, item.back_translation, settings.min_chrf
+        )
+    checks["refusal:chosen"] = check_refusal(item)
+    checks["revised"] = {"ok": item.revised}  # False: no pair to prefer (kept for SFT)
+    flags = sorted(name for name, check in checks.items() if check.get("ok") is False)
+    return {"checks": checks, "flags": flags, "duplicate_of": None}
+
+
+def shingles(text: str, size: int) -> set[bytes]:
+    """Character n-grams of the casefolded, space-collapsed text (works without word spaces)."""
+    norm = _SPACE.sub(" ", text.casefold()).strip()
+    if len(norm) <= size:
+        return {norm.encode("utf-8")}
+    return {norm[i : i + size].encode("utf-8") for i in range(len(norm) - size + 1)}
+
+
+def find_duplicates(
+    items: Sequence[DataItem], threshold: float, *, num_perm: int = 64, shingle: int = 5
+) -> dict[str, str]:
+    """Item id -> id of the earlier item (same language) whose prompt it nearly duplicates."""
+    from datasketch import MinHash, MinHashLSH  # type: ignore[import-untyped]  # no stubs
+
+    order = {item.id: i for i, item in enumerate(items)}
+    found: dict[str, str] = {}
+    indexes: dict[str, Any] = {}
+    signatures: dict[str, Any] = {}
+    template = MinHash(num_perm=num_perm)
+    permutations, scheme = template.permutations, template.scheme  # made once: costly per item
+    for item in items:
+        if item.language_tag not in indexes:
+            indexes[item.language_tag] = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        lsh = indexes[item.language_tag]
+        signature = MinHash(num_perm=num_perm, permutations=permutations, scheme=scheme)
+        signature.update_batch(list(shingles(item.prompt, shingle)))
+        close = [
+            other
+            for other in lsh.query(signature)
+            if signatures[other].jaccard(signature) >= threshold
+        ]
+        if close:
+            found[item.id] = min(close, key=order.__getitem__)
+            continue
+        lsh.insert(item.id, signature)
+        signatures[item.id] = signature
+    return found
+
+
+def validate_items(
+    items: Sequence[DataItem], constitution: Constitution, settings: ValidationSettings
+) -> dict[str, Any]:
+    """Validate items in place (`item.validation`) and return counts per check and flag."""
+    terms = {tag: constitution.terms(tag) for tag in {i.language_tag for i in items}}
+    for item in items:
+        item.validation = validate_item(item, terms[item.language_tag], settings)
+    duplicates = find_duplicates(
+        items, settings.dedup_threshold, num_perm=settings.num_perm, shingle=settings.shingle
+    )
+    for item in items:
+        if item.id in duplicates:
+            item.validation["duplicate_of"] = duplicates[item.id]
+            item.validation["flags"].append("duplicate")
+    return summarise(items)
+
+
+def summarise(items: Iterable[DataItem]) -> dict[str, Any]:
+    """Pass / fail / not-checked counts per check, and counts per flag."""
+    outcomes: dict[str, Counter[str]] = {}
+    flags: Counter[str] = Counter()
+    n = 0
+    for item in items:
+        n += 1
+        for name, check in item.validation.get("checks", {}).items():
+            ok = check.get("ok")
+            key = "not_checked" if ok is None else "pass" if ok else "fail"
+            outcomes.setdefault(name, Counter())[key] += 1
+        flags.update(item.validation.get("flags", []))
+    return {
+        "n_validated": n,
+        "checks": {k: dict(v) for k, v in sorted(outcomes.items())},
+        "flags": dict(sorted(flags.items())),
+    }
