@@ -21,7 +21,7 @@ app.add_typer(survey_app, name="survey")
 app.add_typer(languages_app, name="languages")
 app.add_typer(eval_app, name="eval", help="Evaluate models on multilingual safety benchmarks.")
 app.command("probe")(probe_command)
-app.add_typer(datagen_app, name="datagen", help="Generate culturally grounded safety training data.")
+app.add_typer(datagen_app, name="datagen", help="Culturally grounded safety training data.")
 app.add_typer(judge_app, name="judge", help="Measure judges against human labels, per language.")
 
 
