@@ -171,12 +171,14 @@ def part2(n: int, connections: int, latency: float) -> None:
     stub, model = served(latency)
     run_inspect(bare_task(items[:16]), model, connections)  # warm imports, as the client is warm
     client = run_client(stub.base_url, items, connections)
+    bare, _ = run_inspect(bare_task(items), model, connections)
     evaluated, summarised = run_langgap_parts(items, report, model, connections)
     stub.__exit__(None, None, None)
     ideal = n * latency / connections
     print(f"(2) {n} samples, {latency * 1000:.0f} ms latency, {connections} connections "
           f"(ideal {ideal:.2f} s)")  # fmt: skip
     print(f"    bare httpx client: {rate(n, client)}")
+    print(f"    bare Inspect:      {rate(n, bare)}  (ratio to client {client / bare:.2f})")
     print(f"    langgap eval:      {rate(n, evaluated)}")
     print(f"    + reading the log back and summarize(): {summarised:.2f} s")
     print(f"    ratio langgap eval / client: {client / evaluated:.2f} (target >= 0.85)")
