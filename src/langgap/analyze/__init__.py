@@ -1,1 +1,1 @@
-"""langgap.analyze: planned layer (see ARCHITECTURE.md)."""
+"""langgap.analyze: where refusal lives per language (activations, directions, interventions)."""

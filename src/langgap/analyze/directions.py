@@ -1,0 +1,228 @@
+"""Refusal directions per language and layer: difference in means, quality, cross-lingual cosine."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+
+from langgap.analyze.activations import Activations
+from langgap.languages.registry import try_lookup
+
+
+class DirectionError(ValueError):
+    """Activations that cannot give a refusal direction: missing labels, languages or layers."""
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Prompts used per class: train for the mean difference, test for its quality."""
+
+    train_harmful: int
+    train_harmless: int
+    test_harmful: int
+    test_harmless: int
+
+
+@dataclass
+class RefusalDirections:
+    """Difference-in-means refusal directions [n_languages, n_layers, d] with their quality."""
+
+    languages: list[str]
+    layers: list[int]
+    directions: torch.Tensor  # unnormalised: mean(harmful) - mean(harmless) on the train split
+    auroc: NDArray[np.float64]  # [n_languages, n_layers], held-out projection AUROC
+    cohens_d: NDArray[np.float64]  # [n_languages, n_layers], held-out Cohen's d
+    counts: dict[str, Counts]
+    holdout: float
+    seed: int
+    source: dict[str, Any]  # the activations' capture config
+
+    def unit(self) -> torch.Tensor:
+        """Directions scaled to unit length."""
+        norm = self.directions.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+        unit: torch.Tensor = self.directions / norm
+        return unit
+
+    def layer_index(self, layer: int) -> int:
+        """Position of a model layer in `layers`, or an error naming the captured layers."""
+        if layer not in self.layers:
+            raise DirectionError(f"layer {layer} was not captured; available layers: {self.layers}")
+        return self.layers.index(layer)
+
+    def direction(self, language: str, layer: int) -> torch.Tensor:
+        """The unit refusal direction of one language at one model layer."""
+        return self.unit()[self.language_index(language), self.layer_index(layer)]
+
+    def language_index(self, language: str) -> int:
+        """Position of a language (any code or name) in `languages`."""
+        code = canonical_language(language)
+        if code not in self.languages:
+            raise DirectionError(
+                f"language {language!r} has no direction; available: {', '.join(self.languages)}"
+            )
+        return self.languages.index(code)
+
+    def cosine(self, layer: int) -> NDArray[np.float64]:
+        """Language × language cosine similarity of the directions at one model layer."""
+        u = self.unit()[:, self.layer_index(layer)].double()
+        return (u @ u.T).numpy()
+
+    def cosine_by_layer(self) -> NDArray[np.float64]:
+        """Cosine matrices for every captured layer: [n_layers, n_languages, n_languages]."""
+        u = self.unit().double().transpose(0, 1)  # [layers, languages, d]
+        return (u @ u.transpose(1, 2)).numpy()
+
+    def mean_cross_cosine(self) -> NDArray[np.float64]:
+        """Per layer, the mean cosine over distinct language pairs (NaN with one language)."""
+        cos = self.cosine_by_layer()
+        n = len(self.languages)
+        if n < 2:
+            return np.full(len(self.layers), np.nan)
+        off = ~np.eye(n, dtype=bool)
+        return np.asarray(cos[:, off].mean(axis=1), dtype=np.float64)
+
+    def best_layer(self, language: str | None = None) -> int:
+        """The model layer whose direction separates held-out prompts best (mean over languages)."""
+        rows = self.auroc if language is None else self.auroc[[self.language_index(language)]]
+        score = np.nan_to_num(rows.mean(axis=0), nan=-1.0)
+        return self.layers[int(np.argmax(score))]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able summary: config, counts, quality and cosine matrices (directions omitted)."""
+        return {
+            "method": "difference in means (harmful - harmless), quality on held-out prompts",
+            "languages": self.languages,
+            "layers": self.layers,
+            "holdout": self.holdout,
+            "seed": self.seed,
+            "source": self.source,
+            "counts": {lang: vars(c) for lang, c in self.counts.items()},
+            "direction_norm": _jsonable(self.directions.norm(dim=-1).double().numpy()),
+            "auroc": _jsonable(self.auroc),
+            "cohens_d": _jsonable(self.cohens_d),
+            "best_layer": self.best_layer(),
+            "cosine_by_layer": {
+                str(layer): _jsonable(m)
+                for layer, m in zip(self.layers, self.cosine_by_layer(), strict=True)
+            },
+            "mean_cross_cosine": _jsonable(self.mean_cross_cosine()),
+        }
+
+
+def refusal_directions(
+    acts: Activations,
+    languages: Sequence[str] | None = None,
+    *,
+    holdout: float = 0.25,
+    seed: int = 0,
+) -> RefusalDirections:
+    """Difference-in-means refusal direction per language and layer, scored on held-out prompts.
+
+    A `holdout` share of each language's harmful and harmless prompts (at least one each) is kept
+    out of the means and used for AUROC and Cohen's d of the projection onto the direction.
+
+    >>> dirs = refusal_directions(capture(model, tok, prompts, positions=last_k(5)))
+    >>> dirs.cosine(dirs.best_layer())
+    """
+    if not 0.0 < holdout < 1.0:
+        raise DirectionError(f"holdout must be between 0 and 1 (exclusive), got {holdout}")
+    x = acts.tensor.double()
+    if x.dim() == 4:  # [n, layers, k, d]: the direction lives in the mean over the k positions
+        x = x.mean(dim=2)
+    if x.dim() != 3 or x.shape[0] != len(acts.ids):
+        raise DirectionError(f"activations of shape {list(acts.tensor.shape)} do not match ids")
+    labels = acts.harmful or [None] * len(acts.ids)
+    data_langs = [canonical_language(lang) if lang else None for lang in acts.languages]
+    available = sorted({lang for lang in data_langs if lang})
+    chosen = _choose_languages(languages, available)
+    gen = torch.Generator().manual_seed(seed)
+    dirs, aurocs, ds, counts = [], [], [], {}
+    for lang in chosen:
+        rows = [i for i, code in enumerate(data_langs) if code == lang]
+        harm = [i for i in rows if labels[i] is True]
+        safe = [i for i in rows if labels[i] is False]
+        if len(harm) < 2 or len(safe) < 2:
+            raise DirectionError(
+                f"language {lang}: needs at least 2 harmful and 2 harmless labelled prompts "
+                f"(has {len(harm)} and {len(safe)}); capture Prompt objects with `harmful` set"
+            )
+        harm_tr, harm_te = _split(harm, holdout, gen)
+        safe_tr, safe_te = _split(safe, holdout, gen)
+        direction = x[harm_tr].mean(0) - x[safe_tr].mean(0)  # [layers, d]
+        unit = direction / direction.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+        proj_h = torch.einsum("nld,ld->nl", x[harm_te], unit).numpy()
+        proj_s = torch.einsum("nld,ld->nl", x[safe_te], unit).numpy()
+        dirs.append(direction.float())
+        aurocs.append([_auroc(proj_h[:, j], proj_s[:, j]) for j in range(x.shape[1])])
+        ds.append([_cohens_d(proj_h[:, j], proj_s[:, j]) for j in range(x.shape[1])])
+        counts[lang] = Counts(len(harm_tr), len(safe_tr), len(harm_te), len(safe_te))
+    return RefusalDirections(
+        languages=chosen,
+        layers=list(acts.config.layers),
+        directions=torch.stack(dirs),
+        auroc=np.asarray(aurocs, dtype=np.float64),
+        cohens_d=np.asarray(ds, dtype=np.float64),
+        counts=counts,
+        holdout=holdout,
+        seed=seed,
+        source=acts.metadata()["config"],
+    )
+
+
+def canonical_language(code: str) -> str:
+    """The ISO 639-3 counting code of any language code or name (unknown ones unchanged)."""
+    # One vocabulary: "en", "eng" and "English" must meet as the same language.
+    found = try_lookup(code)
+    return found.code if found is not None else code
+
+
+def _choose_languages(wanted: Sequence[str] | None, available: list[str]) -> list[str]:
+    if not available:
+        raise DirectionError("the activations carry no languages; capture Prompt objects")
+    if wanted is None:
+        return available
+    chosen = [canonical_language(w) for w in wanted]
+    missing = [w for w, c in zip(wanted, chosen, strict=True) if c not in available]
+    if missing:
+        raise DirectionError(
+            f"language(s) {', '.join(missing)} not in the activations; "
+            f"available: {', '.join(available)}"
+        )
+    return chosen
+
+
+def _split(rows: list[int], holdout: float, gen: torch.Generator) -> tuple[list[int], list[int]]:
+    order = [rows[i] for i in torch.randperm(len(rows), generator=gen).tolist()]
+    n_test = min(max(1, round(len(rows) * holdout)), len(rows) - 1)
+    return order[n_test:], order[:n_test]
+
+
+def _auroc(pos: NDArray[np.float64], neg: NDArray[np.float64]) -> float:
+    # Mann-Whitney form: the share of (harmful, harmless) pairs ranked right, ties counting half.
+    greater = (pos[:, None] > neg[None, :]).mean()
+    ties = (pos[:, None] == neg[None, :]).mean()
+    return float(greater + 0.5 * ties)
+
+
+def _cohens_d(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
+    # Pooled SD needs two values per group; with one, fall back to the population SD.
+    ddof = 1 if min(len(a), len(b)) > 1 else 0
+    dof = len(a) + len(b) - 2 * ddof
+    pooled = ((len(a) - ddof) * a.var(ddof=ddof) + (len(b) - ddof) * b.var(ddof=ddof)) / dof
+    sd = math.sqrt(pooled) if dof > 0 else 0.0
+    return float((a.mean() - b.mean()) / sd) if sd > 0 else math.nan
+
+
+def _jsonable(array: NDArray[np.float64]) -> Any:
+    # JSON has no NaN: an undefined score is written as null.
+    return (
+        [_jsonable(row) for row in array]
+        if array.ndim > 1
+        else [None if not math.isfinite(float(v)) else round(float(v), 6) for v in array]
+    )

@@ -1,0 +1,60 @@
+"""Fixtures for the analysis layer: a tiny random Llama with a character tokenizer."""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+import pytest
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+CHAT_TEMPLATE = (
+    "{% for m in messages %}<u>{{ m['content'] }}</u>{% endfor %}"
+    "{% if add_generation_prompt %}<a>{% endif %}"
+)
+
+
+@pytest.fixture(scope="session")
+def tiny_tokenizer() -> Any:
+    """One token per printable character, plus chat markers and a pad token."""
+    from tokenizers import Regex, Tokenizer, models, pre_tokenizers
+
+    specials = ["<pad>", "<unk>", "<u>", "</u>", "<a>"]
+    vocab = {tok: i for i, tok in enumerate([*specials, *string.printable])}
+    core = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+    core.pre_tokenizer = pre_tokenizers.Split(Regex("."), behavior="isolated")
+    core.add_special_tokens(specials)
+    tok = transformers.PreTrainedTokenizerFast(
+        tokenizer_object=core, pad_token="<pad>", unk_token="<unk>", eos_token="<a>"
+    )
+    tok.chat_template = CHAT_TEMPLATE
+    return tok
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tiny_tokenizer: Any) -> Any:
+    """A 4-layer Llama with 32-dim hidden states and random weights (fixed seed)."""
+    torch.manual_seed(0)
+    config = transformers.LlamaConfig(
+        vocab_size=len(tiny_tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=4,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=256,
+        pad_token_id=0,
+    )
+    return transformers.LlamaForCausalLM(config).eval()
+
+
+@pytest.fixture(scope="session")
+def tiny_gpt2(tiny_tokenizer: Any) -> Any:
+    """A 2-layer GPT-2: absolute position embeddings, so left padding must shift positions."""
+    torch.manual_seed(0)
+    config = transformers.GPT2Config(
+        vocab_size=len(tiny_tokenizer), n_embd=32, n_layer=2, n_head=4, n_positions=256
+    )
+    return transformers.GPT2LMHeadModel(config).eval()
