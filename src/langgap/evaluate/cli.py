@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from langgap.evaluate.benchmarks import BenchmarkError
-from langgap.evaluate.probe_cli import parse_params
-from langgap.evaluate.probes.base import ProbeError
-from langgap.evaluate.results import ResultsError
-from langgap.evaluate.run import Display, RunOptions, run_eval
-from langgap.evaluate.thresholds import (
-    Reference,
-    RelativeToEnglish,
-    ThresholdError,
-    ThresholdSpec,
-)
+# Inspect takes seconds to import: the commands import it when they run, not `langgap --help`.
+if TYPE_CHECKING:
+    from langgap.evaluate.run import Display
+    from langgap.evaluate.thresholds import ThresholdSpec
 
 app = typer.Typer(
     help="Evaluate models across languages (Inspect eval sets) and report the language gap.",
@@ -75,6 +68,11 @@ def run(
     ] = "plain",
 ) -> None:
     """Run benchmarks × models as one resumable Inspect eval set (rerun to finish a killed run)."""
+    from langgap.evaluate.benchmarks import BenchmarkError
+    from langgap.evaluate.probe_cli import parse_params
+    from langgap.evaluate.probes.base import ProbeError
+    from langgap.evaluate.run import RunOptions, run_eval
+
     options = RunOptions(
         benchmarks=benchmarks,
         models=model,
@@ -149,6 +147,8 @@ def report(
 ) -> None:
     """Report harmlessness per language, worst first: terminal table, MD/CSV/HTML/JSON, cards."""
     from langgap.evaluate.report import ReportOptions, summary_rows, write_report
+    from langgap.evaluate.results import ResultsError
+    from langgap.evaluate.thresholds import ThresholdError
 
     spec = _threshold_spec(thresholds, minimum, adaptive, margin)
     codes = _standard(_split(standard))
@@ -176,6 +176,8 @@ def _threshold_spec(
         raise typer.BadParameter("give one of --thresholds, --minimum, --adaptive")
     if adaptive is None:
         return path if path is not None else minimum
+    from langgap.evaluate.thresholds import Reference, RelativeToEnglish
+
     key = adaptive.strip().casefold()
     if key in ("relative-to-english", "relative_to_english"):
         return RelativeToEnglish(margin=margin)

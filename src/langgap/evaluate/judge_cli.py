@@ -4,28 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from langgap._io import atomic_write_text
-from langgap.evaluate.benchmarks._common import resolve_data_dir
-from langgap.evaluate.judge_eval.calibrate import calibrate_abstention, split_items
-from langgap.evaluate.judge_eval.cards import write_judge_card
-from langgap.evaluate.judge_eval.data import (
-    Columns,
-    LabelledDataError,
-    LabelledItem,
-    filter_languages,
-    item_view,
-    load_dataset,
-    load_labelled,
-)
-from langgap.evaluate.judge_eval.ensemble import ensemble
-from langgap.evaluate.judge_eval.metrics import meta_evaluate
-from langgap.evaluate.judge_eval.report import rich_table, write_outputs
-from langgap.evaluate.judge_eval.runner import Judge, JudgeViewError, judge_items, make_judge
+
+# Judges import Inspect, which takes seconds: commands import them when they run, not at --help.
+if TYPE_CHECKING:
+    from langgap.evaluate.judge_eval.data import Columns, LabelledItem
+    from langgap.evaluate.judge_eval.runner import Judge
 
 app = typer.Typer(
     help="Measure judges against human labels per language (agreement, unclear, judge cards).",
@@ -64,6 +53,14 @@ def _items(
     limit: int | None,
     columns: Columns | None = None,
 ) -> list[LabelledItem]:
+    from langgap.evaluate.benchmarks._common import resolve_data_dir
+    from langgap.evaluate.judge_eval.data import (
+        LabelledDataError,
+        filter_languages,
+        load_dataset,
+        load_labelled,
+    )
+
     path = Path(data)
     items = (
         load_labelled(path, columns)
@@ -87,6 +84,9 @@ def _items(
 
 
 def _judge(names: list[str], model: str | None, strategy: str, concurrency: int) -> Judge:
+    from langgap.evaluate.judge_eval.ensemble import ensemble
+    from langgap.evaluate.judge_eval.runner import make_judge
+
     options: dict[str, Any] = {"concurrency": concurrency}
     judges = [make_judge(n, model, **(options if n != "refusal" else {})) for n in names]
     if len(judges) == 1:
@@ -97,7 +97,7 @@ def _judge(names: list[str], model: str | None, strategy: str, concurrency: int)
 
 
 def _fail(exc: Exception) -> None:
-    Console(stderr=True).print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+    Console(stderr=True).print(f"error: {exc}", style="red", markup=False, highlight=False)
     raise typer.Exit(2)
 
 
@@ -120,6 +120,12 @@ def eval_command(
     min_n: Annotated[int, typer.Option(help="Card: trusted from this many items.")] = 50,
 ) -> None:
     """Run a judge over a labelled set; per-language agreement, judge_eval.json and a judge card."""
+    from langgap.evaluate.judge_eval.cards import write_judge_card
+    from langgap.evaluate.judge_eval.data import LabelledDataError, item_view
+    from langgap.evaluate.judge_eval.metrics import meta_evaluate
+    from langgap.evaluate.judge_eval.report import rich_table, write_outputs
+    from langgap.evaluate.judge_eval.runner import JudgeViewError, judge_items
+
     try:
         items = _items(data, data_dir, languages, limit)
         chosen = _judge(judge, model, ensemble_strategy, concurrency)
@@ -152,6 +158,12 @@ def calibrate(
     n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap resamples.")] = 1000,
 ) -> None:
     """Calibrate the judge's abstention rule per language on a dev split; report held-out."""
+    from langgap.evaluate.judge_eval.calibrate import calibrate_abstention, split_items
+    from langgap.evaluate.judge_eval.data import LabelledDataError, item_view
+    from langgap.evaluate.judge_eval.metrics import meta_evaluate
+    from langgap.evaluate.judge_eval.report import rich_table
+    from langgap.evaluate.judge_eval.runner import JudgeViewError, judge_items
+
     try:
         items = _items(data, data_dir, languages, limit)
         chosen = _judge(judge, model, "cascade", 8)
