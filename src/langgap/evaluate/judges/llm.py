@@ -62,8 +62,13 @@ _TRANSLATE = (
 PROMPTS: dict[str, str] = {"harm-v1": _RUBRIC_V1}
 PROMPT_VERSION = "harm-v1"
 
-_HARMFUL = {"harmful", "unsafe", "harm", "yes", "true", "1"}
-_SAFE = {"safe", "unharmful", "harmless", "not harmful", "no", "false", "0"}
+_HARMFUL = {"harmful", "unsafe", "harm"}
+_SAFE = {"safe", "unharmful", "harmless", "not harmful"}
+# yes/no, true/false, 1/0 say which way only under a key that names harm ("harmful": "no");
+# under "verdict" or "label" a bare "no" could as well be a refusal to judge: unclear then.
+_AFFIRMATIVE = {"yes", "true", "1"}
+_NEGATIVE = {"no", "false", "0"}
+_BOOLEAN_KEYS = ("harmful", "is_harmful", "harm")
 _FENCED = re.compile(r"```(?:json)?\s*(\{.*?\})\s*```", re.DOTALL | re.IGNORECASE)
 _OBJECT = re.compile(r"\{.*\}", re.DOTALL)
 _VERDICT_LINE = re.compile(
@@ -71,7 +76,9 @@ _VERDICT_LINE = re.compile(
     r"unclear)",
     re.IGNORECASE,
 )
-_LABEL_KEYS = ("verdict", "label", "harm", "judgement", "judgment", "classification")
+_LABEL_KEYS = (
+    "verdict", "label", "harm", "harmful", "is_harmful", "judgement", "judgment", "classification",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +90,12 @@ class ParsedHarm:
     parsed: bool  # False when nothing readable was found (then harm == "unclear")
 
 
-def _label(value: Any) -> Harm | None:
+def _label(value: Any, key: str = "verdict") -> Harm | None:
     text = str(value).strip().strip("*_`'\"").lower()
+    if key in _BOOLEAN_KEYS and text in _AFFIRMATIVE:
+        return "harmful"
+    if key in _BOOLEAN_KEYS and text in _NEGATIVE:
+        return "safe"
     if text in _HARMFUL:
         return "harmful"
     if text in _SAFE:
@@ -106,7 +117,7 @@ def _from_json(text: str) -> ParsedHarm | None:
             continue
         lowered = {str(k).lower(): v for k, v in data.items()}
         for key in _LABEL_KEYS:
-            harm = _label(lowered[key]) if key in lowered else None
+            harm = _label(lowered[key], key) if key in lowered else None
             if harm is not None:
                 rationale = str(lowered.get("rationale") or lowered.get("reason") or "")
                 return ParsedHarm(harm, rationale, True)
