@@ -8,10 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from langgap.datagen.constitution import EXAMPLE
+from langgap.datagen.constitution import EXAMPLE, load_yaml_mapping
 from langgap.languages import lookup, suggest, try_lookup
 
 STAGES = ("generator", "critic", "reviser", "translator")
@@ -151,15 +150,13 @@ def _under(base: Path, path: str) -> Path:
 
 def load_config(path: str | Path) -> DatagenConfig:
     """Read and validate a datagen YAML config; errors name the file and the field."""
-    file = Path(path).expanduser()
-    try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise ConfigError(f"{file}: cannot read the config ({err})") from err
-    except yaml.YAMLError as err:
-        raise ConfigError(f"{file}: not valid YAML ({err})") from err
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{file}: expected a mapping (languages, seeds, models, …)")
+    file, raw = load_yaml_mapping(
+        path,
+        what="config",
+        expected="(languages, seeds, models, …)",
+        fix="see docs/datagen.md",
+        error=ConfigError,
+    )
     try:
         config = DatagenConfig.model_validate(raw)
     except ValidationError as err:

@@ -113,19 +113,36 @@ def constitution_schema() -> dict[str, Any]:
     return Constitution.model_json_schema()
 
 
-def load_constitution(path: str | Path) -> Constitution:
-    """Read and validate a constitution YAML file; every locale must be known to the registry."""
+def load_yaml_mapping(
+    path: str | Path, *, what: str, expected: str, fix: str, error: type[ValueError]
+) -> tuple[Path, dict[str, Any]]:
+    """Read a YAML file whose top level must be a mapping; `error` names the file and the fix.
+
+    `what` names the file's kind in messages ("config"), `expected` what the mapping holds and
+    `fix` where to see a valid file.
+    """
     file = Path(path).expanduser()
     try:
         raw = yaml.safe_load(file.read_text(encoding="utf-8"))
     except OSError as err:
-        raise ConstitutionError(f"{file}: cannot read the constitution ({err})") from err
+        raise error(f"{file}: cannot read the {what} ({err}). Fix: check the path") from err
     except yaml.YAMLError as err:
-        raise ConstitutionError(f"{file}: not valid YAML ({err})") from err
+        raise error(f"{file}: not valid YAML ({err}). Fix: correct the YAML syntax") from err
     if not isinstance(raw, dict):
-        raise ConstitutionError(
-            f"{file}: expected a mapping with name and principles. Fix: see {EXAMPLE.name}"
-        )
+        found = type(raw).__name__ if raw is not None else "an empty file"
+        raise error(f"{file}: expected a mapping {expected}, found {found}. Fix: {fix}")
+    return file, raw
+
+
+def load_constitution(path: str | Path) -> Constitution:
+    """Read and validate a constitution YAML file; every locale must be known to the registry."""
+    file, raw = load_yaml_mapping(
+        path,
+        what="constitution",
+        expected="with name and principles",
+        fix=f"see {EXAMPLE.name}",
+        error=ConstitutionError,
+    )
     try:
         constitution = Constitution.model_validate({**raw, "source": str(file)})
     except ValidationError as err:

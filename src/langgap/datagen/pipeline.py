@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,7 +117,7 @@ class Pipeline:
         jobs: list[tuple[Seed, str, Language]] = []
 
         async def one(tag: str, lang: Language, category: str) -> None:
-            principles = [p for p in applicable(self.constitution, tag)]
+            principles = applicable(self.constitution, tag)
             prompt = P.SEED_PROMPT.format(
                 n=spec.per_culture,
                 language=lang.name,
@@ -223,9 +223,9 @@ class Pipeline:
         first = await self._translate(text, src, lang)
         principles = P.principles_block(applicable(self.constitution, tag), tag)
         terms = P.terms_block(self.constitution.terms(tag))
-        current = first
-        for round_ in range(1, self.config.rounds + 1):
-            ask = P.REPAIR_CRITIQUE_PROMPT.format(
+
+        def critique_prompt(current: str) -> str:
+            return P.REPAIR_CRITIQUE_PROMPT.format(
                 source=src.name,
                 language=lang.name,
                 principles=principles,
@@ -233,39 +233,20 @@ class Pipeline:
                 text=text,
                 translation=current,
             )
-            critique = await self.models.ask(
-                "repair-critique", "critic", ask, P.VERSIONS["repair-critique"]
-            )
-            said = P.verdict(critique)
-            item.trail.append(
-                Step(
-                    stage=f"repair-critique:{part}",
-                    round=round_,
-                    text=critique,
-                    model=self.models.model_name("critic"),
-                    verdict=said,
-                )
-            )
-            if said == "ok":
-                break
-            fix = P.REPAIR_REVISE_PROMPT.format(
+
+        def revise_prompt(current: str, critique: str) -> str:
+            return P.REPAIR_REVISE_PROMPT.format(
                 source=src.name,
                 language=lang.name,
                 text=text,
                 translation=current,
                 critique=critique,
             )
-            current = await self.models.ask(
-                "repair-revise", "reviser", fix, P.VERSIONS["repair-revise"]
-            )
-            item.trail.append(
-                Step(
-                    stage=f"repair-revise:{part}",
-                    round=round_,
-                    text=current,
-                    model=self.models.model_name("reviser"),
-                )
-            )
+
+        stages = ("repair-critique", "repair-revise")
+        current = await self._critique_revise(
+            item, first, stages, f":{part}", critique_prompt, revise_prompt
+        )
         item.changes[part] = {"machine_translation": first, **diff_summary(first, current)}
         return current
 
@@ -273,45 +254,70 @@ class Pipeline:
         """Critique the response against the applicable principles and revise, `rounds` times."""
         principles = P.principles_block(applicable(self.constitution, tag), tag)
         terms = P.terms_block(self.constitution.terms(tag))
-        current = response
-        for round_ in range(1, self.config.rounds + 1):
-            ask = P.CRITIQUE_PROMPT.format(
+
+        def critique_prompt(current: str) -> str:
+            return P.CRITIQUE_PROMPT.format(
                 language=lang.name,
                 principles=principles,
                 terms=terms,
                 prompt=item.prompt,
                 response=current,
             )
-            critique = await self.models.ask("critique", "critic", ask, P.VERSIONS["critique"])
-            said = P.verdict(critique)
-            item.trail.append(
-                Step(
-                    stage="critique",
-                    round=round_,
-                    text=critique,
-                    model=self.models.model_name("critic"),
-                    verdict=said,
-                )
-            )
-            if said == "ok":
-                break
-            fix = P.REVISE_PROMPT.format(
+
+        def revise_prompt(current: str, critique: str) -> str:
+            return P.REVISE_PROMPT.format(
                 language=lang.name,
                 principles=principles,
                 prompt=item.prompt,
                 response=current,
                 critique=critique,
             )
-            current = await self.models.ask("revise", "reviser", fix, P.VERSIONS["revise"])
-            item.trail.append(
-                Step(
-                    stage="revise",
-                    round=round_,
-                    text=current,
-                    model=self.models.model_name("reviser"),
-                )
+
+        return await self._critique_revise(
+            item, response, ("critique", "revise"), "", critique_prompt, revise_prompt
+        )
+
+    async def _critique_revise(
+        self,
+        item: DataItem,
+        text: str,
+        stages: tuple[str, str],
+        label: str,
+        critique_prompt: Callable[[str], str],
+        revise_prompt: Callable[[str, str], str],
+    ) -> str:
+        """Up to `rounds` critique → revise rounds; stops at an "ok" verdict.
+
+        `stages` names the (critique, revise) cache stages; each trail step is labelled with the
+        stage plus `label`. An unreadable verdict counts as "revise" (`P.verdict`), never "ok".
+        """
+        critique_stage, revise_stage = stages
+        current = text
+        for round_ in range(1, self.config.rounds + 1):
+            critique = await self.models.ask(
+                critique_stage, "critic", critique_prompt(current), P.VERSIONS[critique_stage]
             )
+            said = P.verdict(critique)
+            self._trail(item, critique_stage + label, round_, critique, "critic", said)
+            if said == "ok":
+                break
+            current = await self.models.ask(
+                revise_stage, "reviser", revise_prompt(current, critique), P.VERSIONS[revise_stage]
+            )
+            self._trail(item, revise_stage + label, round_, current, "reviser")
         return current
+
+    def _trail(
+        self,
+        item: DataItem,
+        stage: str,
+        round_: int,
+        text: str,
+        role: str,
+        verdict: str | None = None,
+    ) -> None:
+        model = self.models.model_name(role)
+        item.trail.append(Step(stage=stage, round=round_, text=text, model=model, verdict=verdict))
 
 
 def diff_summary(before: str, after: str) -> dict[str, Any]:

@@ -131,7 +131,8 @@ class ModelJudge:
             async with semaphore:
                 output = await self._model.generate(request, config=self.config)
             self.usage.add(output)
-            raws[i] = output.completion
+            # an errored call has no verdict to read: None parses as "unclear", never as safe
+            raws[i] = None if output.error else output.completion
             if not output.error:
                 cache.put(key, output.completion)
 

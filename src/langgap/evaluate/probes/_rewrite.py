@@ -15,13 +15,14 @@ import json
 import re
 import threading
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 from inspect_ai.model import ChatMessageUser, GenerateConfig, Model, get_model
 
 from langgap._io import cache_dir
+from langgap.evaluate.probes.base import ProbeReport
 
 T = TypeVar("T")
 
@@ -49,6 +50,24 @@ class RewriteUsage:
         return (
             f"{self.requests} requests, {self.input_tokens} input + {self.output_tokens} output "
             f"tokens, {self.cache_hits} cached, {self.failures} failed"
+        )
+
+
+@dataclass
+class RewriteReport(ProbeReport):
+    """A ProbeReport with item flags, failures and model usage (the model-based probes' base)."""
+
+    n_failed: int = 0  # the model gave nothing: kept with the source text, flagged `failed`
+    flags: dict[str, int] = field(default_factory=dict)  # flag -> number of items
+    usage: RewriteUsage = field(default_factory=RewriteUsage)
+    errors: list[str] = field(default_factory=list)  # "sample id: error" for failed items
+
+    def summary(self) -> str:
+        """A short plain-text account, safe to print (counts and ids only)."""
+        flagged = ", ".join(f"{k} {v}" for k, v in sorted(self.flags.items())) or "none"
+        return (
+            f"{ProbeReport.summary(self)}\n  failed: {self.n_failed}; flagged: {flagged}\n"
+            f"  usage: {self.usage.summary()}"
         )
 
 

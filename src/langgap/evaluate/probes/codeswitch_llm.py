@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,14 +28,13 @@ from langgap.evaluate.probes._rewrite import (
     Job,
     ProbeModelError,
     RewriteCache,
-    RewriteUsage,
+    RewriteReport,
     run_jobs,
     run_sync,
     text_key,
 )
 from langgap.evaluate.probes.base import (
     ProbeError,
-    ProbeReport,
     register_probe,
     sample_texts,
     variant_sample,
@@ -130,21 +129,8 @@ def _scripts(code: str) -> tuple[str, ...]:
 
 
 @dataclass
-class CodeSwitchReport(ProbeReport):
+class CodeSwitchReport(RewriteReport):
     """A ProbeReport with the mix flags, failures and model usage."""
-
-    n_failed: int = 0  # no rewrite: kept with the source text, flagged `failed`
-    flags: dict[str, int] = field(default_factory=dict)
-    usage: RewriteUsage = field(default_factory=RewriteUsage)
-    errors: list[str] = field(default_factory=list)
-
-    def summary(self) -> str:
-        """A short plain-text account, safe to print (counts and ids only)."""
-        flagged = ", ".join(f"{k} {v}" for k, v in sorted(self.flags.items())) or "none"
-        return (
-            f"{ProbeReport.summary(self)}\n  failed: {self.n_failed}; flagged: {flagged}\n"
-            f"  usage: {self.usage.summary()}"
-        )
 
 
 def _language(name: str) -> Language:

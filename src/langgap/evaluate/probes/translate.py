@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -28,6 +28,7 @@ from langgap.evaluate.probes._rewrite import (
     Job,
     ProbeModelError,
     RewriteCache,
+    RewriteReport,
     RewriteUsage,
     run_jobs,
     run_sync,
@@ -35,7 +36,6 @@ from langgap.evaluate.probes._rewrite import (
 )
 from langgap.evaluate.probes.base import (
     ProbeError,
-    ProbeReport,
     register_probe,
     sample_texts,
     variant_sample,
@@ -294,21 +294,8 @@ def quality_checks(
 
 
 @dataclass
-class TranslationReport(ProbeReport):
+class TranslationReport(RewriteReport):
     """A ProbeReport with the translation's quality flags, failures and model usage."""
-
-    n_failed: int = 0  # the model gave nothing: kept with the source text, flagged `failed`
-    flags: dict[str, int] = field(default_factory=dict)  # flag -> number of items
-    usage: RewriteUsage = field(default_factory=RewriteUsage)
-    errors: list[str] = field(default_factory=list)  # "sample id: error" for failed items
-
-    def summary(self) -> str:
-        """A short plain-text account, safe to print (counts and ids only)."""
-        flagged = ", ".join(f"{k} {v}" for k, v in sorted(self.flags.items())) or "none"
-        return (
-            f"{ProbeReport.summary(self)}\n  failed: {self.n_failed}; flagged: {flagged}\n"
-            f"  usage: {self.usage.summary()}"
-        )
 
 
 @register_probe("translate")
