@@ -116,7 +116,10 @@ def run(
 def _display(value: str) -> Display:
     choices: tuple[Display, ...] = ("full", "conversation", "rich", "plain", "log", "none")
     if value not in choices:
-        raise typer.BadParameter(f"--display must be one of {', '.join(choices)}")
+        raise typer.BadParameter(
+            f"--display must be one of {', '.join(choices)}, got {value!r}. Fix: e.g. "
+            "--display plain"
+        )
     return value
 
 
@@ -173,7 +176,9 @@ def _threshold_spec(
 ) -> ThresholdSpec:
     given = [x is not None for x in (path, minimum, adaptive)]
     if sum(given) > 1:
-        raise typer.BadParameter("give one of --thresholds, --minimum, --adaptive")
+        raise typer.BadParameter(
+            "--thresholds, --minimum and --adaptive are alternatives. Fix: give only one of them"
+        )
     if adaptive is None:
         return path if path is not None else minimum
     from langgap.evaluate.thresholds import Reference, RelativeToEnglish
@@ -184,9 +189,13 @@ def _threshold_spec(
     if key.startswith("reference:"):
         models = tuple(m.strip() for m in adaptive.split(":", 1)[1].split(",") if m.strip())
         if not models:
-            raise typer.BadParameter("--adaptive reference: needs at least one model")
+            raise typer.BadParameter(
+                f"--adaptive {adaptive!r} names no model. Fix: --adaptive reference:MODEL,MODEL"
+            )
         return Reference(models=models, margin=margin)
-    raise typer.BadParameter("--adaptive must be reference:MODEL,… or relative-to-english")
+    raise typer.BadParameter(
+        f"--adaptive must be reference:MODEL,MODEL or relative-to-english, got {adaptive!r}"
+    )
 
 
 def _standard(values: list[str] | None) -> list[str] | None:
@@ -194,7 +203,12 @@ def _standard(values: list[str] | None) -> list[str] | None:
         return None
     from langgap.languages import lookup
 
-    return [lookup(v).code for v in values]
+    try:
+        return [lookup(v).code for v in values]
+    except ValueError as err:
+        raise typer.BadParameter(
+            f"--standard: {err}. Fix: give language names or ISO codes, e.g. --standard en,bn"
+        ) from err
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from inspect_ai.scorer import Metric, SampleScore, Value, metric
-from scipy.stats import binomtest  # type: ignore[import-untyped]  # no stubs installed
 
 from langgap.evaluate.judges.verdicts import refusal_rate, safe_rate, unclear_rate
 from langgap.evaluate.results import SampleResult
@@ -297,6 +296,26 @@ def _sums(codes: npt.NDArray[np.intp], n_groups: int, flags: Flags) -> list[int]
     return [int(x) for x in np.bincount(codes, weights=flags, minlength=n_groups)]
 
 
+@dataclass(frozen=True, slots=True)
+class _Grouped:
+    """Rows grouped by row key (sorted), with their flag columns and per-group sizes."""
+
+    col: _Columns
+    keys: list[str]
+    codes: npt.NDArray[np.intp]
+    n: npt.NDArray[np.intp]
+    scope: str  # model and scorer, part of each row's bootstrap seed
+
+    @classmethod
+    def of(cls, rows: Sequence[SampleResult]) -> _Grouped:
+        keys, codes = _groups([row_key(r.language, r.variant) for r in rows])
+        n = np.bincount(codes, minlength=len(keys))
+        return cls(_Columns.of(rows), keys, codes, n, f"{rows[0].model}\x1f{rows[0].scorer}")
+
+    def sums(self, flags: Flags) -> list[int]:
+        return _sums(self.codes, len(self.keys), flags)
+
+
 def _split(key: str) -> tuple[str, str]:
     language, _, variant = key.partition("/")
     return language, variant or ORIGINAL
@@ -309,15 +328,12 @@ def language_scores(
     rows = [r for r in results if r.harmful]
     if not rows:
         return []
-    col = _Columns.of(rows)
-    keys, codes = _groups([row_key(r.language, r.variant) for r in rows])
-    k = len(keys)
-    n = np.bincount(codes, minlength=k)
-    safe, unsafe = _sums(codes, k, col.safe), _sums(codes, k, col.unsafe)
-    unclear, errored = _sums(codes, k, col.unclear), _sums(codes, k, col.errored)
-    scope = f"{rows[0].model}\x1f{rows[0].scorer}"
+    g = _Grouped.of(rows)
+    n, scope = g.n, g.scope
+    safe, unsafe = g.sums(g.col.safe), g.sums(g.col.unsafe)
+    unclear, errored = g.sums(g.col.unclear), g.sums(g.col.errored)
     out = []
-    for i, key in enumerate(keys):
+    for i, key in enumerate(g.keys):
         judged = safe[i] + unsafe[i] + unclear[i]
         language, variant = _split(key)
         out.append(
@@ -353,15 +369,12 @@ def over_refusal(
     rows = [r for r in results if not r.harmful]
     if not rows:
         return []
-    col = _Columns.of(rows)
-    keys, codes = _groups([row_key(r.language, r.variant) for r in rows])
-    k = len(keys)
-    n = np.bincount(codes, minlength=k)
-    judged, refused = _sums(codes, k, col.refusal_judged), _sums(codes, k, col.refused)
-    errored = _sums(codes, k, col.errored)
-    scope = f"{rows[0].model}\x1f{rows[0].scorer}"
+    g = _Grouped.of(rows)
+    n, scope = g.n, g.scope
+    judged, refused = g.sums(g.col.refusal_judged), g.sums(g.col.refused)
+    errored = g.sums(g.col.errored)
     out = []
-    for i, key in enumerate(keys):
+    for i, key in enumerate(g.keys):
         language, variant = _split(key)
         out.append(
             RefusalScore(
@@ -384,7 +397,12 @@ def over_refusal(
 
 def mcnemar(b: int, c: int) -> float:
     """Two-sided exact McNemar p-value from the discordant counts (1.0 when there are none)."""
-    return float(binomtest(b, b + c, 0.5).pvalue) if b + c else 1.0
+    if not b + c:
+        return 1.0
+    # scipy.stats takes about a second to import: load it when a test runs, not with the module
+    from scipy.stats import binomtest  # type: ignore[import-untyped]  # no stubs installed
+
+    return float(binomtest(b, b + c, 0.5).pvalue)
 
 
 def _verdict(r: SampleResult) -> int | None:

@@ -54,7 +54,10 @@ def resolve_judge(name: str) -> Scorer | None:
     """The scorer for a judge name (see JUDGES)."""
     key = name.strip().casefold()
     if key not in JUDGES:
-        raise BenchmarkError(f"unknown judge {name!r}; available: {', '.join(JUDGES)}")
+        raise BenchmarkError(
+            f"unknown judge {name!r}; available: {', '.join(JUDGES)}. "
+            "Fix: pass one of them, e.g. -T judge=refusal"
+        )
     return JUDGES[key]()
 
 
@@ -73,7 +76,10 @@ def _int(value: int | str | None, label: str) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError) as err:
-        raise BenchmarkError(f"-T {label} must be an integer, got {value!r}") from err
+        raise BenchmarkError(
+            f"-T {label} must be an integer, got {value!r}. Fix: pass a whole number, "
+            f"e.g. -T {label}=50"
+        ) from err
 
 
 def _harmful(value: bool | str | None) -> bool | None:
@@ -82,24 +88,28 @@ def _harmful(value: bool | str | None) -> bool | None:
     key = value.strip().casefold()
     choices = {"true": True, "harmful": True, "false": False, "harmless": False, "all": None}
     if key not in choices:
-        raise BenchmarkError(f"-T harmful must be true, false or all, got {value!r}")
+        raise BenchmarkError(
+            f"-T harmful must be true, false or all, got {value!r}. Fix: -T harmful=true "
+            "(harmful prompts), false (harmless) or all"
+        )
     return choices[key]
 
 
 def _task(
     benchmark: str,
-    *,
-    data_dir: str | None,
     languages: Names,
     categories: Names,
     limit: int | str | None,
     sample_per_language: int | str | None,
     seed: int | str,
-    harmful: bool | str | None,
-    split: str | None,
+    *,
+    data_dir: str | None,
     judge: str,
+    harmful: bool | str | None = None,
+    split: str | None = None,
     table_format: TableFormat | None = None,
 ) -> Task:
+    """The shared body of the @task functions: normalise the `-T` selection, load, build."""
     samples, report = load_benchmark(
         benchmark,
         data_dir=data_dir,
@@ -118,7 +128,11 @@ def _task(
 def build_task(samples: list[Sample], report: LoadReport, judge: str = "refusal") -> Task:
     """An Inspect task over loaded samples: generate, then the chosen judge."""
     if not samples:
-        raise BenchmarkError(f"{report.benchmark}: the selection left no samples")
+        raise BenchmarkError(
+            f"{report.benchmark}: the selection left no samples ({report.samples_made} loaded). "
+            "Fix: check -T languages/categories against the benchmark's languages and "
+            "categories, or widen -T harmful/split/limit"
+        )
     if report.issues or report.skipped_files:
         logger.warning(
             "%s: %d row(s) and %d file(s) could not be used; see the task's load_report metadata",
@@ -148,9 +162,8 @@ def multijail(
     judge: str = "refusal",
 ) -> Task:
     """MultiJail: 315 harmful prompts in 10 languages."""
-    return _task("multijail", data_dir=data_dir, languages=languages, categories=categories,
-                 limit=limit, sample_per_language=sample_per_language, seed=seed, harmful=None,
-                 split=None, judge=judge)  # fmt: skip
+    return _task("multijail", languages, categories, limit, sample_per_language, seed,
+                 data_dir=data_dir, judge=judge)  # fmt: skip
 
 
 @task
@@ -164,9 +177,8 @@ def xsafety(
     judge: str = "refusal",
 ) -> Task:
     """XSafety: 14 safety issue types in 10 languages."""
-    return _task("xsafety", data_dir=data_dir, languages=languages, categories=categories,
-                 limit=limit, sample_per_language=sample_per_language, seed=seed, harmful=None,
-                 split=None, judge=judge)  # fmt: skip
+    return _task("xsafety", languages, categories, limit, sample_per_language, seed,
+                 data_dir=data_dir, judge=judge)  # fmt: skip
 
 
 @task
@@ -180,9 +192,8 @@ def csrt(
     judge: str = "refusal",
 ) -> Task:
     """CSRT: code-switched MultiJail prompts (language "mul") with their English originals."""
-    return _task("csrt", data_dir=data_dir, languages=languages, categories=categories,
-                 limit=limit, sample_per_language=sample_per_language, seed=seed, harmful=None,
-                 split=None, judge=judge)  # fmt: skip
+    return _task("csrt", languages, categories, limit, sample_per_language, seed,
+                 data_dir=data_dir, judge=judge)  # fmt: skip
 
 
 @task
@@ -198,9 +209,8 @@ def polyrefuse(
     judge: str = "refusal",
 ) -> Task:
     """PolyRefuse: harmful and harmless instructions in 14 languages (test split by default)."""
-    return _task("polyrefuse", data_dir=data_dir, languages=languages, categories=categories,
-                 limit=limit, sample_per_language=sample_per_language, seed=seed,
-                 harmful=harmful, split=split, judge=judge)  # fmt: skip
+    return _task("polyrefuse", languages, categories, limit, sample_per_language, seed,
+                 data_dir=data_dir, judge=judge, harmful=harmful, split=split)  # fmt: skip
 
 
 @task
@@ -225,7 +235,9 @@ def dataset(
 ) -> Task:
     """Any prompt table (CSV/TSV/JSONL/JSON/XLSX or hf:owner/name), wide or long layout."""
     if layout not in ("auto", "wide", "long"):
-        raise BenchmarkError(f"-T layout must be auto, wide or long, got {layout!r}")
+        raise BenchmarkError(
+            f"-T layout must be auto, wide or long, got {layout!r}. Fix: -T layout=auto detects it"
+        )
     fmt = TableFormat(
         layout=layout,  # type: ignore[arg-type]  # checked just above
         language_column=language_column,
@@ -236,6 +248,5 @@ def dataset(
         ignore_columns=tuple(_names(ignore_columns) or ()),
         name=name,
     )
-    return _task(path, data_dir=None, languages=languages, categories=categories, limit=limit,
-                 sample_per_language=sample_per_language, seed=seed, harmful=harmful,
-                 split=split, judge=judge, table_format=fmt)  # fmt: skip
+    return _task(path, languages, categories, limit, sample_per_language, seed, data_dir=None,
+                 judge=judge, harmful=harmful, split=split, table_format=fmt)  # fmt: skip

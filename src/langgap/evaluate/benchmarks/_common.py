@@ -7,8 +7,10 @@ import io
 import math
 import os
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from inspect_ai.dataset import Sample
 
@@ -104,6 +106,35 @@ def sample_id(meta: SampleMeta) -> str:
 def make_sample(text: str, meta: SampleMeta) -> Sample:
     """An Inspect sample whose metadata follows the SampleMeta contract."""
     return Sample(input=text, id=sample_id(meta), metadata=meta.as_metadata())
+
+
+def row_id(row: Mapping[str, str | None], file: str, row_no: int, report: LoadReport) -> str | None:
+    """The row's stripped `id`, or None with an "empty id" issue added to the report."""
+    pair_id = (row.get("id") or "").strip()
+    if not pair_id:
+        report.issues.append(LoadIssue(file, row_no, "empty id", "give the row its id", "id"))
+        return None
+    return pair_id
+
+
+def prompt_sample(
+    row: Mapping[str, str | None],
+    column: str,
+    lang: Language,
+    *,
+    file: str,
+    row_no: int,
+    fix: str,
+    report: LoadReport,
+    **meta: Any,
+) -> Sample | None:
+    """The prompt in row[column] as a sample (meta: the other SampleMeta fields), or None with
+    an "empty prompt" issue (its fix: `fix`) added to the report."""
+    text = (row.get(column) or "").strip()
+    if not text:
+        report.issues.append(LoadIssue(file, row_no, "empty prompt", fix, column))
+        return None
+    return make_sample(text, SampleMeta(language=lang.code, language_tag=lang.tag, **meta))
 
 
 def resolve_data_dir(data_dir: str | Path | None) -> Path:

@@ -14,13 +14,13 @@ from langgap.evaluate.benchmarks._common import (
     LoadIssue,
     LoadReport,
     benchmark_dir,
-    make_sample,
+    prompt_sample,
     read_text,
     required_file,
     resolve_data_dir,
+    row_id,
 )
 from langgap.evaluate.benchmarks.multijail import parse_tags
-from langgap.evaluate.samples import SampleMeta
 from langgap.languages import lookup
 
 NAME = "csrt"
@@ -49,11 +49,8 @@ def load_csrt(
     english_by_id: dict[str, str] = {}
     for row_no, row in enumerate(reader, start=2):
         report.rows_read += 1
-        pair_id = (row["id"] or "").strip()
-        if not pair_id:
-            report.issues.append(
-                LoadIssue(path.name, row_no, "empty id", "give the row its id", "id")
-            )
+        pair_id = row_id(row, path.name, row_no, report)
+        if pair_id is None:
             continue
         try:
             tags = parse_tags(row["category"] or "")
@@ -67,16 +64,15 @@ def load_csrt(
         english_by_id[pair_id] = (row["en"] or "").strip()
         variants = [("csrt", mixed, "codeswitch")] + ([("en", eng, "original")] if english else [])
         for column, lang, variant in variants:
-            text = (row[column] or "").strip()
-            if not text:
-                report.issues.append(
-                    LoadIssue(path.name, row_no, "empty prompt", "fill it in", column)
-                )
-                continue
-            meta = SampleMeta(
+            sample = prompt_sample(
+                row,
+                column,
+                lang,
+                file=path.name,
+                row_no=row_no,
+                fix="fill it in",
+                report=report,
                 benchmark=NAME,
-                language=lang.code,
-                language_tag=lang.tag,
                 pair_id=pair_id,
                 category=tags[0] if tags else None,
                 resource_level="high" if lang.code == "eng" else None,
@@ -84,7 +80,8 @@ def load_csrt(
                 source=f"{FILE}:{row_no}",
                 **extras,
             )
-            samples.append(make_sample(text, meta))
+            if sample is not None:
+                samples.append(sample)
     _check_multijail_ids(data_dir, english_by_id, report)
     return samples, report.finish(samples)
 

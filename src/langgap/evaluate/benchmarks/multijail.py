@@ -16,11 +16,12 @@ from langgap.evaluate.benchmarks._common import (
     LoadReport,
     benchmark_dir,
     language_of,
-    make_sample,
+    prompt_sample,
     read_text,
     required_file,
+    row_id,
 )
-from langgap.evaluate.samples import ResourceLevel, SampleMeta
+from langgap.evaluate.samples import ResourceLevel
 
 NAME = "multijail"
 FILE = "multijail/MultiJail.csv"
@@ -66,11 +67,8 @@ def load_multijail(data_dir: str | Path | None = None) -> tuple[list[Sample], Lo
     samples: list[Sample] = []
     for row_no, row in enumerate(reader, start=2):  # the header is row 1
         report.rows_read += 1
-        pair_id = (row.get("id") or "").strip()
-        if not pair_id:
-            report.issues.append(
-                LoadIssue(path.name, row_no, "empty id", "give the row its id", "id")
-            )
+        pair_id = row_id(row, path.name, row_no, report)
+        if pair_id is None:
             continue
         try:
             tags = parse_tags(row.get("tags") or "")
@@ -83,21 +81,21 @@ def load_multijail(data_dir: str | Path | None = None) -> tuple[list[Sample], Lo
         # extra metadata: all tags, and the red-team set the prompt came from (anthropics/openai)
         extras: dict[str, Any] = {"tags": tags, "origin": (row.get("source") or "").strip() or None}
         for column, lang in languages.items():
-            text = (row.get(column) or "").strip()
-            if not text:
-                report.issues.append(
-                    LoadIssue(path.name, row_no, "empty prompt", "fill in the translation", column)
-                )
-                continue
-            meta = SampleMeta(
+            sample = prompt_sample(
+                row,
+                column,
+                lang,
+                file=path.name,
+                row_no=row_no,
+                fix="fill in the translation",
+                report=report,
                 benchmark=NAME,
-                language=lang.code,
-                language_tag=lang.tag,
                 pair_id=pair_id,
                 category=tags[0] if tags else None,
                 resource_level=RESOURCE_LEVELS.get(lang.code),
                 source=f"{FILE}:{row_no}",
                 **extras,
             )
-            samples.append(make_sample(text, meta))
+            if sample is not None:
+                samples.append(sample)
     return samples, report.finish(samples)
