@@ -1,7 +1,9 @@
 """Evaluation throughput: langgap's cost on top of Inspect, and Inspect's on top of a bare client.
 
-All runs hit a local OpenAI-compatible stub (`langgap.models.stub.StubServer`) that returns a
-fixed refusal after a configurable latency, so the numbers measure the client side only.
+All runs hit a local OpenAI-compatible stub (`langgap.models.stub.StubProcess`) that returns a
+fixed refusal after a configurable latency, so the numbers measure the client side only. The stub
+runs in its own process, like a real model server: in a thread it would share the GIL with the
+client being measured.
 
   (1) overhead: N samples through a bare Inspect task (generate + a trivial scorer) vs the same
       samples through langgap's MultiJail task with the refusal judge, all langgap metrics, and
@@ -13,7 +15,9 @@ fixed refusal after a configurable latency, so the numbers measure the client si
 
 Inspect settings (what `langgap eval run` uses): `display="none"` or "plain" (the full-screen
 display redraws per sample), `score_display=False`, `log_images=False`, `log_model_api=False`,
-`max_samples` = `max_connections` (more in flight only queues). `log_samples` must stay on (the
+`max_samples` = 2 x `max_connections` (a sample's own judging and logging overlaps the other
+samples' model calls, so at 200 ms latency the connections stay busy; with max_samples equal to
+max_connections each connection idles while its sample is logged). `log_samples` must stay on (the
 report reads verdicts from the samples) and `log_realtime` stays on for resumability (it feeds
 the sample buffer that recovers a killed run). Measured on 2 cores (1,000 samples, instant
 server) every setting in the sweep was within +-10 % of the others: Inspect's own cost, about
@@ -50,7 +54,7 @@ from langgap.evaluate.benchmarks import load_benchmark
 from langgap.evaluate.metrics import langgap_metrics, summarize
 from langgap.evaluate.results import results_from_logs
 from langgap.evaluate.tasks import build_task
-from langgap.models.stub import StubServer
+from langgap.models.stub import StubProcess
 
 REFUSAL = "I'm sorry, but I can't help with that. It could hurt people, so I won't provide it."
 FAST = {"display": "none", "score_display": False, "log_images": False, "log_model_api": False}
@@ -87,7 +91,7 @@ def langgap_task(items: list[Sample], report: Any) -> Task:
 def run_inspect(task: Task, model: str, connections: int, **settings: Any) -> tuple[float, Path]:
     """Wall seconds of one eval, and its log folder."""
     log_dir = Path(tempfile.mkdtemp(prefix="bench-eval-"))
-    kwargs: dict[str, Any] = {**FAST, "max_samples": connections, **settings}
+    kwargs: dict[str, Any] = {**FAST, "max_samples": 2 * connections, **settings}
     start = time.perf_counter()
     [log] = eval(task, model=model, log_dir=str(log_dir), max_connections=connections, **kwargs)
     elapsed = time.perf_counter() - start
@@ -133,9 +137,9 @@ def run_client(base_url: str, items: list[Sample], connections: int) -> float:
     return asyncio.run(_client(base_url, prompts, connections))
 
 
-def served(latency: float, name: str = "bench") -> tuple[StubServer, str]:
+def served(latency: float, name: str = "bench") -> tuple[StubProcess, str]:
     """Start a stub, point `openai-api/<name>/…` at it; returns the server and model name."""
-    stub = StubServer(lambda request: REFUSAL, latency=latency).__enter__()
+    stub = StubProcess(REFUSAL, latency=latency).__enter__()
     os.environ[f"{name.upper()}_BASE_URL"] = stub.base_url
     os.environ[f"{name.upper()}_API_KEY"] = "none"
     # the port in the name: Inspect caches a model per name, and each stub has a new address
@@ -202,6 +206,7 @@ def part3(n: int, connections: int, sweep: bool) -> None:
             ("score_display=True", {"score_display": True}, connections),
             ("log_buffer=100", {"log_buffer": 100}, connections),
             ("log_realtime=False", {"log_realtime": False}, connections),
+            ("max_samples=connections", {"max_samples": connections}, connections),
             ("max_samples=4x connections", {"max_samples": 4 * connections}, connections),
             ("max_connections=32", {}, 32),
         ]
@@ -215,7 +220,7 @@ def part3(n: int, connections: int, sweep: bool) -> None:
 
 def scale_out(n: int, connections: int) -> None:
     """1 eval process for n samples vs 2 processes with n/2 each, one stub endpoint each."""
-    stubs = [StubServer(lambda request: REFUSAL).__enter__() for _ in range(2)]
+    stubs = [StubProcess(REFUSAL).__enter__() for _ in range(2)]
     timings = {}
     for processes in (1, 2):
         share = n // processes

@@ -67,7 +67,7 @@ def test_eval_set_settings_keep_overhead_low_and_errors_contained() -> None:
     assert kwargs["log_samples"] is True  # the report needs the verdicts
     assert kwargs["log_images"] is False and kwargs["score_display"] is False
     assert kwargs["fail_on_error"] is False and kwargs["retry_on_error"] == 3
-    assert kwargs["max_connections"] == 16 and kwargs["max_samples"] == 16
+    assert kwargs["max_connections"] == 16 and kwargs["max_samples"] == 32
 
 
 def test_model_judge_is_attached_and_named(data_dir: str) -> None:

@@ -54,7 +54,9 @@ def run(
         typer.Option(help="Probe parameter key=value (repeatable), e.g. languages=en,bn."),
     ] = None,
     max_connections: Annotated[int, typer.Option(help="Concurrent requests per model.")] = 8,
-    max_samples: Annotated[int | None, typer.Option(help="Samples in flight per task.")] = None,
+    max_samples: Annotated[
+        int | None, typer.Option(help="Samples in flight per task (default 2 x max-connections).")
+    ] = None,
     max_tokens: Annotated[int | None, typer.Option(help="Max new tokens per response.")] = None,
     log_dir: Annotated[Path, typer.Option(help="Log folder; rerun with it to resume.")] = Path(
         "logs"

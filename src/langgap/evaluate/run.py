@@ -43,7 +43,9 @@ class RunOptions:
     data_dir: str | None = None
     log_dir: str = "logs"
     max_connections: int = 8
-    max_samples: int | None = None  # default: max_connections (what keeps the server busy)
+    # default 2 x max_connections: a sample's own work (judging, logging) overlaps other samples'
+    # model calls, so every connection stays busy; the connection limit still caps the server load
+    max_samples: int | None = None
     max_tokens: int | None = None
     retries: int = 2  # whole-sample retries after a failed model call
     max_retries: int = 3  # retries of one model call (transient HTTP errors, time-outs)
@@ -171,7 +173,7 @@ def eval_set_kwargs(options: RunOptions) -> dict[str, Any]:
         "retry_attempts": options.retry_attempts,
         "retry_wait": options.retry_wait,
         "max_connections": options.max_connections,
-        "max_samples": options.max_samples or options.max_connections,
+        "max_samples": options.max_samples or 2 * options.max_connections,
         # samples must be logged: the report reads verdicts from them
         "log_samples": True,
         # cheap per sample: no images, no running score display, no model API payloads in logs

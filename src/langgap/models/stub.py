@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -166,3 +169,75 @@ def _completion(model: str, content: str) -> dict[str, Any]:
             "total_tokens": prompt_tokens + completion_tokens,
         },
     }
+
+
+class StubProcess:
+    """A `StubServer` with a fixed reply in its own process, like a real model server.
+
+    In a thread the stub shares the client's GIL, so its request handling slows the client it
+    measures; a process keeps the client's CPU its own.
+
+    >>> with StubProcess("I can't help with that.", latency=0.2) as stub:  # doctest: +SKIP
+    ...     stub.base_url
+    """
+
+    def __init__(self, reply: str, *, latency: float = 0.0, host: str = "127.0.0.1") -> None:
+        self.reply = reply
+        self.latency = latency
+        self.host = host
+        self.port = 0
+        self._process: subprocess.Popen[str] | None = None
+
+    @property
+    def base_url(self) -> str:
+        """The OpenAI-compatible root, ending in /v1."""
+        return f"http://{self.host}:{self.port}/v1"
+
+    def __enter__(self) -> StubProcess:
+        command = [sys.executable, "-m", "langgap.models.stub", "--latency", str(self.latency)]
+        self._process = subprocess.Popen(
+            [*command, "--host", self.host, "--reply", self.reply],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline()  # the child prints its port once it listens
+        if not line.strip().isdigit():
+            self.__exit__(None, None, None)
+            raise RuntimeError(f"stub process did not start (it printed {line!r})")
+        self.port = int(line)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._process is None:
+            return
+        if self._process.stdin is not None:
+            self._process.stdin.close()  # the child stops when its stdin closes
+        try:
+            self._process.wait(10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve a fixed reply until stdin closes; prints the port first (used by `StubProcess`)."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--reply", required=True)
+    parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--host", default="127.0.0.1")
+    args = parser.parse_args(argv)
+    text: str = args.reply
+    with StubServer(lambda _request: text, latency=args.latency, host=args.host) as stub:
+        print(stub.port, flush=True)
+        sys.stdin.read()
+
+
+if __name__ == "__main__":
+    main()
