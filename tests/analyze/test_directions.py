@@ -11,7 +11,11 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from langgap.analyze.activations import Activations, CaptureConfig  # noqa: E402
-from langgap.analyze.directions import DirectionError, refusal_directions  # noqa: E402
+from langgap.analyze.directions import (  # noqa: E402
+    DirectionError,
+    load_directions,
+    refusal_directions,
+)
 from langgap.analyze.plots import write_directions_report  # noqa: E402
 
 D, LAYERS, N = 16, 3, 20
@@ -98,6 +102,16 @@ def test_report_files_and_json(tmp_path: Path) -> None:
     assert len(data["cosine_by_layer"]["2"]) == 3
     json.dumps(dirs.to_dict(), allow_nan=False)
     assert "Cross-language cosine" in (tmp_path / "report.md").read_text(encoding="utf-8")
+    again = load_directions(tmp_path)  # what `analyze intervene --directions` reads back
+    assert again.languages == dirs.languages and again.layers == dirs.layers
+    assert torch.allclose(again.directions, dirs.directions)
+    np.testing.assert_allclose(again.auroc, dirs.auroc, atol=1e-6)
+    assert again.best_layer() == dirs.best_layer() and again.counts == dirs.counts
+
+
+def test_load_directions_names_the_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(DirectionError, match=r"directions\.json, directions\.safetensors"):
+        load_directions(tmp_path)
 
 
 def test_single_language_report(tmp_path: Path) -> None:

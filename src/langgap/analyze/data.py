@@ -42,3 +42,13 @@ def benchmark_prompts(
                 )
             )
     return prompts
+
+
+def benchmark_languages(
+    name: str = "polyrefuse", *, split: str | None = "test", data_dir: str | Path | None = None
+) -> list[str]:
+    """Every language (ISO 639-3) the benchmark has harmful prompts in, sorted."""
+    from langgap.evaluate.benchmarks import load_benchmark
+
+    samples, _ = load_benchmark(name, data_dir=data_dir, harmful=True, split=split)
+    return sorted({str((s.metadata or {}).get("language")) for s in samples} - {"None"})

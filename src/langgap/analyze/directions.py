@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -225,4 +227,30 @@ def _jsonable(array: NDArray[np.float64]) -> Any:
         [_jsonable(row) for row in array]
         if array.ndim > 1
         else [None if not math.isfinite(float(v)) else round(float(v), 6) for v in array]
+    )
+
+
+def load_directions(folder: str | Path) -> RefusalDirections:
+    """Read the directions a report folder holds (directions.json + directions.safetensors)."""
+    from safetensors.torch import load_file
+
+    folder = Path(folder)
+    summary, tensors = folder / "directions.json", folder / "directions.safetensors"
+    missing = [p.name for p in (summary, tensors) if not p.is_file()]
+    if missing:
+        raise DirectionError(
+            f"{folder}: missing {', '.join(missing)}; run `langgap analyze directions --out "
+            f"{folder}` first"
+        )
+    data = json.loads(summary.read_text(encoding="utf-8"))
+    return RefusalDirections(
+        languages=list(data["languages"]),
+        layers=[int(layer) for layer in data["layers"]],
+        directions=load_file(str(tensors))["directions"],
+        auroc=np.asarray(data["auroc"], dtype=np.float64),
+        cohens_d=np.asarray(data["cohens_d"], dtype=np.float64),
+        counts={lang: Counts(**c) for lang, c in data["counts"].items()},
+        holdout=float(data["holdout"]),
+        seed=int(data["seed"]),
+        source=dict(data["source"]),
     )

