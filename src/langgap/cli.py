@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from langgap import __version__
+from langgap.analyze.cli import app as analyze_app
 from langgap.datagen.cli import app as datagen_app
 from langgap.evaluate.cli import app as eval_app
 from langgap.evaluate.judge_cli import app as judge_app
@@ -23,6 +24,11 @@ app.add_typer(eval_app, name="eval", help="Evaluate models on multilingual safet
 app.command("probe")(probe_command)
 app.add_typer(datagen_app, name="datagen", help="Culturally grounded safety training data.")
 app.add_typer(judge_app, name="judge", help="Measure judges against human labels, per language.")
+app.add_typer(
+    analyze_app,
+    name="analyze",
+    help="Crosslingual safety lab: refusal directions, interventions, influence, transfer, checkpoints.",
+)
 
 
 @app.callback()

@@ -1,0 +1,181 @@
+"""`langgap analyze …`: refusal directions, interventions, influence, transfer, checkpoints.
+
+Heavy libraries (torch, transformers) load when a command runs, not when `langgap --help` does.
+Every command writes config.json (settings, seeds, versions) beside its JSON, figures and
+Markdown summary; none prints or stores prompt text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from langgap.analyze.cli_compare import register as register_compare
+from langgap.analyze.cli_influence import register as register_influence
+from langgap.analyze.cli_transfer import register as register_transfer
+
+console = Console(stderr=True)
+app = typer.Typer(
+    help="Crosslingual safety lab: where refusal lives per language, and what moves it.",
+    no_args_is_help=True,
+)
+
+ModelOption = Annotated[
+    str, typer.Option("--model", "-m", help="Local HF folder, hub name, or 'smollm2'.")
+]
+LanguagesOption = Annotated[
+    str, typer.Option(help="Comma-separated languages (any code or name), or 'all'.")
+]
+DataDirOption = Annotated[
+    Path | None, typer.Option(help="Folder holding polyrefuse/ (default ../shared/data).")
+]
+
+
+def parse_languages(value: str) -> list[str] | None:
+    """'all' → None (every language the data has); else the comma-separated list."""
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    return None if not items or items == ["all"] else items
+
+
+def parse_layers(value: str) -> list[int] | None:
+    """'all' → None; else comma-separated layer numbers."""
+    if value.strip() in ("", "all"):
+        return None
+    try:
+        return [int(v) for v in value.split(",") if v.strip()]
+    except ValueError as exc:
+        raise typer.BadParameter(f"layers must be 'all' or numbers like 4,8,12: {value}") from exc
+
+
+def fail(error: Exception) -> typer.Exit:
+    """Print a bad-input error (no traceback) and give the exit to raise."""
+    console.print(f"error: {error}", style="red", markup=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+def _prompts(
+    languages: list[str] | None, n: int, split: str, data_dir: Path | None, seed: int
+) -> Any:
+    from langgap.analyze.data import benchmark_languages, benchmark_prompts
+
+    chosen = languages or benchmark_languages(split=split, data_dir=data_dir)
+    return benchmark_prompts(chosen, n, split=split, data_dir=data_dir, seed=seed)
+
+
+@app.command()
+def directions(
+    model: ModelOption = "smollm2",
+    languages: LanguagesOption = "eng,deu,ara,zho,jpn,rus",
+    n_per_class: Annotated[int, typer.Option(help="Harmful and harmless prompts each.")] = 32,
+    layers: Annotated[str, typer.Option(help="'all' or e.g. 4,8,12.")] = "all",
+    positions: Annotated[int, typer.Option(help="Last k prompt tokens, averaged.")] = 3,
+    split: Annotated[str, typer.Option(help="PolyRefuse split: train, val or test.")] = "train",
+    holdout: Annotated[float, typer.Option(help="Share kept out to score quality.")] = 0.25,
+    batch_size: int = 16,
+    seed: int = 0,
+    device: Annotated[str | None, typer.Option(help="cpu, cuda, cuda:1 … (default cpu).")] = None,
+    save_activations: Annotated[bool, typer.Option(help="Also write activations.pt.")] = False,
+    data_dir: DataDirOption = None,
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("analyze-out/directions"),
+) -> None:
+    """Refusal direction per language and layer, its quality, and cross-language cosines."""
+    settings = {k: v for k, v in locals().items() if k != "out"} | {"out": str(out)}
+    from langgap.analyze.activations import ActivationError, capture, last_k
+    from langgap.analyze.directions import DirectionError, refusal_directions
+    from langgap.analyze.experiment import write_config
+    from langgap.analyze.models import ModelLoadError, load_model
+    from langgap.analyze.plots import write_directions_report
+    from langgap.evaluate.benchmarks import BenchmarkError
+
+    try:
+        chosen_layers = parse_layers(layers)
+        loaded = load_model(model, device=device)
+        prompts = _prompts(parse_languages(languages), n_per_class, split, data_dir, seed)
+        console.print(f"capturing {len(prompts)} prompts through {model}", markup=False)
+        acts = capture(
+            loaded.model,
+            loaded.tokenizer,
+            prompts,
+            layers=chosen_layers,
+            positions=last_k(positions),
+            batch_size=batch_size,
+            reduce="mean",
+        )
+        dirs = refusal_directions(acts, holdout=holdout, seed=seed)
+    except (ActivationError, DirectionError, ModelLoadError, BenchmarkError) as error:
+        raise fail(error) from error
+    write_config(out, "langgap analyze directions", settings)
+    if save_activations:
+        acts.save(out / "activations.pt")
+    paths = write_directions_report(dirs, out)
+    best = dirs.best_layer()
+    console.print(f"best layer {best}; wrote {len(paths)} files to {out}", markup=False)
+
+
+@app.command()
+def intervene(
+    model: ModelOption = "smollm2",
+    directions_dir: Annotated[
+        Path, typer.Option("--directions", help="Folder written by `analyze directions`.")
+    ] = Path("analyze-out/directions"),
+    mode: Annotated[
+        str, typer.Option(help="ablate (harmful prompts) or add (harmless prompts).")
+    ] = "ablate",
+    layer: Annotated[int | None, typer.Option(help="Layer (default: the best one).")] = None,
+    alpha: Annotated[float, typer.Option(help="Scale of the added direction (add mode).")] = 4.0,
+    languages: LanguagesOption = "all",
+    n: Annotated[int, typer.Option(help="Prompts per target language.")] = 8,
+    split: Annotated[str, typer.Option(help="PolyRefuse split for the prompts.")] = "test",
+    max_new_tokens: int = 24,
+    batch_size: int = 16,
+    seed: int = 0,
+    device: Annotated[str | None, typer.Option(help="cpu, cuda, … (default cpu).")] = None,
+    data_dir: DataDirOption = None,
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("analyze-out/intervene"),
+) -> None:
+    """Source × target transfer: each language's direction applied to every language's prompts."""
+    settings = {k: v for k, v in locals().items() if k != "out"} | {"out": str(out)}
+    from langgap.analyze.activations import ActivationError
+    from langgap.analyze.directions import DirectionError, load_directions
+    from langgap.analyze.experiment import write_config
+    from langgap.analyze.interventions import transfer_matrix
+    from langgap.analyze.models import ModelLoadError, load_model
+    from langgap.analyze.plots import write_transfer_report
+    from langgap.evaluate.benchmarks import BenchmarkError
+
+    if mode not in ("ablate", "add"):
+        raise fail(ValueError(f"unknown mode {mode!r}; available: ablate, add"))
+    try:
+        dirs = load_directions(directions_dir)
+        chosen = parse_languages(languages) or dirs.languages
+        loaded = load_model(model, device=device)
+        prompts = [
+            p for p in _prompts(chosen, n, split, data_dir, seed) if p.harmful == (mode == "ablate")
+        ]
+        at = dirs.best_layer() if layer is None else layer
+        dirs.layer_index(at)  # a layer that was not captured fails here, naming those that were
+        console.print(f"{mode} at layer {at}: {len(prompts)} prompts", markup=False)
+        result = transfer_matrix(
+            loaded.model,
+            loaded.tokenizer,
+            dirs,
+            prompts,
+            layer=at,
+            mode="ablate" if mode == "ablate" else "add",
+            alpha=alpha,
+            max_new_tokens=max_new_tokens,
+            batch_size=batch_size,
+        )
+    except (ActivationError, DirectionError, ModelLoadError, BenchmarkError) as error:
+        raise fail(error) from error
+    write_config(out, "langgap analyze intervene", settings)
+    paths = write_transfer_report(result, out)
+    console.print(f"wrote {len(paths)} files to {out}", markup=False)
+
+
+register_influence(app)
+register_transfer(app)
+register_compare(app)

@@ -1,0 +1,211 @@
+"""`langgap analyze influence`: which training examples, in which language, drive refusals."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `influence` command to a Typer app."""
+    app.command("influence")(influence)
+
+
+def _fail(message: str) -> typer.Exit:
+    errors.print(f"error: {message}", style="red", markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+def influence(
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="Local HF folder, hub name, or 'smollm2'.")
+    ],
+    train: Annotated[
+        Path, typer.Option(help="JSONL of training examples: prompt, response, language, id.")
+    ],
+    out: Annotated[Path, typer.Option(help="Output folder: report, figures, kronfluence cache.")],
+    queries: Annotated[
+        Path | None,
+        typer.Option(
+            help="JSONL of queries (same fields; without a response the target is the refusal "
+            "reply of the query's language)."
+        ),
+    ] = None,
+    query_languages: Annotated[
+        str | None,
+        typer.Option(help="Instead of --queries: harmful PolyRefuse prompts in these languages."),
+    ] = None,
+    n_queries: Annotated[
+        int, typer.Option(help="Harmful PolyRefuse prompts per query language.")
+    ] = 8,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Benchmark data folder (default: the shared data).")
+    ] = None,
+    top: Annotated[int, typer.Option(help="Examples listed per query; k of the top-k share.")] = 10,
+    seed: Annotated[int, typer.Option(help="Seed of query sampling and Fisher sampling.")] = 0,
+    strategy: Annotated[
+        str, typer.Option(help="Hessian approximation: ekfac, kfac, diagonal or identity.")
+    ] = "ekfac",
+    max_length: Annotated[int, typer.Option(help="Tokens per example, at most.")] = 512,
+    modules: Annotated[
+        str,
+        typer.Option(help="Tracked layers: mlp, all, or comma-separated module names/patterns."),
+    ] = "mlp",
+    layers: Annotated[
+        str, typer.Option(help="Decoder blocks to track: 'all' or numbers like -2,-1.")
+    ] = "all",
+    batch_size: Annotated[int, typer.Option(help="Examples per batch (train and query).")] = 8,
+    damping: Annotated[
+        float | None, typer.Option(help="Damping of the inverse; default: kronfluence heuristic.")
+    ] = None,
+    device: Annotated[
+        str | None, typer.Option(help="cpu, cuda, …; default: cuda when available.")
+    ] = None,
+    include_text: Annotated[
+        bool, typer.Option(help="Also write prompt/response text into influence.json.")
+    ] = False,
+) -> None:
+    """Score training examples against query prompts with influence functions (kronfluence).
+
+    Writes influence.json, influence_by_language.png/.svg, influence_top_share.png/.svg,
+    influence.md and config.json to --out. Examples are reported by id and language; text
+    stays out unless --include-text.
+    """
+    from langgap.analyze.activations import ActivationError
+    from langgap.analyze.experiment import write_config
+    from langgap.analyze.influence import STRATEGIES, InfluenceError, influence_scores
+    from langgap.analyze.influence_report import write_influence_report
+
+    if strategy not in STRATEGIES:
+        raise _fail(f"--strategy {strategy!r}: choose one of {', '.join(STRATEGIES)}")
+    try:
+        train_set, query_set = _read_inputs(
+            train, queries, query_languages, n_queries, data_dir, seed
+        )
+        loaded, tokenizer = _load_model(model, device)
+        selection: Any = modules if modules in ("mlp", "all") else _split(modules)
+        blocks = _parse_layers(layers)
+        result = influence_scores(
+            loaded,
+            tokenizer,
+            train_set,
+            query_set,
+            out_dir=out,
+            strategy=strategy,  # type: ignore[arg-type]  # checked against STRATEGIES above
+            modules=selection,
+            layers=blocks,
+            max_length=max_length,
+            train_batch_size=batch_size,
+            query_batch_size=batch_size,
+            damping=damping,
+            seed=seed,
+        )
+        paths = write_influence_report(result, out, k=top, include_text=include_text)
+        settings = {
+            "model": model, "train": str(train),
+            "queries": None if queries is None else str(queries),
+            "query_languages": query_languages, "n_queries": n_queries,
+            "data_dir": None if data_dir is None else str(data_dir),
+            "top": top, "seed": seed, "strategy": strategy, "max_length": max_length,
+            "modules": modules, "layers": layers, "batch_size": batch_size, "damping": damping,
+            "device": device, "include_text": include_text, "influence": result.config,
+        }  # fmt: skip
+        paths.append(write_config(out, "langgap analyze influence", settings))
+    except (InfluenceError, ActivationError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    _print_summary(result, top)
+    for path in paths:
+        console.print(str(path), markup=False, highlight=False)
+
+
+def _read_inputs(
+    train: Path,
+    queries: Path | None,
+    query_languages: str | None,
+    n_queries: int,
+    data_dir: Path | None,
+    seed: int,
+) -> tuple[list[Any], list[Any]]:
+    from langgap.analyze.influence import InfluenceError, load_examples, refusal_queries
+
+    if (queries is None) == (query_languages is None):
+        raise InfluenceError("give either --queries FILE or --query-languages (not both)")
+    train_set = load_examples(train)
+    if queries is not None:
+        return train_set, load_examples(queries, response_optional=True)
+    languages = _split(query_languages or "")
+    if not languages:
+        raise InfluenceError("--query-languages is empty; e.g. --query-languages eng,deu")
+    if n_queries < 1:
+        raise InfluenceError(f"--n-queries must be at least 1, got {n_queries}")
+    from langgap.analyze.data import benchmark_prompts
+
+    try:
+        prompts = benchmark_prompts(languages, n_queries, data_dir=data_dir, seed=seed)
+    except (ValueError, KeyError, FileNotFoundError) as exc:
+        raise InfluenceError(f"PolyRefuse prompts for {', '.join(languages)}: {exc}") from None
+    harmful = [p for p in prompts if p.harmful]
+    found = {p.language for p in harmful}
+    from langgap.analyze.directions import canonical_language
+
+    missing = [lang for lang in languages if canonical_language(lang) not in found]
+    if missing:
+        raise InfluenceError(
+            f"no PolyRefuse prompts in {', '.join(missing)}; found languages: "
+            f"{', '.join(sorted(str(x) for x in found)) or '(none)'}"
+        )
+    return train_set, refusal_queries(harmful)
+
+
+def _parse_layers(text: str) -> list[int] | None:
+    from langgap.analyze.influence import InfluenceError
+
+    if text.strip() in ("", "all"):
+        return None
+    try:
+        return [int(x) for x in _split(text)]
+    except ValueError:
+        raise InfluenceError(f"--layers {text!r}: use 'all' or numbers like -2,-1") from None
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _load_model(spec: str, device: str | None) -> tuple[Any, Any]:
+    """A causal LM and its tokenizer: a local folder, a hub name (offline cache) or `smollm2`."""
+    import torch
+
+    from langgap.analyze.influence import InfluenceError
+    from langgap.analyze.models import ModelLoadError, load_model
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    target = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        loaded = load_model(spec, device=target)
+    except ModelLoadError as exc:
+        raise InfluenceError(str(exc)) from None
+    return loaded.model, loaded.tokenizer
+
+
+def _print_summary(result: Any, k: int) -> None:
+    langs = result.by_language(k)
+    table = Table(title=f"Mean influence (rows: training language; top-{langs.k} share)")
+    table.add_column("training \\ query")
+    for lang in langs.query_languages:
+        table.add_column(lang, justify="right")
+    for i, lang in enumerate(langs.train_languages):
+        cells = [
+            f"{langs.mean[i, j]:.3g} ({langs.top_share[i, j]:.0%})"
+            for j in range(len(langs.query_languages))
+        ]
+        table.add_row(lang, *cells)
+    console.print(table)

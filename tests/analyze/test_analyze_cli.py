@@ -1,0 +1,70 @@
+"""`langgap analyze directions` and `intervene` end to end on a tiny saved model and PolyRefuse."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from langgap.cli import app
+
+SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def tiny_folder(
+    tmp_path_factory: pytest.TempPathFactory, tiny_model: Any, tiny_tokenizer: Any
+) -> Path:
+    folder = tmp_path_factory.mktemp("models") / "tiny"
+    tiny_model.save_pretrained(folder)
+    tiny_tokenizer.save_pretrained(folder)
+    return folder
+
+
+def _needs_polyrefuse() -> None:
+    if not (SHARED_DATA / "polyrefuse").is_dir():
+        pytest.skip(f"PolyRefuse not found at {SHARED_DATA / 'polyrefuse'} (../shared/data absent)")
+
+
+def test_directions_then_intervene(tiny_folder: Path, tmp_path: Path) -> None:
+    _needs_polyrefuse()
+    out = tmp_path / "directions"
+    args = ["analyze", "directions", "-m", str(tiny_folder), "--languages", "en,de",
+            "--n-per-class", "4", "--positions", "2", "--data-dir", str(SHARED_DATA),
+            "--split", "test", "--out", str(out)]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "directions.json").read_text(encoding="utf-8"))
+    assert summary["languages"] == ["deu", "eng"] and summary["layers"] == [0, 1, 2, 3]
+    config = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    assert config["settings"]["seed"] == 0 and config["settings"]["n_per_class"] == 4
+    assert (out / "report.md").is_file() and (out / "directions.safetensors").is_file()
+
+    moved = tmp_path / "intervene"
+    args = ["analyze", "intervene", "-m", str(tiny_folder), "--directions", str(out),
+            "--layer", "2", "--n", "2", "--max-new-tokens", "2", "--data-dir", str(SHARED_DATA),
+            "--out", str(moved)]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    matrix = json.loads((moved / "transfer_ablate_layer2.json").read_text(encoding="utf-8"))
+    assert matrix["sources"] == ["deu", "eng"] and matrix["targets"] == ["deu", "eng"]
+    assert matrix["layer"] == 2 and matrix["n_per_target"] == {"deu": 2, "eng": 2}
+
+
+def test_bad_input_names_what_is_available(tiny_folder: Path, tmp_path: Path) -> None:
+    _needs_polyrefuse()
+    base = ["analyze", "directions", "-m", str(tiny_folder), "--n-per-class", "2",
+            "--data-dir", str(SHARED_DATA), "--out", str(tmp_path)]  # fmt: skip
+    result = runner.invoke(app, [*base, "--languages", "en", "--layers", "9"])
+    assert result.exit_code == 2 and "layer" in result.output and "0" in result.output
+    result = runner.invoke(app, [*base, "--languages", "en,bn"])
+    assert result.exit_code == 2 and "Bengali" in result.output and "de" in result.output
+    result = runner.invoke(app, ["analyze", "intervene", "-m", str(tiny_folder),
+                                 "--directions", str(tmp_path / "none")])  # fmt: skip
+    assert result.exit_code == 2 and "analyze directions" in result.output
+    result = runner.invoke(app, ["analyze", "directions", "-m", str(tmp_path / "no" / "model")])
+    assert result.exit_code == 2 and "no such model folder" in result.output
