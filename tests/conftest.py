@@ -42,22 +42,32 @@ def shared_anthology() -> Path:
 
 
 @pytest.fixture(scope="session")
-def smollm2_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
-    """SmolLM2-135M-Instruct behind an OpenAI-compatible API; its SMOL_* variables are set."""
-    for module in ("torch", "transformers", "fastapi", "uvicorn", "gguf"):
+def smollm2_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """SmolLM2-135M-Instruct exported once per session to a regular Hugging Face folder."""
+    for module in ("torch", "transformers", "gguf"):
         if importlib.util.find_spec(module) is None:
-            pytest.skip(
-                f"the local model test needs {module} (pip install 'transformers[serving]' torch)"
-            )
-    from langgap.models import LocalModelError, LocalServer, export_hf_folder, smollm2_gguf
+            pytest.skip(f"the real-model tests need {module}")
+    from langgap.models import LocalModelError, export_hf_folder, smollm2_gguf
 
     try:
         gguf = smollm2_gguf()
     except LocalModelError as exc:
         pytest.skip(str(exc))
     os.environ["HF_HUB_OFFLINE"] = "1"
-    folder = export_hf_folder(gguf, tmp_path_factory.mktemp("models") / "smollm2-135m")
-    with LocalServer(folder) as server:
+    return export_hf_folder(gguf, tmp_path_factory.mktemp("models") / "smollm2-135m")
+
+
+@pytest.fixture(scope="session")
+def smollm2_server(smollm2_folder: Path) -> Iterator[LocalServer]:
+    """SmolLM2-135M-Instruct behind an OpenAI-compatible API; its SMOL_* variables are set."""
+    for module in ("fastapi", "uvicorn"):
+        if importlib.util.find_spec(module) is None:
+            pytest.skip(
+                f"the local model test needs {module} (pip install 'transformers[serving]' torch)"
+            )
+    from langgap.models import LocalServer
+
+    with LocalServer(smollm2_folder) as server:
         saved = {key: os.environ.get(key) for key in server.env}
         os.environ.update(server.env)
         try:

@@ -27,7 +27,7 @@ app.add_typer(judge_app, name="judge", help="Measure judges against human labels
 app.add_typer(
     analyze_app,
     name="analyze",
-    help="Crosslingual safety lab: refusal directions, interventions, influence, transfer, checkpoints.",
+    help="Crosslingual safety lab: directions, interventions, influence, transfer, checkpoints.",
 )
 
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
 import math
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -378,22 +376,12 @@ def test_benchmark_languages_and_cli(tiny_model: Any, tiny_tokenizer: Any, tmp_p
 
 
 @pytest.mark.slow
-def test_smollm2_against_a_perturbed_copy(tmp_path: Path) -> None:
-    for module in ("gguf",):
-        if importlib.util.find_spec(module) is None:
-            pytest.skip(f"the real-model test needs {module}")
+def test_smollm2_against_a_perturbed_copy(tmp_path: Path, smollm2_folder: Path) -> None:
     if not (SHARED_DATA / "polyrefuse").is_dir():
         pytest.skip(f"PolyRefuse not found at {SHARED_DATA / 'polyrefuse'}")
     from langgap.analyze.models import load_model
-    from langgap.models import LocalModelError, export_hf_folder, smollm2_gguf
 
-    try:
-        gguf = smollm2_gguf()
-    except LocalModelError as exc:
-        pytest.skip(str(exc))
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    folder = export_hf_folder(gguf, tmp_path / "smollm2-135m")
-    before = load_model(str(folder))
+    before = load_model(str(smollm2_folder))
     perturbed = _perturbed(before.model, layer=20, scale=2.0)
     after = LoadedModel(perturbed, before.tokenizer, "smollm2-perturbed", before.path)
     prompts = comparison_prompts(["eng", "deu"], 4, data_dir=SHARED_DATA)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
-import os
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -534,24 +532,17 @@ def test_cli_influence_writes_the_report(
 
 
 @pytest.mark.slow
-def test_smollm2_influence_on_refusal_queries(tmp_path_factory: pytest.TempPathFactory) -> None:
-    for module in ("transformers", "gguf"):
-        if importlib.util.find_spec(module) is None:
-            pytest.skip(f"the real-model test needs {module}")
+def test_smollm2_influence_on_refusal_queries(
+    tmp_path_factory: pytest.TempPathFactory, smollm2_folder: Path
+) -> None:
     if not (SHARED_DATA / "polyrefuse").is_dir():
         pytest.skip(f"PolyRefuse not found at {SHARED_DATA / 'polyrefuse'} (../shared/data absent)")
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from langgap.analyze.data import benchmark_prompts
     from langgap.analyze.influence_report import write_influence_report
-    from langgap.models import LocalModelError, export_hf_folder, smollm2_gguf
 
-    try:
-        gguf = smollm2_gguf()
-    except LocalModelError as exc:
-        pytest.skip(str(exc))
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    folder = export_hf_folder(gguf, tmp_path_factory.mktemp("models") / "smollm2-135m")
+    folder = smollm2_folder
     model = AutoModelForCausalLM.from_pretrained(folder)
     tokenizer = AutoTokenizer.from_pretrained(folder)
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -13,10 +11,9 @@ SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
 
 @pytest.mark.slow
-def test_smollm2_polyrefuse_directions(tmp_path_factory: pytest.TempPathFactory) -> None:
-    for module in ("torch", "transformers", "gguf"):
-        if importlib.util.find_spec(module) is None:
-            pytest.skip(f"the real-model test needs {module}")
+def test_smollm2_polyrefuse_directions(
+    tmp_path_factory: pytest.TempPathFactory, smollm2_folder: Path
+) -> None:
     if not (SHARED_DATA / "polyrefuse").is_dir():
         pytest.skip(f"PolyRefuse not found at {SHARED_DATA / 'polyrefuse'} (../shared/data absent)")
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -26,14 +23,8 @@ def test_smollm2_polyrefuse_directions(tmp_path_factory: pytest.TempPathFactory)
     from langgap.analyze.directions import refusal_directions
     from langgap.analyze.interventions import transfer_matrix
     from langgap.analyze.plots import write_directions_report, write_transfer_report
-    from langgap.models import LocalModelError, export_hf_folder, smollm2_gguf
 
-    try:
-        gguf = smollm2_gguf()
-    except LocalModelError as exc:
-        pytest.skip(str(exc))
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    folder = export_hf_folder(gguf, tmp_path_factory.mktemp("models") / "smollm2-135m")
+    folder = smollm2_folder
     model = AutoModelForCausalLM.from_pretrained(folder)
     tokenizer = AutoTokenizer.from_pretrained(folder)
 
