@@ -395,6 +395,18 @@ def test_a_user_dpo_file_trains_in_its_own_languages(
         run_transfer(replace(config, train_sets=(("en",),)), loaded=loaded)
 
 
+def test_dpo_pairs_built_from_the_base_model(
+    tiny_model: Any, chat_tokenizer: Any, tmp_path: Path
+) -> None:
+    table = _table(tmp_path / "tiny.csv")
+    loaded = LoadedModel(tiny_model, chat_tokenizer, "tiny", Path("tiny"))
+    config = _experiment_config(table, tmp_path / "out", train_sets=(("en",),), method="dpo")
+    row = run_transfer(config, loaded=loaded).rows[0]
+    dropped = row.data["dropped"]
+    assert row.method == "dpo" and row.n_examples + sum(dropped.values()) == 4
+    assert row.n_examples > 0 and row.loss_history
+
+
 def test_cli_runs_and_rejects_unknown_languages(
     tiny_model: Any, chat_tokenizer: Any, tmp_path: Path
 ) -> None:

@@ -60,7 +60,13 @@ def transfer(
     method: Annotated[
         str, typer.Option(help="sft, dpo, or auto (DPO when --train-file holds pairs).")
     ] = "auto",
-    n_train: Annotated[int, typer.Option(help="Harmful training prompts per language.")] = 48,
+    n_train: Annotated[
+        int,
+        typer.Option(
+            help="Harmful training prompts per language (with --train-file: at most n-train + "
+            "n-train-harmless of its rows per language)."
+        ),
+    ] = 48,
     n_train_harmless: Annotated[
         int | None,
         typer.Option(help="Harmless training prompts per language (default: --n-train)."),

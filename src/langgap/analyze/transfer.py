@@ -23,6 +23,7 @@ import contextlib
 import copy
 import dataclasses
 import hashlib
+import importlib
 import json
 import platform
 import time
@@ -521,7 +522,7 @@ def train_adapter(
 @contextlib.contextmanager
 def _quiet_datasets() -> Iterator[None]:
     """No `datasets` progress bars while the trainer tokenizes (restored afterwards)."""
-    import datasets  # type: ignore[import-untyped]
+    datasets = importlib.import_module("datasets")  # untyped; trl depends on it
 
     enabled = datasets.is_progress_bar_enabled()
     datasets.disable_progress_bars()
@@ -541,7 +542,7 @@ def _trainer(
     lora: Any,
     common: dict[str, Any],
 ) -> Any:
-    from datasets import Dataset
+    dataset_cls = importlib.import_module("datasets").Dataset
 
     if method == "dpo":
         from trl.trainer.dpo_config import DPOConfig
@@ -551,7 +552,7 @@ def _trainer(
         return DPOTrainer(
             model=cast(Any, model),
             args=DPOConfig(beta=config.dpo_beta, **common),
-            train_dataset=Dataset.from_list(rows),
+            train_dataset=dataset_cls.from_list(rows),
             processing_class=tokenizer,
             peft_config=lora,
         )
@@ -562,7 +563,7 @@ def _trainer(
     return SFTTrainer(
         model=cast(Any, model),
         args=SFTConfig(completion_only_loss=True, **common),
-        train_dataset=Dataset.from_list(rows),
+        train_dataset=dataset_cls.from_list(rows),
         processing_class=tokenizer,
         peft_config=lora,
     )
@@ -731,7 +732,9 @@ def _versions() -> dict[str, str]:
 def _merged(loaded: LoadedModel, adapter_dir: Path) -> nn.Module:
     from peft import PeftModel
 
-    model = PeftModel.from_pretrained(copy.deepcopy(loaded.model), str(adapter_dir))
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", ".*is_gradient_checkpointing", FutureWarning)
+        model = PeftModel.from_pretrained(copy.deepcopy(loaded.model), str(adapter_dir))
     merged: nn.Module = model.merge_and_unload()
     return merged.eval()
 
@@ -829,15 +832,24 @@ def run_transfer(
         f"rows: {', '.join('+'.join(s) for s in train_sets)}; method {method}"
     )
 
+    if user is not None:  # fail before the slow parts: every row needs rows in its languages
+        for langs in train_sets:
+            picked = select_user_examples(user[0], langs, None, config.seed, str(config.train_file))
+            check_disjoint(
+                pools.eval_prompts, [Prompt(e.prompt, e.id, e.language, e.harmful) for e in picked]
+            )
+
     base = _Base(config, loaded, say)
     model_key = loaded.name if loaded is not None else config.model
     eval_ids = sorted(p.id for p in pools.eval_prompts)
     base_fp = _digest(["base", model_key, eval_ids, config.max_new_tokens])
 
     start = time.perf_counter()
+    targets: list[str] = list(config.lora_targets or [])
     before = _cached_eval(cache / "base_eval.json", base_fp, config)
     if before is None:
         b = base.get()
+        targets = lora_targets(b.model, config.lora_targets)  # a bad name fails before the eval
         say(f"evaluating the base model on {len(pools.eval_prompts)} prompts")
         before = evaluate(b.model, b.tokenizer, pools.eval_prompts, name=b.name, config=config)
         _write_json(cache / "base_eval.json", eval_to_json(before, base_fp))
@@ -846,7 +858,6 @@ def run_transfer(
         say("base evaluation: cached")
     timings["base_eval"] = time.perf_counter() - start
 
-    targets: list[str] = list(config.lora_targets or [])
     rows: list[TransferRow] = []
     for langs in train_sets:
         name = "+".join(langs)
@@ -877,9 +888,11 @@ def run_transfer(
             if not targets:
                 targets = lora_targets(b.model, config.lora_targets)
             say(f"row {name}: training {method} on {len(examples)} examples")
+            start = time.perf_counter()
             nll_before = completion_nll(
                 b.model, b.tokenizer, examples, max_length=config.max_length
             )
+            seconds["train_nll"] = time.perf_counter() - start
             result = train_adapter(
                 copy.deepcopy(b.model),
                 b.tokenizer,
@@ -893,7 +906,9 @@ def run_transfer(
             result.model.save_pretrained(str(adapter_dir))  # type: ignore[operator]
             merged: nn.Module | None = result.model.merge_and_unload().eval()  # type: ignore[operator]
             assert merged is not None
+            start = time.perf_counter()
             nll_after = completion_nll(merged, b.tokenizer, examples, max_length=config.max_length)
+            seconds["train_nll"] += time.perf_counter() - start
             done = {
                 "fingerprint": row_fp,
                 "adapter_id": uuid.uuid4().hex,  # a retrained adapter invalidates its old eval
