@@ -583,3 +583,21 @@ def test_smollm2_influence_on_refusal_queries(
     saved = (out / "influence.json").read_text(encoding="utf-8")
     for p in harmful:  # the harmful prompts never reach the report
         assert p.text not in saved
+
+
+def test_refusal_training_set_from_polyrefuse_is_disjoint_from_queries() -> None:
+    if not (SHARED_DATA / "polyrefuse").is_dir():
+        pytest.skip(f"PolyRefuse not found at {SHARED_DATA / 'polyrefuse'} (../shared/data absent)")
+    from langgap.analyze.cli_influence import _read_queries, _read_train
+    from langgap.analyze.influence import InfluenceError
+
+    queries = _read_queries(None, "eng,deu", 3, SHARED_DATA, 0)
+    train = _read_train(None, "en,de", 5, queries, SHARED_DATA, 0)
+    assert [t.language for t in train] == ["eng"] * 5 + ["deu"] * 5
+    assert not {t.id for t in train} & {q.id for q in queries}
+    assert not {t.prompt for t in train} & {q.prompt for q in queries}
+    assert all(t.response == refusal_reply(t.language) for t in train)
+    with pytest.raises(InfluenceError, match="not both"):
+        _read_train(SHARED_DATA, "en", 5, queries, SHARED_DATA, 0)
+    with pytest.raises(InfluenceError, match="Bengali"):
+        _read_train(None, "bn", 5, queries, SHARED_DATA, 0)

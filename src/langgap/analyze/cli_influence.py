@@ -28,10 +28,19 @@ def influence(
     model: Annotated[
         str, typer.Option("--model", "-m", help="Local HF folder, hub name, or 'smollm2'.")
     ],
-    train: Annotated[
-        Path, typer.Option(help="JSONL of training examples: prompt, response, language, id.")
-    ],
     out: Annotated[Path, typer.Option(help="Output folder: report, figures, kronfluence cache.")],
+    train: Annotated[
+        Path | None,
+        typer.Option(help="JSONL of training examples: prompt, response, language, id."),
+    ] = None,
+    train_languages: Annotated[
+        str | None,
+        typer.Option(
+            help="Instead of --train: refusal training examples (harmful PolyRefuse prompt -> "
+            "a refusal in its language) in these languages, disjoint from the queries."
+        ),
+    ] = None,
+    n_train: Annotated[int, typer.Option(help="Training examples per --train-languages.")] = 16,
     queries: Annotated[
         Path | None,
         typer.Option(
@@ -87,9 +96,8 @@ def influence(
     if strategy not in STRATEGIES:
         raise _fail(f"--strategy {strategy!r}: choose one of {', '.join(STRATEGIES)}")
     try:
-        train_set, query_set = _read_inputs(
-            train, queries, query_languages, n_queries, data_dir, seed
-        )
+        query_set = _read_queries(queries, query_languages, n_queries, data_dir, seed)
+        train_set = _read_train(train, train_languages, n_train, query_set, data_dir, seed)
         loaded, tokenizer = _load_model(model, device)
         selection: Any = modules if modules in ("mlp", "all") else _split(modules)
         blocks = _parse_layers(layers)
@@ -110,7 +118,8 @@ def influence(
         )
         paths = write_influence_report(result, out, k=top, include_text=include_text)
         settings = {
-            "model": model, "train": str(train),
+            "model": model, "train": None if train is None else str(train),
+            "train_languages": train_languages, "n_train": n_train,
             "queries": None if queries is None else str(queries),
             "query_languages": query_languages, "n_queries": n_queries,
             "data_dir": None if data_dir is None else str(data_dir),
@@ -126,21 +135,61 @@ def influence(
         console.print(str(path), markup=False, highlight=False)
 
 
-def _read_inputs(
-    train: Path,
+def _read_train(
+    train: Path | None,
+    train_languages: str | None,
+    n_train: int,
+    query_set: list[Any],
+    data_dir: Path | None,
+    seed: int,
+) -> list[Any]:
+    """The training set: a JSONL file, or refusal examples drawn from PolyRefuse."""
+    from langgap.analyze.influence import InfluenceError, load_examples, refusal_queries
+
+    if (train is None) == (train_languages is None):
+        raise InfluenceError("give either --train FILE or --train-languages (not both)")
+    if train is not None:
+        return load_examples(train)
+    languages = _split(train_languages or "")
+    if not languages or n_train < 1:
+        raise InfluenceError("--train-languages needs languages (e.g. eng,deu) and --n-train >= 1")
+    from langgap.analyze.data import benchmark_prompts
+
+    taken = {q.id for q in query_set} | {" ".join(q.prompt.split()) for q in query_set}
+    examples = []
+    for language in languages:
+        # the train split where the benchmark has one, else test prompts the queries do not use
+        for split in ("train", "test"):
+            try:
+                drawn = benchmark_prompts([language], 4 * n_train, split=split, data_dir=data_dir,
+                                          seed=seed + 1)  # fmt: skip
+            except ValueError as exc:
+                if split == "test":
+                    raise InfluenceError(f"training prompts in {language}: {exc}") from None
+                continue
+            fresh = [
+                p for p in drawn
+                if p.harmful and p.id not in taken and " ".join(p.text.split()) not in taken
+            ]  # fmt: skip
+            if fresh:
+                examples += refusal_queries(fresh[:n_train])
+                break
+    return examples
+
+
+def _read_queries(
     queries: Path | None,
     query_languages: str | None,
     n_queries: int,
     data_dir: Path | None,
     seed: int,
-) -> tuple[list[Any], list[Any]]:
+) -> list[Any]:
     from langgap.analyze.influence import InfluenceError, load_examples, refusal_queries
 
     if (queries is None) == (query_languages is None):
         raise InfluenceError("give either --queries FILE or --query-languages (not both)")
-    train_set = load_examples(train)
     if queries is not None:
-        return train_set, load_examples(queries, response_optional=True)
+        return load_examples(queries, response_optional=True)
     languages = _split(query_languages or "")
     if not languages:
         raise InfluenceError("--query-languages is empty; e.g. --query-languages eng,deu")
@@ -162,7 +211,7 @@ def _read_inputs(
             f"no PolyRefuse prompts in {', '.join(missing)}; found languages: "
             f"{', '.join(sorted(str(x) for x in found)) or '(none)'}"
         )
-    return train_set, refusal_queries(harmful)
+    return refusal_queries(harmful)
 
 
 def _parse_layers(text: str) -> list[int] | None:
