@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -120,9 +120,8 @@ def test_bad_files(tmp_path: Path) -> None:
         load_table(tmp_path / "absent.csv")
 
 
-def test_hub_id_needs_the_datasets_library() -> None:
-    if importlib.util.find_spec("datasets") is not None:
-        pytest.skip("datasets is installed; this test checks the message when it is not")
+def test_hub_id_needs_the_datasets_library(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "datasets", None)  # as if it were not installed
     with pytest.raises(BenchmarkError, match="needs the `datasets` library"):
         load_table("hf:owner/name")
 
