@@ -35,13 +35,15 @@ def test_directions_then_intervene(tiny_folder: Path, tmp_path: Path) -> None:
     out = tmp_path / "directions"
     args = ["analyze", "directions", "-m", str(tiny_folder), "--languages", "en,de",
             "--n-per-class", "4", "--positions", "2", "--data-dir", str(SHARED_DATA),
-            "--split", "test", "--out", str(out)]  # fmt: skip
+            "--out", str(out)]  # fmt: skip
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     summary = json.loads((out / "directions.json").read_text(encoding="utf-8"))
     assert summary["languages"] == ["deu", "eng"] and summary["layers"] == [0, 1, 2, 3]
     config = json.loads((out / "config.json").read_text(encoding="utf-8"))
     assert config["settings"]["seed"] == 0 and config["settings"]["n_per_class"] == 4
+    # English has no train split: it comes from the next split that has it, and says so
+    assert config["settings"]["splits_used"] == {"eng": "test", "deu": "train"}
     assert (out / "report.md").is_file() and (out / "directions.safetensors").is_file()
 
     moved = tmp_path / "intervene"
@@ -68,3 +70,21 @@ def test_bad_input_names_what_is_available(tiny_folder: Path, tmp_path: Path) ->
     assert result.exit_code == 2 and "analyze directions" in result.output
     result = runner.invoke(app, ["analyze", "directions", "-m", str(tmp_path / "no" / "model")])
     assert result.exit_code == 2 and "no such model folder" in result.output
+
+
+def test_a_language_missing_from_a_split_is_never_dropped_silently() -> None:
+    _needs_polyrefuse()
+    from langgap.analyze.data import benchmark_prompts, prompts_any_split
+    from langgap.evaluate.benchmarks import BenchmarkError
+
+    # PolyRefuse has no English train split and no Chinese harmless test split
+    with pytest.raises(BenchmarkError, match=r"split 'train' has no prompts for eng \(harmful\)"):
+        benchmark_prompts(["eng", "deu"], 2, split="train", data_dir=SHARED_DATA)
+    with pytest.raises(BenchmarkError, match=r"zho \(harmless\)"):
+        benchmark_prompts(["zho"], 2, split="test", data_dir=SHARED_DATA)
+    assert benchmark_prompts(["zho"], 2, split="test", data_dir=SHARED_DATA, required=(True,))
+    prompts, used = prompts_any_split(["eng", "zho"], 2, data_dir=SHARED_DATA)
+    assert used == {"eng": "test", "zho": "train"}
+    assert sorted((str(p.language), bool(p.harmful)) for p in prompts) == sorted(
+        [("eng", True)] * 2 + [("eng", False)] * 2 + [("zho", True)] * 2 + [("zho", False)] * 2
+    )

@@ -8,7 +8,7 @@ Markdown summary; none prints or stores prompt text.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -16,6 +16,9 @@ from rich.console import Console
 from langgap.analyze.cli_compare import register as register_compare
 from langgap.analyze.cli_influence import register as register_influence
 from langgap.analyze.cli_transfer import register as register_transfer
+
+if TYPE_CHECKING:
+    from langgap.analyze.activations import Prompt
 
 console = Console(stderr=True)
 app = typer.Typer(
@@ -58,11 +61,13 @@ def fail(error: Exception) -> typer.Exit:
 
 def _prompts(
     languages: list[str] | None, n: int, split: str, data_dir: Path | None, seed: int
-) -> Any:
-    from langgap.analyze.data import benchmark_languages, benchmark_prompts
+) -> tuple[list[Prompt], dict[str, str]]:
+    """Prompts per language from `split`, or from the next split that has the language."""
+    from langgap.analyze.data import benchmark_languages, prompts_any_split
 
-    chosen = languages or benchmark_languages(split=split, data_dir=data_dir)
-    return benchmark_prompts(chosen, n, split=split, data_dir=data_dir, seed=seed)
+    chosen = languages or benchmark_languages(split=None, data_dir=data_dir)
+    order = [split, *(s for s in ("train", "test", "val") if s != split)]
+    return prompts_any_split(chosen, n, splits=order, data_dir=data_dir, seed=seed)
 
 
 @app.command()
@@ -72,7 +77,12 @@ def directions(
     n_per_class: Annotated[int, typer.Option(help="Harmful and harmless prompts each.")] = 32,
     layers: Annotated[str, typer.Option(help="'all' or e.g. 4,8,12.")] = "all",
     positions: Annotated[int, typer.Option(help="Last k prompt tokens, averaged.")] = 3,
-    split: Annotated[str, typer.Option(help="PolyRefuse split: train, val or test.")] = "train",
+    split: Annotated[
+        str,
+        typer.Option(
+            help="PolyRefuse split (train, val, test); a language it lacks uses the next."
+        ),
+    ] = "train",
     holdout: Annotated[float, typer.Option(help="Share kept out to score quality.")] = 0.25,
     batch_size: int = 16,
     seed: int = 0,
@@ -93,7 +103,8 @@ def directions(
     try:
         chosen_layers = parse_layers(layers)
         loaded = load_model(model, device=device)
-        prompts = _prompts(parse_languages(languages), n_per_class, split, data_dir, seed)
+        prompts, used = _prompts(parse_languages(languages), n_per_class, split, data_dir, seed)
+        settings["splits_used"] = used
         console.print(f"capturing {len(prompts)} prompts through {model}", markup=False)
         acts = capture(
             loaded.model,
@@ -128,7 +139,9 @@ def intervene(
     alpha: Annotated[float, typer.Option(help="Scale of the added direction (add mode).")] = 4.0,
     languages: LanguagesOption = "all",
     n: Annotated[int, typer.Option(help="Prompts per target language.")] = 8,
-    split: Annotated[str, typer.Option(help="PolyRefuse split for the prompts.")] = "test",
+    split: Annotated[
+        str, typer.Option(help="PolyRefuse split; a language it lacks uses the next one.")
+    ] = "test",
     max_new_tokens: int = 24,
     batch_size: int = 16,
     seed: int = 0,
@@ -152,9 +165,9 @@ def intervene(
         dirs = load_directions(directions_dir)
         chosen = parse_languages(languages) or dirs.languages
         loaded = load_model(model, device=device)
-        prompts = [
-            p for p in _prompts(chosen, n, split, data_dir, seed) if p.harmful == (mode == "ablate")
-        ]
+        drawn, used = _prompts(chosen, n, split, data_dir, seed)
+        settings["splits_used"] = used
+        prompts = [p for p in drawn if p.harmful == (mode == "ablate")]
         at = dirs.best_layer() if layer is None else layer
         dirs.layer_index(at)  # a layer that was not captured fails here, naming those that were
         console.print(f"{mode} at layer {at}: {len(prompts)} prompts", markup=False)

@@ -162,7 +162,7 @@ def _read_train(
         for split in ("train", "test"):
             try:
                 drawn = benchmark_prompts([language], 4 * n_train, split=split, data_dir=data_dir,
-                                          seed=seed + 1)  # fmt: skip
+                                          seed=seed + 1, required=(True,))  # fmt: skip
             except ValueError as exc:
                 if split == "test":
                     raise InfluenceError(f"training prompts in {language}: {exc}") from None
@@ -198,7 +198,9 @@ def _read_queries(
     from langgap.analyze.data import benchmark_prompts
 
     try:
-        prompts = benchmark_prompts(languages, n_queries, data_dir=data_dir, seed=seed)
+        prompts = benchmark_prompts(
+            languages, n_queries, data_dir=data_dir, seed=seed, required=(True,)
+        )
     except (ValueError, KeyError, FileNotFoundError) as exc:
         raise InfluenceError(f"PolyRefuse prompts for {', '.join(languages)}: {exc}") from None
     harmful = [p for p in prompts if p.harmful]

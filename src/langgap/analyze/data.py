@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from langgap.analyze.activations import Prompt
+from langgap.analyze.directions import canonical_language
+from langgap.evaluate.benchmarks import BenchmarkError
 
 
 def benchmark_prompts(
@@ -16,8 +18,13 @@ def benchmark_prompts(
     split: str | None = "test",
     data_dir: str | Path | None = None,
     seed: int = 0,
+    required: Sequence[bool] = (True, False),
 ) -> list[Prompt]:
-    """n_per_class harmful and n_per_class harmless prompts for each language, labelled."""
+    """n_per_class harmful and n_per_class harmless prompts for each language, labelled.
+
+    A language with no prompts of a `required` class (True = harmful) in the split is an error,
+    never silently left out.
+    """
     from langgap.evaluate.benchmarks import load_benchmark
 
     prompts: list[Prompt] = []
@@ -41,7 +48,55 @@ def benchmark_prompts(
                     harmful=harmful,
                 )
             )
+    missing = [
+        f"{language} ({'harmful' if harmful else 'harmless'})"
+        for language in languages
+        for harmful in required
+        if not any(
+            p.harmful == harmful
+            and canonical_language(str(p.language)) == canonical_language(language)
+            for p in prompts
+        )
+    ]
+    if missing:
+        raise BenchmarkError(
+            f"{name} split {split!r} has no prompts for {', '.join(missing)}; "
+            "try another split (train, val, test) or leave those languages out"
+        )
     return prompts
+
+
+def prompts_any_split(
+    languages: Sequence[str],
+    n_per_class: int,
+    *,
+    splits: Sequence[str] = ("train", "test", "val"),
+    name: str = "polyrefuse",
+    data_dir: str | Path | None = None,
+    seed: int = 0,
+) -> tuple[list[Prompt], dict[str, str]]:
+    """Prompts per language from the first split (in order) that has both classes for it.
+
+    PolyRefuse has no English train split and no Chinese harmless test split, so no one split
+    serves every language; the split each language came from is returned with the prompts.
+    """
+    prompts: list[Prompt] = []
+    used: dict[str, str] = {}
+    for language in languages:
+        errors: list[str] = []
+        for split in splits:
+            try:
+                got = benchmark_prompts([language], n_per_class, name=name, split=split,
+                                        data_dir=data_dir, seed=seed)  # fmt: skip
+            except BenchmarkError as exc:
+                errors.append(str(exc))
+                continue
+            prompts += got
+            used[canonical_language(language)] = split
+            break
+        else:
+            raise BenchmarkError(errors[0] if len(errors) == 1 else "; ".join(errors))
+    return prompts, used
 
 
 def benchmark_languages(
