@@ -207,7 +207,9 @@ def test_bad_input_errors_name_what_is_available(tiny_model: Any, tiny_tokenizer
     odd = _loaded(torch.nn.Sequential(torch.nn.Linear(2, 2)), tiny_tokenizer, "odd")
     with pytest.raises(CompareError, match=r"after checkpoint odd: unsupported architecture"):
         compare_checkpoints(model, odd, _prompts(), **FAST)
-    with pytest.raises(CompareError, match=r"layer 7 is out of range.*available: 0\.\.3"):
+    with pytest.raises(
+        CompareError, match=r"layer index 7 is out of range.*valid indices are 0\.\.3"
+    ):
         compare_checkpoints(model, model, _prompts(), layers=[1, 7], **FAST)
     with pytest.raises(CompareError, match=r"at least 2 harmful and 2 harmless.*deu \(1 harmful"):
         check_prompts(_prompts(n=1))
@@ -364,7 +366,7 @@ def test_benchmark_languages_and_cli(tiny_model: Any, tiny_tokenizer: Any, tmp_p
             "--data-dir", str(SHARED_DATA), "--device", "cpu"]  # fmt: skip
     runner = CliRunner()
     bad = runner.invoke(app, [*args, "--out", str(tmp_path / "x"), "--layers", "1,9"])
-    assert bad.exit_code == 2 and "available: 0..3" in bad.output
+    assert bad.exit_code == 2 and "valid indices are 0..3" in bad.output
     out = tmp_path / "out"
     ok = runner.invoke(app, [*args, "--out", str(out), "--layers", "0-1"])
     assert ok.exit_code == 0, ok.output

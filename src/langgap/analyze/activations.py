@@ -165,7 +165,7 @@ def capture(
     >>> acts.tensor.shape  # [1, 2, 4, d]
     """
     blocks = find_layers(model)
-    chosen = _check_layers(layers, len(blocks))
+    chosen = check_layers(layers, len(blocks))
     wanted = [positions] if isinstance(positions, int) else list(positions)
     if not wanted:
         raise ActivationError("positions is empty; pass -1 or e.g. last_k(5)")
@@ -240,9 +240,16 @@ def _render(tokenizer: Any, text: str, chat_template: bool) -> str:
     return str(rendered)
 
 
-def _check_layers(layers: Sequence[int] | None, n: int) -> list[int]:
+def check_layers(layers: Sequence[int] | None, n: int) -> list[int]:
+    """Layer indices resolved against the depth (negative count from the end), in given order.
+
+    None means every layer; an empty list, an index out of range or a repeated layer is an error
+    naming the valid range.
+    """
     if layers is None:
         return list(range(n))
+    if not layers:
+        raise ActivationError(f"layers is empty; the model has {n} decoder layers (0..{n - 1})")
     bad = [i for i in layers if not -n <= i < n]
     if bad:
         raise ActivationError(

@@ -33,6 +33,7 @@ import torch
 from numpy.typing import NDArray
 
 from langgap._io import atomic_write_text
+from langgap.analyze import activations
 from langgap.analyze.activations import (
     ActivationError,
     Activations,
@@ -210,19 +211,11 @@ def check_compatible(before: Architecture, after: Architecture) -> None:
 
 
 def check_layers(layers: Sequence[int] | None, n_layers: int) -> list[int]:
-    """Layer indices resolved against the depth (negative from the end), or a CompareError."""
-    if layers is None:
-        return list(range(n_layers))
-    bad = [i for i in layers if not -n_layers <= i < n_layers]
-    if bad:
-        raise CompareError(
-            f"layer {bad[0]} is out of range: the checkpoints have {n_layers} decoder layers; "
-            f"available: 0..{n_layers - 1} (or -{n_layers}..-1)"
-        )
-    resolved = [i % n_layers for i in layers]
-    if not resolved or len(set(resolved)) != len(resolved):
-        raise CompareError(f"layers must be distinct and not empty, got {list(layers)}")
-    return sorted(resolved)
+    """Layer indices resolved against the checkpoints' depth, sorted, or a CompareError."""
+    try:
+        return sorted(activations.check_layers(layers, n_layers))
+    except ActivationError as exc:
+        raise CompareError(f"{exc} (both checkpoints)") from None
 
 
 # --- prompts -----------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ import yaml
 from numpy.typing import NDArray
 from torch import nn
 
-from langgap.analyze.activations import Prompt, find_layers
+from langgap.analyze.activations import ActivationError, Prompt, check_layers, find_layers
 from langgap.analyze.directions import canonical_language
 
 Strategy = Literal["ekfac", "kfac", "diagonal", "identity"]
@@ -590,17 +590,10 @@ def _listing(candidates: Sequence[_Candidate], layer: int | None) -> str:
 
 
 def _check_layers(layers: Sequence[int] | None, n: int) -> list[int]:
-    if layers is None:
-        return list(range(n))
-    if not layers:
-        raise InfluenceError(f"layers is empty; the model has {n} decoder layers (0..{n - 1})")
-    bad = [i for i in layers if not -n <= i < n]
-    if bad:
-        raise InfluenceError(
-            f"layer index {bad[0]} is out of range: the model has {n} decoder layers, "
-            f"valid indices are 0..{n - 1} (or -{n}..-1)"
-        )
-    return sorted({i % n for i in layers})
+    try:
+        return sorted(check_layers(sorted(set(layers)) if layers else layers, n))
+    except ActivationError as exc:
+        raise InfluenceError(str(exc)) from None
 
 
 def _conv1d_type() -> type[nn.Module] | None:
