@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import importlib.metadata
 import json
 import math
-import platform
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -52,7 +50,8 @@ from langgap.analyze.behaviour import (
 )
 from langgap.analyze.data import benchmark_prompts
 from langgap.analyze.directions import RefusalDirections, canonical_language, refusal_directions
-from langgap.analyze.models import LoadedModel, ModelLoadError, load_model, resolve
+from langgap.analyze.experiment import digest, versions
+from langgap.analyze.models import LoadedModel, ModelLoadError, fingerprint, load_model, resolve
 from langgap.evaluate.metrics import Aggregate, aggregate_scores
 
 ADAPTER_CONFIG = "adapter_config.json"
@@ -301,29 +300,6 @@ def prompt_digest(prompts: Sequence[Prompt]) -> str:
 # --- one checkpoint ------------------------------------------------------------------------------
 
 
-def fingerprint(loaded: LoadedModel) -> str:
-    """A hash of the weights (per-tensor sums, norms and first values) and the tokenizer.
-
-    Cheap next to a forward pass, yet it tells a perturbed or fine-tuned copy from the original
-    even under the same name, so cached results are never reused for other weights.
-    """
-    h = hashlib.sha256(type(loaded.model).__name__.encode())
-    with torch.no_grad():
-        for name, p in loaded.model.named_parameters():
-            acc = torch.float32 if p.device.type == "mps" else torch.float64
-            flat = p.detach().reshape(-1)
-            stats = [
-                float(flat.sum(dtype=acc)),
-                float(torch.linalg.vector_norm(flat, dtype=acc)),
-                *flat[:8].double().tolist(),
-            ]
-            h.update(f"{name}|{list(p.shape)}|{p.dtype}|{stats!r}\n".encode())
-    tokenizer = loaded.tokenizer
-    template = str(getattr(tokenizer, "chat_template", "") or "")
-    h.update(f"tok|{type(tokenizer).__name__}|{len(tokenizer)}|{template}".encode())
-    return h.hexdigest()[:32]
-
-
 @dataclass(frozen=True)
 class CompareSettings:
     """Every setting that decides a comparison's numbers."""
@@ -367,7 +343,7 @@ def checkpoint_info(loaded: LoadedModel, arch: Architecture) -> dict[str, Any]:
         "vocab_size": len(loaded.tokenizer),
         "dtype": str(first.dtype).removeprefix("torch."),
         "device": str(first.device),
-        "fingerprint": fingerprint(loaded),
+        "fingerprint": fingerprint(loaded.model, loaded.tokenizer),
     }
 
 
@@ -402,11 +378,6 @@ def _judge_version() -> str:
     return str(judge_refusal("").version)
 
 
-def _key(*parts: Any) -> str:
-    text = json.dumps(parts, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:24]
-
-
 def _evaluate(
     loaded: LoadedModel,
     prompts: Sequence[Prompt],
@@ -421,7 +392,7 @@ def _evaluate(
     judge_version = _judge_version()
     replies: dict[str, Reply] = {}
     for language, chunk in sorted(by_language.items()):
-        key = _key(
+        key = _cache_key(
             "replies", fp, settings.max_new_tokens, JUDGE, judge_version, prompt_digest(chunk)
         )
         path = None if cache_dir is None else cache_dir / f"replies-{language}-{key}.json"
@@ -478,7 +449,7 @@ def _capture(
     reused: list[str],
 ) -> Activations:
     positions = list(settings.positions)
-    key = _key("activations", fp, layers, positions, "mean", True, prompt_digest(prompts))
+    key = _cache_key("activations", fp, layers, positions, "mean", True, prompt_digest(prompts))
     path = None if cache_dir is None else cache_dir / f"activations-{key}.safetensors"
     if path is not None and path.is_file() and path.with_suffix(".json").is_file():
         try:
@@ -896,17 +867,6 @@ def _jsonable_value(value: Any) -> Any:
     return value
 
 
-def library_versions() -> dict[str, str | None]:
-    """Versions of what decides the numbers (None for a library that is not installed)."""
-    out: dict[str, str | None] = {"python": platform.python_version()}
-    for name in ("langgap", "torch", "transformers", "peft", "numpy", "tokenizers"):
-        try:
-            out[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            out[name] = None
-    return out
-
-
 def combine_runs(
     before: CheckpointRun,
     after: CheckpointRun,
@@ -959,7 +919,7 @@ def combine_runs(
         "judge": JUDGE,
         "judge_version": _judge_version(),
         "batch_size": settings.batch_size,
-        "versions": library_versions(),
+        "versions": versions(),
     }
     reused = {"before": before.reused, "after": after.reused}
     return CheckpointComparison(behaviour, directions, changed, config, reused)
@@ -1079,3 +1039,7 @@ def _free_memory() -> None:
     gc.collect()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
+
+
+def _cache_key(*parts: Any) -> str:
+    return digest(*parts, length=24)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import json
 import platform
@@ -12,7 +13,10 @@ from typing import Any
 
 from langgap._io import atomic_write_text
 
-PACKAGES = ("langgap", "torch", "transformers", "peft", "trl", "kronfluence", "safetensors")
+PACKAGES = (
+    "langgap", "torch", "transformers", "tokenizers", "peft", "trl", "datasets", "kronfluence",
+    "safetensors", "numpy",
+)  # fmt: skip
 
 
 def versions() -> dict[str, str | None]:
@@ -24,6 +28,12 @@ def versions() -> dict[str, str | None]:
         except importlib.metadata.PackageNotFoundError:
             found[name] = None
     return found
+
+
+def digest(*parts: Any, length: int = 64) -> str:
+    """A stable hex key of JSON-able parts (dict order ignored): what decides a cached result."""
+    text = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
 
 
 def device_name() -> str:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import fnmatch
 import gc
-import hashlib
 import importlib.metadata
 import json
 import logging
@@ -41,6 +40,8 @@ from torch import nn
 
 from langgap.analyze.activations import ActivationError, Prompt, check_layers, find_layers
 from langgap.analyze.directions import canonical_language
+from langgap.analyze.experiment import digest
+from langgap.analyze.models import fingerprint as model_fingerprint
 
 Strategy = Literal["ekfac", "kfac", "diagonal", "identity"]
 STRATEGIES: tuple[str, ...] = ("ekfac", "kfac", "diagonal", "identity")
@@ -789,11 +790,11 @@ def influence_scores(
         "n_truncated_train": sum(r.truncated for r in train_rows),
         "n_truncated_queries": sum(r.truncated for r in query_rows),
     }
-    fingerprint = _fingerprint(model, names)
-    factors_key = _digest(
+    fingerprint = model_fingerprint(model, tokenizer)
+    factors_key = digest(
         fingerprint, strategy, names, factor_args.to_dict(), seed, [_row_key(r) for r in train_rows]
     )
-    scores_key = _digest(factors_key, score_args.to_dict(), [_row_key(r) for r in query_rows])
+    scores_key = digest(factors_key, score_args.to_dict(), [_row_key(r) for r in query_rows])
     config["factors_name"] = f"{strategy}-{factors_key[:16]}"
     config["scores_name"] = f"{strategy}-{scores_key[:16]}"
 
@@ -902,25 +903,6 @@ def _reset_kronfluence_state() -> None:
 
 def _row_key(row: Encoded) -> list[list[int]]:
     return [row.input_ids, row.labels]
-
-
-def _digest(*parts: Any) -> str:
-    text = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _fingerprint(model: nn.Module, names: Sequence[str]) -> str:
-    """A cheap hash of the model: its name, class and a strided sample of each tracked weight."""
-    digest = hashlib.sha256(f"{_model_name(model)}|{type(model).__name__}".encode())
-    for name in names:
-        weight = model.get_submodule(name).weight
-        assert isinstance(weight, torch.Tensor)  # tracked modules are linear layers
-        flat = weight.detach().reshape(-1)
-        step = max(1, flat.numel() // 4096)
-        sample = flat[::step][:4096].float().cpu().numpy()
-        digest.update(f"{name}{tuple(weight.shape)}".encode())
-        digest.update(sample.tobytes())
-    return digest.hexdigest()
 
 
 def _model_name(model: nn.Module) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,3 +75,25 @@ def load_model(
         module.to(device)
     module.eval()
     return LoadedModel(module, tokenizer, spec, Path(str(where)))
+
+
+def fingerprint(model: nn.Module, tokenizer: Any) -> str:
+    """A hash of the weights (per-tensor sums, norms and first values) and the tokenizer.
+
+    Cheap next to a forward pass, yet it tells a perturbed or fine-tuned copy from the original
+    even under the same name, so cached results are never reused for other weights.
+    """
+    h = hashlib.sha256(type(model).__name__.encode())
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            acc = torch.float32 if p.device.type == "mps" else torch.float64
+            flat = p.detach().reshape(-1)
+            stats = [
+                float(flat.sum(dtype=acc)),
+                float(torch.linalg.vector_norm(flat, dtype=acc)),
+                *flat[:8].double().tolist(),
+            ]
+            h.update(f"{name}|{list(p.shape)}|{p.dtype}|{stats!r}\n".encode())
+    template = str(getattr(tokenizer, "chat_template", "") or "")
+    h.update(f"tok|{type(tokenizer).__name__}|{len(tokenizer)}|{template}".encode())
+    return h.hexdigest()[:32]

@@ -25,13 +25,11 @@ import dataclasses
 import hashlib
 import importlib
 import json
-import platform
 import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from importlib import metadata
 from pathlib import Path
 from typing import Any, cast
 
@@ -44,6 +42,7 @@ from langgap._io import atomic_write_text, cache_dir
 from langgap.analyze.activations import Prompt, find_layers
 from langgap.analyze.behaviour import RefusalEval, Reply, evaluate_refusal, paired_change
 from langgap.analyze.directions import canonical_language
+from langgap.analyze.experiment import digest, versions
 from langgap.analyze.interventions import generate
 from langgap.analyze.models import LoadedModel
 from langgap.analyze.refusal_data import (
@@ -266,7 +265,7 @@ class TransferExperiment:
     before: RefusalEval
     rows: list[TransferRow]
     data: dict[str, Any] = field(default_factory=dict)
-    versions: dict[str, str] = field(default_factory=dict)
+    versions: dict[str, str | None] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     lora_targets: list[str] = field(default_factory=list)
     cached: list[str] = field(default_factory=list)
@@ -620,12 +619,7 @@ def evaluate(
 # --- caching ----------------------------------------------------------------------------------
 
 
-def _digest(obj: Any) -> str:
-    text = json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
-def _file_digest(path: str | None) -> str | None:
+def _file_digest16(path: str | None) -> str | None:
     if path is None:
         return None
     return hashlib.sha256(Path(path).expanduser().read_bytes()).hexdigest()[:16]
@@ -702,7 +696,7 @@ def base_replies(
     """Greedy base-model replies by prompt id, cached in langgap's user cache (not the outputs)."""
     if not prompts:
         return {}
-    key = _digest(
+    key = _digest16(
         [model_key, max_new_tokens, sorted((p.id, hashlib.sha256(p.text.encode()).hexdigest())
                                            for p in prompts)]
     )  # fmt: skip
@@ -717,16 +711,6 @@ def base_replies(
         replies.update((p.id, t) for p, t in zip(chunk, texts, strict=True))
     _write_json(path, replies)
     return replies
-
-
-def _versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for package in ("langgap", "torch", "transformers", "peft", "trl", "datasets", "numpy"):
-        try:
-            out[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            out[package] = "not installed"
-    return out
 
 
 def _merged(loaded: LoadedModel, adapter_dir: Path) -> nn.Module:
@@ -842,7 +826,7 @@ def run_transfer(
     base = _Base(config, loaded, say)
     model_key = loaded.name if loaded is not None else config.model
     eval_ids = sorted(p.id for p in pools.eval_prompts)
-    base_fp = _digest(["base", model_key, eval_ids, config.max_new_tokens])
+    base_fp = _digest16(["base", model_key, eval_ids, config.max_new_tokens])
 
     start = time.perf_counter()
     targets: list[str] = list(config.lora_targets or [])
@@ -870,9 +854,9 @@ def run_transfer(
             if user is None
             else None
         )
-        row_fp = _digest(
+        row_fp = _digest16(
             [
-                base_fp, name, method, train_ids, _file_digest(config.train_file),
+                base_fp, name, method, train_ids, _file_digest16(config.train_file),
                 config.n_train, config.harmless_per_language, config.epochs,
                 config.learning_rate, config.lora_r, config.lora_alpha, config.lora_dropout,
                 config.lora_targets, config.train_batch_size, config.max_length,
@@ -929,7 +913,7 @@ def run_transfer(
             targets = targets or list(done.get("lora_targets", []))
             say(f"row {name}: adapter cached")
 
-        after_fp = _digest([row_fp, done.get("adapter_id"), eval_ids, config.max_new_tokens])
+        after_fp = _digest16([row_fp, done.get("adapter_id"), eval_ids, config.max_new_tokens])
         after_path = row_dir / "after_eval.json"
         start = time.perf_counter()
         after = _cached_eval(after_path, after_fp, config)
@@ -982,8 +966,12 @@ def run_transfer(
         before=before,
         rows=rows,
         data=data,
-        versions=_versions(),
+        versions=versions(),
         timings=timings,
         lora_targets=targets,
         cached=cached,
     )
+
+
+def _digest16(obj: Any) -> str:
+    return digest(obj, length=16)

@@ -228,7 +228,11 @@ def _markdown(exp: TransferExperiment, out_dir: Path) -> Path:
         [[k, round(v, 1)] for k, v in exp.timings.items()],
         "Wall time (cached parts: " + (", ".join(exp.cached) or "none") + ")",
     )
-    report.table(["package", "version"], [[k, v] for k, v in exp.versions.items()], "Versions")
+    report.table(
+        ["package", "version"],
+        [[k, v or "not installed"] for k, v in exp.versions.items()],
+        "Versions",
+    )
     report.paragraph(
         "Caveats: one seed per row; small per-language samples give wide intervals; the judge "
         "reads refusal formulas and may miss unusual refusals; a refusal learnt in one language "
