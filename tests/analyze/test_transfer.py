@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
-import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -499,21 +497,14 @@ def test_matrix_and_report_from_synthetic_evaluations(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_smollm2_transfer_end_to_end(tmp_path_factory: pytest.TempPathFactory) -> None:
-    for module in ("torch", "transformers", "gguf"):
-        if importlib.util.find_spec(module) is None:
-            pytest.skip(f"the real-model test needs {module}")
+def test_smollm2_transfer_end_to_end(
+    tmp_path_factory: pytest.TempPathFactory, smollm2_folder: Path
+) -> None:
     if not (SHARED_DATA / "polyrefuse").is_dir():
         pytest.skip(f"PolyRefuse not found at {SHARED_DATA / 'polyrefuse'} (../shared/data absent)")
     from langgap.analyze.transfer_report import write_report
-    from langgap.models import LocalModelError, export_hf_folder, smollm2_gguf
 
-    try:
-        gguf = smollm2_gguf()
-    except LocalModelError as exc:
-        pytest.skip(str(exc))
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    folder = export_hf_folder(gguf, tmp_path_factory.mktemp("models") / "smollm2-135m")
+    folder = smollm2_folder
     out = tmp_path_factory.mktemp("transfer")
     config = TransferConfig(
         model=str(folder),

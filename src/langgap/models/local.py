@@ -86,6 +86,15 @@ def _convert(gguf: Path, out: Path) -> None:
     tokenizer.save_pretrained(out)
 
 
+def wait_or_kill(process: subprocess.Popen[Any], grace: float) -> None:
+    """Wait for a process asked to stop; kill it when it is still running after `grace` s."""
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     """A TCP port nobody listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -206,11 +215,7 @@ class LocalServer:
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
             process.terminate()
-            try:
-                process.wait(grace)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            wait_or_kill(process, grace)
         if self._stderr is not None:
             self._stderr.close()
             self._stderr = None

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
+from langgap.models.local import wait_or_kill
+
 Reply = Callable[[dict[str, Any]], str]
 _MAX_BODY = 16 * 1024 * 1024
 
@@ -219,11 +221,7 @@ class StubProcess:
             return
         if self._process.stdin is not None:
             self._process.stdin.close()  # the child stops when its stdin closes
-        try:
-            self._process.wait(10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+        wait_or_kill(self._process, 10)
 
 
 def main(argv: list[str] | None = None) -> None:
