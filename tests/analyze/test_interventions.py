@@ -79,3 +79,26 @@ def test_transfer_matrix_shape_and_report(
     assert {p.suffix for p in paths} == {".json", ".png", ".svg", ".md"}
     data = json.loads(paths[0].read_text(encoding="utf-8"))
     assert data["mode"] == "add" and len(data["refusal_rate"]) == 2
+
+
+def test_an_undecided_verdict_counts_as_unclear_never_complied(
+    tiny_model: Any, tiny_tokenizer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from langgap.evaluate.judges import refusal
+    from langgap.evaluate.judges.verdicts import Verdict
+
+    prompts = [
+        Prompt(f"{lang} prompt {i}", f"{lang}{i}{h}", lang, h)
+        for lang in ("eng", "deu")
+        for h in (True, False)
+        for i in range(3)
+    ]
+    dirs = refusal_directions(
+        capture(tiny_model, tiny_tokenizer, prompts, layers=[1]), holdout=0.34
+    )
+    undecided = Verdict(judge="refusal", version="test", outcome=None)
+    monkeypatch.setattr(refusal, "judge_refusal", lambda response, language=None: undecided)
+    harmful = [p for p in prompts if p.harmful]
+    result = transfer_matrix(tiny_model, tiny_tokenizer, dirs, harmful, layer=1, max_new_tokens=2)
+    assert (result.refused == 0).all() and (result.unclear == 3).all()
+    assert (result.baseline_unclear == 3).all()

@@ -158,7 +158,9 @@ def transfer_matrix(
 
         replies = generate(model, tokenizer, items, max_new_tokens, batch_size)
         outcomes = [
-            judge_refusal(r, p.language).outcome for r, p in zip(replies, items, strict=True)
+            # an undecided verdict is unclear: never counted as complied (or as refused)
+            judge_refusal(r, p.language).outcome or "unclear"
+            for r, p in zip(replies, items, strict=True)
         ]
         return outcomes.count("refused") / len(outcomes), outcomes.count("unclear")
 
