@@ -85,6 +85,8 @@ def test_a_language_missing_from_a_split_is_never_dropped_silently() -> None:
     assert benchmark_prompts(["zho"], 2, split="test", data_dir=SHARED_DATA, required=(True,))
     prompts, used = prompts_any_split(["eng", "zho"], 2, data_dir=SHARED_DATA)
     assert used == {"eng": "test", "zho": "train"}
+    with pytest.raises(BenchmarkError, match=r"no split \(test\) with both .* for zho"):
+        prompts_any_split(["zho"], 2, splits=("test",), data_dir=SHARED_DATA)
     assert sorted((str(p.language), bool(p.harmful)) for p in prompts) == sorted(
         [("eng", True)] * 2 + [("eng", False)] * 2 + [("zho", True)] * 2 + [("zho", False)] * 2
     )

@@ -82,20 +82,23 @@ def prompts_any_split(
     """
     prompts: list[Prompt] = []
     used: dict[str, str] = {}
-    for language in languages:
-        errors: list[str] = []
-        for split in splits:
-            try:
-                got = benchmark_prompts([language], n_per_class, name=name, split=split,
-                                        data_dir=data_dir, seed=seed)  # fmt: skip
-            except BenchmarkError as exc:
-                errors.append(str(exc))
-                continue
-            prompts += got
-            used[canonical_language(language)] = split
+    remaining = [canonical_language(language) for language in languages]
+    for split in splits:  # one load per split, for the languages still without prompts
+        if not remaining:
             break
-        else:
-            raise BenchmarkError(errors[0] if len(errors) == 1 else "; ".join(errors))
+        drawn = benchmark_prompts(remaining, n_per_class, name=name, split=split,
+                                  data_dir=data_dir, seed=seed, required=())  # fmt: skip
+        for language in list(remaining):
+            mine = [p for p in drawn if canonical_language(str(p.language)) == language]
+            if {bool(p.harmful) for p in mine} == {True, False}:
+                prompts += mine
+                used[language] = split
+                remaining.remove(language)
+    if remaining:
+        raise BenchmarkError(
+            f"{name} has no split ({', '.join(splits)}) with both harmful and harmless prompts "
+            f"for {', '.join(remaining)}; leave those languages out"
+        )
     return prompts, used
 
 
