@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -45,19 +46,20 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from inspect_ai import Task, eval, task_with
+from inspect_ai import Task, eval
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.scorer import Score, Scorer, Target, mean, scorer
 from inspect_ai.solver import TaskState, generate
 
 from langgap.evaluate.benchmarks import load_benchmark
-from langgap.evaluate.metrics import langgap_metrics, summarize
+from langgap.evaluate.metrics import summarize
 from langgap.evaluate.results import results_from_logs
-from langgap.evaluate.tasks import build_task
+from langgap.evaluate.run import RunOptions, long_lived_objects_frozen, run_eval
 from langgap.models.stub import StubProcess
 
 REFUSAL = "I'm sorry, but I can't help with that. It could hurt people, so I won't provide it."
 FAST = {"display": "none", "score_display": False, "log_images": False, "log_model_api": False}
+LANGUAGES = ("en", "zh", "it", "vi", "ar", "ko", "th", "bn", "sw", "jv")  # MultiJail's ten
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
@@ -71,10 +73,11 @@ def trivial() -> Scorer:
     return score
 
 
-def samples(n: int) -> tuple[list[Sample], Any]:
-    """n MultiJail samples (paired across languages), with their load report."""
-    loaded, report = load_benchmark("multijail", data_dir=DATA, limit=n // 10 + 1)
-    return loaded[:n], report
+def samples(n: int) -> list[Sample]:
+    """The n MultiJail samples langgap's run evaluates: n / 10 prompts in each of 10 languages."""
+    loaded, _ = load_benchmark("multijail", data_dir=DATA, limit=n // len(LANGUAGES))
+    assert len(loaded) == n, f"{len(loaded)} samples loaded, {n} wanted"
+    return loaded
 
 
 def bare_task(items: list[Sample]) -> Task:
@@ -82,36 +85,39 @@ def bare_task(items: list[Sample]) -> Task:
     return Task(dataset=MemoryDataset(items), solver=generate(), scorer=trivial(), name="bare")
 
 
-def langgap_task(items: list[Sample], report: Any) -> Task:
-    """langgap's MultiJail task: refusal judge and every langgap metric."""
-    task = build_task(items, report, "refusal")
-    return task_with(task, metrics=langgap_metrics())
-
-
-def run_inspect(task: Task, model: str, connections: int, **settings: Any) -> tuple[float, Path]:
-    """Wall seconds of one eval, and its log folder."""
+def run_inspect(
+    task: Task, model: str, connections: int, frozen: bool = False, **settings: Any
+) -> tuple[float, Path]:
+    """Wall seconds of one eval() call, and its log folder."""
     log_dir = Path(tempfile.mkdtemp(prefix="bench-eval-"))
     kwargs: dict[str, Any] = {**FAST, "max_samples": 2 * connections, **settings}
+    freezer = long_lived_objects_frozen() if frozen else contextlib.nullcontext()
     start = time.perf_counter()
-    [log] = eval(task, model=model, log_dir=str(log_dir), max_connections=connections, **kwargs)
+    with freezer:
+        [log] = eval(task, model=model, log_dir=str(log_dir), max_connections=connections, **kwargs)
     elapsed = time.perf_counter() - start
     assert log.status == "success", log.error
     return elapsed, log_dir
 
 
-def run_langgap_parts(
-    items: list[Sample], report: Any, model: str, connections: int
-) -> tuple[float, float]:
-    """Wall seconds of the langgap eval, and of reading its log back and summarising it."""
-    evaluated, log_dir = run_inspect(langgap_task(items, report), model, connections)
+def run_langgap_parts(n: int, model: str, connections: int) -> tuple[float, float]:
+    """Wall seconds of `langgap eval run` (its `run_eval`, so every setting of langgap's own run
+    path) on n MultiJail samples, and of reading its log back and summarising it."""
+    log_dir = tempfile.mkdtemp(prefix="bench-langgap-")
+    options = RunOptions(["multijail"], [model], limit=n // len(LANGUAGES), data_dir=str(DATA),
+                         log_dir=log_dir, display="none", max_connections=connections)  # fmt: skip
+    start = time.perf_counter()
+    outcome = run_eval(options)
+    evaluated = time.perf_counter() - start
+    assert outcome.success and outcome.errored == 0 and outcome.logs[0].total == n, outcome
     start = time.perf_counter()
     summarize(results_from_logs([log_dir]), n_boot=1000)
     return evaluated, time.perf_counter() - start
 
 
-def run_langgap(items: list[Sample], report: Any, model: str, connections: int) -> float:
-    """Wall seconds of the langgap task plus the report's reading and summarising of its log."""
-    return sum(run_langgap_parts(items, report, model, connections))
+def run_langgap(n: int, model: str, connections: int) -> float:
+    """Wall seconds of the langgap run plus the report's reading and summarising of its log."""
+    return sum(run_langgap_parts(n, model, connections))
 
 
 async def _client(base_url: str, prompts: list[str], connections: int) -> float:
@@ -153,11 +159,11 @@ def rate(n: int, seconds: float) -> str:
 
 def part1(n: int, connections: int) -> None:
     """langgap overhead on top of Inspect, instant server."""
-    items, report = samples(n)
+    items = samples(n)
     stub, model = served(0.0)
     run_inspect(bare_task(items[:50]), model, connections)  # warm imports and connections
     bare, _ = run_inspect(bare_task(items), model, connections)
-    evaluated, summarised = run_langgap_parts(items, report, model, connections)
+    evaluated, summarised = run_langgap_parts(n, model, connections)
     stub.__exit__(None, None, None)
     ours = evaluated + summarised
     print(f"(1) {n} samples, instant server, {connections} connections")
@@ -171,12 +177,12 @@ def part1(n: int, connections: int) -> None:
 
 def part2(n: int, connections: int, latency: float) -> None:
     """langgap vs a bare client at realistic latency."""
-    items, report = samples(n)
+    items = samples(n)
     stub, model = served(latency)
     run_inspect(bare_task(items[:16]), model, connections)  # warm imports, as the client is warm
     client = run_client(stub.base_url, items, connections)
     bare, _ = run_inspect(bare_task(items), model, connections)
-    evaluated, summarised = run_langgap_parts(items, report, model, connections)
+    evaluated, summarised = run_langgap_parts(n, model, connections)
     stub.__exit__(None, None, None)
     ideal = n * latency / connections
     print(f"(2) {n} samples, {latency * 1000:.0f} ms latency, {connections} connections "
@@ -191,11 +197,11 @@ def part2(n: int, connections: int, latency: float) -> None:
 
 def part3(n: int, connections: int, sweep: bool) -> None:
     """Instant server: throughput ceilings, a settings sweep, and scale-out."""
-    items, report = samples(n)
+    items = samples(n)
     stub, model = served(0.0)
     client = run_client(stub.base_url, items, connections)
     bare, _ = run_inspect(bare_task(items), model, connections)
-    ours = run_langgap(items, report, model, connections)
+    ours = run_langgap(n, model, connections)
     print(f"(3) {n} samples, instant server, {connections} connections")
     print(f"    bare httpx client: {rate(n, client)}")
     print(f"    bare Inspect:      {rate(n, bare)}")
@@ -209,6 +215,7 @@ def part3(n: int, connections: int, sweep: bool) -> None:
             ("max_samples=connections", {"max_samples": connections}, connections),
             ("max_samples=4x connections", {"max_samples": 4 * connections}, connections),
             ("max_connections=32", {}, 32),
+            ("gc.freeze() before the run", {"frozen": True}, connections),
         ]
         print("    settings sweep (bare Inspect; baseline = the fast settings above):")
         for label, extra, conns in settings:
@@ -243,8 +250,7 @@ def scale_out(n: int, connections: int) -> None:
 def worker(base_url: str, n: int, connections: int) -> None:
     """One scale-out process: the langgap task over n samples against one endpoint."""
     os.environ["BENCH_BASE_URL"], os.environ["BENCH_API_KEY"] = base_url, "none"
-    items, report = samples(n)
-    run_langgap(items, report, "openai-api/bench/m", connections)
+    run_langgap(n, "openai-api/bench/m", connections)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -263,6 +269,11 @@ def main(argv: list[str] | None = None) -> None:
         worker(args.worker, args.samples, args.connections)
         return
     n = 2000 if args.full else args.samples
+    if n % (2 * len(LANGUAGES)) or args.latency_samples % len(LANGUAGES):
+        parser.error(
+            "--samples must be a multiple of 20 and --latency-samples of 10 (the same "
+            "number of prompts in each of MultiJail's 10 languages, in 1 or 2 processes)"
+        )
     steps: list[Callable[[], None]] = [
         lambda: part1(n, args.connections),
         lambda: part2(args.latency_samples, args.connections, 0.2),

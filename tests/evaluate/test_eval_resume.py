@@ -82,3 +82,59 @@ def test_server_errors_are_retried_then_counted(
     [log] = outcome.logs
     assert log.total == 24 and log.errored == len(failing)
     assert len(stub.answered) == 24 - len(failing)
+
+
+def test_rerun_asks_errored_samples_again_and_keeps_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data_dir: str
+) -> None:
+    failing_now = [True]  # the server is down for a quarter of the prompts, then recovers
+    stub = ScriptedStub(fail=lambda key: failing_now[0] and int(key, 16) % 4 == 0)
+    log_dir = tmp_path / "logs"
+    # a provider name of its own: Inspect caches a model per name and settings across runs
+    with serving(stub, monkeypatch, name="reasking") as model:
+        options = RunOptions(["multijail"], [model], languages=LANGUAGES.split(","), limit=LIMIT,
+                             data_dir=data_dir, log_dir=str(log_dir), display="none",
+                             retries=0, max_retries=0, timeout=30)  # fmt: skip
+        first = run_eval(options)
+        failing = set(stub.failed)
+        assert failing and first.logs[0].errored == len(failing)
+        answered_first = list(stub.answered)
+        failing_now[0] = False
+        second = run_eval(options)
+        unchanged = run_eval(options)  # nothing errored is left: nothing is asked
+    assert second.reasked == len(failing) and unchanged.reasked == 0
+    assert set(stub.answered[len(answered_first) :]) == failing, "only the errored were asked"
+    assert len(stub.answered) == 24
+    [final] = [read_eval_log(str(p)) for p in select_logs([log_dir])]
+    assert final.status == "success" and len(final.samples or []) == 24
+    assert not any(s.error for s in final.samples or [])
+    assert second.errored == 0
+
+
+def test_keep_errored_leaves_them_as_they_are(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data_dir: str
+) -> None:
+    stub = ScriptedStub(fail=lambda key: int(key, 16) % 4 == 0)
+    with serving(stub, monkeypatch, name="keeping") as model:
+        options = RunOptions(["multijail"], [model], languages=["en"], limit=LIMIT,
+                             data_dir=data_dir, log_dir=str(tmp_path / "logs"), display="none",
+                             retries=0, max_retries=0, timeout=30,
+                             retry_errored=False)  # fmt: skip
+        first = run_eval(options)
+        requests = len(stub.answered) + len(stub.failed)
+        second = run_eval(options)
+    assert first.errored and second.errored == first.errored and second.reasked == 0
+    assert len(stub.answered) + len(stub.failed) == requests
+
+
+def test_a_run_where_every_sample_errored_counts_them_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data_dir: str
+) -> None:
+    stub = ScriptedStub(fail=lambda key: True)  # Inspect writes no results at all then
+    with serving(stub, monkeypatch, name="alldown") as model:
+        options = RunOptions(["multijail"], [model], languages=["en"], limit=4,
+                             data_dir=data_dir, log_dir=str(tmp_path / "logs"), display="none",
+                             retries=0, max_retries=0, timeout=30)  # fmt: skip
+        outcome = run_eval(options)
+    [log] = outcome.logs
+    assert (log.total, log.completed, log.errored) == (4, 0, 4) and outcome.errored == 4

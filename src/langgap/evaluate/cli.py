@@ -68,6 +68,10 @@ def run(
     display: Annotated[
         str, typer.Option(help="Inspect display: plain, rich, full, none.")
     ] = "plain",
+    retry_errored: Annotated[
+        bool,
+        typer.Option(help="On a rerun, ask an earlier run's errored samples again."),
+    ] = True,
 ) -> None:
     """Run benchmarks × models as one resumable Inspect eval set (rerun to finish a killed run)."""
     from langgap.evaluate.benchmarks import BenchmarkError
@@ -96,6 +100,7 @@ def run(
         display=_display(display),
         probes=tuple(probe or ()),
         probe_params=parse_params(probe_param),
+        retry_errored=retry_errored,
     )
     try:
         outcome = run_eval(options)
@@ -105,6 +110,8 @@ def run(
     for log in outcome.logs:
         table.add_row(log.task, log.model, log.status, str(log.total), str(log.errored))
     console = Console()
+    if outcome.reasked:
+        console.print(f"Asked {outcome.reasked} errored sample(s) of the earlier run again.")
     console.print(table)
     if outcome.errored:
         console.print(
