@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 from inspect_ai import Task, eval
 from inspect_ai.dataset import MemoryDataset, Sample
+from inspect_ai.log import read_eval_log, write_eval_log
 from inspect_ai.model import ChatMessage, ModelOutput, ModelUsage, get_model
 from inspect_ai.solver import generate
 
+from langgap.evaluate import results as results_module
 from langgap.evaluate.judges import refusal_judge
 from langgap.evaluate.metrics import langgap_metrics, summarize
 from langgap.evaluate.results import ResultsError, results_from_logs, results_from_records
@@ -148,3 +150,32 @@ def test_records() -> None:
         results_from_records([{"language": "ben"}])
     with pytest.raises(ResultsError, match="unknown field"):
         results_from_records([{"language": "ben", "pair_id": "1", "colour": "red"}])
+
+
+def _rows_streamed_by_inspect(
+    paths: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> list[results_module.SampleResult]:
+    with monkeypatch.context() as patch:
+        patch.setattr(results_module, "run_coroutine", None)  # Inspect's per-sample generator
+        return results_from_logs(paths)
+
+
+def test_batched_reading_gives_the_rows_inspects_own_reader_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = get_model("mockllm/model", custom_outputs=_answer, memoize=False)
+    [log] = eval(_task(), model=model, display="none", log_dir=str(tmp_path), epochs=2,
+                 fail_on_error=False)  # fmt: skip
+    monkeypatch.setattr(results_module, "READ_BATCH", 4)  # 12 samples: three batches
+    batched = results_from_logs([tmp_path])
+    assert len(batched) == 2 * len(PROMPTS)
+    assert batched == _rows_streamed_by_inspect([tmp_path], monkeypatch)
+    # an unfinished log holds only the samples flushed before it stopped
+    partial = read_eval_log(log.location)
+    partial.samples = (partial.samples or [])[:5]
+    partial.status = "cancelled"
+    cut = tmp_path / "partial" / "cancelled.eval"
+    cut.parent.mkdir()
+    write_eval_log(partial, str(cut))
+    rows = results_from_logs([cut])
+    assert len(rows) == 5 and rows == _rows_streamed_by_inspect([cut], monkeypatch)

@@ -10,7 +10,7 @@ A sample that errored or carries no score is kept as `errored=True`: nothing is 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -21,10 +21,20 @@ from inspect_ai.log import (
     EvalSample,
     list_eval_logs,
     read_eval_log,
+    read_eval_log_sample_summaries,
     read_eval_log_samples,
+    read_eval_log_samples_by_id_async,
 )
 from inspect_ai.scorer import Score
 
+# Inspect's own runner for its async readers (it sets up the async filesystem they expect)
+run_coroutine: Callable[[Coroutine[Any, Any, list[EvalSample]]], list[EvalSample]] | None
+try:
+    from inspect_ai._util._async import run_coroutine
+except ImportError:  # pragma: no cover - a later Inspect moved it: read sample by sample
+    run_coroutine = None
+
+READ_BATCH = 500  # samples held in memory at once while a log is read
 NO_SCORE = "no score: the sample was not judged (run `inspect score` on the log)"
 
 
@@ -155,13 +165,42 @@ def log_files(paths: Sequence[Path | str]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
+def _sample_keys(path: Path, header: EvalLog) -> list[tuple[str | int, int]]:
+    """(id, epoch) of every sample the log holds: all of them once it finished, else the flushed."""
+    ids = header.eval.dataset.sample_ids or []
+    epochs = range(1, (header.eval.config.epochs or 1) + 1)
+    in_order = [(i, epoch) for i in ids for epoch in epochs]  # the order Inspect's reader uses
+    if header.status == "success" and ids:
+        return in_order
+    held = [(s.id, s.epoch) for s in read_eval_log_sample_summaries(str(path))]
+    flushed = set(held)
+    known = [key for key in in_order if key in flushed]
+    listed = set(known)
+    return known + [key for key in held if key not in listed]
+
+
+def _samples(path: Path, header: EvalLog) -> Iterator[EvalSample]:
+    """A log's samples, a batch at a time, so a large log is never held whole.
+
+    Why batches: Inspect's `read_eval_log_samples` starts an event loop per sample (about 7 ms
+    each); one read of 500 samples through the shared zip reader is about 5x faster.
+    """
+    if path.suffix != ".eval" or run_coroutine is None:
+        # a cancelled run's partial log still reads
+        yield from read_eval_log_samples(str(path), all_samples_required=False)
+        return
+    keys = _sample_keys(path, header)
+    for start in range(0, len(keys), READ_BATCH):
+        batch = read_eval_log_samples_by_id_async(str(path), keys[start : start + READ_BATCH])
+        yield from run_coroutine(batch)
+
+
 def _log_rows(path: Path) -> Iterator[SampleResult]:
     try:
         header = read_eval_log(str(path), header_only=True)
     except Exception as err:  # Inspect raises several types for unreadable files
         raise ResultsError(f"{path}: not a readable Inspect eval log ({err})") from err
-    # streamed, so a large log is never held whole; a cancelled run's partial log still reads
-    for sample in read_eval_log_samples(str(path), all_samples_required=False):
+    for sample in _samples(path, header):
         yield from _sample_rows(sample, header, str(path))
 
 
