@@ -6,25 +6,31 @@ runs in its own process, like a real model server: in a thread it would share th
 client being measured.
 
   (1) overhead: N samples through a bare Inspect task (generate + a trivial scorer) vs the same
-      samples through langgap's MultiJail task with the refusal judge, all langgap metrics, and
-      the report's `summarize` over the log. Target: overhead <= 10 %.
+      samples through langgap's own run path (`run_eval`, what `langgap eval run` calls: the
+      MultiJail task, the refusal judge, all live langgap metrics), then the report's reading of
+      the log and `summarize` (intervals, McNemar, over-refusal). Target: overhead <= 10 %.
   (2) 200 ms latency, 8 connections: langgap samples/s vs a bare asyncio client (httpx) sending
       the same requests to the same server. Target: ratio >= 0.85.
   (3) instant server: samples/s of langgap, bare Inspect and the bare client; a sweep of Inspect
       settings; scale-out with 2 processes (one per stub endpoint) vs 1.
 
-Inspect settings (what `langgap eval run` uses): `display="none"` or "plain" (the full-screen
-display redraws per sample), `score_display=False`, `log_images=False`, `log_model_api=False`,
-`max_samples` = 2 x `max_connections` (a sample's own judging and logging overlaps the other
-samples' model calls, so at 200 ms latency the connections stay busy; with max_samples equal to
-max_connections each connection idles while its sample is logged). `log_samples` must stay on (the
-report reads verdicts from the samples) and `log_realtime` stays on for resumability (it feeds
-the sample buffer that recovers a killed run). Measured on 2 cores (1,000 samples, instant
-server) every setting in the sweep was within +-10 % of the others: Inspect's own cost, about
-14-16 ms of CPU per sample, dominates, and a bare httpx client is ~14x faster. So beyond one
-process, scale out: one eval process saturates one core, and several eval processes against
-several endpoints scale with the cores available (1.19x with 2 processes on 2 cores, where the
-stub servers share the same cores).
+What keeps langgap's client cost low (all in `langgap eval run`):
+- `display="none"` or "plain" (the full-screen display redraws per sample), `score_display=False`,
+  `log_images=False`, `log_model_api=False`.
+- `max_samples` = 2 x `max_connections`: a sample's own judging and logging overlaps the other
+  samples' model calls, so at 200 ms latency the connections stay busy.
+- `gc.freeze()` around the eval set (`run.long_lived_objects_frozen`). With ~300,000 objects alive
+  before the run, each full collection during it paused the event loop for 0.1-0.2 s (0.7-0.95 s
+  per 400-sample run); frozen, 0.27 s. Part (2) went from 0.83-0.86 to 0.89-0.90.
+- The report reads a log 500 samples at a time through Inspect's shared zip reader: Inspect's
+  `read_eval_log_samples` starts an event loop per sample (2,000 samples: 14.7 s -> 2.5 s).
+- `log_samples` must stay on (the report reads verdicts from the samples) and `log_realtime` stays
+  on: it feeds the sample buffer that recovers a killed run (turning it off is the one setting in
+  the sweep worth ~+20 % at an instant server, but a killed run would then redo its samples).
+
+Inspect's own cost is about 15 ms of CPU per sample here, and a bare httpx client is ~14x faster
+at an instant server. One eval process saturates one core; beyond it, scale out: several eval
+processes against several endpoints scale with the cores available (part 3, 2 processes).
 
 Usage: python benchmarks/bench_eval.py [--samples 2000] [--full] [--skip-sweep]
 """
