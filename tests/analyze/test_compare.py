@@ -18,16 +18,16 @@ transformers = pytest.importorskip("transformers")
 from langgap.analyze import compare as compare_module  # noqa: E402
 from langgap.analyze.activations import Prompt  # noqa: E402
 from langgap.analyze.behaviour import RefusalEval, Reply  # noqa: E402
+from langgap.analyze.checkpoints import CompareError, is_adapter, load_checkpoint  # noqa: E402
 from langgap.analyze.compare import (  # noqa: E402
-    CompareError,
     check_prompts,
-    compare_behaviour,
     compare_checkpoints,
-    compare_directions,
     compare_specs,
     comparison_prompts,
-    is_adapter,
-    load_checkpoint,
+)
+from langgap.analyze.compare_measures import (  # noqa: E402
+    compare_behaviour,
+    compare_directions,
     what_changed,
 )
 from langgap.analyze.compare_report import write_compare_report  # noqa: E402

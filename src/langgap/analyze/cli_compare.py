@@ -96,13 +96,8 @@ def compare(
     import torch
 
     from langgap.analyze.activations import ActivationError
-    from langgap.analyze.compare import (
-        CompareError,
-        check_layers,
-        compare_specs,
-        comparison_prompts,
-        peek_architecture,
-    )
+    from langgap.analyze.checkpoints import CompareError, check_layers, peek_architecture
+    from langgap.analyze.compare import compare_specs, comparison_prompts
     from langgap.analyze.compare_report import write_compare_report
     from langgap.analyze.directions import DirectionError
     from langgap.analyze.models import ModelLoadError
