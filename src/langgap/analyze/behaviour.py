@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from torch import nn
@@ -184,3 +184,22 @@ def paired_change(
             "p_value": mcnemar(gained, lost),
         }
     return out
+
+
+class PairedChanges(NamedTuple):
+    """Both paired changes a before/after comparison reports, per language (see paired_change)."""
+
+    harmlessness: dict[str, dict[str, Any]]  # refusal of harmful prompts
+    over_refusal: dict[str, dict[str, Any]]  # refusal of harmless prompts
+
+
+def paired_changes(
+    before: RefusalEval, after: RefusalEval, *, n_boot: int = 1000, seed: int = 0
+) -> PairedChanges:
+    """Harmlessness and over-refusal changes on the same prompt ids, with the same resamples."""
+    return PairedChanges(
+        *(
+            paired_change(before, after, harmful=harmful, n_boot=n_boot, seed=seed)
+            for harmful in (True, False)
+        )
+    )

@@ -12,7 +12,7 @@ import torch
 from numpy.typing import NDArray
 
 from langgap.analyze.activations import Activations
-from langgap.analyze.behaviour import LanguageRefusal, RefusalEval, paired_change
+from langgap.analyze.behaviour import LanguageRefusal, RefusalEval, paired_changes
 from langgap.analyze.checkpoints import CompareError
 from langgap.analyze.directions import RefusalDirections, canonical_language
 from langgap.evaluate.metrics import Aggregate, aggregate_scores
@@ -101,12 +101,8 @@ def compare_behaviour(
             f"{len(only_before)} ids only before {only_before[:3]}, {len(only_after)} only after "
             f"{only_after[:3]}, {len(relabelled)} with another language or label {relabelled[:3]}"
         )
-    return BehaviourComparison(
-        before=before,
-        after=after,
-        harmlessness=paired_change(before, after, harmful=True, n_boot=n_boot, seed=seed),
-        over_refusal=paired_change(before, after, harmful=False, n_boot=n_boot, seed=seed),
-    )
+    changes = paired_changes(before, after, n_boot=n_boot, seed=seed)
+    return BehaviourComparison(before, after, *changes)
 
 
 @dataclass

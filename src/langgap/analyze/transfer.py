@@ -19,31 +19,32 @@ langgap's user cache, never in the output folder, which holds ids and outcomes o
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import dataclasses
 import hashlib
-import importlib
 import json
 import time
 import uuid
 import warnings
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-import numpy as np
-import torch
-from numpy.typing import NDArray
 from torch import nn
 
 from langgap._io import atomic_write_text, cache_dir
-from langgap.analyze.activations import Prompt, find_layers
-from langgap.analyze.behaviour import RefusalEval, Reply, evaluate_refusal, paired_change
+from langgap.analyze.activations import Prompt
+from langgap.analyze.behaviour import RefusalEval, Reply
 from langgap.analyze.directions import canonical_language
 from langgap.analyze.experiment import digest, versions
 from langgap.analyze.interventions import generate
+from langgap.analyze.lora_training import (
+    completion_nll,
+    evaluate,
+    length_batches,
+    lora_targets,
+    train_adapter,
+)
 from langgap.analyze.models import LoadedModel
 from langgap.analyze.refusal_data import (
     PromptPools,
@@ -56,9 +57,14 @@ from langgap.analyze.refusal_data import (
     read_train_file,
     select_user_examples,
 )
+from langgap.analyze.transfer_config import TransferConfig, TransferConfigError
+from langgap.analyze.transfer_results import (
+    TransferExperiment,
+    TransferMatrix,
+    TransferRow,
+    row_from_evals,
+)
 
-METHODS = ("auto", "sft", "dpo")
-METRICS = {"harmlessness": True, "over_refusal": False}  # metric -> harmful prompts?
 Log = Callable[[str], None]
 __all__ = [
     "TransferConfig",
@@ -73,547 +79,6 @@ __all__ = [
     "run_transfer",
     "train_adapter",
 ]
-
-
-class TransferConfigError(ValueError):
-    """A setting of the transfer experiment is out of range or inconsistent."""
-
-
-@dataclass(frozen=True)
-class TransferConfig:
-    """Everything that decides a transfer experiment's numbers (saved with the results).
-
-    train_sets: one tuple of languages per matrix row (codes or names; canonicalised).
-    eval_languages: codes, or "all" for every language of the benchmark.
-    n_train / n_train_harmless: training prompts per language (harmful / harmless; harmless
-    defaults to n_train, 0 trains on refusals only). n_eval: evaluation prompts per language and
-    class. method: "sft", "dpo", or "auto" (DPO when train_file holds pairs, else SFT).
-    """
-
-    model: str = "smollm2"
-    train_sets: tuple[tuple[str, ...], ...] = (("eng",),)
-    eval_languages: tuple[str, ...] | str = "all"
-    benchmark: str = "polyrefuse"
-    data_dir: str | None = None
-    train_file: str | None = None
-    method: str = "auto"
-    n_train: int = 48
-    n_train_harmless: int | None = None
-    n_eval: int = 32
-    epochs: float = 2.0
-    learning_rate: float = 3e-4
-    lora_r: int = 8
-    lora_alpha: int = 16
-    lora_dropout: float = 0.0
-    lora_targets: tuple[str, ...] | None = None
-    train_batch_size: int = 8
-    eval_batch_size: int = 16
-    max_new_tokens: int = 24
-    reply_tokens: int = 40
-    max_length: int = 256
-    dpo_beta: float = 0.1
-    n_boot: int = 1000
-    seed: int = 0
-    device: str = "cpu"
-    out_dir: str = "transfer"
-
-    @property
-    def harmless_per_language(self) -> int:
-        """Harmless training prompts per language."""
-        return self.n_train if self.n_train_harmless is None else self.n_train_harmless
-
-    def resolved_method(self, file_kind: str | None) -> str:
-        """The method to train: "sft" or "dpo", once the training file's kind is known."""
-        if self.method == "auto":
-            return "dpo" if file_kind == "dpo" else "sft"
-        if self.method == "dpo" and file_kind == "sft":
-            raise TransferConfigError(
-                f"{self.train_file}: holds SFT rows (no rejected replies), so it cannot train DPO; "
-                "use --method sft, or a DPO file (prompt/chosen/rejected)"
-            )
-        return self.method
-
-    def validate(self) -> None:
-        """Raise TransferConfigError naming every bad setting."""
-        bad: list[str] = []
-        if self.method not in METHODS:
-            bad.append(f"method {self.method!r}: not one of {', '.join(METHODS)}")
-        if not self.train_sets or any(not s for s in self.train_sets):
-            bad.append("train_sets: give at least one non-empty set of training languages")
-        positive = {
-            "n_eval": self.n_eval,
-            "train_batch_size": self.train_batch_size,
-            "eval_batch_size": self.eval_batch_size,
-            "max_new_tokens": self.max_new_tokens,
-            "reply_tokens": self.reply_tokens,
-            "max_length": self.max_length,
-            "lora_r": self.lora_r,
-            "lora_alpha": self.lora_alpha,
-            "n_boot": self.n_boot,
-        }
-        bad += [f"{k} must be at least 1, got {v}" for k, v in positive.items() if v < 1]
-        if self.n_train < 0 or self.harmless_per_language < 0:
-            bad.append("n_train and n_train_harmless must not be negative")
-        if self.n_train == 0 and self.train_file is None:
-            bad.append("n_train is 0 and no train_file: nothing to train on")
-        if not self.epochs > 0:
-            bad.append(f"epochs must be positive, got {self.epochs}")
-        if not 0 < self.learning_rate < 1:
-            bad.append(f"learning_rate must be in (0, 1), got {self.learning_rate}")
-        if not 0 <= self.lora_dropout < 1:
-            bad.append(f"lora_dropout must be in [0, 1), got {self.lora_dropout}")
-        if not self.dpo_beta > 0:
-            bad.append(f"dpo_beta must be positive, got {self.dpo_beta}")
-        if bad:
-            raise TransferConfigError("invalid transfer settings: " + "; ".join(bad))
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form."""
-        out = asdict(self)
-        out["train_sets"] = [list(s) for s in self.train_sets]
-        if not isinstance(self.eval_languages, str):
-            out["eval_languages"] = list(self.eval_languages)
-        if self.lora_targets is not None:
-            out["lora_targets"] = list(self.lora_targets)
-        return out
-
-
-@dataclass
-class TransferRow:
-    """One matrix row: a fresh adapter trained on `train_languages`, evaluated everywhere."""
-
-    train_languages: tuple[str, ...]
-    method: str
-    after: RefusalEval
-    harmlessness: dict[str, dict[str, Any]]  # paired_change(before, after, harmful=True)
-    over_refusal: dict[str, dict[str, Any]]  # paired_change(..., harmful=False)
-    n_examples: int = 0
-    data: dict[str, Any] = field(default_factory=dict)
-    loss_history: list[dict[str, float]] = field(default_factory=list)
-    train_nll_before: float | None = None
-    train_nll_after: float | None = None
-    seconds: dict[str, float] = field(default_factory=dict)
-    cached: list[str] = field(default_factory=list)
-
-    @property
-    def name(self) -> str:
-        """Row label and folder name: the training languages joined by '+'."""
-        return "+".join(self.train_languages)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form: outcomes by id, changes with intervals, losses; no text."""
-        return {
-            "name": self.name,
-            "train_languages": list(self.train_languages),
-            "method": self.method,
-            "n_examples": self.n_examples,
-            "data": self.data,
-            "harmlessness_change": self.harmlessness,
-            "over_refusal_change": self.over_refusal,
-            "train_loss_history": self.loss_history,
-            "train_nll_before": self.train_nll_before,
-            "train_nll_after": self.train_nll_after,
-            "seconds": self.seconds,
-            "cached": self.cached,
-            "after": self.after.to_dict(),
-        }
-
-
-def row_from_evals(
-    train_languages: Sequence[str],
-    before: RefusalEval,
-    after: RefusalEval,
-    *,
-    method: str = "sft",
-    n_boot: int = 1000,
-    seed: int = 0,
-    **extra: Any,
-) -> TransferRow:
-    """A matrix row from the base and fine-tuned evaluations of the same prompts."""
-    return TransferRow(
-        train_languages=tuple(train_languages),
-        method=method,
-        after=after,
-        harmlessness=paired_change(before, after, harmful=True, n_boot=n_boot, seed=seed),
-        over_refusal=paired_change(before, after, harmful=False, n_boot=n_boot, seed=seed),
-        **extra,
-    )
-
-
-@dataclass
-class TransferMatrix:
-    """Train × eval arrays of one metric (NaN where a cell has no prompts)."""
-
-    metric: str
-    rows: list[str]
-    columns: list[str]
-    change: NDArray[np.float64]
-    low: NDArray[np.float64]
-    high: NDArray[np.float64]
-    before: NDArray[np.float64]
-    after: NDArray[np.float64]
-    p_value: NDArray[np.float64]
-    n: NDArray[np.float64]
-
-
-@dataclass
-class TransferExperiment:
-    """The base evaluation, one row per training set, and what produced them."""
-
-    config: TransferConfig
-    eval_languages: list[str]
-    before: RefusalEval
-    rows: list[TransferRow]
-    data: dict[str, Any] = field(default_factory=dict)
-    versions: dict[str, str | None] = field(default_factory=dict)
-    timings: dict[str, float] = field(default_factory=dict)
-    lora_targets: list[str] = field(default_factory=list)
-    cached: list[str] = field(default_factory=list)
-
-    def matrix(self, metric: str = "harmlessness") -> TransferMatrix:
-        """The change (points), its interval, before/after rates, p-values and n per cell."""
-        if metric not in METRICS:
-            raise ValueError(f"unknown metric {metric!r}; available: {', '.join(METRICS)}")
-        shape = (len(self.rows), len(self.eval_languages))
-        arrays = {k: np.full(shape, np.nan) for k in ("change", "low", "high", "before", "after")}
-        arrays |= {"p_value": np.full(shape, np.nan), "n": np.full(shape, np.nan)}
-        for i, row in enumerate(self.rows):
-            cells = row.harmlessness if metric == "harmlessness" else row.over_refusal
-            for j, lang in enumerate(self.eval_languages):
-                cell = cells.get(lang)
-                if cell is None:
-                    continue
-                arrays["change"][i, j] = cell["change"]
-                arrays["low"][i, j], arrays["high"][i, j] = cell["interval"]
-                arrays["before"][i, j] = cell["before"]
-                arrays["after"][i, j] = cell["after"]
-                arrays["p_value"][i, j] = cell["p_value"]
-                arrays["n"][i, j] = cell["n"]
-        return TransferMatrix(metric, [r.name for r in self.rows], self.eval_languages, **arrays)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Config, seeds, versions, data summary, base evaluation and every row."""
-        matrices = {}
-        for metric in METRICS:
-            m = self.matrix(metric)
-            matrices[metric] = {
-                "rows": m.rows,
-                "columns": m.columns,
-                "change": _nan_to_none(m.change),
-                "interval_low": _nan_to_none(m.low),
-                "interval_high": _nan_to_none(m.high),
-                "p_value": _nan_to_none(m.p_value),
-            }
-        return {
-            "experiment": "crosslingual refusal-training transfer (LoRA)",
-            "config": self.config.to_dict(),
-            "seeds": {
-                "data": self.config.seed,
-                "training": self.config.seed,
-                "bootstrap": self.config.seed,
-            },
-            "versions": self.versions,
-            "lora_targets": self.lora_targets,
-            "eval_languages": self.eval_languages,
-            "data": self.data,
-            "judge": self.before.to_dict()["judge"],
-            "decoding": {"greedy": True, "max_new_tokens": self.config.max_new_tokens},
-            "matrix": matrices,
-            "before": self.before.to_dict(),
-            "rows": [r.to_dict() for r in self.rows],
-            "timings_seconds": self.timings,
-            "cached": self.cached,
-        }
-
-
-def _nan_to_none(a: NDArray[np.float64]) -> list[list[float | None]]:
-    return [[None if not np.isfinite(v) else float(v) for v in row] for row in a]
-
-
-# --- model pieces -----------------------------------------------------------------------------
-
-
-def lora_targets(model: nn.Module, requested: Sequence[str] | None = None) -> list[str]:
-    """Names (last component) of the linear layers inside the decoder blocks, for LoRA.
-
-    Found generically: every nn.Linear (or GPT-2 Conv1D) in the blocks, so Llama gives
-    q/k/v/o_proj and gate/up/down_proj. `requested` names are checked against what exists.
-    """
-    try:
-        blocks = find_layers(model)
-    except ValueError as exc:
-        raise TransferConfigError(f"{exc}; pass --lora-targets with module names") from exc
-    found: list[str] = []
-    for name, module in blocks[0].named_modules():
-        if name and (isinstance(module, nn.Linear) or type(module).__name__ == "Conv1D"):
-            leaf = name.rsplit(".", 1)[-1]
-            if leaf not in found:
-                found.append(leaf)
-    all_names = {n.rsplit(".", 1)[-1] for n, _ in model.named_modules() if n}
-    if requested:
-        missing = [r for r in requested if r not in all_names]
-        if missing:
-            raise TransferConfigError(
-                f"LoRA target(s) {', '.join(missing)} not in {type(model).__name__}; linear "
-                f"layers of its blocks: {', '.join(found) or '(none)'}"
-            )
-        return list(requested)
-    if not found:
-        raise TransferConfigError(
-            f"no linear layers found in the blocks of {type(model).__name__} (unknown "
-            "architecture); pass --lora-targets with the module names to adapt"
-        )
-    return found
-
-
-def _chat_pair(tokenizer: Any, prompt: str, reply: str) -> tuple[list[int], list[int]]:
-    """(prompt ids, prompt+reply ids) as the chat template renders them for training."""
-    user = [{"role": "user", "content": prompt}]
-    head = tokenizer.apply_chat_template(user, tokenize=False, add_generation_prompt=True)
-    full = tokenizer.apply_chat_template(
-        [*user, {"role": "assistant", "content": reply}], tokenize=False
-    )
-    a = tokenizer(str(head), add_special_tokens=False)["input_ids"]
-    b = tokenizer(str(full), add_special_tokens=False)["input_ids"]
-    return list(a), list(b)
-
-
-def completion_nll(
-    model: nn.Module,
-    tokenizer: Any,
-    examples: Sequence[TrainExample],
-    *,
-    batch_size: int = 8,
-    max_length: int = 256,
-) -> float:
-    """Mean negative log-likelihood per token of the chosen replies given their prompts.
-
-    The completion starts where the templated prompt and prompt+reply diverge, as in trl.
-    """
-    if not examples:
-        return float("nan")
-    device = next(model.parameters()).device
-    seqs: list[tuple[list[int], int]] = []
-    for e in examples:
-        head, full = _chat_pair(tokenizer, e.prompt, e.chosen)
-        start = 0
-        while start < min(len(head), len(full)) and head[start] == full[start]:
-            start += 1
-        seqs.append((full[:max_length], start))
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-    total, count = 0.0, 0
-    was_training = model.training
-    model.eval()
-    try:
-        for i in range(0, len(seqs), batch_size):
-            chunk = seqs[i : i + batch_size]
-            width = max(len(s) for s, _ in chunk)
-            ids = torch.full((len(chunk), width), pad, dtype=torch.long)
-            mask = torch.zeros((len(chunk), width), dtype=torch.long)
-            labels = torch.full((len(chunk), width), -100, dtype=torch.long)
-            for r, (s, start) in enumerate(chunk):
-                ids[r, : len(s)] = torch.tensor(s)
-                mask[r, : len(s)] = 1
-                labels[r, start : len(s)] = torch.tensor(s[start:])
-            with torch.inference_mode():
-                logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits
-            shift = logits[:, :-1].float()
-            target = labels[:, 1:].to(device)
-            loss = torch.nn.functional.cross_entropy(
-                shift.reshape(-1, shift.shape[-1]), target.reshape(-1), reduction="sum"
-            )
-            total += float(loss)
-            count += int((target != -100).sum())
-    finally:
-        model.train(was_training)
-    return total / max(count, 1)
-
-
-@dataclass
-class TrainResult:
-    """A trained PEFT model and its loss curve."""
-
-    model: nn.Module
-    loss_history: list[dict[str, float]]
-    seconds: float
-
-
-def train_adapter(
-    model: nn.Module,
-    tokenizer: Any,
-    examples: Sequence[TrainExample],
-    *,
-    method: str,
-    config: TransferConfig,
-    targets: Sequence[str],
-    work_dir: Path,
-) -> TrainResult:
-    """Wrap `model` (modified in place: pass a copy) in a fresh LoRA adapter and train it."""
-    import transformers
-    from peft import LoraConfig
-
-    if not examples:
-        raise TransferDataError("no training examples")
-    transformers.set_seed(config.seed)
-    lora = LoraConfig(
-        r=config.lora_r,
-        lora_alpha=config.lora_alpha,
-        lora_dropout=config.lora_dropout,
-        target_modules=list(targets),
-        task_type="CAUSAL_LM",
-    )
-    common: dict[str, Any] = {
-        "output_dir": str(work_dir / "trainer"),
-        "num_train_epochs": config.epochs,
-        "learning_rate": config.learning_rate,
-        "per_device_train_batch_size": config.train_batch_size,
-        "lr_scheduler_type": "linear",
-        "warmup_steps": 0,
-        "weight_decay": 0.0,
-        "logging_strategy": "steps",
-        "logging_steps": 1,
-        "save_strategy": "no",
-        "eval_strategy": "no",
-        "report_to": "none",
-        "seed": config.seed,
-        "data_seed": config.seed,
-        "bf16": False,
-        "fp16": False,
-        "use_cpu": config.device == "cpu",
-        "disable_tqdm": True,
-        "log_level": "error",
-        "dataloader_num_workers": 0,
-        "max_length": config.max_length,
-        "optim": "adamw_torch",
-    }
-    # Recomputing activations only saves memory, and costs time on a CPU. transformers 5.x
-    # renamed the switch (trl's default turns the old name on).
-    names = {f.name for f in dataclasses.fields(transformers.TrainingArguments)}
-    switch = (
-        "activation_checkpointing"
-        if "activation_checkpointing" in names
-        else "gradient_checkpointing"
-    )
-    common[switch] = False
-    tokenizer = copy.deepcopy(tokenizer)  # the trainer may set pad/eos tokens: keep the caller's
-    from transformers.trainer_callback import PrinterCallback
-
-    with _quiet_datasets(), warnings.catch_warnings():
-        # transformers' own internals still call the renamed checkpointing property
-        warnings.filterwarnings("ignore", ".*is_gradient_checkpointing", FutureWarning)
-        trainer = _trainer(model, tokenizer, examples, method, config, lora, common)
-        trainer.remove_callback(PrinterCallback)  # the loss history is kept, not printed
-        start = time.perf_counter()
-        trainer.train()
-        seconds = time.perf_counter() - start
-    with contextlib.suppress(OSError):
-        (work_dir / "trainer").rmdir()  # empty: checkpoints are off, the adapter is saved apart
-    history = [
-        {"step": float(h["step"]), "epoch": float(h.get("epoch", 0.0)), "loss": float(h["loss"])}
-        for h in trainer.state.log_history
-        if "loss" in h
-    ]
-    peft_model: nn.Module = trainer.model
-    peft_model.eval()
-    return TrainResult(peft_model, history, seconds)
-
-
-@contextlib.contextmanager
-def _quiet_datasets() -> Iterator[None]:
-    """No `datasets` progress bars while the trainer tokenizes (restored afterwards)."""
-    datasets = importlib.import_module("datasets")  # untyped; trl depends on it
-
-    enabled = datasets.is_progress_bar_enabled()
-    datasets.disable_progress_bars()
-    try:
-        yield
-    finally:
-        if enabled:
-            datasets.enable_progress_bars()
-
-
-def _trainer(
-    model: nn.Module,
-    tokenizer: Any,
-    examples: Sequence[TrainExample],
-    method: str,
-    config: TransferConfig,
-    lora: Any,
-    common: dict[str, Any],
-) -> Any:
-    dataset_cls = importlib.import_module("datasets").Dataset
-
-    if method == "dpo":
-        from trl.trainer.dpo_config import DPOConfig
-        from trl.trainer.dpo_trainer import DPOTrainer
-
-        rows = [e.dpo_row() for e in examples]
-        return DPOTrainer(
-            model=cast(Any, model),
-            args=DPOConfig(beta=config.dpo_beta, **common),
-            train_dataset=dataset_cls.from_list(rows),
-            processing_class=tokenizer,
-            peft_config=lora,
-        )
-    from trl.trainer.sft_config import SFTConfig
-    from trl.trainer.sft_trainer import SFTTrainer
-
-    rows = [e.sft_row() for e in examples]
-    return SFTTrainer(
-        model=cast(Any, model),
-        args=SFTConfig(completion_only_loss=True, **common),
-        train_dataset=dataset_cls.from_list(rows),
-        processing_class=tokenizer,
-        peft_config=lora,
-    )
-
-
-def _token_lengths(tokenizer: Any, prompts: Sequence[Prompt]) -> list[int]:
-    """Chat-templated prompt length in tokens (what a generation batch is padded to)."""
-    lengths = []
-    for p in prompts:
-        text = tokenizer.apply_chat_template(
-            [{"role": "user", "content": p.text}], tokenize=False, add_generation_prompt=True
-        )
-        lengths.append(len(tokenizer(str(text), add_special_tokens=False)["input_ids"]))
-    return lengths
-
-
-def _length_batches(tokenizer: Any, prompts: Sequence[Prompt], size: int) -> list[list[int]]:
-    """Prompt indices in batches of similar token length, longest first.
-
-    Sorting by characters mixes scripts whose tokens per character differ several-fold, and a
-    batch is padded to its longest prompt: on a CPU the padded prefill is most of the cost.
-    """
-    lengths = _token_lengths(tokenizer, prompts)
-    order = sorted(range(len(prompts)), key=lambda i: (-lengths[i], prompts[i].id))
-    return [order[i : i + size] for i in range(0, len(order), size)]
-
-
-def evaluate(
-    model: nn.Module,
-    tokenizer: Any,
-    prompts: Sequence[Prompt],
-    *,
-    name: str,
-    config: TransferConfig,
-) -> RefusalEval:
-    """`evaluate_refusal` over batches of similar token length; replies in prompt order."""
-    replies: dict[str, Reply] = {}
-    for batch in _length_batches(tokenizer, prompts, config.eval_batch_size):
-        part = evaluate_refusal(
-            model,
-            tokenizer,
-            [prompts[i] for i in batch],
-            name=name,
-            max_new_tokens=config.max_new_tokens,
-            batch_size=config.eval_batch_size,
-            n_boot=config.n_boot,
-            seed=config.seed,
-        )
-        replies.update((r.id, r) for r in part.replies)
-    ordered = [replies[p.id] for p in prompts]
-    return RefusalEval(name, ordered, config.max_new_tokens, config.n_boot, config.seed)
 
 
 # --- caching ----------------------------------------------------------------------------------
@@ -705,7 +170,7 @@ def base_replies(
     if cached is not None and all(p.id in cached for p in prompts):
         return {p.id: str(cached[p.id]) for p in prompts}
     replies: dict[str, str] = {}
-    for batch in _length_batches(loaded.tokenizer, prompts, batch_size):
+    for batch in length_batches(loaded.tokenizer, prompts, batch_size):
         chunk = [prompts[i] for i in batch]
         texts = generate(loaded.model, loaded.tokenizer, chunk, max_new_tokens, batch_size)
         replies.update((p.id, t) for p, t in zip(chunk, texts, strict=True))
