@@ -57,10 +57,11 @@ from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.scorer import Score, Scorer, Target, mean, scorer
 from inspect_ai.solver import TaskState, generate
 
+from langgap._gc import long_lived_objects_frozen
 from langgap.evaluate.benchmarks import load_benchmark
 from langgap.evaluate.metrics import summarize
 from langgap.evaluate.results import results_from_logs
-from langgap.evaluate.run import RunOptions, long_lived_objects_frozen, run_eval
+from langgap.evaluate.run import RunOptions, run_eval
 from langgap.models.stub import StubProcess
 
 REFUSAL = "I'm sorry, but I can't help with that. It could hurt people, so I won't provide it."

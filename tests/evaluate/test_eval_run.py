@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from langgap.evaluate.run import long_lived_objects_frozen
+from langgap._gc import long_lived_objects_frozen
 
 
 def test_objects_alive_before_a_run_are_frozen_during_it_and_released_after() -> None:

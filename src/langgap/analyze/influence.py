@@ -17,7 +17,6 @@ query reply's loss, i.e. makes the reply more likely) and a negative one an *opp
 from __future__ import annotations
 
 import fnmatch
-import gc
 import importlib.metadata
 import json
 import logging
@@ -38,6 +37,7 @@ import yaml
 from numpy.typing import NDArray
 from torch import nn
 
+from langgap._gc import long_lived_objects_frozen
 from langgap.analyze.activations import ActivationError, Prompt, check_layers, find_layers
 from langgap.analyze.directions import canonical_language
 from langgap.analyze.experiment import digest
@@ -805,7 +805,7 @@ def influence_scores(
     task = _make_task(names, seed)
     with (
         _quiet(),
-        _gc_frozen(),
+        long_lived_objects_frozen(),
         _linearised(model, conv_names),
         _prepared(model, task) as prepared,
     ):
@@ -857,21 +857,6 @@ def _quiet() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r".*GradScaler", category=FutureWarning)
         yield
-
-
-@contextmanager
-def _gc_frozen() -> Iterator[None]:
-    # kronfluence calls gc.collect() after every stage; with transformers loaded each call walks
-    # hundreds of thousands of long-lived objects (about half the run time of a small model).
-    # Freezing them for the run keeps the collections short; new garbage is still collected.
-    if gc.get_freeze_count() > 0:  # someone froze already: leave their choice alone
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def _check_examples(examples: Sequence[TrainExample], what: str) -> None:

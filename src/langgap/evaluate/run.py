@@ -12,9 +12,7 @@ errored samples again and keeps the others (`errored.py`).
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -22,6 +20,7 @@ from typing import Any, Literal
 from inspect_ai import Task, eval_set, task_with
 from inspect_ai.log import read_eval_log_sample_summaries
 
+from langgap._gc import long_lived_objects_frozen
 from langgap.evaluate import tasks as task_module
 from langgap.evaluate.benchmarks import BENCHMARKS, BenchmarkError
 from langgap.evaluate.errored import invalidate_errored
@@ -220,27 +219,6 @@ def _summary(log: Any) -> LogSummary:
         total=int(total),
         completed=int(completed),
     )
-
-
-@contextmanager
-def long_lived_objects_frozen() -> Iterator[None]:
-    """Keep the objects alive before a run (modules, datasets, judges) out of the cyclic collector.
-
-    Why: Inspect allocates enough per sample that full collections run every few seconds, and each
-    one rescans the ~300,000 objects that were alive before the run, a 0.1-0.2 s pause of the event
-    loop that leaves every connection idle (see benchmarks/bench_eval.py). Frozen objects are still
-    freed by reference counting; `unfreeze` hands them back to the collector after the run. A
-    program that froze objects itself manages its collector: then nothing is changed.
-    """
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.collect()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def run_eval(options: RunOptions) -> RunOutcome:
