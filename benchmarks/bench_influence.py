@@ -23,14 +23,14 @@ from typing import Any
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from langgap.analyze.influence import (
+from langgap.analyze.influence import influence_scores
+from langgap.analyze.influence_data import (
     TrainExample,
     encode_example,
-    influence_scores,
     refusal_queries,
     refusal_reply,
-    tracked_modules,
 )
+from langgap.analyze.influence_modules import tracked_modules
 
 STAGES = {
     "kronfluence.computer.factor_computer.FactorComputer": [

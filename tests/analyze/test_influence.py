@@ -15,19 +15,19 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("kronfluence")
 
-from langgap.analyze.influence import (  # noqa: E402
+from langgap.analyze.influence import influence_scores  # noqa: E402
+from langgap.analyze.influence_data import (  # noqa: E402
     IGNORE,
     InfluenceError,
-    InfluenceResult,
     TrainExample,
     encode_example,
-    influence_scores,
     load_examples,
     refusal_queries,
     refusal_replies,
     refusal_reply,
-    tracked_modules,
 )
+from langgap.analyze.influence_modules import tracked_modules  # noqa: E402
+from langgap.analyze.influence_results import InfluenceResult  # noqa: E402
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 WORDS = ["apple", "river", "stone", "cloud", "green", "seven",
@@ -589,7 +589,7 @@ def test_refusal_training_set_from_polyrefuse_is_disjoint_from_queries() -> None
     if not (SHARED_DATA / "polyrefuse").is_dir():
         pytest.skip(f"PolyRefuse not found at {SHARED_DATA / 'polyrefuse'} (../shared/data absent)")
     from langgap.analyze.cli_influence import _read_queries, _read_train
-    from langgap.analyze.influence import InfluenceError
+    from langgap.analyze.influence_data import InfluenceError
 
     queries = _read_queries(None, "eng,deu", 3, SHARED_DATA, 0)
     train = _read_train(None, "en,de", 5, queries, SHARED_DATA, 0)

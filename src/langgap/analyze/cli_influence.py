@@ -90,7 +90,8 @@ def influence(
     """
     from langgap.analyze.activations import ActivationError
     from langgap.analyze.experiment import write_config
-    from langgap.analyze.influence import STRATEGIES, InfluenceError, influence_scores
+    from langgap.analyze.influence import STRATEGIES, influence_scores
+    from langgap.analyze.influence_data import InfluenceError
     from langgap.analyze.influence_report import write_influence_report
 
     if strategy not in STRATEGIES:
@@ -144,7 +145,7 @@ def _read_train(
     seed: int,
 ) -> list[Any]:
     """The training set: a JSONL file, or refusal examples drawn from PolyRefuse."""
-    from langgap.analyze.influence import InfluenceError, load_examples, refusal_queries
+    from langgap.analyze.influence_data import InfluenceError, load_examples, refusal_queries
 
     if (train is None) == (train_languages is None):
         raise InfluenceError("give either --train FILE or --train-languages (not both)")
@@ -184,7 +185,7 @@ def _read_queries(
     data_dir: Path | None,
     seed: int,
 ) -> list[Any]:
-    from langgap.analyze.influence import InfluenceError, load_examples, refusal_queries
+    from langgap.analyze.influence_data import InfluenceError, load_examples, refusal_queries
 
     if (queries is None) == (query_languages is None):
         raise InfluenceError("give either --queries FILE or --query-languages (not both)")
@@ -217,7 +218,7 @@ def _read_queries(
 
 
 def _parse_layers(text: str) -> list[int] | None:
-    from langgap.analyze.influence import InfluenceError
+    from langgap.analyze.influence_data import InfluenceError
 
     if text.strip() in ("", "all"):
         return None
@@ -235,7 +236,7 @@ def _load_model(spec: str, device: str | None) -> tuple[Any, Any]:
     """A causal LM and its tokenizer: a local folder, a hub name (offline cache) or `smollm2`."""
     import torch
 
-    from langgap.analyze.influence import InfluenceError
+    from langgap.analyze.influence_data import InfluenceError
     from langgap.analyze.models import ModelLoadError, load_model
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from langgap.analyze.influence import MEASUREMENT, InfluenceResult, LanguageInfluence
+from langgap.analyze.influence import MEASUREMENT
+from langgap.analyze.influence_results import InfluenceResult, LanguageInfluence
 from langgap.report.figures import new_figure, save_figure
 from langgap.report.html import write_text_atomic
 from langgap.report.markdown import MarkdownReport
