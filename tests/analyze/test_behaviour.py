@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 from langgap.analyze.activations import ActivationError, Prompt
 from langgap.analyze.behaviour import RefusalEval, Reply, evaluate_refusal, paired_change
 from langgap.analyze.experiment import write_config
-from langgap.analyze.models import ModelLoadError, load_model, resolve
+from langgap.analyze.models import ModelLoadError, load_model, resolve, source_fingerprint
 
 
 def _eval(outcomes: dict[str, list[str]], harmful: bool = True) -> RefusalEval:
@@ -78,6 +79,20 @@ def test_load_model_from_folder(tmp_path: Path, tiny_model: Any, tiny_tokenizer:
     loaded = load_model(str(tmp_path / "tiny"))
     assert loaded.tokenizer.pad_token is not None and not loaded.model.training
     assert loaded.model.config.num_hidden_layers == 4
+
+
+def test_source_fingerprint_follows_the_files_without_loading(
+    tmp_path: Path, tiny_model: Any, tiny_tokenizer: Any
+) -> None:
+    tiny_model.save_pretrained(tmp_path)
+    tiny_tokenizer.save_pretrained(tmp_path)
+    first = source_fingerprint(str(tmp_path))
+    assert source_fingerprint(str(tmp_path)) == first
+    weights = next(tmp_path.glob("*.safetensors"))
+    stat = weights.stat()
+    os.utime(weights, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))  # rewritten in place
+    assert source_fingerprint(str(tmp_path)) != first
+    assert source_fingerprint("no-such-org/no-such-model") == "hub:no-such-org/no-such-model"
 
 
 def test_write_config_records_settings_and_versions(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
 from dataclasses import replace
@@ -349,6 +350,15 @@ def test_run_transfer_resumes_and_writes_no_text(
     calls.update(train=0, eval=0)
     run_transfer(_experiment_config(table, out, learning_rate=2e-2), loaded=loaded)
     assert calls == {"train": 2, "eval": 2}
+    # Other weights under the same name reuse nothing: base evaluation and both rows rerun.
+    import torch
+
+    changed = copy.deepcopy(tiny_model)
+    with torch.no_grad():
+        next(changed.parameters()).add_(1e-3)
+    calls.update(train=0, eval=0)
+    run_transfer(config, loaded=LoadedModel(changed, chat_tokenizer, "tiny", Path("tiny")))
+    assert calls == {"train": 2, "eval": 3}
 
     paths = write_report(second, out)
     assert {p.name for p in paths} >= {"transfer.json", "transfer.md", "transfer_matrix.svg"}

@@ -97,3 +97,31 @@ def fingerprint(model: nn.Module, tokenizer: Any) -> str:
     template = str(getattr(tokenizer, "chat_template", "") or "")
     h.update(f"tok|{type(tokenizer).__name__}|{len(tokenizer)}|{template}".encode())
     return h.hexdigest()[:32]
+
+
+def _hub_snapshot(name: str) -> Path | None:
+    """The locally cached snapshot folder of a hub model, if there is one."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:  # pragma: no cover - transformers depends on huggingface_hub
+        return None
+    found = try_to_load_from_cache(name, "config.json")
+    return Path(found).parent if isinstance(found, str) else None
+
+
+def source_fingerprint(spec: str) -> str:
+    """A hash of a model's files (names, sizes, modification times), without loading it.
+
+    Why: a rerun whose cached results are all still valid should not load the model at all, yet
+    weights rewritten in the same folder must not reuse results computed from the old ones. A hub
+    name not in the local cache is keyed by its name.
+    """
+    where = resolve(spec)
+    folder = _hub_snapshot(where) if isinstance(where, str) else where
+    if folder is None:
+        return f"hub:{where}"
+    h = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        stat = path.stat()
+        h.update(f"{path.relative_to(folder)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:32]

@@ -9,8 +9,9 @@ over-refusal (harmless prompts refused) is reported the same way.
 
 Everything slow is cached under the output folder, so a run killed half-way resumes: the base
 evaluation, each row's adapter (written with a done marker after `save_pretrained`) and each row's
-evaluation after training. Cached parts carry a fingerprint of what decided them; a changed
-setting recomputes them. The base model's replies used as training targets are cached in
+evaluation after training. Cached parts carry a fingerprint of what decided them (the model's
+weights, or its files when it is given by spec, the prompts and the settings); a change
+recomputes them. The base model's replies used as training targets are cached in
 langgap's user cache, never in the output folder, which holds ids and outcomes only.
 
 >>> config = TransferConfig(train_sets=(("en",),), eval_languages="all")  # doctest: +SKIP
@@ -45,7 +46,8 @@ from langgap.analyze.lora_training import (
     lora_targets,
     train_adapter,
 )
-from langgap.analyze.models import LoadedModel
+from langgap.analyze.models import LoadedModel, source_fingerprint
+from langgap.analyze.models import fingerprint as weights_fingerprint
 from langgap.analyze.refusal_data import (
     PromptPools,
     TrainExample,
@@ -289,7 +291,12 @@ def run_transfer(
             )
 
     base = _Base(config, loaded, say)
-    model_key = loaded.name if loaded is not None else config.model
+    # the weights key every cache: a given model by its parameters, a spec by its files
+    model_key = (
+        weights_fingerprint(loaded.model, loaded.tokenizer)
+        if loaded is not None
+        else source_fingerprint(config.model)
+    )
     eval_ids = sorted(p.id for p in pools.eval_prompts)
     base_fp = _digest16(["base", model_key, eval_ids, config.max_new_tokens])
 
