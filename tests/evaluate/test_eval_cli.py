@@ -84,3 +84,31 @@ def test_report_rejects_two_threshold_sources(tmp_path: Path) -> None:
     result = runner.invoke(app, ["report", str(tmp_path), "--minimum", "80", "--adaptive",
                                  "relative-to-english"])  # fmt: skip
     assert result.exit_code == 2
+
+
+def test_rerun_says_which_errored_samples_it_asked_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data_dir: str
+) -> None:
+    down, failing = [True], set[str]()
+
+    def fail(key: str) -> bool:  # the first prompt asked fails while the server is "down"
+        if down[0] and (not failing or key in failing):
+            failing.add(key)
+            return True
+        return False
+
+    stub = ScriptedStub(fail=fail)
+    with serving(stub, monkeypatch, name="clireask") as model:
+        args = ["run", "multijail", "-m", model, "--languages", "en", "--limit", "3",
+                "--data-dir", data_dir, "--log-dir", str(tmp_path / "logs"), "--display", "none",
+                "--retries", "0", "--max-retries", "0"]  # fmt: skip
+        first = runner.invoke(app, args)
+        down[0] = False
+        kept = runner.invoke(app, [*args, "--no-retry-errored"])
+        second = runner.invoke(app, args)
+    assert first.exit_code == 0 and "1 sample(s) errored" in first.output, first.output
+    assert "Asked" not in kept.output and "1 sample(s) errored" in kept.output, kept.output
+    assert second.exit_code == 0, second.output
+    assert "Asked 1 errored sample(s) of the earlier run again" in second.output
+    assert "errored after retries" not in second.output
+    assert sorted(stub.answered) == sorted(set(stub.answered)) and len(stub.answered) == 3
