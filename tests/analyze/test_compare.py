@@ -264,6 +264,12 @@ def test_resume_reuses_finished_parts(
     assert changed.reused["after"] == ["activations"]
 
 
+def test_a_misspelt_setting_is_an_error_not_ignored(tiny_model: Any, tiny_tokenizer: Any) -> None:
+    model = _loaded(tiny_model, tiny_tokenizer, "tiny")
+    with pytest.raises(TypeError, match=r"max_new_token.*known: layers"):
+        compare_checkpoints(model, model, _prompts(), max_new_token=4)  # type: ignore[call-arg]
+
+
 def test_report_files_and_no_prompt_text(
     tiny_model: Any, tiny_tokenizer: Any, tmp_path: Path
 ) -> None:

@@ -24,7 +24,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import numpy as np
 import torch
@@ -418,25 +418,38 @@ def combine_runs(
     return CheckpointComparison(behaviour, directions, changed, config, reused)
 
 
-def _settings(
-    layers: Sequence[int] | None,
-    positions: int | Sequence[int],
-    max_new_tokens: int,
-    batch_size: int,
-    seed: int,
-    n_boot: int,
-    holdout: float,
-    directions: bool,
-) -> CompareSettings:
+class SettingArgs(TypedDict, total=False):
+    """The CompareSettings both entry points take as keywords (defaults in CompareSettings)."""
+
+    layers: Sequence[int] | None
+    positions: int | Sequence[int]
+    max_new_tokens: int
+    batch_size: int
+    seed: int
+    n_boot: int
+    holdout: float
+    directions: bool
+
+
+def compare_settings(**args: Unpack[SettingArgs]) -> CompareSettings:
+    """CompareSettings from keywords: layers and positions as tuples, one position as an int."""
+    unknown = sorted(set(args) - set(SettingArgs.__annotations__))
+    if unknown:  # keywords are not checked at run time: a misspelt one must not be ignored
+        raise TypeError(
+            f"unknown comparison setting(s) {', '.join(unknown)}; "
+            f"known: {', '.join(SettingArgs.__annotations__)}"
+        )
+    default = CompareSettings()
+    layers, positions = args.get("layers"), args.get("positions", default.positions)
     return CompareSettings(
         layers=None if layers is None else tuple(layers),
         positions=(positions,) if isinstance(positions, int) else tuple(positions),
-        max_new_tokens=max_new_tokens,
-        batch_size=batch_size,
-        seed=seed,
-        n_boot=n_boot,
-        holdout=holdout,
-        directions=directions,
+        max_new_tokens=args.get("max_new_tokens", default.max_new_tokens),
+        batch_size=args.get("batch_size", default.batch_size),
+        seed=args.get("seed", default.seed),
+        n_boot=args.get("n_boot", default.n_boot),
+        holdout=args.get("holdout", default.holdout),
+        directions=args.get("directions", default.directions),
     )
 
 
@@ -445,16 +458,9 @@ def compare_checkpoints(
     after: LoadedModel,
     prompts: Sequence[Prompt],
     *,
-    layers: Sequence[int] | None = None,
-    positions: int | Sequence[int] = DEFAULT_POSITIONS,
-    max_new_tokens: int = 64,
-    batch_size: int = 16,
-    seed: int = 0,
-    n_boot: int = 1000,
-    holdout: float = 0.25,
-    directions: bool = True,
     cache_dir: str | Path | None = None,
     source: Mapping[str, Any] | None = None,
+    **settings_args: Unpack[SettingArgs],
 ) -> CheckpointComparison:
     """Compare two loaded checkpoints language by language (see the module docstring).
 
@@ -462,12 +468,10 @@ def compare_checkpoints(
     stores finished parts for a resumable rerun; `source` (e.g. benchmark, split, n, seed) is
     recorded in the config.
     """
-    settings = _settings(
-        layers, positions, max_new_tokens, batch_size, seed, n_boot, holdout, directions
-    )
-    items = check_prompts(prompts, directions=directions)
+    settings = compare_settings(**settings_args)
+    items = check_prompts(prompts, directions=settings.directions)
     arch_b, arch_a = architecture(before, "before"), architecture(after, "after")
-    if directions:
+    if settings.directions:
         check_compatible(arch_b, arch_a)
         check_layers(settings.layers, arch_b.n_layers)
     cache = None if cache_dir is None else Path(cache_dir)
@@ -484,16 +488,9 @@ def compare_specs(
     adapter_base: str | None = None,
     device: str | torch.device | None = None,
     dtype: torch.dtype | None = None,
-    layers: Sequence[int] | None = None,
-    positions: int | Sequence[int] = DEFAULT_POSITIONS,
-    max_new_tokens: int = 64,
-    batch_size: int = 16,
-    seed: int = 0,
-    n_boot: int = 1000,
-    holdout: float = 0.25,
-    directions: bool = True,
     cache_dir: str | Path | None = None,
     source: Mapping[str, Any] | None = None,
+    **settings_args: Unpack[SettingArgs],
 ) -> CheckpointComparison:
     """Like compare_checkpoints from two specs, holding only one model in memory at a time.
 
@@ -501,11 +498,9 @@ def compare_specs(
     `adapter_base` or the one its adapter_config.json names). Architectures are checked from
     the configs before any model runs.
     """
-    settings = _settings(
-        layers, positions, max_new_tokens, batch_size, seed, n_boot, holdout, directions
-    )
-    items = check_prompts(prompts, directions=directions)
-    if directions:
+    settings = compare_settings(**settings_args)
+    items = check_prompts(prompts, directions=settings.directions)
+    if settings.directions:
         peeked = [peek_architecture(spec, base=adapter_base) for spec in (before, after)]
         if peeked[0] is not None and peeked[1] is not None:
             check_compatible(peeked[0], peeked[1])
@@ -519,7 +514,7 @@ def compare_specs(
         except ModelLoadError as exc:
             raise CompareError(f"{role} checkpoint: {exc}") from exc
         arch = architecture(loaded, role)
-        if directions and archs:
+        if settings.directions and archs:
             check_compatible(archs[0], arch)
         archs.append(arch)
         runs.append(run_checkpoint(loaded, items, settings, role=role, cache_dir=cache, arch=arch))
