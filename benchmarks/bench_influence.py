@@ -27,6 +27,7 @@ from langgap.analyze.influence import influence_scores
 from langgap.analyze.influence_data import (
     TrainExample,
     encode_example,
+    refusal_examples,
     refusal_queries,
     refusal_reply,
 )
@@ -81,15 +82,7 @@ def examples(n_train: int, n_queries: int) -> tuple[list[TrainExample], list[Tra
 
         langs = ["eng", "deu"]
         prompts = benchmark_prompts(langs, max(1, n_train // (2 * len(langs))))
-        train = [
-            TrainExample(
-                p.text,
-                refusal_reply(p.language or "eng") if p.harmful else answer,
-                p.language or "eng",
-                f"train-{p.id}",
-            )
-            for p in prompts
-        ]
+        train = refusal_examples(prompts, answer=answer)
         queries = refusal_queries([p for p in prompts if p.harmful][:n_queries])
         return train, queries
     except Exception as exc:  # any missing-data error: fall back, and say so

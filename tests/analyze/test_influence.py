@@ -22,6 +22,7 @@ from langgap.analyze.influence_data import (  # noqa: E402
     TrainExample,
     encode_example,
     load_examples,
+    refusal_examples,
     refusal_queries,
     refusal_replies,
     refusal_reply,
@@ -405,6 +406,13 @@ def test_refusal_queries_from_prompts() -> None:
     assert got == [TrainExample("how to x", refusal_reply("deu"), "deu", "p1")]
     with pytest.raises(InfluenceError, match="has no language"):
         refusal_queries([Prompt("how to x", "p2")])
+    harmful, harmless = Prompt("how to x", "h", "de", True), Prompt("bake bread", "b", "en", False)
+    assert refusal_examples([harmful, harmless], answer="Sure.") == [
+        TrainExample("how to x", refusal_reply("deu"), "deu", "train-h"),
+        TrainExample("bake bread", "Sure.", "eng", "train-b"),
+    ]
+    with pytest.raises(InfluenceError, match="p3 has no language"):
+        refusal_examples([harmful, Prompt("bake", "p3", None, False)], answer="Sure.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -551,16 +559,7 @@ def test_smollm2_influence_on_refusal_queries(
     queries = refusal_queries(harmful)  # two per language, target: the refusal reply
     # Training set: the harmful prompts answered with that refusal (each query's exact twin)
     # and the harmless ones answered plainly.
-    plain = "Sure, here is a short overview."
-    train = [
-        TrainExample(
-            p.text,
-            refusal_reply(p.language or "eng") if p.harmful else plain,
-            p.language or "eng",
-            f"train-{p.id}",
-        )
-        for p in prompts
-    ]
+    train = refusal_examples(prompts, answer="Sure, here is a short overview.")
     # EK-FAC on the last layer's MLP keeps the CPU run short: the backward pass stops there and
     # there are six eigendecompositions.
     result = influence_scores(

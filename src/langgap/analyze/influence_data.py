@@ -132,13 +132,27 @@ def refusal_reply(language: str) -> str:
 
 def refusal_queries(prompts: Sequence[Prompt]) -> list[TrainExample]:
     """Queries from (harmful) prompts: the target reply is the refusal in the prompt's language."""
-    queries = []
+    return [
+        TrainExample(p.text, refusal_reply(lang), lang, p.id) for p, lang in _languages(prompts)
+    ]
+
+
+def refusal_examples(
+    prompts: Sequence[Prompt], *, answer: str, id_prefix: str = "train-"
+) -> list[TrainExample]:
+    """Training examples: harmful prompts refused in their language, harmless ones `answer`ed."""
+    return [
+        TrainExample(p.text, refusal_reply(lang) if p.harmful else answer, lang, id_prefix + p.id)
+        for p, lang in _languages(prompts)
+    ]
+
+
+def _languages(prompts: Sequence[Prompt]) -> list[tuple[Prompt, str]]:
+    """Each prompt with its canonical language; a prompt without one cannot get a refusal."""
     for prompt in prompts:
         if not prompt.language:
-            raise InfluenceError(f"prompt {prompt.id} has no language; a refusal query needs one")
-        language = canonical_language(prompt.language)
-        queries.append(TrainExample(prompt.text, refusal_reply(language), language, prompt.id))
-    return queries
+            raise InfluenceError(f"prompt {prompt.id} has no language; a refusal reply needs one")
+    return [(p, canonical_language(p.language or "")) for p in prompts]
 
 
 @dataclass(frozen=True)
