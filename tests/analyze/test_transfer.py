@@ -350,6 +350,14 @@ def test_run_transfer_resumes_and_writes_no_text(
     calls.update(train=0, eval=0)
     run_transfer(_experiment_config(table, out, learning_rate=2e-2), loaded=loaded)
     assert calls == {"train": 2, "eval": 2}
+    # An evaluation setting re-evaluates (base and both rows) but keeps the trained adapters.
+    calls.update(train=0, eval=0)
+    run_transfer(_experiment_config(table, out, learning_rate=2e-2, max_new_tokens=5),
+                 loaded=loaded)  # fmt: skip
+    assert calls == {"train": 0, "eval": 3}
+    # A LoRA target the model lacks is a clear error even when the base evaluation is cached.
+    with pytest.raises(TransferConfigError, match="nope"):
+        run_transfer(_experiment_config(table, out, lora_targets=("nope",)), loaded=loaded)
     # Other weights under the same name reuse nothing: base evaluation and both rows rerun.
     import torch
 

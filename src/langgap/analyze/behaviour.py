@@ -8,6 +8,7 @@ after fine-tuning, two checkpoints) compare pair by pair.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, NamedTuple
@@ -21,6 +22,22 @@ from langgap.analyze.interventions import generate
 from langgap.evaluate.metrics import Interval, aggregate_scores, bootstrap_interval, mcnemar
 
 JUDGE = "langgap.evaluate.judges.refusal.judge_refusal"
+
+
+def judge_version() -> str:
+    """The refusal judge's version: every cache of judged outcomes is keyed by it."""
+    from langgap.evaluate.judges.refusal import VERSION  # the judge module imports Inspect
+
+    return VERSION
+
+
+def prompt_digest(prompts: Sequence[Prompt]) -> str:
+    """SHA-256 over ids, texts, languages and labels: names a prompt set without storing text."""
+    h = hashlib.sha256()
+    for p in prompts:
+        h.update("\x1f".join([p.id, p.text, str(p.language), str(p.harmful)]).encode())
+        h.update(b"\x1e")
+    return h.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ stopped. Only prompt ids and outcomes are stored, never prompt text or replies.
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -31,7 +30,14 @@ import torch
 
 from langgap._io import atomic_write_text
 from langgap.analyze.activations import Activations, Prompt, capture, last_k
-from langgap.analyze.behaviour import JUDGE, RefusalEval, Reply, evaluate_refusal
+from langgap.analyze.behaviour import (
+    JUDGE,
+    RefusalEval,
+    Reply,
+    evaluate_refusal,
+    judge_version,
+    prompt_digest,
+)
 from langgap.analyze.checkpoints import (
     Architecture,
     CompareError,
@@ -129,15 +135,6 @@ def _class_counts(prompts: Sequence[Prompt]) -> dict[str, dict[str, int]]:
     return dict(sorted(counts.items()))
 
 
-def prompt_digest(prompts: Sequence[Prompt]) -> str:
-    """SHA-256 over ids, texts, languages and labels: names a prompt set without storing text."""
-    h = hashlib.sha256()
-    for p in prompts:
-        h.update("\x1f".join([p.id, p.text, str(p.language), str(p.harmful)]).encode())
-        h.update(b"\x1e")
-    return h.hexdigest()
-
-
 # --- one checkpoint ------------------------------------------------------------------------------
 
 
@@ -213,12 +210,6 @@ def run_checkpoint(
     return CheckpointRun(info, evaluation, acts, reused)
 
 
-def _judge_version() -> str:
-    from langgap.evaluate.judges.refusal import judge_refusal
-
-    return str(judge_refusal("").version)
-
-
 def _evaluate(
     loaded: LoadedModel,
     prompts: Sequence[Prompt],
@@ -230,11 +221,11 @@ def _evaluate(
     by_language: dict[str, list[Prompt]] = {}
     for p in prompts:
         by_language.setdefault(canonical_language(str(p.language)), []).append(p)
-    judge_version = _judge_version()
+    version = judge_version()
     replies: dict[str, Reply] = {}
     for language, chunk in sorted(by_language.items()):
         key = _cache_key(
-            "replies", fp, settings.max_new_tokens, JUDGE, judge_version, prompt_digest(chunk)
+            "replies", fp, settings.max_new_tokens, JUDGE, version, prompt_digest(chunk)
         )
         path = None if cache_dir is None else cache_dir / f"replies-{language}-{key}.json"
         got = _read_replies(path, chunk)
@@ -258,7 +249,7 @@ def _evaluate(
                     "language": language,
                     "max_new_tokens": settings.max_new_tokens,
                     "judge": JUDGE,
-                    "judge_version": judge_version,
+                    "judge_version": version,
                     "replies": [asdict(r) for r in got],
                 }
                 atomic_write_text(path, json.dumps(payload, indent=1) + "\n")
@@ -410,7 +401,7 @@ def combine_runs(
         "max_new_tokens": settings.max_new_tokens,
         "decoding": "greedy",
         "judge": JUDGE,
-        "judge_version": _judge_version(),
+        "judge_version": judge_version(),
         "batch_size": settings.batch_size,
         "versions": versions(),
     }

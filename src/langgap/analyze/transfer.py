@@ -35,7 +35,7 @@ from torch import nn
 
 from langgap._io import atomic_write_text, cache_dir
 from langgap.analyze.activations import Prompt
-from langgap.analyze.behaviour import RefusalEval, Reply
+from langgap.analyze.behaviour import JUDGE, RefusalEval, Reply, judge_version, prompt_digest
 from langgap.analyze.directions import canonical_language
 from langgap.analyze.experiment import digest, versions
 from langgap.analyze.interventions import generate
@@ -297,11 +297,12 @@ def run_transfer(
         if loaded is not None
         else source_fingerprint(config.model)
     )
-    eval_ids = sorted(p.id for p in pools.eval_prompts)
-    base_fp = _digest16(["base", model_key, eval_ids, config.max_new_tokens])
+    # what decides an evaluation's outcomes: the prompts (texts included), decoding and the judge
+    eval_key = [prompt_digest(pools.eval_prompts), config.max_new_tokens, JUDGE, judge_version()]
+    base_fp = _digest16(["base", model_key, eval_key])
 
     start = time.perf_counter()
-    targets: list[str] = list(config.lora_targets or [])
+    targets: list[str] = []  # resolved against the model (and checked) before anything trains
     before = _cached_eval(cache / "base_eval.json", base_fp, config)
     if before is None:
         b = base.get()
@@ -314,6 +315,7 @@ def run_transfer(
         say("base evaluation: cached")
     timings["base_eval"] = time.perf_counter() - start
 
+    train_file_digest = _file_digest16(config.train_file)
     rows: list[TransferRow] = []
     for langs in train_sets:
         name = "+".join(langs)
@@ -321,14 +323,15 @@ def run_transfer(
         adapter_dir = row_dir / "adapter"
         seconds: dict[str, float] = {}
         row_cached: list[str] = []
-        train_ids = (
-            [p.id for lang in langs for p in pools.train_prompts.get(lang, [])]
+        train_prompts = (
+            prompt_digest([p for lang in langs for p in pools.train_prompts.get(lang, [])])
             if user is None
             else None
         )
+        # training depends on the weights, data and training settings, not on the evaluation
         row_fp = _digest16(
             [
-                base_fp, name, method, train_ids, _file_digest16(config.train_file),
+                model_key, name, method, train_prompts, train_file_digest,
                 config.n_train, config.harmless_per_language, config.epochs,
                 config.learning_rate, config.lora_r, config.lora_alpha, config.lora_dropout,
                 config.lora_targets, config.train_batch_size, config.max_length,
@@ -385,7 +388,7 @@ def run_transfer(
             targets = targets or list(done.get("lora_targets", []))
             say(f"row {name}: adapter cached")
 
-        after_fp = _digest16([row_fp, done.get("adapter_id"), eval_ids, config.max_new_tokens])
+        after_fp = _digest16([row_fp, done.get("adapter_id"), eval_key])
         after_path = row_dir / "after_eval.json"
         start = time.perf_counter()
         after = _cached_eval(after_path, after_fp, config)
