@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -138,3 +139,30 @@ def test_a_run_where_every_sample_errored_counts_them_all(
         outcome = run_eval(options)
     [log] = outcome.logs
     assert (log.total, log.completed, log.errored) == (4, 0, 4) and outcome.errored == 4
+
+
+def test_a_log_of_another_selection_is_never_rewritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data_dir: str
+) -> None:
+    failing: set[str] = set()
+
+    def fail(key: str) -> bool:  # the first prompt asked always fails
+        if not failing or key in failing:
+            failing.add(key)
+            return True
+        return False
+
+    stub = ScriptedStub(fail=fail)
+    log_dir = tmp_path / "logs"
+    with serving(stub, monkeypatch, name="otherselection") as model:
+        options = RunOptions(["multijail"], [model], languages=["en"], limit=3,
+                             data_dir=data_dir, log_dir=str(log_dir), display="none",
+                             retries=0, max_retries=0, timeout=30)  # fmt: skip
+        assert run_eval(options).errored == 1
+        [before] = list_eval_logs(str(log_dir))
+        other = dataclasses.replace(options, limit=2)
+        with pytest.raises(Exception, match="not associated with a task"):  # Inspect's own check
+            run_eval(other)
+    [after] = list_eval_logs(str(log_dir))
+    assert after.name == before.name and after.mtime == before.mtime  # untouched
+    assert not read_eval_log(after.name, header_only=True).invalidated

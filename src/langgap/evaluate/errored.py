@@ -1,23 +1,24 @@
-"""Redo a finished run's errored samples when the same run is started again.
+"""Redo an earlier run's errored samples when the same run is started again.
 
 With `fail_on_error=False` a sample whose model call kept failing is recorded as errored and the
-log still ends "success", so Inspect's eval set would reuse it as it is on a rerun and the errored
+log still ends "success", so Inspect's eval set reuses it as it is on a rerun and the errored
 samples would never be asked again (a server that was down for an hour stays a hole in the
 results). Marking them invalidated is Inspect's own way to say "run these again": the next eval
 set reruns exactly those samples and keeps every other finished one.
+
+Only logs the eval set itself paired with this run's tasks are touched (see `run.run_eval`), so a
+log of another selection in the same folder is never rewritten.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from inspect_ai.log import (
     EvalLog,
     ProvenanceData,
     invalidate_samples,
-    list_eval_logs,
     read_eval_log,
     read_eval_log_sample_summaries,
     write_eval_log,
@@ -36,42 +37,14 @@ class Invalidated:
     samples: int
 
 
-def _latest_logs(log_dir: str) -> list[EvalLog]:
-    """Each task × model's newest log header (an interrupted run leaves older ones behind)."""
-    latest: dict[tuple[str, str], tuple[float, EvalLog]] = {}
-    for info in list_eval_logs(log_dir, recursive=True):
-        header = read_eval_log(info.name, header_only=True)
-        key, mtime = (header.eval.task_id, header.eval.model), info.mtime or 0.0
-        if key not in latest or mtime > latest[key][0]:
-            latest[key] = (mtime, header)
-    return [header for _, header in latest.values()]
-
-
-def _task_names(name: str) -> set[str]:
-    """A task matches by its name with or without the registry package ("langgap/multijail")."""
-    return {name, name.rsplit("/", 1)[-1]}
-
-
-def invalidate_errored(
-    log_dir: str | Path, tasks: Collection[str], models: Collection[str]
-) -> list[Invalidated]:
-    """Mark the errored samples of finished logs of these tasks × models for the next eval set.
-
-    Only logs that ended "success" are touched: an unfinished log is resumed by the eval set
-    anyway, and its errored samples with it. Logs of other tasks or models are left alone.
-    """
-    if not Path(log_dir).is_dir():
-        return []
-    wanted = {n for task in tasks for n in _task_names(task)}
+def invalidate_errored(logs: Iterable[EvalLog]) -> list[Invalidated]:
+    """Mark the errored samples of these finished logs so the next eval set runs them again."""
     done: list[Invalidated] = []
-    for header in _latest_logs(str(log_dir)):
-        if header.status != "success" or header.invalidated:
-            continue
-        if not _task_names(header.eval.task) & wanted or header.eval.model not in models:
-            continue
-        errored = [
-            s.uuid for s in read_eval_log_sample_summaries(header.location) if s.error and s.uuid
-        ]
+    for header in logs:
+        if header.status != "success" or header.invalidated or not header.location:
+            continue  # an unfinished log is resumed by the eval set anyway, errored samples too
+        summaries = read_eval_log_sample_summaries(header.location)
+        errored = [s.uuid for s in summaries if s.error and s.uuid]
         if not errored:
             continue
         log = read_eval_log(header.location)

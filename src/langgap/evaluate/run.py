@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -226,11 +227,14 @@ def run_eval(options: RunOptions) -> RunOutcome:
     if not options.models:
         raise BenchmarkError("no model given; pass at least one --model")
     tasks = build_tasks(options)
-    reasked = 0
-    if options.retry_errored:
-        marked = invalidate_errored(options.log_dir, [t.name for t in tasks], options.models)
-        reasked = sum(m.samples for m in marked)
     Path(options.log_dir).mkdir(parents=True, exist_ok=True)
+    started = datetime.now(UTC)
+    reasked = 0
     with long_lived_objects_frozen():
         success, logs = eval_set(tasks, **eval_set_kwargs(options))
+        # logs the eval set reused from an earlier run (not run now) may hold errored samples
+        earlier = [log for log in logs if datetime.fromisoformat(log.eval.created) < started]
+        if options.retry_errored and (marked := invalidate_errored(earlier)):
+            reasked = sum(m.samples for m in marked)
+            success, logs = eval_set(tasks, **eval_set_kwargs(options))
     return RunOutcome(success, options.log_dir, tuple(_summary(log) for log in logs), reasked)
