@@ -150,6 +150,11 @@ def test_records() -> None:
         results_from_records([{"language": "ben"}])
     with pytest.raises(ResultsError, match="unknown field"):
         results_from_records([{"language": "ben", "pair_id": "1", "colour": "red"}])
+    # a verdict that is not a clean decision is an error, never rounded into safe or unsafe
+    with pytest.raises(ResultsError, match=r"record 0: 'safe' must be 0, 1 or null, got 0.6"):
+        results_from_records([{"language": "ben", "pair_id": "1", "safe": 0.6}])
+    with pytest.raises(ResultsError, match="'refused' must be"):
+        results_from_records([{"language": "ben", "pair_id": "1", "safe": 1, "refused": "yes"}])
 
 
 def _rows_streamed_by_inspect(

@@ -79,11 +79,16 @@ class SampleResult:
         return not self.errored and not self.unclear and self.safe is not None
 
 
-def _flag(value: Any) -> int | None:
-    """0/1 from an int, float or bool; None stays None (Inspect may have made floats of ints)."""
+def _flag(value: Any, name: str) -> int | None:
+    """0/1 from 0, 1, 0.0, 1.0 or a bool; None stays None (Inspect may make floats of ints).
+
+    Anything else is an error, never rounded: 0.6 must not become a "safe" verdict.
+    """
     if value is None:
         return None
-    return round(float(value))
+    if isinstance(value, bool | int | float) and value in (0, 1):
+        return int(value)
+    raise ResultsError(f"{name!r} must be 0, 1 or null, got {value!r}")
 
 
 def _score_fields(score: Score) -> dict[str, Any]:
@@ -91,13 +96,13 @@ def _score_fields(score: Score) -> dict[str, Any]:
     value = score.value
     if not isinstance(value, Mapping):
         raise ResultsError(f"score value {value!r} is not a langgap verdict dict")
-    unclear = bool(_flag(value.get("unclear")) or 0) or value.get("safe") is None
-    refusal_judged = _flag(value.get("refusal_judged"))
-    refused = _flag(value.get("refused")) if refusal_judged != 0 else None
+    unclear = bool(_flag(value.get("unclear"), "unclear")) or value.get("safe") is None
+    refusal_judged = _flag(value.get("refusal_judged"), "refusal_judged")
+    refused = _flag(value.get("refused"), "refused") if refusal_judged != 0 else None
     meta = score.metadata or {}
     return {
         "label": str(meta.get("label") or score.answer or "unclear"),
-        "safe": None if unclear else _flag(value.get("safe")),
+        "safe": None if unclear else _flag(value.get("safe"), "safe"),
         "unclear": unclear,
         "refused": refused,
         "judge": str(meta.get("judge") or ""),
@@ -223,10 +228,13 @@ def _record(row: Mapping[str, Any], index: int) -> SampleResult:
     data.update(_sample_fields(data, f"record {index}"))
     data.setdefault("model", "")
     errored = bool(data.get("errored", False))
-    safe = None if errored else _flag(data.get("safe"))
+    try:
+        safe = None if errored else _flag(data.get("safe"), "safe")
+        data["refused"] = _flag(data.get("refused"), "refused")
+    except ResultsError as err:
+        raise ResultsError(f"record {index}: {err}") from None
     data["unclear"] = not errored and (bool(data.get("unclear", False)) or safe is None)
     data["safe"] = None if data["unclear"] else safe
-    data["refused"] = _flag(data.get("refused"))
     if "label" not in row:
         data["label"] = _default_label(errored, data["unclear"], safe)
     return SampleResult(**data)
