@@ -82,6 +82,8 @@ def test_a_language_missing_from_a_split_is_never_dropped_silently() -> None:
         benchmark_prompts(["eng", "deu"], 2, split="train", data_dir=SHARED_DATA)
     with pytest.raises(BenchmarkError, match=r"zho \(harmless\)"):
         benchmark_prompts(["zho"], 2, split="test", data_dir=SHARED_DATA)
+    with pytest.raises(BenchmarkError, match=r"no prompts for zho \(harmless\)"):  # [] = all
+        benchmark_prompts([], 2, split="test", data_dir=SHARED_DATA)
     assert benchmark_prompts(["zho"], 2, split="test", data_dir=SHARED_DATA, required=(True,))
     prompts, used = prompts_any_split(["eng", "zho"], 2, data_dir=SHARED_DATA)
     assert used == {"eng": "test", "zho": "train"}

@@ -360,6 +360,12 @@ def test_benchmark_languages_and_cli(tiny_model: Any, tiny_tokenizer: Any, tmp_p
         comparison_prompts(["eng", "swa"], 2, data_dir=SHARED_DATA)
     with pytest.raises(BenchmarkError, match=r"unknown language 'xx'.*languages: .*deu.*eng"):
         comparison_prompts(["xx"], 2, data_dir=SHARED_DATA)
+    # every language: each from a split that has both classes (zho has no harmless test prompts)
+    prompts, splits = comparison_prompts("all", 2, data_dir=SHARED_DATA)
+    assert splits["eng"] == "test" and splits["zho"] in ("val", "train") and len(splits) == 14
+    assert check_prompts(prompts) == prompts  # 2 per class in every language
+    with pytest.raises(BenchmarkError, match=r"split 'test' has no prompts for zho \(harmless\)"):
+        comparison_prompts("all", 2, split="test", data_dir=SHARED_DATA)
     assert parse_layers("all") is None and parse_layers("0,2-3,-1") == [0, 2, 3, -1]
 
     tiny_model.save_pretrained(tmp_path / "base")
@@ -392,7 +398,7 @@ def test_smollm2_against_a_perturbed_copy(tmp_path: Path, smollm2_folder: Path) 
     before = load_model(str(smollm2_folder))
     perturbed = _perturbed(before.model, layer=20, scale=2.0)
     after = LoadedModel(perturbed, before.tokenizer, "smollm2-perturbed", before.path)
-    prompts = comparison_prompts(["eng", "deu"], 4, data_dir=SHARED_DATA)
+    prompts, _ = comparison_prompts(["eng", "deu"], 4, data_dir=SHARED_DATA)
     layers = [4, 12, 19, 20, 22]  # capture stops after layer 22 of 30
     result = compare_checkpoints(
         before, after, prompts, layers=layers, max_new_tokens=8, batch_size=16, n_boot=200

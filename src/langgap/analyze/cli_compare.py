@@ -81,7 +81,13 @@ def compare(
         ),
     ] = True,
     benchmark: Annotated[str, typer.Option(help="Labelled benchmark of prompts.")] = "polyrefuse",
-    split: Annotated[str, typer.Option(help="Benchmark split (`none`: all rows).")] = "test",
+    split: Annotated[
+        str,
+        typer.Option(
+            help="Benchmark split; `any` (default): per language the first of test, val, train "
+            "with harmful and harmless prompts; `none`: all rows."
+        ),
+    ] = "any",
     data_dir: Annotated[str | None, typer.Option(help="Folder holding the benchmarks.")] = None,
     adapter_base: Annotated[
         str | None, typer.Option(help="Base model for adapter specs (default: their config's).")
@@ -114,12 +120,12 @@ def compare(
         if peeked is not None:  # a bad layer fails before any data or weights are read
             check_layers(layer_list, peeked.n_layers)
         wanted = [w.strip() for w in languages.split(",") if w.strip()] or ["all"]
-        chosen_split = None if split.casefold() == "none" else split
-        prompts = comparison_prompts(
+        chosen_split = None if split.casefold() == "none" else split.casefold()
+        prompts, splits = comparison_prompts(
             wanted, n, benchmark=benchmark, split=chosen_split, data_dir=data_dir, seed=seed
         )
-        source = {"benchmark": benchmark, "split": chosen_split, "languages": wanted,
-                  "n_per_class": n, "seed": seed}  # fmt: skip
+        source = {"benchmark": benchmark, "split": chosen_split, "splits": splits,
+                  "languages": wanted, "n_per_class": n, "seed": seed}  # fmt: skip
         result = compare_specs(
             before,
             after,

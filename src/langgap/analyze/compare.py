@@ -11,7 +11,8 @@ Each checkpoint's judged replies (per language) and activations are cached under
 hashes its weights, the prompts and the settings, so an interrupted run resumes where it
 stopped. Only prompt ids and outcomes are stored, never prompt text or replies.
 
->>> result = compare_specs("smollm2", "runs/smollm2-yor", comparison_prompts(["eng", "yor"], 25))
+>>> prompts, splits = comparison_prompts(["eng", "yor"], 25)
+>>> result = compare_specs("smollm2", "runs/smollm2-yor", prompts)
 >>> result.headline
 """
 
@@ -56,12 +57,15 @@ from langgap.analyze.compare_measures import (
     split_half_cosine,
     what_changed,
 )
-from langgap.analyze.data import benchmark_prompts
+from langgap.analyze.data import benchmark_languages, benchmark_prompts, prompts_any_split
 from langgap.analyze.directions import canonical_language, refusal_directions
 from langgap.analyze.experiment import digest, versions
 from langgap.analyze.models import LoadedModel, ModelLoadError, fingerprint
+from langgap.evaluate.benchmarks import BenchmarkError
 
 DEFAULT_POSITIONS: tuple[int, ...] = tuple(last_k(3))  # the end-of-instruction tokens
+ANY_SPLIT = "any"  # each language from the first split of ANY_ORDER that has both classes
+ANY_ORDER = ("test", "val", "train")
 
 
 # --- prompts -----------------------------------------------------------------------------------
@@ -72,30 +76,42 @@ def comparison_prompts(
     n_per_class: int,
     *,
     benchmark: str = "polyrefuse",
-    split: str | None = "test",
+    split: str | None = ANY_SPLIT,
     data_dir: str | Path | None = None,
     seed: int = 0,
-) -> list[Prompt]:
-    """n_per_class harmful and harmless benchmark prompts per language (`"all"`: every one).
+) -> tuple[list[Prompt], dict[str, str | None]]:
+    """n_per_class harmful and harmless prompts per language (`"all"`: every one), and the split
+    each language's prompts came from.
 
-    A language the benchmark lacks raises BenchmarkError naming the available languages.
+    `split="any"` takes each language from the first of test, val, train that has both classes
+    (PolyRefuse has no Chinese harmless test prompts); a named split (None: all rows) must have
+    both for every language. A language the benchmark lacks raises BenchmarkError naming the
+    available ones.
     """
     from langgap.languages.registry import UnknownLanguageError
 
     if n_per_class < 1:
-        raise CompareError(f"n_per_class must be at least 1, got {n_per_class}")
+        raise CompareError(f"n_per_class must be at least 1 (--n), got {n_per_class}")
     wanted = [languages] if isinstance(languages, str) else list(languages)
-    chosen = [] if [w.strip().casefold() for w in wanted] == ["all"] else wanted
+    every = [w.strip().casefold() for w in wanted] == ["all"]
+    chosen = (
+        benchmark_languages(benchmark, split=None, data_dir=data_dir)
+        if every
+        else [canonical_language(w) for w in wanted]
+    )
     try:
-        return benchmark_prompts(
+        if split == ANY_SPLIT:
+            prompts, used = prompts_any_split(
+                chosen, n_per_class, splits=ANY_ORDER, name=benchmark, data_dir=data_dir, seed=seed
+            )
+            return prompts, dict(used)
+        prompts = benchmark_prompts(
             chosen, n_per_class, name=benchmark, split=split, data_dir=data_dir, seed=seed
         )
     except UnknownLanguageError as exc:
-        from langgap.evaluate.benchmarks import BenchmarkError, load_benchmark
-
-        samples, _ = load_benchmark(benchmark, data_dir=data_dir, split=split)
-        codes = sorted({str((s.metadata or {}).get("language")) for s in samples})
+        codes = benchmark_languages(benchmark, split=None, data_dir=data_dir)
         raise BenchmarkError(f"{exc}; {benchmark} languages: {', '.join(codes)}") from exc
+    return prompts, dict.fromkeys(chosen, split)
 
 
 def check_prompts(prompts: Sequence[Prompt], *, directions: bool = True) -> list[Prompt]:
@@ -118,9 +134,16 @@ def check_prompts(prompts: Sequence[Prompt], *, directions: bool = True) -> list
                 f"{lang} ({c['harmful']} harmful, {c['harmless']} harmless)"
                 for lang, c in sorted(short.items())
             )
+            none = any(min(c.values()) == 0 for c in short.values())
+            fix = (
+                "take those languages from a split that has both classes (--split any), leave "
+                "them out (--languages)"
+                if none
+                else "raise n (--n)"
+            )
             raise CompareError(
                 f"refusal directions need at least 2 harmful and 2 harmless prompts per language; "
-                f"too few in {detail}. Raise n (--n) or compare behaviour only (--no-directions)"
+                f"too few in {detail}. Fix: {fix}, or compare behaviour only (--no-directions)"
             )
     return items
 

@@ -48,9 +48,11 @@ def benchmark_prompts(
                     harmful=harmful,
                 )
             )
+    # no languages means every one: each the benchmark has must still have the required classes
+    checked = list(languages) or sorted({str(p.language) for p in prompts})
     missing = [
         f"{language} ({'harmful' if harmful else 'harmless'})"
-        for language in languages
+        for language in checked
         for harmful in required
         if not any(
             p.harmful == harmful
