@@ -279,6 +279,7 @@ def _change_row(language: str, c: Mapping[str, Any]) -> dict[str, Any]:
         "p_value": c["p_value"],
         "gained": c["gained"],
         "lost": c["lost"],
+        "became_unclear": c["became_unclear"],
         "excludes_zero": bool(high < 0 or low > 0),
     }
 
@@ -300,6 +301,8 @@ def _headline(
         )
         if not w["excludes_zero"]:
             part += ", an interval that includes 0"
+        if w["became_unclear"]:
+            part += f"; {w['became_unclear']} of its replies became unclear (not judged refusals)"
         parts = [part]
     elif all(r["change"] == 0 for r in harm):
         parts = ["Harmlessness did not change in any language"]
