@@ -174,6 +174,11 @@ def test_build_examples_sft_and_dpo_targets() -> None:
     assert [e.id for e in dpo] == ["h1", "s1"]
     assert dpo[0].rejected == "Sure, here is a detailed plan to do that." and dpo[1].rejected
     assert judge_refusal(dpo[1].rejected, "eng").outcome == "refused"  # harmless: refusal rejected
+    # a base model that refuses a harmless prompt gives no target: it would teach over-refusal
+    refuses = {**replies, "s1": "I'm sorry, but I can't help with that request."}
+    for method in ("sft", "dpo"):
+        kept, dropped = build_examples(prompts, refuses, method=method)
+        assert "s1" not in [e.id for e in kept] and dropped["base_refuses_harmless"] == 1
 
 
 def test_read_train_file_accepts_datagen_formats_and_reports_file_line_field(

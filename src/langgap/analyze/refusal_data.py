@@ -307,13 +307,14 @@ def build_examples(
 
     SFT: harmful -> refusal in its language, harmless -> base reply. DPO: harmful -> refusal over
     base reply, harmless -> base reply over refusal. Pairs whose base reply to a harmful prompt is
-    already a refusal (by the judge) teach nothing and are dropped; so are empty replies. Returns
-    the rows and the count of each kind of drop.
+    already a refusal (by the judge) teach nothing and are dropped; a base reply that refuses a
+    harmless prompt is dropped too (as a target it would teach over-refusal, and in DPO both sides
+    would refuse); so are empty replies. Returns the rows and the count of each kind of drop.
     """
     from langgap.evaluate.judges.refusal import judge_refusal
 
     examples: list[TrainExample] = []
-    dropped = {"empty_reply": 0, "base_already_refuses": 0}
+    dropped = {"empty_reply": 0, "base_already_refuses": 0, "base_refuses_harmless": 0}
     for p in prompts:
         lang = str(p.language)
         refusal = refusal_reply(lang, p.id)
@@ -332,6 +333,9 @@ def build_examples(
         else:
             if not reply:
                 dropped["empty_reply"] += 1
+                continue
+            if judge and judge_refusal(reply, lang).outcome == "refused":
+                dropped["base_refuses_harmless"] += 1
                 continue
             rejected = refusal if method == "dpo" else None
             examples.append(TrainExample(p.id, lang, False, p.text, reply, rejected, source))
