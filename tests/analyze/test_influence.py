@@ -600,3 +600,18 @@ def test_refusal_training_set_from_polyrefuse_is_disjoint_from_queries() -> None
         _read_train(SHARED_DATA, "en", 5, queries, SHARED_DATA, 0)
     with pytest.raises(InfluenceError, match="Bengali"):
         _read_train(None, "bn", 5, queries, SHARED_DATA, 0)
+
+
+def test_a_training_language_with_no_prompts_left_is_an_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from langgap.analyze import cli_influence, data
+    from langgap.analyze.activations import Prompt
+
+    query = TrainExample("how to x", refusal_reply("deu"), "deu", "q1")
+    # every prompt the benchmark offers is the query itself: nothing is left to train on
+    monkeypatch.setattr(
+        data, "benchmark_prompts", lambda *a, **k: [Prompt("how to x", "q1", "deu", True)]
+    )
+    with pytest.raises(InfluenceError, match="no harmful deu prompts left for training"):
+        cli_influence._read_train(None, "deu", 2, [query], None, 0)

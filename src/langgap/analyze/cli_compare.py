@@ -102,6 +102,7 @@ def compare(
     import torch
 
     from langgap.analyze.activations import ActivationError
+    from langgap.analyze.activations import last_k as last_positions
     from langgap.analyze.checkpoints import CompareError, check_layers, peek_architecture
     from langgap.analyze.compare import compare_specs, comparison_prompts
     from langgap.analyze.compare_report import write_compare_report
@@ -112,6 +113,8 @@ def compare(
     dtypes = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
     if dtype not in dtypes:
         raise _fail(f"--dtype {dtype!r}: available: {', '.join(dtypes)}")
+    if last_k < 1:
+        raise _fail(f"--last-k must be at least 1 (the end-of-instruction tokens), got {last_k}")
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
     try:
@@ -134,7 +137,7 @@ def compare(
             device=device,
             dtype=dtypes[dtype],
             layers=layer_list,
-            positions=list(range(-last_k, 0)) if last_k >= 1 else [],
+            positions=last_positions(last_k),
             max_new_tokens=max_new_tokens,
             batch_size=batch_size,
             seed=seed,

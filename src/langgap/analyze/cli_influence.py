@@ -175,6 +175,11 @@ def _read_train(
             if fresh:
                 examples += refusal_queries(fresh[:n_train])
                 break
+        else:  # a language must never vanish from the training set without a word
+            raise InfluenceError(
+                f"no harmful {language} prompts left for training once the queries are set aside; "
+                "lower --n-queries or leave the language out of --train-languages"
+            )
     return examples
 
 

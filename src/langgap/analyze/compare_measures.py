@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -126,8 +127,11 @@ class DirectionComparison:
         return self.before.layers
 
     def mean_cosine(self) -> NDArray[np.float64]:
-        """Per layer, the mean over languages of the before/after cosine."""
-        return np.asarray(self.cosine.mean(axis=0), dtype=np.float64)
+        """Per layer, the mean over languages of the before/after cosine (undefined skipped)."""
+        finite = np.where(np.isfinite(self.cosine), self.cosine, np.nan)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a layer with no defined cosine: NaN
+            return np.asarray(np.nanmean(finite, axis=0), dtype=np.float64)
 
     def to_dict(self) -> dict[str, Any]:
         """Per-layer arrays (rows: languages) and both directions' summaries."""
@@ -252,12 +256,13 @@ def what_changed(
                     "noise_floor": None if floor is None else _num(floor[i, j]),
                 })  # fmt: skip
         cells.sort(key=lambda r: (_sort_value(r["cosine"]), r["layer"], r["language"]))
+        mean_cosine = directions.mean_cosine()  # the same figure as compare.json's mean_cosine
         for j, layer in enumerate(directions.layers):
             column = directions.cosine[:, j]
             k = int(np.nanargmin(column)) if np.isfinite(column).any() else 0
             layers.append({
                 "layer": layer,
-                "mean_cosine": _nanmean(column),
+                "mean_cosine": _num(mean_cosine[j]),
                 "min_cosine": _num(column[k]),
                 "min_language": directions.languages[k],
                 "mean_auroc_before": _nanmean(directions.before.auroc[:, j]),

@@ -147,10 +147,6 @@ class _Base:
             self.seconds = time.perf_counter() - start
         return self._loaded
 
-    @property
-    def name(self) -> str:
-        return self._loaded.name if self._loaded is not None else self.config.model
-
 
 def base_replies(
     loaded: LoadedModel,
