@@ -170,6 +170,7 @@ def part1(n: int, connections: int) -> None:
     stub, model = served(0.0)
     run_inspect(bare_task(items[:50]), model, connections)  # warm imports and connections
     bare, _ = run_inspect(bare_task(items), model, connections)
+    frozen, _ = run_inspect(bare_task(items), model, connections, frozen=True)
     evaluated, summarised = run_langgap_parts(n, model, connections)
     stub.__exit__(None, None, None)
     ours = evaluated + summarised
@@ -180,6 +181,11 @@ def part1(n: int, connections: int) -> None:
     print(f"    langgap overhead, eval only: {100 * (evaluated - bare) / bare:+.1f} % "
           "(target <= 10 %)")  # fmt: skip
     print(f"    langgap overhead, eval + report metrics: {100 * (ours - bare) / bare:+.1f} %")
+    # langgap's run freezes the collector (gc.freeze); the same for bare Inspect, like for like
+    print(f"    bare Inspect under the same gc.freeze(): {rate(n, frozen)}")
+    eval_only, with_report = (100 * (t - frozen) / frozen for t in (evaluated, ours))
+    print(f"    langgap overhead against it: eval only {eval_only:+.1f} %, "
+          f"eval + report metrics {with_report:+.1f} %")  # fmt: skip
 
 
 def part2(n: int, connections: int, latency: float) -> None:
@@ -189,6 +195,7 @@ def part2(n: int, connections: int, latency: float) -> None:
     run_inspect(bare_task(items[:16]), model, connections)  # warm imports, as the client is warm
     client = run_client(stub.base_url, items, connections)
     bare, _ = run_inspect(bare_task(items), model, connections)
+    frozen, _ = run_inspect(bare_task(items), model, connections, frozen=True)
     evaluated, summarised = run_langgap_parts(n, model, connections)
     stub.__exit__(None, None, None)
     ideal = n * latency / connections
@@ -196,6 +203,9 @@ def part2(n: int, connections: int, latency: float) -> None:
           f"(ideal {ideal:.2f} s)")  # fmt: skip
     print(f"    bare httpx client: {rate(n, client)}")
     print(f"    bare Inspect:      {rate(n, bare)}  (ratio to client {client / bare:.2f})")
+    print(
+        f"    bare Inspect, gc.freeze(): {rate(n, frozen)}  (ratio to client {client / frozen:.2f})"
+    )
     print(f"    langgap eval:      {rate(n, evaluated)}")
     print(f"    + reading the log back and summarize(): {summarised:.2f} s")
     print(f"    ratio langgap eval / client: {client / evaluated:.2f} (target >= 0.85)")
