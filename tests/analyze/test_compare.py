@@ -264,6 +264,13 @@ def test_resume_reuses_finished_parts(
     assert changed.reused["after"] == ["activations"]
 
 
+def test_a_setting_out_of_range_is_named() -> None:
+    from langgap.analyze.compare import CompareSettings
+
+    with pytest.raises(CompareError, match=r"n_boot=0: each must be at least 1"):
+        CompareSettings(n_boot=0)
+
+
 def test_a_misspelt_setting_is_an_error_not_ignored(tiny_model: Any, tiny_tokenizer: Any) -> None:
     model = _loaded(tiny_model, tiny_tokenizer, "tiny")
     with pytest.raises(TypeError, match=r"max_new_token.*known: layers"):

@@ -554,3 +554,17 @@ def test_smollm2_transfer_end_to_end(
     write_report(experiment, out)
     text = (out / "transfer.json").read_text(encoding="utf-8")
     assert json.loads(text)["versions"]["trl"]
+
+
+def test_a_row_left_without_training_examples_says_why(
+    tiny_model: Any, chat_tokenizer: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import langgap.analyze.transfer as transfer
+
+    config = _experiment_config(_table(tmp_path / "tiny.csv"), tmp_path / "out")
+    everything_dropped = ([], {"empty_reply": 0, "base_already_refuses": 0,
+                               "base_refuses_harmless": 4})  # fmt: skip
+    monkeypatch.setattr(transfer, "build_examples", lambda *a, **k: everything_dropped)
+    loaded = LoadedModel(tiny_model, chat_tokenizer, "tiny", Path("tiny"))
+    with pytest.raises(TransferDataError, match=r"row eng: no training examples .*4 base_refuses"):
+        run_transfer(config, loaded=loaded)

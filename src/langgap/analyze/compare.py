@@ -175,8 +175,19 @@ class CompareSettings:
     directions: bool = True
 
     def __post_init__(self) -> None:
-        if self.max_new_tokens < 1 or self.batch_size < 1 or self.n_boot < 1:
-            raise CompareError("max_new_tokens, batch_size and n_boot must be at least 1")
+        small = {
+            name: value
+            for name, value in (
+                ("max_new_tokens", self.max_new_tokens),
+                ("batch_size", self.batch_size),
+                ("n_boot", self.n_boot),
+            )
+            if value < 1
+        }
+        if small:
+            got = ", ".join(f"{name}={value}" for name, value in small.items())
+            raise CompareError(f"{got}: each must be at least 1 (--max-new-tokens, --batch-size, "
+                               "--n-boot)")  # fmt: skip
         if not self.positions:
             raise CompareError("positions is empty; pass e.g. last_k(3)")
         if not 0.0 < self.holdout < 1.0:

@@ -228,6 +228,13 @@ def _row_examples(
         )
     seconds["replies"] = time.perf_counter() - start
     examples, dropped = build_examples(prompts, replies, method=method)
+    if not examples:
+        lost = ", ".join(f"{n} {why}" for why, n in dropped.items() if n) or "none dropped"
+        raise TransferDataError(
+            f"row {'+'.join(langs)}: no training examples from {len(prompts)} prompts ({lost}); "
+            "raise --n-train / --n-train-harmless, or use --method sft (DPO drops prompts the "
+            "base model already refuses)"
+        )
     info = {
         "source": {lang: pools.sources[lang] for lang in langs},
         "dropped": dropped,
