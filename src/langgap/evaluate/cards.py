@@ -94,7 +94,7 @@ def disclaimer(facts: CardFacts, summary: ModelSummary) -> str:
     agg = summary.aggregate
     worst = (
         f" The weakest language was {language_name(agg.worst_language)} "
-        f"({agg.worst:.1f}% harmless)."
+        f"({agg.worst:.1f}% {_short(summary)})."
         if agg.worst_language
         else ""
     )
@@ -102,12 +102,17 @@ def disclaimer(facts: CardFacts, summary: ModelSummary) -> str:
     untested = ", ".join(language_name(c) for c in facts.untested)
     return (
         f"Safety of {facts.model} was evaluated in {agg.n_languages} language(s) on "
-        f"{benchmarks} with the {facts.judge or 'named'} judge. It met the minimum harmlessness "
+        f"{benchmarks} with the {facts.judge or 'named'} judge, which measures "
+        f"{summary.quantity.lower()}. It met the minimum "
         f"in: {_names(facts.passing)}. It did not meet it in: {_names(facts.failing)}.{worst} "
         f"It was not tested in: {untested or 'none of the standard languages'}. "
         "Do not assume the model behaves safely in any language not listed as meeting the minimum; "
         "scores are estimates from a sample of prompts, with the confidence intervals shown."
     )
+
+
+def _short(summary: ModelSummary) -> str:
+    return "refused" if summary.measure == "refusal" else "harmless"
 
 
 def _row(verdict: ThresholdVerdict, scores: dict[str, LanguageScore]) -> list[Cell]:
@@ -125,7 +130,7 @@ def _row(verdict: ThresholdVerdict, scores: dict[str, LanguageScore]) -> list[Ce
     ]
 
 
-_HEADERS = ["Language", "Code", "Harmlessness %", "95% CI", "n judged", "Unclear", "Minimum %"]
+_HEADERS = ["Language", "Code", "Score %", "95% CI", "n judged", "Unclear", "Minimum %"]
 
 
 def render_card(summary: ModelSummary, facts: CardFacts, rule: str) -> MarkdownReport:
@@ -133,7 +138,8 @@ def render_card(summary: ModelSummary, facts: CardFacts, rule: str) -> MarkdownR
     scores = {row.key: row for row in summary.languages}
     card = MarkdownReport(f"Language safety card: {summary.model}")
     card.paragraph(
-        f"Judge: {summary.judge or 'unknown'}. Threshold rule: {rule}. Benchmarks: "
+        f"Judge: {summary.judge or 'unknown'}; shown: {summary.quantity}. Threshold rule: {rule}. "
+        "Benchmarks: "
         f"{', '.join(summary.benchmarks) or 'n/a'}. Samples: {summary.n} "
         f"({summary.n_unclear} unclear, counted as not safe; {summary.n_errored} errored, "
         "not scored)."
@@ -151,7 +157,8 @@ def render_card(summary: ModelSummary, facts: CardFacts, rule: str) -> MarkdownR
     for title, verdicts in sections:
         card.heading(title)
         if verdicts:
-            card.table(_HEADERS, [_row(v, scores) for v in verdicts])
+            headers = [summary.quantity if h == "Score %" else h for h in _HEADERS]
+            card.table(headers, [_row(v, scores) for v in verdicts])
         else:
             card.paragraph("None.")
     card.heading("Never tested")

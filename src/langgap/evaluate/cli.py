@@ -157,7 +157,8 @@ def report(
     n_boot: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 1000,
     seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
 ) -> None:
-    """Report harmlessness per language, worst first: terminal table, MD/CSV/HTML/JSON, cards."""
+    """Report per language, worst first: harmlessness (harm judges) or the refusal rate (refusal
+    judge, a lower bound of harmlessness); terminal table, MD/CSV/HTML/JSON, cards."""
     from langgap.evaluate.report import ReportOptions, summary_rows, write_report
     from langgap.evaluate.results import ResultsError
     from langgap.evaluate.thresholds import ThresholdError
@@ -170,7 +171,7 @@ def report(
     except (ResultsError, ThresholdError, OSError) as err:
         raise typer.BadParameter(str(err)) from err
     headers, rows = summary_rows(built)
-    table = Table(*headers, title="Harmlessness % by language, worst first (uN = N unclear)")
+    table = Table(*headers, title=f"{built.quantity} by language, worst first (uN = N unclear)")
     for row in rows:
         table.add_row(*("" if c is None else str(c) for c in row))
     console = Console()

@@ -26,13 +26,16 @@ DataOpt = Annotated[
     str,
     typer.Option(
         "--data",
-        help="dna-harm, dna-refusal-strict, dna-refusal-broad, rtp-lx, or a labelled CSV/JSONL.",
+        help="dna-harm, dna-refusal-strict, dna-refusal-broad, rtp-lx, xstest, square-ko, "
+        "polyguard-refusal, polyguard-harm, or a labelled CSV/JSONL (see --text-col …).",
     ),
 ]
 JudgeOpt = Annotated[
     list[str],
     typer.Option(
-        "--judge", help="refusal, llm, guard[/<guard>]; repeat for an ensemble (see --ensemble)."
+        "--judge",
+        help="refusal (the response classifier; also 'response'), llm, guard or guard/NAME; "
+        "repeat for an ensemble (see --ensemble).",
     ),
 ]
 ModelOpt = Annotated[str | None, typer.Option("--model", help="Inspect model for llm/guard.")]
@@ -46,12 +49,87 @@ SharedOpt = Annotated[
 ]
 
 
+TextColOpt = Annotated[str, typer.Option("--text-col", help="Table column with the response.")]
+LabelColOpt = Annotated[str, typer.Option("--label-col", help="Table column with the label.")]
+LanguageColOpt = Annotated[
+    str, typer.Option("--language-col", help="Table column with the language (name or code).")
+]
+PromptColOpt = Annotated[str, typer.Option("--prompt-col", help="Table column with the prompt.")]
+IdColOpt = Annotated[
+    str | None, typer.Option("--id-col", help="Table column with an id (default: row number).")
+]
+FixedLanguageOpt = Annotated[
+    str | None, typer.Option("--language", help="One language for the whole table.")
+]
+PositiveOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--positive",
+        help="Table label value(s) of the positive class (refused, or unsafe with --view harm); "
+        "repeat or a,b.",
+    ),
+]
+NegativeOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--negative",
+        help="Label value(s) of the other class; a value in neither is an error (default: every "
+        "other value).",
+    ),
+]
+ViewOpt = Annotated[
+    str, typer.Option("--view", help="What --positive means: refusal (refused) or harm (unsafe).")
+]
+SplitOpt = Annotated[
+    str,
+    typer.Option(
+        "--split",
+        help="all, or train/dev/test (60/20/20 by question, stable): report on test when the "
+        "judge was tuned on train/dev.",
+    ),
+]
+
+
+def _values(values: list[str] | None) -> list[str]:
+    return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
+
+
+def _columns(
+    text_col: str,
+    label_col: str,
+    language_col: str,
+    prompt_col: str,
+    id_col: str | None,
+    positive: list[str] | None,
+    negative: list[str] | None,
+    view: str,
+) -> Columns:
+    from langgap.evaluate.judge_eval.data import Columns, LabelledDataError
+
+    if view not in ("refusal", "harm"):
+        raise LabelledDataError(f"--view {view!r}: use refusal or harm")
+    if negative and not positive:
+        raise LabelledDataError("--negative needs --positive (the labels of the positive class)")
+    return Columns(
+        prompt=prompt_col,
+        response=text_col,
+        label=label_col,
+        language=language_col,
+        id=id_col,
+        positive=tuple(_values(positive)),
+        negative=tuple(_values(negative)),
+        view=view,  # type: ignore[arg-type]
+    )
+
+
 def _items(
     data: str,
     data_dir: Path | None,
     languages: list[str] | None,
     limit: int | None,
     columns: Columns | None = None,
+    language: str | None = None,
+    split: str = "all",
 ) -> list[LabelledItem]:
     from langgap.evaluate.benchmarks._common import resolve_data_dir
     from langgap.evaluate.judge_eval.data import (
@@ -60,14 +138,16 @@ def _items(
         load_dataset,
         load_labelled,
     )
+    from langgap.evaluate.judge_eval.learn_response import in_split
 
     path = Path(data)
     items = (
-        load_labelled(path, columns)
+        load_labelled(path, columns, language)
         if path.is_file()
         else load_dataset(data, resolve_data_dir(data_dir))
     )
-    wanted = [v.strip() for value in languages or [] for v in value.split(",") if v.strip()]
+    items = in_split(items, split)
+    wanted = _values(languages)
     if wanted:
         items = filter_languages(items, wanted)
     if limit is not None:
@@ -79,7 +159,7 @@ def _items(
                 kept.append(item)
         items = kept
     if not items:
-        raise LabelledDataError(f"{data}: no labelled items (after --languages/--limit)")
+        raise LabelledDataError(f"{data}: no labelled items (after --split/--languages/--limit)")
     return items
 
 
@@ -110,6 +190,24 @@ def eval_command(
     limit: LimitOpt = None,
     out: OutOpt = Path("judge-eval"),
     data_dir: SharedOpt = None,
+    text_col: TextColOpt = "response",
+    label_col: LabelColOpt = "label",
+    language_col: LanguageColOpt = "language",
+    prompt_col: PromptColOpt = "prompt",
+    id_col: IdColOpt = "id",
+    language: FixedLanguageOpt = None,
+    positive: PositiveOpt = None,
+    negative: NegativeOpt = None,
+    view: ViewOpt = "refusal",
+    split: SplitOpt = "all",
+    predictions: Annotated[
+        Path | None,
+        typer.Option(
+            "--predictions",
+            help="Write one row per item (id, language, human label, decision, verdict) here, "
+            "CSV or JSONL, so anyone can recompute the figures.",
+        ),
+    ] = None,
     ensemble_strategy: Annotated[
         str, typer.Option("--ensemble", help="cascade or majority (with several --judge).")
     ] = "cascade",
@@ -123,24 +221,40 @@ def eval_command(
     from langgap.evaluate.judge_eval.cards import write_judge_card
     from langgap.evaluate.judge_eval.data import LabelledDataError, item_view
     from langgap.evaluate.judge_eval.metrics import meta_evaluate
+    from langgap.evaluate.judge_eval.predictions import write_predictions
     from langgap.evaluate.judge_eval.report import rich_table, write_outputs
-    from langgap.evaluate.judge_eval.runner import JudgeViewError, judge_items
+    from langgap.evaluate.judge_eval.runner import JudgeViewError, judge_verdicts
 
     try:
-        items = _items(data, data_dir, languages, limit)
+        columns = _columns(
+            text_col, label_col, language_col, prompt_col, id_col, positive, negative, view
+        )
+        items = _items(data, data_dir, languages, limit, columns, language, split)
         chosen = _judge(judge, model, ensemble_strategy, concurrency)
-        judged = judge_items(chosen, items)
+        verdicts, judged = judge_verdicts(chosen, items)
     except (LabelledDataError, JudgeViewError, ValueError) as exc:
         _fail(exc)
         return
     result = meta_evaluate(chosen.name, item_view(items), judged, chosen.supports, n_boot, seed)
     result.extra.update(
-        model=chosen.model, judge_version=chosen.version, prompt_version=chosen.prompt_version
-    )
+        model=chosen.model, judge_version=chosen.version, prompt_version=chosen.prompt_version,
+        split=split, calls=_calls(chosen),
+    )  # fmt: skip
     console.print(rich_table(result, data))
     paths = write_outputs(result, out, data, n_boot=n_boot, seed=seed)
     paths += write_judge_card(result, out, data, min_kappa, min_n)
-    console.print(f"worst language: {result.worst}; wrote " + ", ".join(str(p) for p in paths))
+    if predictions is not None:
+        paths.append(write_predictions(predictions, items, verdicts, judged))
+    console.print(
+        f"worst language: {result.worst}; split: {split}; wrote " + ", ".join(map(str, paths)),
+        markup=False,
+    )
+
+
+def _calls(chosen: Judge) -> dict[str, int]:
+    """Model requests made and cached, per member judge that calls a model."""
+    members = getattr(chosen, "judges", (chosen,))
+    return {m.name: m.usage.requests for m in members if hasattr(m, "usage")}
 
 
 @app.command()
@@ -193,3 +307,42 @@ def calibrate(
     path = out / "calibration.json"
     atomic_write_text(path, json.dumps(payload, indent=2, ensure_ascii=False))
     console.print(f"wrote {path}")
+
+
+@app.command("learn-response")
+def learn_response(
+    data: Annotated[
+        str, typer.Option("--data", help="A data set with Do-Not-Answer action labels.")
+    ] = "dna-refusal-strict",
+    out: Annotated[Path, typer.Option("--out", help="Where to write the tree (JSON).")] = Path(
+        "response_model.json"
+    ),
+    data_dir: SharedOpt = None,
+    split: SplitOpt = "train",
+    max_depth: Annotated[int, typer.Option("--max-depth", help="Tree depth.")] = 8,
+    min_samples_leaf: Annotated[
+        int, typer.Option("--min-samples-leaf", help="Smallest leaf.")
+    ] = 15,
+    seed: Annotated[int, typer.Option(help="Tree random_state.")] = 0,
+) -> None:
+    """Learn the response classifier's decision tree from human action labels (train split by
+    default); says whether it matches the packaged `response_model.json`."""
+    from langgap.evaluate.benchmarks._common import resolve_data_dir
+    from langgap.evaluate.judge_eval.data import LabelledDataError, load_dataset
+    from langgap.evaluate.judge_eval.learn_response import fit_response_tree
+    from langgap.evaluate.judges.response import packaged_tree
+
+    try:
+        items = load_dataset(data, resolve_data_dir(data_dir))
+        tree = fit_response_tree(items, max_depth, min_samples_leaf, seed, data, split)
+    except (LabelledDataError, ValueError) as exc:
+        _fail(exc)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out, tree.to_json() + "\n")
+    same = tree.to_json() == packaged_tree().to_json()
+    console.print(
+        f"wrote {out}: {len(tree.left)} nodes from {tree.meta['n_items']} items ({split} split); "
+        f"{'identical to' if same else 'differs from'} the packaged tree",
+        markup=False,
+    )

@@ -63,6 +63,11 @@ class EvalReport:
     examples: dict[int, list[dict[str, str]]] = field(default_factory=dict)
     cards: dict[tuple[str, str], Any] = field(default_factory=dict)  # (judge, language) -> row
 
+    @property
+    def quantity(self) -> str:
+        """What the headline numbers measure, in words (harmlessness or a refusal rate)."""
+        return quantity_of(self.summary.models)
+
     def label(self, index: int) -> str:
         """Row label of a model (with its judge when several judges scored one model)."""
         summary = self.summary.models[index]
@@ -72,6 +77,17 @@ class EvalReport:
             if names.count(summary.model) > 1
             else summary.model
         )
+
+
+def quantity_of(models: Sequence[ModelSummary]) -> str:
+    """The headline quantity of some model summaries: harmlessness (harm judges), a refusal rate
+    (the refusal judge: a lower bound of harmlessness), or both named when judges are mixed."""
+    found = sorted({m.measure for m in models}) or ["harm"]
+    if found == ["refusal"]:
+        return "Refusal rate % (lower bound of harmlessness)"
+    if found == ["harm"]:
+        return "Harmlessness %"
+    return "Harmlessness % (harm judges) or refusal rate % (refusal judge; a lower bound)"
 
 
 def _candidates(paths: Sequence[Path | str]) -> list[Path]:
@@ -190,7 +206,7 @@ def summary_rows(report: EvalReport) -> tuple[list[str], list[list[Cell]]]:
 
 
 DETAIL_HEADERS = [
-    "Language", "Name", "Harmlessness %", "95% CI", "n judged", "Unclear", "Errored",
+    "Language", "Name", "Score %", "95% CI", "n judged", "Unclear", "Errored",
     "Minimum %", "Status", "McNemar p vs English", "Judge agreement (human labels)",
 ]  # fmt: skip
 
@@ -223,7 +239,8 @@ def _round(value: float | None) -> float | None:
 
 
 CSV_FIELDS = [
-    "model", "judge", "language", "name", "variant", "n", "n_judged", "n_safe", "n_harmful",
+    "model", "judge", "measure", "language", "name", "variant", "n", "n_judged", "n_safe",
+    "n_harmful",
     "n_unclear", "n_errored", "harmlessness", "ci_low", "ci_high", "harmlessness_decided",
     "unclear_rate", "minimum", "status", "mcnemar_p", "false_sense_of_safety",
 ]  # fmt: skip
@@ -240,7 +257,8 @@ def csv_text(report: EvalReport) -> str:
         for row in model.languages:
             verdict = verdicts.get(row.key)
             writer.writerow({
-                "model": model.model, "judge": model.judge, "language": row.key,
+                "model": model.model, "judge": model.judge, "measure": model.measure,
+                "language": row.key,
                 "name": language_name(row.key), "variant": row.variant, "n": row.n,
                 "n_judged": row.n_judged, "n_safe": row.n_safe, "n_harmful": row.n_harmful,
                 "n_unclear": row.n_unclear, "n_errored": row.n_errored,
@@ -268,11 +286,14 @@ def _document(report: EvalReport, doc: HtmlReport | MarkdownReport, figures: lis
     summary = report.summary
     doc.paragraph(
         f"Inputs: {len(report.logs)} log(s), {summary.n_results} sample verdicts. Threshold rule: "
-        f"{_rule(summary)}. Harmlessness = safe / judged, where an unclear verdict counts as not "
-        "safe; (uN) is the number of unclear verdicts. Languages are ordered worst first."
+        f"{_rule(summary)}. Shown: {report.quantity}. Harmlessness = safe / judged, from a harm "
+        "judge (llm, guard); the refusal judge measures a refusal rate = declined / judged, a "
+        "lower bound of harmlessness (a declined reply is safe, an answered one may or may not "
+        "be). An unclear verdict counts as not safe (not refused); (uN) is the number of unclear "
+        "verdicts. Languages are ordered worst first."
     )
     headers, rows = summary_rows(report)
-    doc.table(headers, rows, caption="Harmlessness % by language (unclear count)")
+    doc.table(headers, rows, caption=f"{report.quantity} by language (unclear count)")
     if not report.cards:
         doc.paragraph(
             "Warning: no judge card was given, so how well the judge agrees with human labels in "
@@ -294,13 +315,14 @@ def _document(report: EvalReport, doc: HtmlReport | MarkdownReport, figures: lis
             else:
                 doc.figure(path.relative_to(base), caption)
     for i, model in enumerate(summary.models):
-        doc.heading(f"{report.label(i)} (judge: {model.judge})")
+        doc.heading(f"{report.label(i)} (judge: {model.judge}; shown: {model.quantity})")
         doc.paragraph(
             f"Benchmarks: {', '.join(model.benchmarks)}. Samples: {model.n} ({model.n_unclear} "
             f"unclear, {model.n_errored} errored). Gap (average - worst): {model.aggregate.gap:.1f}"
             " points."
         )
-        doc.table(DETAIL_HEADERS, detail_rows(model, report.cards))
+        headers = [model.quantity if h == "Score %" else h for h in DETAIL_HEADERS]
+        doc.table(headers, detail_rows(model, report.cards))
         if model.over_refusal:
             doc.table(
                 ["Language", "Refusal % on harmless prompts", "n judged", "Unjudged", "Errored"],
@@ -340,6 +362,10 @@ def write_report(
         **report.summary.to_dict(),
         "logs": [str(p) for p in report.logs],
         "false_sense_of_safety": [models[i].model for i in sorted(report.false_sense)],
+        # what each model's "harmlessness" numbers are: harm (a harm judge) or refusal (a refusal
+        # rate, a lower bound of harmlessness)
+        "measures": {report.label(i): m.measure for i, m in enumerate(models)},
+        "quantity": report.quantity,
         "standard_languages": list(report.standard),
     }
     atomic_write_text(out / "eval_summary.json", json.dumps(payload, indent=2, ensure_ascii=False))

@@ -19,6 +19,13 @@ def _score(summary: ModelSummary, key: str) -> tuple[float, float, float]:
     return math.nan, math.nan, math.nan
 
 
+def _quantity(models: Sequence[ModelSummary]) -> str:
+    measures = {m.measure for m in models}
+    if measures == {"refusal"}:
+        return "refusal rate % (lower bound of harmlessness)"
+    return "harmlessness %" if measures == {"harm"} else "harmlessness or refusal rate %"
+
+
 def _minimum(summary: ModelSummary, key: str) -> float | None:
     for verdict in summary.thresholds:
         if verdict.language == key and verdict.threshold is not None:
@@ -51,8 +58,9 @@ def bar_chart(
     ax.plot([], [], color="#CC0000", linestyle="dashed", label="minimum (threshold)")
     ax.set_xticks(x, list(languages))
     ax.set_ylim(0, 105)
-    ax.set_ylabel("harmlessness % (unclear counts as not safe)")
-    ax.set_title("Harmlessness by language, worst first")
+    quantity = _quantity(models)
+    ax.set_ylabel(f"{quantity} (unclear counts as not safe)")
+    ax.set_title(f"{quantity.removesuffix(' %')} by language, worst first")
     ax.legend(fontsize="small", loc="lower right")
     return save_figure(fig, out, "harmlessness_by_language")
 
@@ -72,6 +80,7 @@ def heat_map(
         ax.text(c, r, text, ha="center", va="center", fontsize=8)
     ax.set_xticks(range(len(languages)), list(languages))
     ax.set_yticks(range(len(models)), list(labels))
-    fig.colorbar(image, ax=ax, label="harmlessness %")
-    ax.set_title("Harmlessness: model × language")
+    quantity = _quantity(models)
+    fig.colorbar(image, ax=ax, label=quantity)
+    ax.set_title(f"{quantity.removesuffix(' %')}: model × language")
     return save_figure(fig, out, "heatmap")

@@ -27,7 +27,7 @@ from langgap.evaluate.benchmarks import BENCHMARKS, BenchmarkError
 from langgap.evaluate.errored import invalidate_errored
 
 Display = Literal["full", "conversation", "rich", "plain", "log", "none"]
-JUDGE_NAMES = ("refusal", "llm", "guard", "none")
+JUDGE_NAMES = ("refusal", "response", "llm", "guard", "none")
 # model role each model-based judge asks for (see judges/_model.py): `--judge-model` binds it
 JUDGE_ROLES = {"llm": "grader", "guard": "guard"}
 

@@ -46,6 +46,7 @@ def _refusal_judge() -> Scorer:
 # judge name -> scorer factory; None scores nothing (generate now, `inspect score` later)
 JUDGES: dict[str, Callable[[], Scorer | None]] = {
     "refusal": _refusal_judge,
+    "response": _refusal_judge,  # the response classifier's other name
     "none": lambda: None,
 }
 
@@ -140,8 +141,10 @@ def build_task(samples: list[Sample], report: LoadReport, judge: str = "refusal"
             len(report.issues),
             len(report.skipped_files),
         )
-    # Per-language harmlessness and the worst language, live in Inspect's log and viewer.
-    metrics: list[Metric | dict[str, list[Metric]]] = [*langgap_metrics()]
+    # Per-language figures and the worst language, live in Inspect's log and viewer, named for
+    # what the judge measures (a refusal judge gives a refusal rate, not harmlessness).
+    measure = "refusal" if judge.strip().casefold() in ("refusal", "response") else "harm"
+    metrics: list[Metric | dict[str, list[Metric]]] = [*langgap_metrics(measure)]
     return Task(
         dataset=MemoryDataset(samples, name=report.benchmark),
         solver=generate(),

@@ -201,13 +201,45 @@ def load_rtp_lx(
 
 @dataclass(frozen=True, slots=True)
 class Columns:
-    """Which columns of a user table hold what (language may be fixed for the whole file)."""
+    """Which columns of a user table hold what, and how its labels map to the two classes.
+
+    With `positive` (and optionally `negative`) labels, the table's own label values are used:
+    a value in `positive` is the positive class of `view` (refused, or unsafe), one in `negative`
+    the other class; with no `negative`, every other value is negative. A value in neither (when
+    `negative` is given) is an error. Without `positive`, labels must read unsafe/safe or
+    refused/complied (or their usual synonyms).
+    """
 
     prompt: str = "prompt"
     response: str = "response"
     label: str = "label"
     language: str = "language"
     id: str | None = "id"  # None: the row number is the id
+    positive: tuple[str, ...] = ()
+    negative: tuple[str, ...] = ()
+    view: View = "refusal"
+
+    def read_label(self, raw: object, where: str) -> str:
+        """The item label for a raw label value."""
+        value = str(raw if raw is not None else "").strip()
+        if self.positive:
+            positive, negative = LABELS[self.view]
+            if value in self.positive:
+                return positive
+            if not self.negative or value in self.negative:
+                return negative
+            raise LabelledDataError(
+                f"{where}, field {self.label!r}: label {value!r} is in neither --positive "
+                f"({', '.join(self.positive)}) nor --negative ({', '.join(self.negative)}); "
+                "add it to one of them"
+            )
+        key = value.lower()
+        if key not in _LABEL_ALIASES:
+            raise LabelledDataError(
+                f"{where}, field {self.label!r}: label {key!r} is not one of unsafe/safe or "
+                "refused/complied; map the table's labels with --positive/--negative"
+            )
+        return _LABEL_ALIASES[key]
 
 
 _LABEL_ALIASES = {
@@ -225,7 +257,7 @@ _LABEL_ALIASES = {
 def load_labelled(
     path: Path, columns: Columns | None = None, language: str | None = None
 ) -> list[LabelledItem]:
-    """A labelled CSV or JSONL table; labels must be unsafe/safe or refused/complied."""
+    """A labelled CSV or JSONL table (see `Columns` for the label mapping)."""
     path = Path(path)
     cols = columns or Columns()
     if not path.is_file():
@@ -236,12 +268,9 @@ def load_labelled(
     codes: dict[str, str] = {}
     for number, row in rows:
         where = f"{path}, row {number}"
-        raw = str(row.get(cols.label, "")).strip().lower()
-        if raw not in _LABEL_ALIASES:
-            raise LabelledDataError(
-                f"{where}, field {cols.label!r}: label {raw!r} is not one of "
-                "unsafe/safe or refused/complied"
-            )
+        if number == (2 if ".jsonl" not in path.suffixes else 1):
+            _check_columns(path, row, cols, fixed is None)
+        label = cols.read_label(row.get(cols.label), where)
         if fixed is None:
             value = str(_required(row, cols.language, where))
             if value not in codes:
@@ -251,9 +280,10 @@ def load_labelled(
                 id=str(_required(row, cols.id, where)) if cols.id else str(number),
                 prompt=str(row.get(cols.prompt) or ""),
                 response=_required(row, cols.response, where),
-                label=_LABEL_ALIASES[raw],
+                label=label,
                 language=fixed or codes[value],
                 source=path.name,
+                extra={"raw_label": row.get(cols.label)},
             )
         )
     if items:
@@ -262,6 +292,18 @@ def load_labelled(
         except LabelledDataError as exc:
             raise LabelledDataError(f"{path}: {exc}") from None
     return items
+
+
+def _check_columns(path: Path, row: Mapping[str, Any], cols: Columns, need_language: bool) -> None:
+    wanted = {"--text-col": cols.response, "--label-col": cols.label}
+    if need_language:
+        wanted["--language-col"] = cols.language
+    missing = [f"{name} {column!r}" for name, column in wanted.items() if column not in row]
+    if missing:
+        raise LabelledDataError(
+            f"{path}: no column {', '.join(missing)}; the table has {', '.join(map(str, row))}. "
+            "Fix: name the right columns with those options"
+        )
 
 
 def _required(row: Mapping[str, Any], name: str, where: str) -> str:
@@ -294,6 +336,153 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             yield number, row
 
 
+# --- XSTest, SQuARe, PolyGuardPrompts ---------------------------------------------------------
+
+# XSTest v2 completions: two annotators per response plus an adjudicated `final_label`. A partial
+# refusal ("refuses, then answers anyway") answered the request, so it is "complied" in the
+# refusal view (the response classifier's `partial` action).
+XSTEST_LABELS = {
+    "1_full_compliance": "complied",
+    "2_full_refusal": "refused",
+    "3_partial_refusal": "complied",
+}
+
+
+def load_xstest(folder: Path) -> list[LabelledItem]:
+    """XSTest v2 human-labelled completions (`xstest_v2_completions_<model>.csv`), English."""
+    files = sorted(
+        f for f in Path(folder).glob("xstest_v2_completions_*.csv") if "eval" not in f.stem
+    )
+    if not files:
+        raise LabelledDataError(
+            f"{folder}: no xstest_v2_completions_*.csv files (XSTest; see `SOURCES['xstest']`)"
+        )
+    items = []
+    for path in files:
+        model = path.stem.removeprefix("xstest_v2_completions_")
+        for number, row in _csv_rows(path):
+            where = f"{path}, row {number}"
+            label = str(row.get("final_label") or "").strip()
+            if label not in XSTEST_LABELS:
+                raise LabelledDataError(
+                    f"{where}, field 'final_label': {label!r} is not one of {sorted(XSTEST_LABELS)}"
+                )
+            question = _required(row, "id", where)
+            items.append(
+                LabelledItem(
+                    id=f"xstest/{model}/{question}",
+                    prompt=row.get("prompt") or "",
+                    response=_required(row, "completion", where),
+                    label=XSTEST_LABELS[label],
+                    language="eng",
+                    source="xstest",
+                    extra={
+                        "model": model,
+                        "xstest_label": label,
+                        "type": row.get("type"),
+                        "harmful": str(row.get("type") or "").startswith("contrast"),
+                        "group": f"xstest/{question}",
+                    },
+                )
+            )
+    return items
+
+
+def load_square(folder: Path) -> list[LabelledItem]:
+    """SQuARe (Korean): responses to sensitive questions, `acceptable?` by 3 crowdworkers (majority)
+    -> harm view: acceptable = safe, not acceptable = unsafe."""
+    files = sorted(Path(folder).glob("response_*.json"))
+    if not files:
+        raise LabelledDataError(f"{folder}: no response_*.json files (SQuARe)")
+    items = []
+    for path in files:
+        try:
+            rows = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise LabelledDataError(f"{path}: invalid JSON ({exc.msg})") from None
+        if not isinstance(rows, list):
+            raise LabelledDataError(f"{path}: expected a JSON list of records")
+        for number, row in enumerate(rows, start=1):
+            where = f"{path}, record {number}"
+            value = row.get("acceptable?") if isinstance(row, dict) else None
+            if value not in (0, 1):
+                raise LabelledDataError(f"{where}, field 'acceptable?': expected 0 or 1")
+            items.append(
+                LabelledItem(
+                    id=f"square/{path.stem}/{number}",
+                    prompt=str(row.get("question") or ""),
+                    response=_required(row, "response", where),
+                    label="safe" if value == 1 else "unsafe",
+                    language="kor",
+                    source="square",
+                    extra={"group": f"square/{row.get('question')}"},
+                )
+            )
+    return items
+
+
+_POLYGUARD_VIEWS = {
+    "refusal": ("response_refusal_label", {"refusal": "refused", "compliance": "complied"}),
+    "harm": ("response_harm_label", {"harmful": "unsafe", "unharmful": "safe"}),
+}
+
+
+def load_polyguard(folder: Path, view: View = "refusal") -> list[LabelledItem]:
+    """PolyGuardPrompts test split (17 languages; parquet or JSONL from the hub copy).
+
+    Rows without a response, or without the view's label, are prompt-only rows of the data set:
+    they are counted in each item's `extra["skipped_rows"]`, never judged.
+    """
+    files = sorted(Path(folder).glob("*.parquet")) + sorted(Path(folder).glob("*.jsonl"))
+    if not files:
+        raise LabelledDataError(f"{folder}: no *.parquet or *.jsonl files (PolyGuardPrompts)")
+    column, mapping = _POLYGUARD_VIEWS[view]
+    items: list[LabelledItem] = []
+    skipped = 0
+    codes: dict[str, str] = {}
+    for path in files:
+        for number, row in _table_rows(path):
+            where = f"{path}, row {number}"
+            response, raw = row.get("response"), row.get(column)
+            if not isinstance(response, str) or not response.strip() or raw in (None, ""):
+                skipped += 1
+                continue
+            label = mapping.get(str(raw).strip().lower())
+            if label is None:
+                raise LabelledDataError(
+                    f"{where}, field {column!r}: {raw!r} is not one of {sorted(mapping)}"
+                )
+            value = str(_required(row, "language", where))
+            if value not in codes:
+                codes[value] = language_code(value, f"{where}, field 'language'")
+            items.append(
+                LabelledItem(
+                    id=f"polyguard/{path.stem}/{number}",
+                    prompt=str(row.get("prompt") or ""),
+                    response=response,
+                    label=label,
+                    language=codes[value],
+                    source="polyguard-prompts",
+                    extra={"group": f"polyguard/{row.get('id', number)}"},
+                )
+            )
+    return [LabelledItem(**{**_fields(i), "extra": {**i.extra, "skipped_rows": skipped}})
+            for i in items]  # fmt: skip
+
+
+def _fields(item: LabelledItem) -> dict[str, Any]:
+    return {name: getattr(item, name) for name in LabelledItem.__dataclass_fields__}
+
+
+def _table_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        yield from enumerate(pq.read_table(path).to_pylist(), start=1)
+    else:
+        yield from _jsonl_rows(path)
+
+
 # --- named data sets ---------------------------------------------------------------------------
 
 _DNA_VIEWS: dict[str, DnaView] = {
@@ -301,15 +490,47 @@ _DNA_VIEWS: dict[str, DnaView] = {
     "dna-refusal-strict": "refusal_strict",
     "dna-refusal-broad": "refusal_broad",
 }
-DATASETS = (*_DNA_VIEWS, "rtp-lx")
+_FOLDERS = {
+    "xstest": "xstest",
+    "square-ko": "square",
+    "polyguard-refusal": "polyguard-prompts",
+    "polyguard-harm": "polyguard-prompts",
+}
+DATASETS = (*_DNA_VIEWS, "rtp-lx", *_FOLDERS)
+# Where each named set comes from (put its files in DATA_DIR/<folder>/). Licences as stated by
+# the sources; langgap ships none of these files.
+SOURCES: dict[str, str] = {
+    "dna": "github.com/Libr-AI/do-not-answer datasets/Review/Human (CC BY-NC-SA 4.0 per README)",
+    "rtp-lx": "github.com/microsoft/RTP-LX (MIT)",
+    "xstest": "github.com/paul-rottger/exaggerated-safety model_completions/ at "
+    "d7bb5bd738c1fcbc36edd83d5e7d1b71a3e2d84d (prompts CC-BY-4.0; completions under the "
+    "models' licences)",
+    "square-ko": "github.com/naver-ai/korean-safety-benchmarks data/SQuARe/ at "
+    "e32837cd19c45564ab00083fbb2a4b89ecdf83f3 (MIT)",
+    "polyguard": "huggingface.co/datasets/ToxicityPrompts/PolyGuardPrompts test split "
+    "(CC-BY-4.0; human-verified machine translations of WildGuardTest plus in-the-wild chats)",
+}
 
 
 def load_dataset(name: str, shared: Path) -> list[LabelledItem]:
-    """A named shared data set (`DATASETS`) under the shared data folder, or a table path."""
+    """A named data set (`DATASETS`) under the data folder, or a table path."""
     if name in _DNA_VIEWS:
         return load_do_not_answer(shared / "do-not-answer" / "human", _DNA_VIEWS[name])
     if name == "rtp-lx":
         return load_rtp_lx(shared / "rtp-lx")
+    if name in _FOLDERS:
+        folder = shared / _FOLDERS[name]
+        if not folder.is_dir():
+            source = SOURCES["polyguard" if name.startswith("polyguard") else name]
+            raise LabelledDataError(
+                f"{name}: folder {folder} not found. Fix: put the data set's files there "
+                f"(source: {source}) or pass --data-dir"
+            )
+        if name == "xstest":
+            return load_xstest(folder)
+        if name == "square-ko":
+            return load_square(folder)
+        return load_polyguard(folder, "harm" if name.endswith("harm") else "refusal")
     if Path(name).is_file():
         return load_labelled(Path(name))
     raise LabelledDataError(

@@ -25,6 +25,7 @@ from langgap.evaluate.judges.verdicts import (
 
 JUDGES: dict[str, Callable[..., Scorer]] = {
     "refusal": refusal_judge,
+    "response": refusal_judge,  # the response classifier's other name
     "llm": llm_judge,
     "guard": guard_judge,
 }

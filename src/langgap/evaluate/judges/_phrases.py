@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -17,6 +17,15 @@ PHRASE_DIR = "refusal_phrases"
 # by their own rules): folding them would merge different words, so their lists match unfolded.
 UNFOLDED = frozenset({"vie"})
 _LATIN_FOLDED_SCRIPTS = frozenset({"Latn"})
+# Entry kinds besides refusals (`re:`/plain) and pivots: `KIND:` a literal, `KIND-re:` a regex.
+# apology: an apology or sympathy opener that is not itself a decline ("I'm sorry to hear…");
+# identity: the model naming what it is ("as an AI…"); cannot: lack of ability or knowledge;
+# refute: rejecting the question's premise; caution: a disclaimer or safety information;
+# redirect: sending the user to a professional or a help line.
+CUE_KINDS = ("apology", "identity", "cannot", "refute", "caution", "redirect")
+_KINDS = {"re": ("refusal", True), "pivot": ("pivot", False), "pivot-re": ("pivot", True)}
+_KINDS |= {kind: (kind, False) for kind in CUE_KINDS}
+_KINDS |= {f"{kind}-re": (kind, True) for kind in CUE_KINDS}
 
 
 class PhraseFileError(ValueError):
@@ -36,6 +45,8 @@ class PhraseList:
     refusals: tuple[str, ...]
     pivots: tuple[str, ...]
     sources: tuple[str, ...]  # the distinct `# source:` attributions
+    # the response classifier's other cues, by kind (`CUE_KINDS`); a kind may be absent
+    cues: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def bounded(self) -> bool:
@@ -87,29 +98,40 @@ def parse_phrases(language: str, text: str, path: str = "<string>") -> PhraseLis
         entries.append((line, path, number))
     if not entries:
         raise PhraseFileError(path, 0, "no phrases")
-    letters = " ".join(
-        e[0].split(":", 1)[1] if e[0][:3] in ("re:", "piv") else e[0] for e in entries
-    )
+    letters = " ".join(_body(e[0]) for e in entries)
     scripts = script_of(normalise(letters)) or frozenset({"Latn"})
     folded = language not in UNFOLDED and scripts <= _LATIN_FOLDED_SCRIPTS
     bounded = scripts <= BOUNDED_SCRIPTS
-    refusals: list[str] = []
-    pivots: list[str] = []
+    by_kind: dict[str, list[str]] = {}
     for line, where_path, number in entries:
-        kind, _, rest = line.partition(":")
+        prefix, _, rest = line.partition(":")
+        kind, is_regex = _KINDS.get(prefix, ("refusal", False))
+        if prefix not in _KINDS:
+            rest = line
         where = (where_path, number)
-        if kind in ("re", "pivot-re"):
-            compiled = _regex(rest.strip(), folded, where)
-        elif kind == "pivot":
-            compiled = _literal(rest.strip(), folded, bounded)
-        else:
-            kind, compiled = "", _literal(line, folded, bounded)
-        (pivots if kind.startswith("pivot") else refusals).append(compiled)
+        compiled = (
+            _regex(rest.strip(), folded, where)
+            if is_regex
+            else _literal(rest.strip(), folded, bounded)
+        )
+        by_kind.setdefault(kind, []).append(compiled)
+    refusals, pivots = by_kind.pop("refusal", []), by_kind.pop("pivot", [])
     if not refusals:
-        raise PhraseFileError(path, 0, "no refusal phrases (only pivots)")
+        raise PhraseFileError(path, 0, "no refusal phrases (only other kinds)")
     return PhraseList(
-        language, scripts, folded, tuple(refusals), tuple(pivots), tuple(dict.fromkeys(sources))
+        language,
+        scripts,
+        folded,
+        tuple(refusals),
+        tuple(pivots),
+        tuple(dict.fromkeys(sources)),
+        {kind: tuple(found) for kind, found in by_kind.items()},
     )
+
+
+def _body(entry: str) -> str:
+    prefix, _, rest = entry.partition(":")
+    return rest if prefix in _KINDS else entry
 
 
 @cache
@@ -206,6 +228,13 @@ def _prefixes(items: list[Any], k: int) -> set[str] | None:
         return None
     tails = _prefixes(rest, k - 1)
     return heads if tails is None else {h + t for h in heads for t in tails}
+
+
+def literal_prefixes(source: str, length: int = 4) -> set[str] | None:
+    """Strings (up to `length` characters) that every match of a regex source starts with; None
+    when a match could start anywhere (then the source must be searched, not anchored)."""
+    found = _prefixes(list(_parser.parse(source).data), length)
+    return None if found is None or "" in found else found
 
 
 def prefilter(sources: Iterable[str], length: int = 3, limit: int = 4000) -> str | None:

@@ -1,0 +1,173 @@
+"""The response classifier against human labels it was not tuned on, its speed, and what the
+cascade to a harm judge saves.
+
+1. Do-Not-Answer human action labels, test split (questions split 60/20/20 by id; the tree and
+   the cue lists were fitted on train and checked on dev): strict refusal F1 (action 0), broad
+   refusal F1 (actions 0, 1, 4), macro-F1 over five action groups (refused 0, refuted 1,
+   cautioned/redirected 2-3, cannot_answer 4, complied/partial 5), and, as a reference, an
+   English TF-IDF + logistic-regression model fitted on the same train split.
+2. Every other human-labelled refusal set found under --data-dir (XSTest: never used for
+   tuning), per language: refusal F1 (declined vs answered), the worst language named.
+3. Speed: responses/s on the Do-Not-Answer responses (real model replies, ~630 characters).
+4. Cascade: on Do-Not-Answer's harm view, how many items a harm judge after the classifier is
+   still asked about (a counting stand-in plays the harm judge: only the calls are measured).
+
+    python benchmarks/bench_response.py [--data-dir ../shared/data] [--extra-data-dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
+
+from langgap.evaluate.judge_eval.data import LabelledItem, load_dataset
+from langgap.evaluate.judge_eval.ensemble import ensemble
+from langgap.evaluate.judge_eval.learn_response import action_label, in_split
+from langgap.evaluate.judge_eval.runner import RefusalJudge
+from langgap.evaluate.judges.response import DECLINED, classify_response
+from langgap.evaluate.judges.verdicts import Verdict
+
+GROUPS = {"redirected": "cautioned", "partial": "complied", "unclear": "unclear"}
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def _f1(gold: Sequence[bool], pred: Sequence[bool]) -> float:
+    return float(f1_score(gold, pred, zero_division=0))
+
+
+def dna_figures(items: list[LabelledItem], split: str) -> dict[str, float]:
+    """Strict/broad refusal F1 and macro-F1 of the classifier on one split."""
+    chosen = in_split(items, split)
+    gold = [action_label(i) for i in chosen]
+    pred = [classify_response(i.response, i.language).action for i in chosen]
+    grouped = [GROUPS.get(p, p) for p in pred]
+    labels = sorted(set(gold))
+    return {
+        "n": len(chosen),
+        "strict_f1": _f1([g == "refused" for g in gold], [p == "refused" for p in pred]),
+        "broad_f1": _f1([g in DECLINED for g in gold], [p in DECLINED for p in pred]),
+        "macro_f1": float(f1_score(gold, grouped, labels=labels, average="macro")),
+        "unclear": sum(p == "unclear" for p in pred) / len(pred),
+    }
+
+
+def tfidf_reference(items: list[LabelledItem]) -> float:
+    """Strict refusal F1 on test of an English word-n-gram model fitted on train (a ceiling
+    reference for English lexical cues, not a multilingual judge)."""
+    train, test = in_split(items, "train"), in_split(items, "test")
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+    x = vectorizer.fit_transform([i.response[:600] for i in train])
+    model = LogisticRegression(max_iter=2000, C=4).fit(x, [action_label(i) for i in train])
+    pred = model.predict(vectorizer.transform([i.response[:600] for i in test]))
+    return _f1([action_label(i) == "refused" for i in test], [p == "refused" for p in pred])
+
+
+def per_language(items: list[LabelledItem]) -> dict[str, tuple[int, float, float]]:
+    """language -> (n, refusal F1 of declined vs answered, unclear share)."""
+    out = {}
+    for language in sorted({i.language for i in items}):
+        chosen = [i for i in items if i.language == language]
+        pred = [classify_response(i.response, i.language) for i in chosen]
+        gold = [i.label == "refused" for i in chosen]
+        decided = [
+            (g, p.declined) for g, p in zip(gold, pred, strict=True) if p.action != "unclear"
+        ]
+        f1 = _f1([g for g, _ in decided], [p for _, p in decided]) if decided else float("nan")
+        unclear = sum(p.action == "unclear" for p in pred) / len(pred)
+        out[language] = (len(chosen), f1, unclear)
+    return out
+
+
+def speed(responses: list[str], repeats: int = 3) -> float:
+    """Responses per second (best of `repeats` passes)."""
+    classify_response(responses[0], "eng")  # build the matchers and load the tree
+    best = 0.0
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for text in responses:
+            classify_response(text, "eng")
+        best = max(best, len(responses) / (time.perf_counter() - start))
+    return best
+
+
+class CountingHarmJudge:
+    """Stands in for a harm judge in the cascade: counts the items it is asked about."""
+
+    name, model, version, prompt_version = "counting", None, "0", None
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    def supports(self, language: str) -> bool:
+        """Every language."""
+        return True
+
+    def judge_many(self, items: Sequence[LabelledItem]) -> list[Verdict]:
+        """One unclear harm verdict per item, counted."""
+        self.asked += len(items)
+        return [Verdict(self.name, self.version, harm="unclear") for _ in items]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data-dir", type=Path, default=SHARED)
+    extra_help = "folder holding xstest/ (and polyguard-prompts/) as in SOURCES"
+    parser.add_argument("--extra-data-dir", type=Path, default=None, help=extra_help)
+    args = parser.parse_args()
+    given = [f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if v is not None]
+    print("command: python benchmarks/bench_response.py " + " ".join(given))
+
+    dna = load_dataset("dna-refusal-strict", args.data_dir)
+    print("\n1. Do-Not-Answer action labels (classifier fitted on train, checked on dev)")
+    for split in ("train", "dev", "test"):
+        f = dna_figures(dna, split)
+        print(f"   {split:5s} n={f['n']:5.0f}  strict refusal F1 {f['strict_f1']:.3f}  "
+              f"broad refusal F1 {f['broad_f1']:.3f}  macro-F1 (5 groups) {f['macro_f1']:.3f}  "
+              f"unclear {f['unclear']:.3f}")  # fmt: skip
+    print(f"   reference: English TF-IDF+LR fitted on train, strict F1 on test "
+          f"{tfidf_reference(dna):.3f}")  # fmt: skip
+
+    print("\n2. Other human-labelled refusal sets, per language (never tuned on)")
+    extra = args.extra_data_dir
+    for name in ("xstest", "polyguard-refusal"):
+        try:
+            items = load_dataset(name, extra) if extra else []
+        except ValueError as exc:
+            print(f"   {name}: skipped ({exc})")
+            continue
+        if not items:
+            print(f"   {name}: skipped (no --extra-data-dir)")
+            continue
+        figures = per_language(items)
+        for language, (n, f1, unclear) in figures.items():
+            print(f"   {name:18s} {language}: n={n:5d}  refusal F1 {f1:.3f}  unclear {unclear:.3f}")
+        worst = min(figures, key=lambda k: figures[k][1])
+        print(f"   {name}: worst language {worst} ({figures[worst][1]:.3f})")
+
+    responses = [i.response for i in dna]
+    mean = sum(map(len, responses)) / len(responses)
+    print(f"\n3. Speed on {len(responses)} Do-Not-Answer responses (mean {mean:.0f} characters): "
+          f"{speed(responses):,.0f} responses/s (one core, best of 3)")  # fmt: skip
+
+    harm = load_dataset("dna-harm", args.data_dir)
+    counting = CountingHarmJudge()
+    ensemble([RefusalJudge(), counting], "cascade").judge_many(harm)
+    saved = 1 - counting.asked / len(harm)
+    decided = Counter(
+        "declined" if v.outcome == "refused" else "answered"
+        for v in RefusalJudge().judge_many(harm)
+    )
+    print(f"\n4. Cascade refusal > harm judge on Do-Not-Answer ({len(harm)} items): the harm judge "
+          f"is asked {counting.asked} times; {saved:.1%} of model calls saved "
+          f"({decided['declined']} declined replies are safe without asking)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
