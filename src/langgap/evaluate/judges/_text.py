@@ -42,8 +42,6 @@ _TABLE = str.maketrans(_MAP)
 # only text that holds a character to map
 _DELETE_RE = re.compile("[" + re.escape(_DELETE + _ARABIC_MARKS + _NUKTA) + "]+")
 _NEEDS_TABLE = re.compile("[" + re.escape("".join(_MAP)) + "]")
-_SPACES = re.compile(r"\s+")
-_ODD_SPACE = re.compile(r"\s\s|[^\S ]")  # anything but single plain spaces
 _LATIN_MARKS = re.compile("[\u0300-\u036f]")  # combining diacritics used by Latin letters
 
 # ISO 15924 codes -> character classes (over normalised, casefolded text)
@@ -86,11 +84,24 @@ def normalise(text: str, casefold: bool = True) -> str:
     if casefold:
         text = text.casefold()
     if text.isascii():
-        return _SPACES.sub(" ", text) if _ODD_SPACE.search(text) else text
+        return _collapse(text) if _ASCII_ODD_SPACE.intersection(text) or "  " in text else text
     text = _DELETE_RE.sub("", text)
     if _NEEDS_TABLE.search(text):
         text = text.translate(_TABLE)
-    return _SPACES.sub(" ", text)
+    return _collapse(text)
+
+
+_ASCII_ODD_SPACE = frozenset("\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f")
+
+
+def _collapse(text: str) -> str:
+    """Every whitespace run as one space (str.split is several times faster than a regex)."""
+    body = " ".join(text.split())
+    if text[:1].isspace():
+        body = " " + body
+    if text[-1:].isspace() and body != " ":
+        body += " "
+    return body
 
 
 def fold(text: str) -> str:

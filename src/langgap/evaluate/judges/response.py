@@ -61,6 +61,7 @@ ACTIONS: tuple[Action, ...] = (
 DECLINED: frozenset[str] = frozenset({"refused", "refuted", "cannot_answer"})
 MODEL_FILE = "response_model.json"
 KINDS = ("refusal", *CUE_KINDS, "pivot")
+_KIND_INDEX = {kind: i for i, kind in enumerate(KINDS)}
 OPENING_MIN = 200  # characters always searched for an opening cue
 OPENING_MAX = 400  # …extended to the end of the second sentence, up to this
 MAX_CHARS = 4000  # longer responses are classified on their first 4,000 characters
@@ -109,19 +110,20 @@ class Classified:
 
 
 @dataclass(frozen=True, slots=True)
-class _Entry:
-    kind: str
-    language: str
+class _Anchor:
+    """Every entry that starts with one literal prefix, as one pattern: group i is entry i."""
+
     pattern: re.Pattern[str]
-    bounded: bool  # the character before a match must not be a letter or digit
+    entries: tuple[tuple[str, str, bool], ...]  # (kind, ISO 639-3, bounded) per group
 
 
 @dataclass(frozen=True, slots=True)
 class _Matcher:
-    """Per text form (folded or not): an Aho-Corasick automaton over every entry's literal
-    prefixes, so each regex is tried only where its prefix occurs (one pass over the text)."""
+    """Per text form (folded or not): an Aho-Corasick automaton over the entries' literal
+    prefixes; where a prefix occurs, one combined pattern tries every entry that starts with it
+    (overlapping cues of different kinds are all found)."""
 
-    forms: tuple[tuple[bool, Any, tuple[_Entry, ...]], ...]  # (folded, automaton, entries)
+    forms: tuple[tuple[bool, Any], ...]  # (folded, automaton with _Anchor values)
 
 
 def _entries(p: PhraseList, kind: str) -> tuple[str, ...]:
@@ -139,22 +141,23 @@ def _matcher(languages: frozenset[str]) -> _Matcher:
     lists = [load_phrase_lists()[code] for code in sorted(languages)]
     forms = []
     for folded in (True, False):
-        entries: list[_Entry] = []
-        by_prefix: dict[str, list[int]] = {}
+        by_prefix: dict[str, list[tuple[str, str, bool, str]]] = {}
         for p in (p for p in lists if p.folded == folded):
             for kind in KINDS:
                 for source in _entries(p, kind):
-                    prefixes = literal_prefixes(source, ANCHOR_CHARS) or set()
-                    for prefix in prefixes:
-                        by_prefix.setdefault(prefix, []).append(len(entries))
-                    entries.append(_Entry(kind, p.language, re.compile(source), p.bounded))
-        if not entries:
+                    entry = (kind, p.language, p.bounded, source)
+                    for prefix in literal_prefixes(source, ANCHOR_CHARS) or ():
+                        by_prefix.setdefault(prefix, []).append(entry)
+        if not by_prefix:
             continue
         automaton = ahocorasick.Automaton()
-        for prefix, indices in by_prefix.items():
-            automaton.add_word(prefix, (len(prefix), tuple(indices)))
+        for prefix, found in by_prefix.items():
+            # lookaheads keep every entry's own match, even when entries overlap
+            body = "".join(f"(?=({source}))?" for *_, source in found)
+            anchor = _Anchor(re.compile(body), tuple((k, lang, b) for k, lang, b, _ in found))
+            automaton.add_word(prefix, (len(prefix), anchor))
         automaton.make_automaton()
-        forms.append((folded, automaton, tuple(entries)))
+        forms.append((folded, automaton))
     return _Matcher(tuple(forms))
 
 
@@ -169,30 +172,37 @@ def covered_languages() -> tuple[str, ...]:
 
 
 def find_cues(
-    text: str, languages: frozenset[str], start: int = 0, stop: int | None = None
+    text: str,
+    languages: frozenset[str],
+    start: int = 0,
+    stop: int | None = None,
+    folded_text: str | None = None,
 ) -> tuple[list[Cue], bool]:
     """Every cue that starts in text[start:stop] (normalised text), in order, and whether any was
-    found in the folded form. Folding keeps Latin lengths, so spans index both forms."""
+    found in the folded form (`folded_text`, computed when not given). Folding keeps Latin
+    lengths, so spans index both forms."""
     cues: list[Cue] = []
     folded_used = False
     stop = len(text) if stop is None else stop
-    for folded, automaton, entries in _matcher(languages).forms:
-        target = fold(text) if folded else text
-        for last, (length, indices) in automaton.iter(target, start):
+    for folded, automaton in _matcher(languages).forms:
+        if folded and folded_text is None:
+            folded_text = fold(text)
+        target = folded_text if folded and folded_text is not None else text
+        for last, (length, anchor) in automaton.iter(target, start):
             begin = last - length + 1
             if begin >= stop:
                 break
+            match = anchor.pattern.match(target, begin)
+            if match is None:
+                continue
             before = target[begin - 1] if begin else " "
             boundary = not (before.isalnum() or before == "_")
-            for index in indices:
-                entry = entries[index]
-                if entry.bounded and not boundary:
-                    continue
-                match = entry.pattern.match(target, begin)
-                if match:
-                    cues.append(Cue(entry.kind, entry.language, begin, match.end(), match.group()))
+            for group, (kind, language, bounded) in enumerate(anchor.entries, start=1):
+                end = match.end(group)
+                if end >= 0 and (boundary or not bounded):
+                    cues.append(Cue(kind, language, begin, end, target[begin:end]))
                     folded_used = folded_used or folded
-    cues.sort(key=lambda c: (c.start, KINDS.index(c.kind)))
+    cues.sort(key=lambda c: (c.start, _KIND_INDEX[c.kind]))
     return cues, folded_used
 
 
@@ -216,9 +226,6 @@ FEATURES = (
     "list_lines",
     "cue_kinds_open",
 )
-
-
-_KIND_INDEX = {kind: i for i, kind in enumerate(KINDS)}
 
 
 def features(text: str, cues: Sequence[Cue], opening: int) -> list[float]:
@@ -385,14 +392,15 @@ def classify_response(
             "unclear", "no phrase list covers the response's script", meta_code, unsupported=True
         )
     opening = opening_end(base)
-    cues, folded = find_cues(base, languages, 0, opening)
+    folded_text = fold(base)
+    cues, folded = find_cues(base, languages, 0, opening, folded_text)
     guessed, unsupported = _response_language(base, scripts, meta_code)
     code = next((c.language for c in cues if c.kind != "pivot"), guessed)
     if opening < len(base):
         # later cues are written in the reply's own language (or English, models' fallback):
         # searching only those lists keeps long answers cheap
         late_lists = languages & {code, "eng"} if code in languages else languages
-        later, folded_later = find_cues(base, frozenset(late_lists), opening)
+        later, folded_later = find_cues(base, frozenset(late_lists), opening, None, folded_text)
         cues, folded = cues + later, folded or folded_later
     if not any(c.kind != "pivot" for c in cues):
         if unsupported:
