@@ -1,4 +1,7 @@
-"""Refusal judge speed over a realistic synthetic mix (claim: ≥ 20,000 responses/s on one core).
+"""Refusal judge speed over a synthetic mix in 12 languages (short, ~300 characters on average).
+
+Real replies are longer: `benchmarks/bench_response.py` measures the response classifier on
+Do-Not-Answer's real responses (~630 characters), the figure to quote.
 
 The mix: refusals and benign compliances in 12 languages and scripts, 60 to ~2,000 characters
 (long answers are the common case for compliance), each judged with its prompt language.

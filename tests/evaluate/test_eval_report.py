@@ -151,3 +151,33 @@ def test_judge_agreement_beside_each_language(log_dir: Path, tmp_path: Path) -> 
     text = (out / "eval_report.md").read_text(encoding="utf-8")
     assert "κ=0.81 (n=120)" in text and "κ=0.42 (n=120, not trusted)" in text
     assert "no judge card: agreement unmeasured" in text  # Swahili has no card row
+
+
+def test_refusal_judge_is_named_a_refusal_rate_with_its_action_mix(
+    log_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "named"
+    result = runner.invoke(app, ["report", str(log_dir), "--out", str(out), "--n-boot", "50"])
+    assert result.exit_code == 0, result.output
+    assert "Refusal rate % (lower bound of harmlessness)" in result.output
+    assert "Harmlessness %" not in result.output
+    summary = json.loads((out / "eval_summary.json").read_text(encoding="utf-8"))
+    assert set(summary["measures"].values()) == {"refusal"}
+    [mix] = summary["action_mix"].values()
+    assert sum(sum(c.values()) for c in mix.values()) > 0
+    assert set().union(*mix.values()) <= {
+        "refused",
+        "refuted",
+        "cautioned",
+        "redirected",
+        "cannot_answer",
+        "partial",
+        "complied",
+        "unclear",
+    }
+    markdown = (out / "eval_report.md").read_text(encoding="utf-8")
+    assert "What the replies did" in markdown and "Harmlessness %" not in markdown
+    card = next((out / "cards").glob("*.md")).read_text(encoding="utf-8")
+    assert "refusal rate (lower bound of harmlessness)" in card
+    rows = list(csv.DictReader((out / "eval_report.csv").open(encoding="utf-8")))
+    assert {r["measure"] for r in rows} == {"refusal"}

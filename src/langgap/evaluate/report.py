@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,8 +30,9 @@ from langgap.evaluate.cards import (
     render_card,
     standard_languages,
 )
-from langgap.evaluate.metrics import EvalSummary, ModelSummary, summarize
-from langgap.evaluate.results import ResultsError, log_files, results_from_logs
+from langgap.evaluate.judges.response import ACTIONS
+from langgap.evaluate.metrics import EvalSummary, ModelSummary, row_key, summarize
+from langgap.evaluate.results import ResultsError, SampleResult, log_files, results_from_logs
 from langgap.evaluate.thresholds import ThresholdSpec
 from langgap.report import HtmlReport, MarkdownReport
 from langgap.report.tables import Cell
@@ -62,6 +64,8 @@ class EvalReport:
     standard: tuple[str, ...]
     examples: dict[int, list[dict[str, str]]] = field(default_factory=dict)
     cards: dict[tuple[str, str], Any] = field(default_factory=dict)  # (judge, language) -> row
+    # model index -> language key -> action -> count (the response classifier's outcome mix)
+    actions: dict[int, dict[str, Counter[str]]] = field(default_factory=dict)
 
     @property
     def quantity(self) -> str:
@@ -179,7 +183,34 @@ def build_report(paths: Sequence[Path | str], options: ReportOptions | None = No
     from langgap.evaluate.judge_eval.cards import load_judge_cards
 
     cards = load_judge_cards(options.judge_cards) if options.judge_cards else {}
-    return EvalReport(summary, tuple(logs), _columns(summary), flagged, standard, examples, cards)
+    actions = action_mix(results, summary.models)
+    return EvalReport(
+        summary, tuple(logs), _columns(summary), flagged, standard, examples, cards, actions
+    )
+
+
+def action_mix(
+    results: Sequence[SampleResult], models: Sequence[ModelSummary]
+) -> dict[int, dict[str, Counter[str]]]:
+    """Per model and language, how many harmful-prompt replies took each action."""
+    index = {(m.model, m.scorer): i for i, m in enumerate(models)}
+    mix: dict[int, dict[str, Counter[str]]] = {}
+    for row in results:
+        i = index.get((row.model, row.scorer))
+        if i is None or row.action is None or not row.harmful or row.errored:
+            continue
+        key = row_key(row.language, row.variant)
+        mix.setdefault(i, {}).setdefault(key, Counter())[row.action] += 1
+    return mix
+
+
+def action_rows(mix: dict[str, Counter[str]]) -> list[list[Cell]]:
+    """One row per language: n, then the % of replies per action (ACTIONS order)."""
+    rows: list[list[Cell]] = []
+    for key, counts in sorted(mix.items()):
+        total = sum(counts.values())
+        rows.append([key, total, *(round(100 * counts[a] / total, 1) for a in ACTIONS)])
+    return rows
 
 
 def cell(model: ModelSummary, key: str) -> str:
@@ -323,6 +354,13 @@ def _document(report: EvalReport, doc: HtmlReport | MarkdownReport, figures: lis
         )
         headers = [model.quantity if h == "Score %" else h for h in DETAIL_HEADERS]
         doc.table(headers, detail_rows(model, report.cards))
+        if report.actions.get(i):
+            doc.table(
+                ["Language", "n", *(f"{a} %" for a in ACTIONS)],
+                action_rows(report.actions[i]),
+                caption="What the replies did (response classifier, harmful prompts): refused, "
+                "refuted and cannot_answer are declines; the rest answered, safely or not",
+            )
         if model.over_refusal:
             doc.table(
                 ["Language", "Refusal % on harmless prompts", "n judged", "Unjudged", "Errored"],
@@ -366,6 +404,10 @@ def write_report(
         # rate, a lower bound of harmlessness)
         "measures": {report.label(i): m.measure for i, m in enumerate(models)},
         "quantity": report.quantity,
+        "action_mix": {
+            report.label(i): {k: dict(c) for k, c in mix.items()}
+            for i, mix in report.actions.items()
+        },
         "standard_languages": list(report.standard),
     }
     atomic_write_text(out / "eval_summary.json", json.dumps(payload, indent=2, ensure_ascii=False))

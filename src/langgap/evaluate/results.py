@@ -63,6 +63,7 @@ class SampleResult:
     error: str | None = None
     judge: str = ""  # the judge's own name and version (from the score's metadata)
     judge_version: str = ""
+    action: str | None = None  # the response classifier's action (refusal judge), when given
     scorer: str = ""  # the Inspect scorer that made the score; errored rows carry it too
     sample_id: str = ""
     epoch: int = 1
@@ -107,6 +108,7 @@ def _score_fields(score: Score) -> dict[str, Any]:
         "refused": refused,
         "judge": str(meta.get("judge") or ""),
         "judge_version": str(meta.get("judge_version") or ""),
+        "action": str(meta["action"]) if meta.get("action") else None,
     }
 
 
