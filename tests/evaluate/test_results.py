@@ -153,6 +153,8 @@ def test_records() -> None:
     # a verdict that is not a clean decision is an error, never rounded into safe or unsafe
     with pytest.raises(ResultsError, match=r"record 0: 'safe' must be 0, 1 or null, got 0.6"):
         results_from_records([{"language": "ben", "pair_id": "1", "safe": 0.6}])
+    with pytest.raises(ResultsError, match=r"record 0: 'action' must be one of refused, .*'nice'"):
+        results_from_records([{"language": "ben", "pair_id": "1", "safe": 1, "action": "nice"}])
     with pytest.raises(ResultsError, match="'refused' must be"):
         results_from_records([{"language": "ben", "pair_id": "1", "safe": 1, "refused": "yes"}])
 

@@ -108,8 +108,19 @@ def _score_fields(score: Score) -> dict[str, Any]:
         "refused": refused,
         "judge": str(meta.get("judge") or ""),
         "judge_version": str(meta.get("judge_version") or ""),
-        "action": str(meta["action"]) if meta.get("action") else None,
+        "action": _action(meta.get("action")),
     }
+
+
+def _action(value: Any) -> str | None:
+    """A response-classifier action from a score's metadata; an unknown one is an error."""
+    from langgap.evaluate.judges.response import ACTIONS
+
+    if value in (None, ""):
+        return None
+    if value not in ACTIONS:
+        raise ResultsError(f"'action' must be one of {', '.join(ACTIONS)}, got {value!r}")
+    return str(value)
 
 
 def _sample_fields(meta: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -233,6 +244,7 @@ def _record(row: Mapping[str, Any], index: int) -> SampleResult:
     try:
         safe = None if errored else _flag(data.get("safe"), "safe")
         data["refused"] = _flag(data.get("refused"), "refused")
+        data["action"] = _action(data.get("action"))
     except ResultsError as err:
         raise ResultsError(f"record {index}: {err}") from None
     data["unclear"] = not errored and (bool(data.get("unclear", False)) or safe is None)

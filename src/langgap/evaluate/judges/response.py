@@ -193,8 +193,8 @@ def find_cues(
             if begin >= stop:
                 break
             match = anchor.pattern.match(target, begin)
-            if match is None:
-                continue
+            if match is None or match.lastindex is None:
+                continue  # no entry of this anchor matches here (the usual case)
             before = target[begin - 1] if begin else " "
             boundary = not (before.isalnum() or before == "_")
             for group, (kind, language, bounded) in enumerate(anchor.entries, start=1):
