@@ -36,6 +36,7 @@ class Annotation:
     documented: bool
     decided_by: str = ""  # gold only: "agreement" or the adjudicator's name
     notes: str = ""
+    unlisted: tuple[str, ...] = ()  # the guide's "+N"/"+?": languages studied but not named
 
     @property
     def has_non_english(self) -> bool:
@@ -61,7 +62,7 @@ class Annotation:
             "paper_id": self.paper_id,
             "annotator": self.annotator,
             "related": _bool_text(self.related),
-            "languages": ";".join(self.languages),
+            "languages": ";".join((*self.languages, *self.unlisted)),
             "group": self.group,
             "topic": self.topic,
             "documented": _bool_text(self.documented),

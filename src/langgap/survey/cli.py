@@ -90,12 +90,16 @@ def run(
     ] = False,
     gold: Annotated[
         Path | None,
-        typer.Option(help="Gold labels (gold.csv from `survey adjudicate`): adds label quality."),
+        typer.Option(
+            help="Gold labels (gold.csv from `survey adjudicate`, or `reference`: the packaged "
+            "reference annotation): adds label quality."
+        ),
     ] = None,
 ) -> None:
     """Read the Anthology (and other exports), screen, annotate, count and report."""
     from langgap.survey.fetch import resolve_anthology
     from langgap.survey.pipeline import SurveyConfig, run_survey
+    from langgap.survey.reference import resolve_gold
     from langgap.survey.sources.errors import SourceError
 
     if anthology is None and not papers:
@@ -116,7 +120,7 @@ def run(
             use_cache=cache,
             write_report=report,
             fulltext=fulltext,
-            gold=gold,
+            gold=resolve_gold(gold) if gold is not None else None,
             compare_with_rules=annotator == "llm",
         )
         use_llm = annotator == "llm" and model is not None

@@ -125,7 +125,13 @@ def _predictions(path: Path, annotator: str | None) -> tuple[list[Annotation], d
 
 
 def score(
-    gold: Annotated[Path, typer.Option(help="Gold CSV (annotation columns), e.g. OUT/gold.csv.")],
+    gold: Annotated[
+        Path,
+        typer.Option(
+            help="Gold CSV (annotation columns), e.g. OUT/gold.csv, or `reference` (the packaged "
+            "reference annotation)."
+        ),
+    ],
     pred: Annotated[
         Path | None,
         typer.Option(
@@ -144,13 +150,14 @@ def score(
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
 ) -> None:
     """Score labels (rules by default) against a gold set: accuracy, kappa, P/R/F1, errors."""
+    from langgap.survey.reference import resolve_gold
     from langgap.survey.score import score as score_labels
 
     if pred is None and out is None:
         raise _fail("give --pred FILE or --out RUN_FOLDER (whose papers.csv is scored)")
     predictions = pred or (out or Path()) / "papers.csv"
     try:
-        gold_labels = read_annotations(gold)
+        gold_labels = read_annotations(resolve_gold(gold))
         labels, evidence = _predictions(predictions, annotator)
         report = score_labels(labels, gold_labels, n_boot=boot, seed=seed, evidence=evidence)
     except SheetError as error:

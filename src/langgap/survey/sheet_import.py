@@ -33,6 +33,7 @@ REQUIRED_COLUMNS = ("paper_id", "related", "languages", "group", "topic", "docum
 _TRUE = frozenset({"true", "yes", "1", "y"})
 _FALSE = frozenset({"false", "no", "0", "n"})
 _LANGUAGE_SEPARATORS = re.compile(r"\s*(?:[;,/]|\s+and\s+)\s*", re.IGNORECASE)
+_UNLISTED = re.compile(r"\+(?:\d+|\?)")  # the guide's "+N" / "+?": languages not named
 _EXCEL_NUMBER = re.compile(r"\d+(?:\.\d+)?[eE][+-]?\d+")  # 2.02E+13: Excel rewrote a long id
 _BOOL_FIX = "write true or false (yes/no, y/n and 1/0 work too)"
 
@@ -112,6 +113,7 @@ class _Row:
     """Collects one row's problems while its cells are parsed."""
 
     def __init__(self, file: str, row: int, columns: Mapping[str, str], skip: Iterable[str]):
+        self.unlisted: list[str] = []
         self.file, self.row, self.columns = file, row, columns
         self.skip = frozenset(skip)  # fields whose emptiness a merged-cell problem already explains
         self.problems: list[SheetProblem] = []
@@ -178,6 +180,10 @@ class _Row:
         for entry in _LANGUAGE_SEPARATORS.split(text):
             if not entry:
                 continue
+            if _UNLISTED.fullmatch(entry):
+                # the guide's "+N"/"+?": languages studied but not named
+                self.unlisted.append(entry)
+                continue
             try:
                 codes.update(lookup(entry).counted)
             except UnknownLanguageError as error:
@@ -227,8 +233,8 @@ def parse_labels(
     topic = check.choice("topic", values.get("topic"), TOPICS, needed)
     documented = check.boolean("documented", values.get("documented"), needed)
     notes = values.get("notes")
-    if languages is not None and group is not None and group != group_for(languages):
-        implied = group_for(languages)
+    implied = "multilingual" if check.unlisted else group_for(languages or ())
+    if languages is not None and group is not None and group != implied:
         check.problem(
             "group",
             f"group {group!r} does not match languages {';'.join(languages) or '(none)'}",
@@ -241,7 +247,8 @@ def parse_labels(
         annotator=annotator,
         related=related,
         languages=languages,
-        group=_as_group(group or group_for(languages)),
+        group=_as_group(group or implied),
+        unlisted=tuple(check.unlisted),
         topic=_as_topic(topic or "not_safety"),
         documented=bool(documented),
         notes="" if notes is None else (_clean(notes) if isinstance(notes, str) else str(notes)),
