@@ -106,3 +106,10 @@ def test_a_tree_over_other_features_is_refused() -> None:
         DecisionTree.from_json(text)
     with pytest.raises(ValueError, match="not a langgap decision tree"):
         DecisionTree.from_json('{"format": "x"}')
+
+
+def test_an_entry_that_could_start_anywhere_is_refused_with_its_line() -> None:
+    from langgap.evaluate.judges._phrases import PhraseFileError, parse_phrases
+
+    with pytest.raises(PhraseFileError, match=r"x.txt:2: .*begin it with literal text"):
+        parse_phrases("eng", "# source: test\nre:\\w+ cannot help\n", "x.txt")

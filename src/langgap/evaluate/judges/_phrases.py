@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
@@ -52,10 +52,6 @@ class PhraseList:
     def bounded(self) -> bool:
         """Whether phrases need word boundaries (alphabetic scripts with spaces)."""
         return bool(self.scripts) and self.scripts <= BOUNDED_SCRIPTS
-
-    def bounded_entry(self, source: str) -> str:
-        """An entry with its leading word boundary."""
-        return f"(?<!\\w)(?:{source})"
 
 
 def _literal(phrase: str, folded: bool, bounded: bool) -> str:
@@ -114,6 +110,13 @@ def parse_phrases(language: str, text: str, path: str = "<string>") -> PhraseLis
             if is_regex
             else _literal(rest.strip(), folded, bounded)
         )
+        if literal_prefixes(compiled) is None:
+            raise PhraseFileError(
+                where_path,
+                number,
+                "the entry could start with any character; begin it with literal text (the "
+                "matcher finds where an entry can start from its first characters)",
+            )
         by_kind.setdefault(kind, []).append(compiled)
     refusals, pivots = by_kind.pop("refusal", []), by_kind.pop("pivot", [])
     if not refusals:
@@ -191,11 +194,6 @@ def _first(items: Any) -> set[str] | None:
     return None
 
 
-def first_char_set(source: str) -> set[str] | None:
-    """Characters a regex source can start with; None when unknown or when it can match empty."""
-    return _first(_parser.parse(source).data)
-
-
 def _prefixes(items: list[Any], k: int) -> set[str] | None:
     """Strings (length ≤ k) every match of the parsed items starts with; shorter = weaker filter.
 
@@ -232,31 +230,6 @@ def _prefixes(items: list[Any], k: int) -> set[str] | None:
 
 def literal_prefixes(source: str, length: int = 4) -> set[str] | None:
     """Strings (up to `length` characters) that every match of a regex source starts with; None
-    when a match could start anywhere (then the source must be searched, not anchored)."""
+    when a match could start anywhere (such an entry is refused: the matcher anchors on it)."""
     found = _prefixes(list(_parser.parse(source).data), length)
     return None if found is None or "" in found else found
-
-
-def prefilter(sources: Iterable[str], length: int = 3, limit: int = 4000) -> str | None:
-    """A lookahead that every match of the sources passes: their possible starts (up to `length`
-    characters), grouped by first character so the engine's literal fast path rejects most
-    positions at once. None when a source's start cannot be bounded."""
-    found: set[str] = set()
-    for source in sources:
-        sub = _prefixes(list(_parser.parse(source).data), length)
-        if sub is None or "" in sub:
-            return None
-        found |= sub
-        if len(found) > limit:
-            return None
-    by_first: dict[str, set[str]] = {}
-    for prefix in found:
-        by_first.setdefault(prefix[0], set()).add(prefix[1:])
-    branches = []
-    for first, rests in sorted(by_first.items()):
-        if "" in rests:
-            branches.append(re.escape(first))
-        else:
-            alternatives = "|".join(re.escape(r) for r in sorted(rests))
-            branches.append(f"{re.escape(first)}(?:{alternatives})")
-    return "(?=" + "|".join(branches) + ")"
