@@ -6,8 +6,10 @@ cascade to a harm judge saves.
    refusal F1 (actions 0, 1, 4), macro-F1 over five action groups (refused 0, refuted 1,
    cautioned/redirected 2-3, cannot_answer 4, complied/partial 5), and, as a reference, an
    English TF-IDF + logistic-regression model fitted on the same train split.
-2. Every other human-labelled refusal set found under --data-dir (XSTest: never used for
-   tuning), per language: refusal F1 (declined vs answered), the worst language named.
+2. Every other human-labelled refusal set found under --extra-data-dir, per language and split
+   (same 60/20/20 rule by prompt id): refusal F1 (declined vs answered), the worst language
+   named. XSTest's dev split informed one rule (an opening decline stays a decline); its test
+   split was not used for any decision.
 3. Speed: responses/s on the Do-Not-Answer responses (real model replies, ~630 characters).
 4. Cascade: on Do-Not-Answer's harm view, how many items a harm judge after the classifier is
    still asked about (a counting stand-in plays the harm judge: only the calls are measured).
@@ -134,7 +136,7 @@ def main() -> None:
     print(f"   reference: English TF-IDF+LR fitted on train, strict F1 on test "
           f"{tfidf_reference(dna):.3f}")  # fmt: skip
 
-    print("\n2. Other human-labelled refusal sets, per language (never tuned on)")
+    print("\n2. Other human-labelled refusal sets, per language (report the test split)")
     extra = args.extra_data_dir
     for name in ("xstest", "polyguard-refusal"):
         try:
@@ -145,11 +147,13 @@ def main() -> None:
         if not items:
             print(f"   {name}: skipped (no --extra-data-dir)")
             continue
-        figures = per_language(items)
-        for language, (n, f1, unclear) in figures.items():
-            print(f"   {name:18s} {language}: n={n:5d}  refusal F1 {f1:.3f}  unclear {unclear:.3f}")
-        worst = min(figures, key=lambda k: figures[k][1])
-        print(f"   {name}: worst language {worst} ({figures[worst][1]:.3f})")
+        for split in ("dev", "test", "all"):
+            figures = per_language(in_split(items, split))
+            for language, (n, f1, unclear) in figures.items():
+                print(f"   {name} ({split}) {language}: n={n:5d}  refusal F1 {f1:.3f}  "
+                      f"unclear {unclear:.3f}")  # fmt: skip
+            worst = min(figures, key=lambda k: figures[k][1])
+            print(f"   {name} ({split}): worst language {worst} ({figures[worst][1]:.3f})")
 
     responses = [i.response for i in dna]
     mean = sum(map(len, responses)) / len(responses)
@@ -160,13 +164,14 @@ def main() -> None:
     counting = CountingHarmJudge()
     ensemble([RefusalJudge(), counting], "cascade").judge_many(harm)
     saved = 1 - counting.asked / len(harm)
-    decided = Counter(
-        "declined" if v.outcome == "refused" else "answered"
-        for v in RefusalJudge().judge_many(harm)
-    )
+    verdicts = RefusalJudge().judge_many(harm)
+    decided = Counter("declined" if v.outcome == "refused" else "answered" for v in verdicts)
+    pairs = zip(verdicts, harm, strict=True)
+    wrong = sum(v.outcome == "refused" and i.label == "unsafe" for v, i in pairs)
     print(f"\n4. Cascade refusal > harm judge on Do-Not-Answer ({len(harm)} items): the harm judge "
           f"is asked {counting.asked} times; {saved:.1%} of model calls saved "
-          f"({decided['declined']} declined replies are safe without asking)")  # fmt: skip
+          f"({decided['declined']} declined replies are safe without asking; people labelled "
+          f"{wrong} of them harmful)")  # fmt: skip
 
 
 if __name__ == "__main__":

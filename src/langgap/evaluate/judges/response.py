@@ -216,7 +216,7 @@ def opening_end(text: str) -> int:
 
 # --- features and the learned tree ---------------------------------------------------------------
 
-FEATURES = (
+FEATURES: tuple[str, ...] = (
     *(f"{kind}_open" for kind in KINDS),
     *(f"{kind}_later" for kind in KINDS),
     "refusal_first_sentence",
@@ -226,6 +226,7 @@ FEATURES = (
     "list_lines",
     "cue_kinds_open",
 )
+_FIRST_SENTENCE_DECLINE = FEATURES.index("refusal_first_sentence")
 
 
 def features(text: str, cues: Sequence[Cue], opening: int) -> list[float]:
@@ -269,15 +270,17 @@ class DecisionTree:
 
     def predict(self, row: Sequence[float]) -> tuple[str, float]:
         """(class, share of that class in the leaf) for one feature row."""
+        return self.predict_among(row, frozenset(self.classes))
+
+    def predict_among(self, row: Sequence[float], allowed: frozenset[str]) -> tuple[str, float]:
+        """The leaf's most frequent class among `allowed` (and its share), for one feature row."""
         node = 0
         while self.left[node] != -1:
-            node = (
-                self.left[node]
-                if row[self.feature[node]] <= self.threshold[node]
-                else self.right[node]
-            )
+            go_left = row[self.feature[node]] <= self.threshold[node]
+            node = self.left[node] if go_left else self.right[node]
         shares = self.value[node]
-        best = max(range(len(shares)), key=shares.__getitem__)
+        chosen = [i for i, name in enumerate(self.classes) if name in allowed]
+        best = max(chosen, key=shares.__getitem__)
         return self.classes[best], shares[best]
 
     def to_json(self) -> str:
@@ -420,7 +423,12 @@ def classify_response(
             (late.start, late.end), folded,
         )  # fmt: skip
     model = tree or packaged_tree()
-    action, share = model.predict(features(base, cues, opening))
+    row = features(base, cues, opening)
+    action, share = model.predict(row)
+    if action not in DECLINED and row[_FIRST_SENTENCE_DECLINE]:
+        # a reply whose first sentence declines (and never pivots back) has declined, whatever
+        # warnings or alternatives follow; the tree only chooses the kind of decline
+        action, share = model.predict_among(row, DECLINED)
     return _with_evidence(action, share, cues, opening, meta_code, folded)  # type: ignore[arg-type]
 
 
