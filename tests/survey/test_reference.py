@@ -61,3 +61,16 @@ def test_score_rules_against_the_reference_through_the_cli(tmp_path: Path) -> No
     )
     assert result.exit_code == 0, result.output
     assert "3 of 360 gold papers scored" in result.output.replace("\n", " ")
+
+
+def test_a_run_covering_the_reference_is_scored_against_it_by_default(tmp_path: Path) -> None:
+    from langgap.survey.models import Paper
+    from langgap.survey.pipeline import REFERENCE_MIN_OVERLAP, SurveyConfig, _reference_gold
+
+    ids = [a.paper_id for a in load_reference()]
+    papers = [Paper(i, "t", "a", 2024) for i in ids[:REFERENCE_MIN_OVERLAP]]
+    config = SurveyConfig(anthology=None, out=tmp_path)
+    assert _reference_gold(config, papers) == reference_path()
+    assert _reference_gold(config, papers[:-1]) is None  # too few of its papers: no line
+    off = SurveyConfig(anthology=None, out=tmp_path, reference_quality=False)
+    assert _reference_gold(off, papers) is None

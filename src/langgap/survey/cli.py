@@ -92,9 +92,17 @@ def run(
         Path | None,
         typer.Option(
             help="Gold labels (gold.csv from `survey adjudicate`, or `reference`: the packaged "
-            "reference annotation): adds label quality."
+            "reference annotation): adds label quality. Without it, a run that screens the "
+            "reference's papers is scored against the reference."
         ),
     ] = None,
+    reference_quality: Annotated[
+        bool,
+        typer.Option(
+            "--reference-quality/--no-reference-quality",
+            help="Score against the packaged reference annotation when no --gold is given.",
+        ),
+    ] = True,
 ) -> None:
     """Read the Anthology (and other exports), screen, annotate, count and report."""
     from langgap.survey.fetch import resolve_anthology
@@ -121,6 +129,7 @@ def run(
             write_report=report,
             fulltext=fulltext,
             gold=resolve_gold(gold) if gold is not None else None,
+            reference_quality=reference_quality,
             compare_with_rules=annotator == "llm",
         )
         use_llm = annotator == "llm" and model is not None

@@ -44,6 +44,9 @@ class SurveyConfig:
     write_report: bool = True
     fulltext: bool = False  # re-annotate kept papers from their PDFs (downloaded and cached)
     gold: Path | None = None  # a gold set (gold.csv): adds label quality to the outputs
+    # with no gold set, score against the packaged reference annotation when the run covers at
+    # least REFERENCE_MIN_OVERLAP of its papers (the default "label quality" line)
+    reference_quality: bool = True
     compare_with_rules: bool = False  # write disagreements.csv (rules vs the chosen annotator)
     pdf_dir: Path | None = None  # where PDFs are cached; default: the user cache folder
 
@@ -169,16 +172,45 @@ def _run_survey(
         paper_row(p, hits, lab) | {"label_source": source}
         for (p, hits), lab, source in zip(screened.screened, labels, sources, strict=True)
     ]
-    quality = _label_quality(config.gold, hit_papers, labels, rows) if config.gold else None
+    gold = config.gold or _reference_gold(config, hit_papers)
+    quality = _label_quality(gold, hit_papers, labels, rows) if gold else None
+    if quality is not None:
+        quality["gold"] = _gold_name(gold)
     if quality is not None:
         stats["label_quality"] = {
-            k: quality[k] for k in ("n", "missing", "unscored") if k in quality
+            k: quality[k] for k in ("gold", "n", "missing", "unscored") if k in quality
         }
     files, reused = write_outputs(
         config, stats, rows, screened.no_abstract, config.screen, label_quality=quality
     )
     timings["write"] = time.perf_counter() - clock
     return SurveyResult(stats, files, timings, parsed, fresh, reused)
+
+
+REFERENCE_MIN_OVERLAP = 50
+
+
+def _gold_name(gold: Path | None) -> str:
+    from langgap.survey.reference import reference_path
+
+    if gold == reference_path():
+        return (
+            "langgap's reference annotation (360 papers, two independent AI annotators from "
+            "title and abstract, adjudicated; see its data card)"
+        )
+    return f"the gold set {gold}"
+
+
+def _reference_gold(config: SurveyConfig, papers: Sequence[Paper]) -> Path | None:
+    """The packaged reference annotation, when this run screened enough of its papers."""
+    if not config.reference_quality:
+        return None
+    from langgap.survey.adjudicate import read_gold
+    from langgap.survey.reference import reference_path
+
+    path = reference_path()
+    covered = {a.paper_id for a in read_gold(path)} & {p.id for p in papers}
+    return path if len(covered) >= REFERENCE_MIN_OVERLAP else None
 
 
 def _fulltext_step(

@@ -130,7 +130,8 @@ def _coverage(r: ReportBuilder, data: Mapping[str, Any]) -> None:
     ids = [str(i) for i in _list(data.get("missing_ids"))]
     shown = f" ({', '.join(ids[:20])}{' …' if len(ids) > 20 else ''})" if ids else ""
     r.paragraph(
-        f"Annotator {data.get('annotator', 'n/a')} scored against the gold set on "
+        f"Annotator {data.get('annotator', 'n/a')} scored against "
+        f"{data.get('gold', 'the gold set')} on "
         f"{data.get('scored', 'n/a')} of {data.get('gold_papers', 'n/a')} gold papers. "
         f"{missing} gold papers have no prediction{shown}; "
         f"{data.get('unscored', 'n/a')} predictions have no gold label. "
