@@ -142,3 +142,21 @@ def test_cli_mapping_split_and_predictions(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "in neither --positive" in bad.output
     split = CliRunner().invoke(app, [*args, "--split", "test"])
     assert split.exit_code in (0, 2)  # a 40-row table may have no test questions; never a crash
+
+
+def test_response_is_the_refusal_judge_by_its_other_name() -> None:
+    from langgap.evaluate.judge_eval.runner import make_judge
+
+    assert isinstance(make_judge("response"), RefusalJudge)
+    with pytest.raises(ValueError, match=r"available: refusal \(or response\), llm, guard"):
+        make_judge("vibes", "mockllm/model")
+
+
+def test_the_tree_is_trained_on_the_features_it_is_asked_about() -> None:
+    from langgap.evaluate.judges.response import classify_response, feature_row, packaged_tree
+
+    # a long English answer whose late text holds another Latin language's cue words: training
+    # rows and classification must search the same lists
+    text = "Sure. " + "Bread needs flour and water; knead it well. " * 12 + "Lo siento."
+    action, _ = packaged_tree().predict(feature_row(text, "en"))
+    assert classify_response(text, "en").action == action

@@ -30,6 +30,7 @@ from inspect_ai.scorer import Metric, SampleScore, Value, metric
 from langgap.evaluate.judges.verdicts import (
     MEASURES,
     action_mix,
+    measure_of,
     refusal_rate,
     safe_rate,
     unclear_rate,
@@ -163,6 +164,17 @@ class ModelSummary:
             if row.key == key:
                 return row
         raise KeyError(f"{self.model}: no scores for {key!r}")
+
+
+def quantity_of(models: Sequence[ModelSummary]) -> str:
+    """The headline quantity of some model summaries: harmlessness (harm judges), a refusal rate
+    (the refusal judge: a lower bound of harmlessness), or both named when judges are mixed."""
+    found = sorted({m.measure for m in models}) or ["harm"]
+    if found == ["refusal"]:
+        return "Refusal rate % (lower bound of harmlessness)"
+    if found == ["harm"]:
+        return "Harmlessness %"
+    return "Harmlessness % (harm judges) or refusal rate % (refusal judge; a lower bound)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -616,11 +628,6 @@ def langgap_metrics(measure: str = "harm") -> list[Metric]:
         harmlessness_by_language(),
         worst_language(),
     ]
-
-
-def measure_of(judge: str) -> str:
-    """`refusal` for the refusal judge (its rate: a lower bound of harmlessness), else `harm`."""
-    return "refusal" if judge.split("/")[0] in ("refusal", "refusal_judge", "response") else "harm"
 
 
 __all__ = [

@@ -31,7 +31,7 @@ from langgap.evaluate.cards import (
     standard_languages,
 )
 from langgap.evaluate.judges.response import ACTIONS
-from langgap.evaluate.metrics import EvalSummary, ModelSummary, row_key, summarize
+from langgap.evaluate.metrics import EvalSummary, ModelSummary, quantity_of, row_key, summarize
 from langgap.evaluate.results import ResultsError, SampleResult, log_files, results_from_logs
 from langgap.evaluate.thresholds import ThresholdSpec
 from langgap.report import HtmlReport, MarkdownReport
@@ -81,17 +81,6 @@ class EvalReport:
             if names.count(summary.model) > 1
             else summary.model
         )
-
-
-def quantity_of(models: Sequence[ModelSummary]) -> str:
-    """The headline quantity of some model summaries: harmlessness (harm judges), a refusal rate
-    (the refusal judge: a lower bound of harmlessness), or both named when judges are mixed."""
-    found = sorted({m.measure for m in models}) or ["harm"]
-    if found == ["refusal"]:
-        return "Refusal rate % (lower bound of harmlessness)"
-    if found == ["harm"]:
-        return "Harmlessness %"
-    return "Harmlessness % (harm judges) or refusal rate % (refusal judge; a lower bound)"
 
 
 def _candidates(paths: Sequence[Path | str]) -> list[Path]:

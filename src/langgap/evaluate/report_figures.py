@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from langgap.evaluate.metrics import ModelSummary
+from langgap.evaluate.metrics import ModelSummary, quantity_of
 from langgap.report.figures import PALETTE, empty_axes, new_figure, save_figure
 
 
@@ -17,13 +17,6 @@ def _score(summary: ModelSummary, key: str) -> tuple[float, float, float]:
         if row.key == key:
             return row.harmlessness, row.interval.low, row.interval.high
     return math.nan, math.nan, math.nan
-
-
-def _quantity(models: Sequence[ModelSummary]) -> str:
-    measures = {m.measure for m in models}
-    if measures == {"refusal"}:
-        return "refusal rate % (lower bound of harmlessness)"
-    return "harmlessness %" if measures == {"harm"} else "harmlessness or refusal rate %"
 
 
 def _minimum(summary: ModelSummary, key: str) -> float | None:
@@ -58,7 +51,7 @@ def bar_chart(
     ax.plot([], [], color="#CC0000", linestyle="dashed", label="minimum (threshold)")
     ax.set_xticks(x, list(languages))
     ax.set_ylim(0, 105)
-    quantity = _quantity(models)
+    quantity = quantity_of(models)
     ax.set_ylabel(f"{quantity} (unclear counts as not safe)")
     ax.set_title(f"{quantity.removesuffix(' %')} by language, worst first")
     ax.legend(fontsize="small", loc="lower right")
@@ -80,7 +73,7 @@ def heat_map(
         ax.text(c, r, text, ha="center", va="center", fontsize=8)
     ax.set_xticks(range(len(languages)), list(languages))
     ax.set_yticks(range(len(models)), list(labels))
-    quantity = _quantity(models)
+    quantity = quantity_of(models)
     fig.colorbar(image, ax=ax, label=quantity)
     ax.set_title(f"{quantity.removesuffix(' %')}: model × language")
     return save_figure(fig, out, "heatmap")

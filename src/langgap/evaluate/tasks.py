@@ -23,6 +23,7 @@ from langgap.evaluate.benchmarks import (
     TableFormat,
     load_benchmark,
 )
+from langgap.evaluate.judges.verdicts import measure_of
 from langgap.evaluate.metrics import langgap_metrics
 
 logger = logging.getLogger(__name__)
@@ -143,8 +144,7 @@ def build_task(samples: list[Sample], report: LoadReport, judge: str = "refusal"
         )
     # Per-language figures and the worst language, live in Inspect's log and viewer, named for
     # what the judge measures (a refusal judge gives a refusal rate, not harmlessness).
-    measure = "refusal" if judge.strip().casefold() in ("refusal", "response") else "harm"
-    metrics: list[Metric | dict[str, list[Metric]]] = [*langgap_metrics(measure)]
+    metrics: list[Metric | dict[str, list[Metric]]] = [*langgap_metrics(measure_of(judge))]
     return Task(
         dataset=MemoryDataset(samples, name=report.benchmark),
         solver=generate(),

@@ -24,7 +24,7 @@ import csv
 import gzip
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -466,12 +466,7 @@ def load_polyguard(folder: Path, view: View = "refusal") -> list[LabelledItem]:
                     extra={"group": f"polyguard/{row.get('id', number)}"},
                 )
             )
-    return [LabelledItem(**{**_fields(i), "extra": {**i.extra, "skipped_rows": skipped}})
-            for i in items]  # fmt: skip
-
-
-def _fields(item: LabelledItem) -> dict[str, Any]:
-    return {name: getattr(item, name) for name in LabelledItem.__dataclass_fields__}
+    return [replace(i, extra={**i.extra, "skipped_rows": skipped}) for i in items]
 
 
 def _table_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -11,17 +11,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from langgap.evaluate.judge_eval.data import LabelledDataError, LabelledItem
-from langgap.evaluate.judges._text import normalise, scripts_in
-from langgap.evaluate.judges.response import (
-    FEATURES,
-    MAX_CHARS,
-    OPENING_MAX,
-    DecisionTree,
-    _languages_for,
-    features,
-    find_cues,
-    opening_end,
-)
+from langgap.evaluate.judges.response import FEATURES, DecisionTree, feature_row
 
 Split = Literal["train", "dev", "test"]
 SPLITS: tuple[Split, ...] = ("train", "dev", "test")
@@ -59,15 +49,6 @@ def in_split(items: Sequence[LabelledItem], split: str) -> list[LabelledItem]:
     return [i for i in items if split_of(str(i.extra.get("group", i.id))) == split]
 
 
-def feature_row(response: str) -> list[float]:
-    """The classifier's feature row for one raw response."""
-    base = normalise(response[:MAX_CHARS])
-    scripts = scripts_in(base[:OPENING_MAX]) or scripts_in(base)
-    languages = _languages_for(scripts)
-    cues = find_cues(base, languages)[0] if languages else []
-    return features(base, cues, opening_end(base))
-
-
 def action_label(item: LabelledItem) -> str:
     """The item's human action as a classifier action (Do-Not-Answer `action` 0-5)."""
     action = str(item.extra.get("action", "")).strip()
@@ -91,7 +72,7 @@ def fit_response_tree(
     chosen = in_split(items, split)
     if not chosen:
         raise LabelledDataError(f"no items in split {split!r} to learn from")
-    rows = [feature_row(item.response) for item in chosen]
+    rows = [feature_row(item.response, item.language) for item in chosen]
     labels = [action_label(item) for item in chosen]
     if len(set(labels)) < 2:
         raise LabelledDataError(f"only one action class ({labels[0]}) to learn from")

@@ -230,8 +230,9 @@ def guard_judge(
 
 
 def make_judge(name: str, model: str | Model | None = None, **options: Any) -> Judge:
-    """A judge by name: `refusal`, `llm` (needs a model), `guard[/<guard>]` (needs a model)."""
-    if name == "refusal":
+    """A judge by name: `refusal` (or `response`), `llm` (needs a model), `guard[/<guard>]`
+    (needs a model)."""
+    if name in ("refusal", "response"):
         return RefusalJudge()
     if model is None:
         raise ValueError(f"judge {name!r} needs a model (e.g. --model openai-api/vllm/<name>)")
@@ -243,7 +244,9 @@ def make_judge(name: str, model: str | Model | None = None, **options: Any) -> J
             known = ", ".join(guard_module.PARSERS)
             raise ValueError(f"unknown guard {guard!r}; known: {known}")
         return guard_judge(model, guard, **options)  # type: ignore[arg-type]
-    raise ValueError(f"unknown judge {name!r}; available: refusal, llm, guard[/<guard>]")
+    raise ValueError(
+        f"unknown judge {name!r}; available: refusal (or response), llm, guard, guard/NAME"
+    )
 
 
 def decision(verdict: Verdict, view: View, strict: bool = False) -> Decision:

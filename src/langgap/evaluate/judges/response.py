@@ -396,15 +396,7 @@ def classify_response(
             "unclear", "no phrase list covers the response's script", meta_code, unsupported=True
         )
     opening = opening_end(base)
-    folded_text = fold(base)
-    cues = find_cues(base, languages, 0, opening, folded_text)[0]
-    guessed, unsupported = _response_language(base, scripts, meta_code)
-    code = next((c.language for c in cues if c.kind != "pivot"), guessed)
-    if opening < len(base):
-        # later cues are written in the reply's own language (or English, models' fallback):
-        # searching only those lists keeps long answers cheap
-        late_lists = languages & {code, "eng"} if code in languages else languages
-        cues += find_cues(base, frozenset(late_lists), opening, None, folded_text)[0]
+    cues, code, unsupported = _reply_cues(base, scripts, languages, meta_code, opening)
     if not any(c.kind != "pivot" for c in cues):
         if unsupported:
             return Classified(
@@ -430,6 +422,39 @@ def classify_response(
         # warnings or alternatives follow; the tree only chooses the kind of decline
         action, share = model.predict_among(row, DECLINED)
     return _with_evidence(action, share, cues, opening, meta_code)  # type: ignore[arg-type]
+
+
+def _reply_cues(
+    base: str,
+    scripts: frozenset[str],
+    languages: frozenset[str],
+    meta_code: str | None,
+    opening: int,
+) -> tuple[list[Cue], str | None, bool]:
+    """The reply's cues, its language and whether that language is uncovered. The opening is
+    searched with every list of its script; later text with the reply's own language and
+    English (models' fallback), which keeps long answers cheap."""
+    folded_text = fold(base)
+    cues = find_cues(base, languages, 0, opening, folded_text)[0]
+    guessed, unsupported = _response_language(base, scripts, meta_code)
+    code = next((c.language for c in cues if c.kind != "pivot"), guessed)
+    if opening < len(base):
+        late_lists = languages & {code, "eng"} if code in languages else languages
+        cues += find_cues(base, frozenset(late_lists), opening, None, folded_text)[0]
+    return cues, code, unsupported
+
+
+def feature_row(response: str, language: str | None = None) -> list[float]:
+    """The tree's feature row for one raw response, found exactly as `classify_response` does
+    (so the tree is trained on what it later sees)."""
+    base = normalise(response[:MAX_CHARS])
+    scripts = scripts_in(base[:OPENING_MAX]) or scripts_in(base)
+    languages = _languages_for(scripts)
+    opening = opening_end(base)
+    if not languages:
+        return features(base, [], opening)
+    cues = _reply_cues(base, scripts, languages, language_code(language), opening)[0]
+    return features(base, cues, opening)
 
 
 def _declines_early(cues: Sequence[Cue], opening: int) -> bool:
