@@ -247,6 +247,7 @@ _LABEL_SOURCES = (
     ("langgap.survey", "rules.yaml"),
     ("langgap.survey", "annotate.py"),
     ("langgap.survey", "cues.py"),
+    ("langgap.survey", "models.py"),
     ("langgap.languages", "mentions.py"),
     ("langgap.languages", "registry.py"),
     ("langgap.languages", "aliases.yaml"),

@@ -12,10 +12,12 @@ from rich.table import Table
 
 from langgap.survey import cli_annotation as annotation_commands
 from langgap.survey import cli_fulltext as fulltext_commands
+from langgap.survey import cli_learned as learned_commands
 from langgap.survey import cli_quality as quality_commands
 from langgap.survey.screen import DEFAULT_FIELDS, DEFAULT_KEYWORDS, ScreenConfig
 
 if TYPE_CHECKING:  # the LLM annotator imports Inspect, which `langgap --help` should not wait for
+    from langgap.survey.annotate import Annotator
     from langgap.survey.llm_annotator import LLMAnnotator
 
 app = typer.Typer(help="Audit the language gap in LLM-safety research.", no_args_is_help=True)
@@ -23,6 +25,7 @@ console = Console(stderr=True)
 annotation_commands.register(app)
 fulltext_commands.register(app)
 quality_commands.register(app)
+learned_commands.register(app)
 
 
 def parse_years(text: str) -> tuple[int, int]:
@@ -68,8 +71,26 @@ def run(
         str, typer.Option(help="Comma-separated fields to screen: abstract, title.")
     ] = ",".join(DEFAULT_FIELDS),
     annotator: Annotated[
-        str, typer.Option(help="Annotator: rules (transparent patterns) or llm (needs --model).")
+        str,
+        typer.Option(
+            help="Annotator: rules (transparent patterns), learned (trained on human labels; "
+            "calibrated probabilities, uncertain papers flagged) or llm (needs --model)."
+        ),
     ] = "rules",
+    learned_model: Annotated[
+        Path | None,
+        typer.Option(
+            help="Model for --annotator learned (from `survey learn`); default: the packaged "
+            "model trained on the reference annotation."
+        ),
+    ] = None,
+    flag_below: Annotated[
+        float,
+        typer.Option(
+            help="--annotator learned: flag papers whose least certain decision has a "
+            "probability below this (0.5-1.0) for a person to check."
+        ),
+    ] = 0.7,
     model: Annotated[
         str | None,
         typer.Option(
@@ -112,8 +133,8 @@ def run(
 
     if anthology is None and not papers:
         raise typer.BadParameter("give --anthology PATH|auto and/or --papers FILE")
-    if annotator not in ("rules", "llm"):
-        raise typer.BadParameter(f"unknown annotator {annotator!r}; available: rules, llm")
+    if annotator not in ("rules", "learned", "llm"):
+        raise typer.BadParameter(f"unknown annotator {annotator!r}; available: rules, learned, llm")
     if annotator == "llm" and not model:
         raise typer.BadParameter("--annotator llm needs --model MODEL (any Inspect model name)")
     try:
@@ -134,6 +155,11 @@ def run(
         )
         use_llm = annotator == "llm" and model is not None
         chosen = _llm_annotator(model, concurrency, screen_config) if use_llm and model else None
+        selected: Annotator | None = chosen
+        if annotator == "learned":
+            from langgap.survey.learned.annotator import LearnedAnnotator
+
+            selected = LearnedAnnotator(learned_model, flag_below)
         with Progress(
             TextColumn("[bold]reading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             console=console, transient=True,
@@ -141,10 +167,10 @@ def run(
             task = bar.add_task("read", total=None)
             result = run_survey(
                 config,
-                annotator=chosen,
+                annotator=selected,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
-    except (SourceError, ValueError) as error:
+    except (SourceError, ValueError) as error:  # ModelFileError is a ValueError
         console.print(f"error: {error}", style="red", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     _summary(result.stats, result.timings, result.parsed_files, result.annotated)
@@ -155,6 +181,14 @@ def run(
     if chosen is not None:
         console.print(f"LLM annotator: {chosen.usage.summary()}", markup=False)
         console.print(f"rules vs LLM disagreements: {out / 'disagreements.csv'}", markup=False)
+    line = result.stats.get("label_quality_line")
+    if line and line.get("flagged") is not None:
+        console.print(
+            f"learned annotator: {line['flagged']} of {result.stats['screened']} papers flagged "
+            f"for a person (least certain decision below {line['flag_below']:g}; column "
+            "`flagged` in papers.csv)",
+            markup=False,
+        )
     if "fulltext" in result.stats:
         console.print(f"full text: {result.stats['fulltext']['message']}", markup=False)
     console.print(f"wrote {len(result.files)} files to {out}")

@@ -61,3 +61,7 @@ class Labels:
     multilingual_unlisted: bool = False  # "across 30 languages" without the list
     annotator: str = "rules"
     evidence: dict[str, list[Evidence]] = field(default_factory=dict)
+    # calibrated probabilities of a learned annotator ("related", "topic", "documented") and its
+    # certainty about the least certain decision ("confidence"); empty for rule labels
+    probabilities: dict[str, float] = field(default_factory=dict)
+    flagged: bool = False  # the annotator asks a person to check this paper

@@ -26,7 +26,7 @@ PAPER_COLUMNS = (
     "id", "year", "title", "abstract", "venue", "venue_type", "url", "screen_hits", "related",
     "related_evidence", "languages", "group", "documented", "multilingual_unlisted",
     "language_evidence", "label_source", "topic", "topic_evidence", "annotator", "source",
-    "evidence",
+    "evidence", "p_related", "p_topic", "p_documented", "confidence", "flagged",
 )  # fmt: skip
 
 
@@ -160,6 +160,7 @@ def _run_survey(
             "annotator": f"{annotator.name}/{annotator.version}",
         },
         **stats,
+        "label_quality_line": _quality_line(annotator, labels),
         "no_year": len(screened.no_year),
         "issues": [asdict(i) for i in issues],
     }
@@ -300,7 +301,26 @@ def paper_row(paper: Paper, hits: Sequence[Hit], labels: Labels) -> dict[str, st
         "annotator": labels.annotator,
         "source": paper.source,
         "evidence": _format_evidence(evidence.get("languages", [])[:3]),
+        **{f"p_{k}": _probability(labels, k) for k in ("related", "topic", "documented")},
+        "confidence": _probability(labels, "confidence"),
+        "flagged": str(labels.flagged).lower() if labels.probabilities else "",
     }
+
+
+def _probability(labels: Labels, key: str) -> str:
+    value = labels.probabilities.get(key)
+    return "" if value is None else f"{value:.4f}"
+
+
+def _quality_line(annotator: Annotator, labels: Sequence[Labels]) -> dict[str, Any]:
+    """Which annotator labelled the run, what is known of its quality, how many papers it
+    flagged for a person (the report's "label quality" line)."""
+    line: dict[str, Any] = {"annotator": f"{annotator.name}/{annotator.version}"}
+    describe = getattr(annotator, "quality_line", None)
+    if describe is not None:
+        line |= describe()
+        line["flagged"] = sum(lab.flagged for lab in labels)
+    return line
 
 
 def _csv(rows: Sequence[dict[str, str]], columns: Sequence[str]) -> str:

@@ -1,0 +1,134 @@
+"""`survey run --annotator learned`: labels from the learned model, with calibrated
+probabilities, evidence, and a flag on the papers a person should check."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp  # type: ignore[import-untyped]
+
+from langgap.survey.learned.model import (
+    FLAG_BELOW,
+    FORMAT,
+    LearnedModel,
+    Prediction,
+    packaged_model_path,
+    paper_matrix,
+)
+from langgap.survey.models import Evidence, Labels, Paper
+
+_TOP_WORDS = 4  # the strongest words behind the related decision, shown as evidence
+
+
+class LearnedAnnotator:
+    """Annotator backed by a `LearnedModel` file (the packaged reference model by default)."""
+
+    name = "learned"
+
+    def __init__(self, model_path: Path | None = None, flag_below: float = FLAG_BELOW) -> None:
+        if not 0.5 <= flag_below <= 1.0:
+            raise ValueError(
+                f"flag threshold {flag_below} is outside 0.5-1.0 (a decision's certainty is at "
+                "least 0.5). Fix: give e.g. --flag-below 0.7."
+            )
+        self.model_path = model_path or packaged_model_path()
+        self.flag_below = flag_below
+        if not self.model_path.is_file():
+            raise ValueError(
+                f"{self.model_path}: no such model file. Fix: train one with `langgap survey "
+                f"learn GOLD.csv --papers OUT/papers.csv --out {self.model_path}`."
+            )
+        # the cache key follows the model file's bytes, so a retrained model relabels everything
+        digest = hashlib.blake2b(self.model_path.read_bytes(), digest_size=6).hexdigest()
+        self.version = f"{FORMAT.rsplit('/', 1)[-1]}.{digest}.flag{flag_below:g}"
+
+    @cached_property
+    def model(self) -> LearnedModel:
+        """The model, read on first use (a cached run never needs it)."""
+        return LearnedModel.load(self.model_path)
+
+    def prepare(self) -> None:
+        """Read the model now rather than on the first paper."""
+        _ = self.model
+
+    def quality_line(self) -> dict[str, Any]:
+        """What the model's provenance says about its quality (cross-validated by year)."""
+        meta = self.model.meta
+        return {
+            "annotator": f"{self.name} ({self.model_path.name})",
+            "trained_on": meta.get("trained_on"),
+            "papers": meta.get("papers"),
+            "cross_validated": meta.get("cv"),
+            "flag_below": self.flag_below,
+        }
+
+    def annotate_many(self, papers: Sequence[Paper]) -> list[Labels]:
+        """Labels for each paper, in order."""
+        if not papers:
+            return []
+        x = paper_matrix(self.model.paper_blocks, papers)
+        predictions = self.model.predict(papers, x)
+        words = _related_words(self.model, x)
+        return [self._labels(p, w) for p, w in zip(predictions, words, strict=True)]
+
+    def _labels(self, p: Prediction, words: list[Evidence]) -> Labels:
+        mentions = [
+            Evidence(
+                d.candidate.field,
+                d.candidate.mention.start,
+                d.candidate.mention.end,
+                d.candidate.mention.text,
+                f"{'studied' if d.studied >= 0.5 else 'mentioned only'} (p={d.studied:.2f})",
+            )
+            for d in p.mentions
+        ]
+        note = f"p(topic | related)={p.p_topic:.2f}"
+        return Labels(
+            related=p.related,
+            languages=p.languages,
+            group=p.group,
+            topic=p.topic,
+            documented=p.documented,
+            multilingual_unlisted=p.unlisted,
+            annotator=f"{self.name}/{self.version}",
+            evidence={
+                "related": [
+                    *words,
+                    Evidence("abstract", 0, 0, "", f"p(related)={p.p_related:.2f}"),
+                ],
+                "topic": [Evidence("abstract", 0, 0, "", note)],
+                "languages": mentions,
+            },
+            probabilities={
+                "related": round(p.p_related, 4),
+                "topic": round(p.p_topic, 4),
+                "documented": round(p.p_documented, 4),
+                "confidence": round(p.confidence, 4),
+            },
+            flagged=p.confidence < self.flag_below,
+        )
+
+
+def _related_words(model: LearnedModel, x: sp.csr_matrix) -> list[list[Evidence]]:
+    """Per paper row of `x`, the features that pushed the related decision most (word or
+    character n-grams of title and abstract), as evidence a reviewer can read."""
+    weights = model.related.coef[0]
+    names = [name for block in model.paper_blocks for name in block.vocabulary]
+    out = []
+    for row in range(x.shape[0]):
+        start, end = x.indptr[row], x.indptr[row + 1]
+        columns, values = x.indices[start:end], x.data[start:end]
+        contribution = values * weights[columns]
+        top = np.argsort(-np.abs(contribution))[:_TOP_WORDS]
+        out.append(
+            [
+                Evidence("text", 0, 0, names[columns[i]], f"weight {contribution[i]:+.2f}")
+                for i in top
+            ]
+        )
+    return out

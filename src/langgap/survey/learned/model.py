@@ -1,0 +1,254 @@
+"""The learned annotator's model: heads for related, topic, documented and studied-vs-mentioned,
+stored in one `.npz` file (arrays plus a JSON header; no pickles).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, cast
+
+import numpy as np
+import scipy.sparse as sp  # type: ignore[import-untyped]
+
+from langgap import __version__
+from langgap._io import atomic_write_bytes
+from langgap.survey.annotations import group_for
+from langgap.survey.learned.heads import LinearHead
+from langgap.survey.learned.mentions import Candidate, candidates, dense_matrix
+from langgap.survey.learned.vectors import TfidfBlock, TfidfSpec, side_by_side, transform_all
+from langgap.survey.models import Group, Paper, Topic
+
+FORMAT = "langgap-survey-learned/1"  # bump whenever features or the file layout change
+PACKAGED = "reference_model.npz"
+FLAG_BELOW = 0.7  # papers whose least certain decision is below this go to a person
+PAPER_SPECS = (
+    TfidfSpec("word", 1, 2, 2, True),
+    TfidfSpec("char_wb", 3, 5, 2, False),
+)
+MENTION_SPECS = (TfidfSpec("word", 1, 2, 2, False),)
+DOCUMENTED_FEATURES = ("max_studied_named", "any_studied_named", "english_studied", "mentions")
+HEADS = ("related", "topic", "mention", "documented")
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be used, with the reason and the fix."""
+
+
+def paper_text(paper: Paper) -> str:
+    """What the paper heads read: the title twice (it carries more weight), then the abstract."""
+    return f"{paper.title} . {paper.title} . {paper.abstract or ''}"
+
+
+@dataclass(frozen=True, slots=True)
+class MentionDecision:
+    """One mention and the probability that the paper studies what it names."""
+
+    candidate: Candidate
+    studied: float
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """The learned labels of one paper with their calibrated probabilities."""
+
+    related: bool
+    p_related: float  # probability that the paper is LLM-safety research
+    topic: Topic
+    p_topic: float  # probability of the topic given that the paper is related
+    languages: tuple[str, ...]
+    unlisted: bool  # studies languages the abstract does not name ("in 30 languages")
+    group: Group
+    documented: bool
+    p_documented: float
+    mentions: tuple[MentionDecision, ...]
+
+    @property
+    def confidence(self) -> float:
+        """Certainty of the least certain decision (related, topic if related, each mention)."""
+        sure = [max(self.p_related, 1 - self.p_related)]
+        if self.related:
+            sure.append(self.p_topic)
+            sure.append(max(self.p_documented, 1 - self.p_documented))
+            sure += [max(d.studied, 1 - d.studied) for d in self.mentions]
+        return min(sure)
+
+
+@dataclass(frozen=True)
+class LearnedModel:
+    """Every head with the features it reads, and where the model came from (`meta`)."""
+
+    paper_blocks: tuple[TfidfBlock, ...]
+    related: LinearHead
+    topic: LinearHead
+    mention_blocks: tuple[TfidfBlock, ...]
+    mention: LinearHead
+    documented: LinearHead
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def predict(self, papers: Sequence[Paper], x: sp.csr_matrix | None = None) -> list[Prediction]:
+        """Labels and probabilities for each paper, in order (`x`: their `paper_matrix`, when
+        the caller has it already)."""
+        if not papers:
+            return []
+        x = paper_matrix(self.paper_blocks, papers) if x is None else x
+        related = self.related.proba(x)[:, self.related.classes.index("true")]
+        topics = self.topic.predict(x)
+        per_paper = [candidates(p) for p in papers]
+        flat = [c for found in per_paper for c in found]
+        studied = iter(self._studied(flat))
+        out = []
+        for p_related, (topic, p_topic), found in zip(related, topics, per_paper, strict=True):
+            decisions = tuple(MentionDecision(c, next(studied)) for c in found)
+            out.append(self._assemble(float(p_related), topic, p_topic, decisions))
+        return out
+
+    def _studied(self, found: list[Candidate]) -> list[float]:
+        if not found:
+            return []
+        p = self.mention.proba(mention_matrix(self.mention_blocks, found))
+        return [float(v) for v in p[:, self.mention.classes.index("true")]]
+
+    def _assemble(
+        self, p_related: float, topic: str, p_topic: float, decisions: tuple[MentionDecision, ...]
+    ) -> Prediction:
+        studied = [d for d in decisions if d.studied >= 0.5]
+        codes = sorted({code for d in studied for code in d.candidate.mention.languages})
+        unlisted = any(not d.candidate.mention.languages for d in studied) and len(codes) < 2
+        languages = tuple(codes) or ("eng",)
+        group: Group = "multilingual" if unlisted else group_for(languages)
+        row = np.array([documented_row(decisions)])
+        p_documented = float(self.documented.proba(row)[0, self.documented.classes.index("true")])
+        related = p_related >= 0.5
+        return Prediction(
+            related=related,
+            p_related=p_related,
+            topic=cast(Topic, topic if related else "not_safety"),
+            p_topic=p_topic,
+            languages=languages,
+            unlisted=unlisted,
+            group=group,
+            documented=p_documented >= 0.5,
+            p_documented=p_documented,
+            mentions=decisions,
+        )
+
+    # --- the file --------------------------------------------------------------------------------
+
+    def save(self, path: Path) -> Path:
+        """Write the model as one `.npz` file (atomically)."""
+        arrays: dict[str, np.ndarray] = {}
+        header: dict[str, Any] = {"format": FORMAT, "meta": self.meta, "heads": {}}
+        for name, blocks in (("paper", self.paper_blocks), ("mention", self.mention_blocks)):
+            header[f"{name}_blocks"] = [vars(b.spec) for b in blocks]
+            for i, block in enumerate(blocks):
+                arrays[f"{name}.{i}.vocabulary"] = np.array(block.vocabulary, dtype=str)
+                arrays[f"{name}.{i}.idf"] = block.idf
+                arrays[f"{name}.{i}.stop_words"] = np.array(sorted(block.stop_words), dtype=str)
+        for name in HEADS:
+            head: LinearHead = getattr(self, name)
+            header["heads"][name] = {"classes": head.classes, "temperature": head.temperature}
+            arrays[f"{name}.coef"] = head.coef
+            arrays[f"{name}.intercept"] = head.intercept
+        arrays["header"] = np.array(json.dumps(header, ensure_ascii=False))
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
+        atomic_write_bytes(path, buffer.getvalue())
+        return path
+
+    @classmethod
+    def load(cls, path: Path) -> LearnedModel:
+        """Read a model written by `save`; another format or a damaged file is refused."""
+        try:
+            with np.load(path, allow_pickle=False) as stored:
+                arrays = {name: stored[name] for name in stored.files}
+        except FileNotFoundError:
+            raise ModelFileError(
+                f"{path}: no such model file. Fix: train one with `langgap survey learn GOLD.csv "
+                f"--papers OUT/papers.csv --out {path}`."
+            ) from None
+        except (OSError, ValueError) as error:
+            raise ModelFileError(
+                f"{path}: not a langgap learned-annotator model ({error}). Fix: train one with "
+                "`langgap survey learn`."
+            ) from None
+        if "header" not in arrays:
+            raise ModelFileError(f"{path}: not a langgap learned-annotator model (no header)")
+        header = json.loads(str(arrays["header"]))
+        if header.get("format") != FORMAT:
+            trained = header.get("meta", {}).get("langgap_version", "an unknown version")
+            raise ModelFileError(
+                f"{path}: model format {header.get('format')!r} (trained with langgap {trained}) "
+                f"is not the format this langgap ({__version__}) reads ({FORMAT!r}): its features "
+                "differ. Fix: retrain it with `langgap survey learn`."
+            )
+        return cls(
+            _blocks(header["paper_blocks"], arrays, "paper"),
+            _head(header, arrays, "related"),
+            _head(header, arrays, "topic"),
+            _blocks(header["mention_blocks"], arrays, "mention"),
+            _head(header, arrays, "mention"),
+            _head(header, arrays, "documented"),
+            dict(header.get("meta", {})),
+        )
+
+
+def paper_matrix(blocks: tuple[TfidfBlock, ...], papers: Sequence[Paper]) -> sp.csr_matrix:
+    """The paper heads' feature rows."""
+    return transform_all(blocks, [paper_text(p) for p in papers])
+
+
+def mention_matrix(blocks: tuple[TfidfBlock, ...], found: Sequence[Candidate]) -> sp.csr_matrix:
+    """The mention head's feature rows: context words, then the dense facts."""
+    return with_dense(transform_all(blocks, [c.context for c in found]), found)
+
+
+def with_dense(words: sp.csr_matrix, found: Sequence[Candidate]) -> sp.csr_matrix:
+    """Context-word rows followed by the mentions' dense facts."""
+    return side_by_side([words, sp.csr_matrix(dense_matrix(list(found)))])
+
+
+def documented_row(decisions: Sequence[MentionDecision]) -> list[float]:
+    """The documented head's features (`DOCUMENTED_FEATURES` order)."""
+    named = [d.studied for d in decisions if d.candidate.mention.kind in ("name", "code")]
+    english = [d.studied for d in decisions if "eng" in d.candidate.mention.languages]
+    return [
+        max(named, default=0.0),
+        float(any(p >= 0.5 for p in named)),
+        float(any(p >= 0.5 for p in english)),
+        math.log1p(len(decisions)),
+    ]
+
+
+def _blocks(
+    specs: list[dict[str, Any]], arrays: dict[str, np.ndarray], name: str
+) -> tuple[TfidfBlock, ...]:
+    return tuple(
+        TfidfBlock(
+            TfidfSpec(**spec),
+            tuple(str(v) for v in arrays[f"{name}.{i}.vocabulary"]),
+            np.asarray(arrays[f"{name}.{i}.idf"], dtype=np.float64),
+            frozenset(str(v) for v in arrays[f"{name}.{i}.stop_words"]),
+        )
+        for i, spec in enumerate(specs)
+    )
+
+
+def _head(header: dict[str, Any], arrays: dict[str, np.ndarray], name: str) -> LinearHead:
+    info = header["heads"][name]
+    return LinearHead(
+        tuple(info["classes"]),
+        np.asarray(arrays[f"{name}.coef"], dtype=np.float64),
+        np.asarray(arrays[f"{name}.intercept"], dtype=np.float64),
+        float(info["temperature"]),
+    )
+
+
+def packaged_model_path() -> Path:
+    """The model trained on the packaged reference annotation."""
+    return Path(str(files("langgap.survey.learned").joinpath(PACKAGED)))
