@@ -56,13 +56,30 @@ def sheet(
     ] = "4",
     blind: Annotated[bool, typer.Option(help="Hide the rule annotator's suggestions.")] = False,
     seed: Annotated[int, typer.Option(help="Random seed of the assignment.")] = 0,
+    order: Annotated[
+        str,
+        typer.Option(
+            help="Row order of each sheet: random, or uncertainty (the papers the current "
+            "learned model is least sure about first; needs a run with --annotator learned)."
+        ),
+    ] = "random",
+    all_screened: Annotated[
+        bool,
+        typer.Option(
+            "--all-screened",
+            help="Put every screened paper on the sheets, not only the kept ones (so people "
+            "also label what the model called unrelated).",
+        ),
+    ] = False,
 ) -> None:
     """Write one labelling sheet (CSV + XLSX) per annotator, with paired overlaps."""
     from langgap.survey.sheets import make_sheets
 
     names = [name.strip() for name in annotators.split(",")]
     try:
-        plan = make_sheets(out, names, overlap, parse_pairs(pairs), blind, seed)
+        plan = make_sheets(
+            out, names, overlap, parse_pairs(pairs), blind, seed, order, all_screened
+        )
     except ValueError as error:
         raise _fail(str(error)) from None
     table = Table(title=f"sheets (seed {plan.seed})")

@@ -175,8 +175,9 @@ def _run_survey(
     ]
     gold = config.gold or _reference_gold(config, hit_papers)
     quality = _label_quality(gold, hit_papers, labels, rows) if gold else None
-    if quality is not None:
+    if quality is not None and gold is not None:
         quality["gold"] = _gold_name(gold)
+        quality["in_sample"] = _trained_on(annotator, gold)
     if quality is not None:
         stats["label_quality"] = {
             k: quality[k] for k in ("gold", "n", "missing", "unscored") if k in quality
@@ -189,6 +190,17 @@ def _run_survey(
 
 
 REFERENCE_MIN_OVERLAP = 50
+
+
+def _trained_on(annotator: Annotator, gold: Path) -> bool:
+    """Was the annotator (a learned one) trained on the gold set it is scored against?"""
+    from langgap.survey.reference import reference_path
+
+    describe = getattr(annotator, "quality_line", None)
+    if describe is None:
+        return False
+    trained_on = str(describe().get("trained_on") or "")
+    return str(gold) in trained_on or (gold == reference_path() and "reference" in trained_on)
 
 
 def _gold_name(gold: Path | None) -> str:

@@ -137,6 +137,12 @@ def _coverage(r: ReportBuilder, data: Mapping[str, Any]) -> None:
         f"{data.get('unscored', 'n/a')} predictions have no gold label. "
         f"Intervals: {_map(data.get('method')).get('interval', 'n/a')}."
     )
+    if data.get("in_sample"):
+        r.paragraph(
+            "Caution: the learned model was trained on these very gold labels, so these figures "
+            "are in-sample and overstate its quality. Its cross-validated figures (trained on "
+            "other years) are in the summary's label-quality line."
+        )
 
 
 def _field_table(r: ReportBuilder, data: Mapping[str, Any]) -> None:

@@ -114,6 +114,7 @@ class SurveyStats:
     group_counts: dict[str, int]
     multilingual_unlisted: int | None
     issues: list[Mapping[str, Any]]
+    label_quality_line: Mapping[str, Any]
 
     @classmethod
     def from_mapping(cls, stats: Mapping[str, Any]) -> SurveyStats:
@@ -145,6 +146,7 @@ class SurveyStats:
             group_counts={str(k): _int(v) for k, v in _map(stats.get("group_counts")).items()},
             multilingual_unlisted=_opt_int(stats.get("multilingual_unlisted")),
             issues=[i for i in stats.get("issues") or [] if isinstance(i, Mapping)],
+            label_quality_line=_map(stats.get("label_quality_line")),
         )
 
     @property
@@ -420,6 +422,38 @@ def _summary_section(r: _Report, s: SurveyStats) -> None:
             f"About {format_share(s.unrelated_share, 0)} of keyword hits were unrelated to "
             "LLM safety."
         )
+    line = quality_line_text(s.label_quality_line, s.screened)
+    if line:
+        r.paragraph(line)
+
+
+def quality_line_text(line: Mapping[str, Any], screened: int | None) -> str:
+    """The report's "label quality" line: which annotator, its cross-validated agreement with
+    its training labels per field, and how many papers it flagged for a person."""
+    if not line:
+        return ""
+    text = f"Label quality: annotator {line.get('annotator', 'n/a')}."
+    cv = _map(line.get("cross_validated"))
+    if cv:
+        fields = ", ".join(
+            f"{name} accuracy {_map(cv.get(name)).get('accuracy', 'n/a')} "
+            f"(κ {_map(cv.get(name)).get('kappa', 'n/a')})"
+            for name in ("related", "topic", "group", "documented")
+        )
+        text += (
+            f" Cross-validated by year against {line.get('trained_on', 'its training labels')} "
+            f"({cv.get('papers', 'n/a')} papers; trained on the other years): {fields}, "
+            f"languages Jaccard {cv.get('languages_jaccard', 'n/a')}."
+        )
+    elif "flagged" not in line:
+        text += " A rule annotator: see the label-quality section for its agreement with gold."
+    if "flagged" in line:
+        text += (
+            f" {line['flagged']} of {screened if screened is not None else 'n/a'} papers are "
+            f"flagged for a person (a decision less certain than {line.get('flag_below')}; "
+            "column `flagged` in papers.csv)."
+        )
+    return text
 
 
 def _year_section(r: _Report, s: SurveyStats) -> None:

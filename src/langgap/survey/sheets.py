@@ -61,7 +61,10 @@ INSTRUCTIONS = (
         "(false for 'across 30 languages' without naming them).",
     ),
     ("notes", "anything the adjudicator should know (optional)."),
-    ("suggested_*", "the rule annotator's guess, for reference only; check it against the paper."),
+    (
+        "suggested_*",
+        "the survey run's annotator's guess, for reference only; check it against the paper.",
+    ),
 )
 
 
@@ -83,6 +86,7 @@ class SheetPlan:
     pairs: tuple[PairAssignment, ...]
     assignments: dict[str, tuple[str, ...]]  # annotator -> paper ids in sheet order
     files: tuple[Path, ...]
+    order: str = "random"  # or "uncertainty": least certain papers first
 
     def as_json(self) -> dict[str, object]:
         """The plan as plain JSON data (what plan.json holds)."""
@@ -90,6 +94,7 @@ class SheetPlan:
             "seed": self.seed,
             "overlap": self.overlap,
             "blind": self.blind,
+            "order": self.order,
             "pairs": [
                 {"annotators": list(p.annotators), "paper_ids": list(p.paper_ids)}
                 for p in self.pairs
@@ -162,8 +167,9 @@ def _check_pairs(annotators: Sequence[str], pairs: Sequence[tuple[str, str]]) ->
         seen.add(key)
 
 
-def read_kept_papers(path: Path) -> list[dict[str, str]]:
-    """The kept rows (related == true) of a survey papers.csv, sorted by id."""
+def read_kept_papers(path: Path, kept_only: bool = True) -> list[dict[str, str]]:
+    """The kept rows (related == true) of a survey papers.csv, sorted by id (every screened row
+    with `kept_only=False`)."""
     if not path.is_file():
         raise ValueError(
             f"{path} not found. Fix: run `langgap survey run --out {path.parent}` first."
@@ -179,7 +185,7 @@ def read_kept_papers(path: Path) -> list[dict[str, str]]:
         rows = list(reader)
     kept: dict[str, tuple[int, dict[str, str]]] = {}
     for number, row in enumerate(rows, start=2):
-        if row["related"].strip().lower() != "true":
+        if kept_only and row["related"].strip().lower() != "true":
             continue
         paper_id = row["id"].strip()
         if paper_id in kept:
@@ -259,6 +265,28 @@ SHEET_LAYOUT = XlsxLayout(
 )
 
 
+ORDERS = ("random", "uncertainty")
+
+
+def _least_certain_first(
+    assignments: dict[str, tuple[str, ...]], by_id: dict[str, dict[str, str]], path: Path
+) -> dict[str, tuple[str, ...]]:
+    """Each sheet sorted so the papers the current model is least sure about come first (the
+    active-learning habit: a person's next label is the most informative one)."""
+    unscored = [paper_id for paper_id, row in by_id.items() if not row.get("confidence")]
+    if unscored:
+        raise ValueError(
+            f"{path}: {len(unscored)} papers have no model confidence (e.g. {unscored[0]}). "
+            f"Fix: run `langgap survey run … --annotator learned --out {path.parent}` first "
+            "(after `survey learn`, with --learned-model)."
+        )
+    confidence = {paper_id: float(row["confidence"]) for paper_id, row in by_id.items()}
+    return {
+        name: tuple(sorted(ids, key=lambda i: (confidence[i], i)))
+        for name, ids in assignments.items()
+    }
+
+
 def make_sheets(
     out_dir: Path,
     annotators: Sequence[str],
@@ -266,6 +294,8 @@ def make_sheets(
     pairs: int | Sequence[tuple[str, str]] = 4,
     blind: bool = False,
     seed: int = 0,
+    order: str = "random",
+    all_screened: bool = False,
 ) -> SheetPlan:
     """Write OUT/sheets/<annotator>.csv/.xlsx and plan.json for the kept papers of OUT/papers.csv.
 
@@ -281,9 +311,13 @@ def make_sheets(
     else:
         pair_list = [(a.strip(), b.strip()) for a, b in pairs]
         _check_pairs(names, pair_list)
-    papers = read_kept_papers(out_dir / "papers.csv")
+    if order not in ORDERS:
+        raise ValueError(f"order {order!r} is unknown. Fix: use one of {', '.join(ORDERS)}.")
+    papers = read_kept_papers(out_dir / "papers.csv", kept_only=not all_screened)
     by_id = {paper["id"]: paper for paper in papers}
     pair_plans, assignments = plan_assignments(list(by_id), names, pair_list, overlap, seed)
+    if order == "uncertainty":
+        assignments = _least_certain_first(assignments, by_id, out_dir / "papers.csv")
     columns = SHEET_COLUMNS if blind else (*SHEET_COLUMNS, *SUGGESTION_COLUMNS)
     folder = out_dir / "sheets"
     files: list[Path] = []
@@ -291,9 +325,9 @@ def make_sheets(
         rows = [_sheet_row(by_id[paper_id], blind) for paper_id in ids]
         files.append(write_csv(folder / f"{name}.csv", columns, rows))
         files.append(write_xlsx(folder / f"{name}.xlsx", columns, rows, SHEET_LAYOUT))
-    plan = SheetPlan(seed, overlap, blind, pair_plans, assignments, ())
+    plan = SheetPlan(seed, overlap, blind, pair_plans, assignments, (), order)
     atomic_write_text(
         folder / "plan.json", json.dumps(plan.as_json(), indent=2, ensure_ascii=False) + "\n"
     )
     files.append(folder / "plan.json")
-    return SheetPlan(seed, overlap, blind, pair_plans, assignments, tuple(files))
+    return SheetPlan(seed, overlap, blind, pair_plans, assignments, tuple(files), order)
