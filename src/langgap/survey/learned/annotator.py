@@ -105,10 +105,10 @@ class LearnedAnnotator:
                 "languages": mentions,
             },
             probabilities={
-                "related": round(p.p_related, 4),
-                "topic": round(p.p_topic, 4),
-                "documented": round(p.p_documented, 4),
-                "confidence": round(p.confidence, 4),
+                "related": p.p_related,
+                "topic": p.p_topic,
+                "documented": p.p_documented,
+                "confidence": p.confidence,
             },
             flagged=p.confidence < self.flag_below,
         )

@@ -127,7 +127,8 @@ def fit_model(data: TrainingSet) -> LearnedModel:
     found = [(i, c) for i, p in enumerate(data.papers) for c in candidates(p)]
     studied = ["true" if studied_label(c, data.gold[i]) else "false" for i, c in found]
     _need_two("studied (over language mentions)", studied, data.source, "label papers that "
-              "study other languages than English, and papers that only mention one.")  # fmt: skip
+              "study other languages than English and papers that only mention one, or add the "
+              "reference annotation (--with-reference).")  # fmt: skip
     mention_blocks, words = fit_all(MENTION_SPECS, [c.context for _, c in found])
     mentions_x = with_dense(words, [c for _, c in found])
     mention_head = fit_head(mentions_x, studied)
