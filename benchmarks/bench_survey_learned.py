@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import random
 import sys
 import tempfile
@@ -107,7 +108,7 @@ def quality(data: TrainingSet) -> None:
 def _ece(p: np.ndarray, truth: np.ndarray, bins: int = 10) -> float:
     edges = np.linspace(0, 1, bins + 1)
     total = 0.0
-    for low, high in zip(edges[:-1], edges[1:], strict=True):
+    for low, high in itertools.pairwise(edges):
         inside = (p >= low) & ((p < high) | (high == 1.0))
         if inside.any():
             total += inside.mean() * abs(p[inside].mean() - truth[inside].mean())
@@ -224,8 +225,8 @@ def main() -> None:
     shown = " --skip-active-learning" if args.skip_active_learning else ""
     print(f"command: python benchmarks/bench_survey_learned.py --anthology {args.anthology}{shown}")
     data = reference_papers(args.anthology)
-    speed(data, args.anthology)
     quality(data)
+    speed(data, args.anthology)
     if not args.skip_active_learning:
         active_learning(data)
 
