@@ -3,7 +3,7 @@
 The 360 reference papers are split 60/20/20 by `reference_split` (a hash of the paper id). Rules
 are tuned on train and dev only; test is reported in aggregate and never shown paper by paper.
 
-    PYTHONPATH=src python benchmarks/bench_survey_rules.py [--anthology ../shared/data/acl-anthology]
+    PYTHONPATH=src python benchmarks/bench_survey_rules.py [--anthology DIR] [--boot N]
     PYTHONPATH=src python benchmarks/bench_survey_rules.py --errors dev   # train or dev only
 
 Prints related accuracy, topic κ, group κ and mean languages Jaccard per split (95% bootstrap

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+import langgap.survey.reference as reference_module
 from langgap.survey.adjudicate import read_gold
 from langgap.survey.annotations import group_for
 from langgap.survey.cli import app
-import langgap.survey.reference as reference_module
 from langgap.survey.reference import (
     SPLITS,
     load_reference,
