@@ -27,7 +27,8 @@ def test_run_writes_all_outputs_and_second_run_is_cached(
     stats = json.loads((tmp_path / "out" / "stats.json").read_text())
     assert stats.keys() >= STATS_KEYS
     assert stats["screened"] == 7  # six with an abstract hit, the food-safety one included
-    assert stats["kept"] == 6
+    # rules v2: the Chinese social-media hate-speech paper (2022.woah-1.1) is content moderation
+    assert stats["kept"] == 5
     assert stats["no_abstract"] == 1
     assert stats["by_year"]["2023"] == {"english_only": 1, "non_english": 0, "multilingual": 1}
     assert stats["topics"]["jailbreaking"]["multilingual"] == 2

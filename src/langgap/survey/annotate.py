@@ -27,6 +27,7 @@ _CONTEXT = 80  # characters either side of a keyword hit that decide its sense
 _CLOSE_SHARE = 0.8
 _SPAN_SHARE = 0.4
 _SPAN_TOPICS = 3
+_MODEL_KIND = "0"  # the first related_weak pattern names models (LLM, chatbot…), not a harm
 
 
 class Annotator(Protocol):
@@ -45,6 +46,8 @@ class _CompiledRules:
     version: str
     unrelated: re.Pattern[str]
     strong: tuple[Cue, ...]
+    content_harms: tuple[Cue, ...]
+    people_content: tuple[Cue, ...]
     model_terms: re.Pattern[str]
     weak: tuple[Cue, ...]
     topics: tuple[Cue, ...]
@@ -66,6 +69,8 @@ def load_rules() -> _CompiledRules:
         version=str(data["version"]),
         unrelated=_compile(data["unrelated_contexts"]),
         strong=build_cues(("strong", p) for p in data["related_strong"]),
+        content_harms=build_cues(("content", p) for p in data["content_harms"]),
+        people_content=build_cues(("people", p) for p in data["people_content"]),
         model_terms=_compile(rf"\b(?:{p})" for p in data["model_terms"]),
         weak=build_cues((str(i), p) for i, p in enumerate(data["related_weak"])),
         topics=build_cues(
@@ -87,8 +92,25 @@ def _evidence(field: str, match: re.Match[str], note: str = "") -> Evidence:
     return Evidence(field, match.start(), match.end(), match.group(), note)
 
 
+def _first_match(
+    fields: list[tuple[str, str, str]], cues: Sequence[Cue]
+) -> tuple[str, re.Match[str]] | None:
+    """(field, match) of the first cue found in the title, then the abstract."""
+    for field, text, lowered in fields:
+        for cue in cues:
+            if match := cue.search(text, lowered):
+                return field, match
+    return None
+
+
 def judge_related(paper: Paper, keyword: re.Pattern[str]) -> tuple[bool, list[Evidence]]:
-    """Is the paper about the safety of language models / NLP systems, or another kind of safety?"""
+    """Is the paper about the safety of language models / NLP systems, or another kind of safety?
+
+    Strong signals (jailbreaks, unsafe responses, safety alignment…) decide alone. Harms in text
+    (hate speech, toxic comments) count only beside a model term, and never when the paper
+    studies people's posts without any model-side signal (content moderation). A keyword hit
+    beside "LLM" counts only when the paper has some other safety signal besides the model.
+    """
     rules = load_rules()
     evidence: list[Evidence] = []
     other_sense = 0
@@ -107,12 +129,35 @@ def judge_related(paper: Paper, keyword: re.Pattern[str]) -> tuple[bool, list[Ev
             elif near_model := rules.model_terms.search(text, window_start, window_end):
                 near_model_hits.append((field, near_model))
     strong = [(f, m) for f, t, low in fields for cue in rules.strong for m in cue.finditer(t, low)]
-    strong += near_model_hits  # "safety" right beside "LLM", "chatbot", "model outputs"…
     weak_kinds = {cue.label for _, t, low in fields for cue in rules.weak if cue.search(t, low)}
+    content = [
+        (f, t, m) for f, t, low in fields for c in rules.content_harms for m in c.finditer(t, low)
+    ]
+    people = _first_match(fields, rules.people_content)
+    if content and people and not strong:
+        # Hate speech, toxicity… in what people post: content moderation, not a model's harm.
+        f, _, m = content[0]
+        evidence.append(_evidence(f, m, "harm in people's content"))
+        evidence.append(_evidence(people[0], people[1], "people's content, not model output"))
+        return False, evidence
+    for f, t, m in content:
+        near = rules.model_terms.search(t, max(0, m.start() - _CONTEXT), m.end() + _CONTEXT)
+        if near:
+            strong.append((f, m))  # "toxicity of ChatGPT", "detoxifying language models"
+    if content:
+        weak_kinds.add("content")
+    # "safety" right beside "LLM", "chatbot", "model outputs"… counts only with another signal:
+    # the model term itself is weak kind 0.
+    if near_model_hits and weak_kinds - {_MODEL_KIND}:
+        strong += near_model_hits
     evidence.extend(_evidence(f, m, "LM-safety signal") for f, m in strong[:5])
     if strong:
         # A strong signal wins unless every keyword hit is clearly another sense and it is alone.
         related = not (hits and other_sense == hits and len(strong) < 2)
+    elif people:
+        # Only weak signals, in a study of people's posts: not a model's harm.
+        related = False
+        evidence.append(_evidence(people[0], people[1], "people's content, not model output"))
     else:
         related = len(weak_kinds) >= 2 and other_sense < max(hits, 1)
         if related:
