@@ -186,7 +186,13 @@ def judge_topic(paper: Paper, related: bool) -> tuple[Topic, list[Evidence]]:
     ranked = sorted(scores, key=lambda t: (-scores[t], TOPICS.index(t)))
     best = ranked[0]
     strong = [t for t in ranked if scores[t] >= max(2.0, _SPAN_SHARE * scores[best])]
-    close = len(ranked) > 1 and scores[ranked[1]] >= max(2.0, _CLOSE_SHARE * scores[best])
+    # Two specific topics neck and neck span several; a specific topic just ahead of the general
+    # alignment cues (red-teaming, guardrails) stays specific.
+    close = (
+        len(ranked) > 1
+        and ranked[1] != "alignment"
+        and scores[ranked[1]] >= max(2.0, _CLOSE_SHARE * scores[best])
+    )
     if best != "alignment" and (len(strong) >= _SPAN_TOPICS or close):
         spanned = strong if len(strong) >= _SPAN_TOPICS else ranked[:2]
         note = "spans " + ", ".join(f"{t} ({scores[t]:g})" for t in spanned)
