@@ -27,6 +27,7 @@ _CONTEXT = 80  # characters either side of a keyword hit that decide its sense
 _CLOSE_SHARE = 0.8
 _SPAN_SHARE = 0.4
 _SPAN_TOPICS = 3
+_WEAK_CLAIM = re.compile(r"resource|cross-?lingual", re.IGNORECASE)
 _MODEL_KIND = "0"  # the first related_weak pattern names models (LLM, chatbot…), not a harm
 
 
@@ -217,24 +218,45 @@ def _mentions(paper: Paper) -> list[tuple[str, Mention]]:
 
 
 def judge_languages(paper: Paper) -> LanguageLabels:
-    """Languages studied, the group, and whether the text names them at all."""
+    """Languages studied, the group, and whether the text names them at all.
+
+    English named only as a contrast ("unlike English", "benchmarks mostly in English") is not
+    studied when the paper names another language or claims several. A count without names
+    ("across 30 languages", FLORES) is multilingual with the languages unlisted: no English is
+    assumed then.
+    """
     mentions = _mentions(paper)
     codes: set[str] = set()
-    named = False
+    contrast: set[str] = set()
+    named = contrast_named = False
     claim_count: int | None = None
     claimed = False
+    weak_claim = False  # "low-resource languages", "cross-lingual": weak beside a named language
     evidence: list[Evidence] = []
     for field, mention in mentions:
-        evidence.append(Evidence(field, mention.start, mention.end, mention.text, mention.kind))
+        note = f"{mention.kind} (contrast: not studied)" if mention.contrast else mention.kind
+        evidence.append(Evidence(field, mention.start, mention.end, mention.text, note))
+        if mention.contrast:
+            contrast.update(mention.languages)
+            contrast_named = True
+            continue
         codes.update(mention.languages)
         if mention.kind in ("name", "code"):
             named = True
-        elif mention.kind == "claim":
-            claimed = True
-            if mention.count:
+        elif mention.kind == "claim" and not mention.count and _WEAK_CLAIM.search(mention.text):
+            weak_claim = True
+        elif mention.kind == "claim" or (mention.kind == "dataset" and not mention.languages):
+            # a dataset known only by its size (FLORES-200) claims that many languages
+            claimed = claimed or mention.kind == "claim" or (mention.count or 0) >= 2
+            if mention.count and mention.count >= 2:
                 claim_count = max(claim_count or 0, mention.count)
+    # "Cantonese, a low-resource language", "cross-lingual transfer to Finnish": one language
+    claimed = claimed or (weak_claim and not codes)
+    if not codes and not claimed and contrast:
+        # only the "contrast" was named: nothing else to study, so it is the language after all
+        codes, named = contrast, contrast_named
     unlisted = claimed and len(codes) < max(2, claim_count or 2)
-    if not codes:
+    if not codes and not claimed:
         codes = {ENGLISH}
     group = _group(codes, claimed)
     return LanguageLabels(tuple(sorted(codes)), group, named, unlisted, evidence)
