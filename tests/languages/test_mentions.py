@@ -311,3 +311,33 @@ def test_bracketed_pair_is_two_languages() -> None:
     assert mention.languages == ("eng", "deu")
     (locale,) = find_mentions("Portuguese data (pt-br)")[1:]
     assert locale.languages == ("por",)
+
+
+@pytest.mark.parametrize(
+    ("text", "contrast"),
+    [
+        ("Unlike English, Maltese has little safety data.", True),
+        ("Most guardrail datasets are largely collected in English.", True),
+        ("Prior red-teaming focused mainly on English prompts.", True),
+        ("English-centric refusal training leaves Lao speakers exposed.", True),
+        ("Other than English, no language has a toxicity benchmark.", True),
+        ("We build Somali data from an English corpus of harmful questions.", True),
+        ("We study English and Somali jailbreak prompts.", False),
+        ("Refusals drop more in Somali than in English.", False),  # a measured comparison
+        ("The English prompts were translated into Somali.", False),
+    ],
+)
+def test_english_contrast_mentions(text: str, contrast: bool) -> None:
+    english = [m for m in find_mentions(text) if m.languages == ("eng",)]
+    assert english and all(m.contrast is contrast for m in english)
+    others = [m for m in find_mentions(text) if m.languages != ("eng",)]
+    assert not any(m.contrast for m in others)  # only English is ever a contrast
+
+
+def test_contrast_doctests() -> None:
+    import doctest
+
+    from langgap.languages import mentions
+
+    result = doctest.testmod(mentions)
+    assert result.attempted >= 2 and result.failed == 0

@@ -27,10 +27,13 @@ def test_run_writes_all_outputs_and_second_run_is_cached(
     stats = json.loads((tmp_path / "out" / "stats.json").read_text())
     assert stats.keys() >= STATS_KEYS
     assert stats["screened"] == 7  # six with an abstract hit, the food-safety one included
-    assert stats["kept"] == 6
+    # rules v2: the Chinese social-media hate-speech paper (2022.woah-1.1) is content moderation
+    assert stats["kept"] == 5
     assert stats["no_abstract"] == 1
     assert stats["by_year"]["2023"] == {"english_only": 1, "non_english": 0, "multilingual": 1}
-    assert stats["topics"]["jailbreaking"]["multilingual"] == 2
+    # rules v2: the 30-language red-teaming paper is alignment (red-teaming in general)
+    assert stats["topics"]["jailbreaking"]["multilingual"] == 1
+    assert stats["topics"]["alignment"]["multilingual"] == 1
     assert stats["languages"]["eng"] >= 4
     assert stats["avg_multilinguality"]["ben"] == 3
     assert len(stats["issues"]) == 1 and "2023.broken.xml" in stats["issues"][0]["file"]

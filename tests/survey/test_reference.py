@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import doctest
+import hashlib
 from collections import Counter
 from pathlib import Path
 
 from typer.testing import CliRunner
 
+import langgap.survey.reference as reference_module
 from langgap.survey.adjudicate import read_gold
 from langgap.survey.annotations import group_for
 from langgap.survey.cli import app
-from langgap.survey.reference import load_reference, reference_path, resolve_gold
+from langgap.survey.reference import (
+    SPLITS,
+    load_reference,
+    reference_path,
+    reference_split,
+    resolve_gold,
+)
 from langgap.survey.sheet_import import parse_labels
 
 SNAPSHOT = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "acl-anthology"
@@ -74,3 +83,22 @@ def test_a_run_covering_the_reference_is_scored_against_it_by_default(tmp_path: 
     assert _reference_gold(config, papers[:-1]) is None  # too few of its papers: no line
     off = SurveyConfig(anthology=None, out=tmp_path, reference_quality=False)
     assert _reference_gold(off, papers) is None
+
+
+def test_reference_split_is_a_fixed_60_20_20_hash_split() -> None:
+    # buckets worked out by hand from blake2b(id, digest_size=8) % 100
+    assert reference_split("a") == "train"  # bucket 43
+    assert reference_split("x") == "test"  # bucket 83
+    for paper_id in ("2020.acl-main.188", "2024.findings-acl.1", "z"):
+        digest = hashlib.blake2b(paper_id.encode(), digest_size=8).digest()
+        bucket = int.from_bytes(digest, "big") % 100
+        expected = "train" if bucket < 60 else "dev" if bucket < 80 else "test"
+        assert reference_split(paper_id) == expected
+    counts = Counter(reference_split(a.paper_id) for a in load_reference())
+    assert set(counts) == set(SPLITS)
+    assert counts == {"train": 228, "dev": 64, "test": 68}
+
+
+def test_reference_module_doctests_pass() -> None:
+    failed, tried = doctest.testmod(reference_module)
+    assert tried >= 3 and failed == 0

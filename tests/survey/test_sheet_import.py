@@ -222,3 +222,35 @@ def test_import_sheets_keeps_good_sheets_and_reports_bad_ones(tmp_path: Path) ->
     assert result.failed == [str(bad), str(again)]
     assert {p.row for p in result.problems if p.file == str(bad)} == {3}
     assert any("already imported" in p.message for p in result.problems)
+
+
+def test_unlisted_languages_count_in_the_disagreement_check(tmp_path: Path) -> None:
+    """Two sheets naming the same languages but different "+N" parts disagree on languages."""
+    from langgap.survey.adjudicate import merge
+
+    row = ["true", "", "multilingual", "jailbreaking", "yes", ""]
+    ana = csv_sheet(
+        tmp_path / "ana.csv",
+        [
+            ["q1", "T1", row[0], "eng;+9", *row[2:]],
+            ["q2", "T2", row[0], "eng;+?", *row[2:]],
+            ["q3", "T3", row[0], "deu;eng;+3", *row[2:]],
+            ["q4", "T4", row[0], "hin;eng", *row[2:]],
+        ],
+    )
+    ben = csv_sheet(
+        tmp_path / "ben.csv",
+        [
+            ["q1", "T1", row[0], "English; +9", *row[2:]],  # same, written differently
+            ["q2", "T2", row[0], "eng;+12", *row[2:]],  # named agree, unlisted differ
+            ["q3", "T3", row[0], "deu;eng", *row[2:]],  # the +3 is missing
+            ["q4", "T4", row[0], "hin;eng;+?", *row[2:]],
+        ],
+    )
+    result = import_sheets([ana, ben])
+    assert not result.problems
+    merged = merge(result.all_annotations)
+    assert [a.paper_id for a in merged.gold] == ["q1"]
+    assert merged.gold[0].unlisted == ("+9",)
+    disputes = {d.paper_id: d.fields for d in merged.disputes}
+    assert disputes == {"q2": ("languages",), "q3": ("languages",), "q4": ("languages",)}

@@ -156,5 +156,5 @@ def test_sheets_from_the_real_pipeline(anthology_fixture: Path, tmp_path: Path) 
     )
     plan = make_sheets(out, ["A", "B"], overlap=2, pairs=1)
     covered = {i for ids in plan.assignments.values() for i in ids}
-    assert len(covered) == 6  # the fixture's kept papers
+    assert len(covered) == 5  # the fixture's kept papers (rules v2 drop 2022.woah-1.1)
     assert set(plan.pairs[0].paper_ids) <= set(plan.assignments["A"]) & set(plan.assignments["B"])

@@ -10,6 +10,10 @@ Four kinds of evidence, each a `Mention` with its exact span:
 - ``dataset``: benchmark names that imply a language set (datasets.yaml).
 - ``claim``: "across 30 languages" (count=30), "multilingual", "code-switching" (count=None).
 
+An English name used as a contrast ("unlike English", "prior work mostly on English",
+"English-centric models") is still a ``name`` mention, with ``contrast=True``: whoever counts the
+languages a text studies decides what a contrast is worth (`is_english_contrast`).
+
 Names left out on purpose (`SKIPPED_NAMES`): CLDR/language_data names that are ordinary English
 words, frequent person names (in particular Chinese surnames seen in author lists), places or
 ethnonyms used mostly for people. Those languages are still found by their other names and codes.
@@ -58,6 +62,9 @@ class Mention:
     languages: tuple[str, ...]  # counting codes (Language.code); empty for a claim without a list
     count: int | None = None  # claims: "across 30 languages" -> 30; datasets: size of their set
     source: str | None = None  # dataset name for kind="dataset"
+    # English named only as a contrast ("unlike English", "benchmarks mostly in English",
+    # "English-centric"): the text talks about English without studying it
+    contrast: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -458,6 +465,57 @@ def _keep_name(text: str, start: int, end: int, name: str, bounded: bool) -> boo
 # --- finders -------------------------------------------------------------------------------------
 
 
+# Words right before "English" that make it a contrast, not a studied language: contrasts
+# ("unlike English", "other than the English") take at most one word between (a measured
+# comparison, "more often than in English", studies English and is no contrast); "mostly"/"limited
+# to"/"focusing" need a preposition right before the name, with up to three words between
+# ("largely limited to resources collected in English", "mostly focusing on English").
+_CONTRAST_BEFORE = re.compile(
+    r"\b(?:(?:unlike|beyond|besides|other than|rather than|except(?: for)?|apart from"
+    r"|in contrast (?:to|with)|as opposed to|instead of|not only|not just)"
+    r"(?:[ \t]+[\w'’-]+)?"
+    r"|(?:mostly|mainly|primarily|largely|predominantly|exclusively|overwhelmingly|heavily"
+    r"|limited|restricted|confined|dominated|focus\w*|concentrat\w*|cent(?:er|re)\w*)"
+    r"(?:[ \t]+[\w'’-]+){0,3}?[ \t]+(?:in|on|to|for|by|towards?))"
+    r"[ \t]+(?:the[ \t]+)?\Z",
+    re.IGNORECASE,
+)
+# English data used only as a source for another language's resource: "translated from an
+# English corpus", "based on the English Jigsaw dataset", "than the original English training data"
+_SOURCE_BEFORE = re.compile(
+    r"\b(?:from|based on|derived from|adapted from|original)(?:[ \t]+[\w'’-]+){0,3}?[ \t]+\Z",
+    re.IGNORECASE,
+)
+_SOURCE_AFTER = re.compile(
+    r"[ \t]+(?:[\w'’-]+[ \t]+)?(?:training[ \t]+)?(?:corpus|corpora|data\b|datasets?|benchmarks?)",
+    re.IGNORECASE,
+)
+_CONTRAST_SUFFIXES = ("-centric", "-dominant", "-dominated")
+_CONTRAST_LOOKBACK = 80
+
+
+def is_english_contrast(text: str, start: int, end: int) -> bool:
+    """Is the English name at text[start:end] a contrast ("unlike English", "English-centric")?
+
+    English data that is only the source of another language's resource ("translated from an
+    English corpus") counts as a contrast too.
+
+    >>> text = "Unlike English, Welsh lacks safety data."
+    >>> is_english_contrast(text, 7, 14)
+    True
+    >>> is_english_contrast("We study English and Welsh.", 9, 16)
+    False
+    """
+    if text[start:end].endswith(_CONTRAST_SUFFIXES) or text.startswith(_CONTRAST_SUFFIXES, end):
+        return True
+    before = text[max(0, start - _CONTRAST_LOOKBACK) : start]
+    # only within the sentence (or clause) the name is in
+    before = before[max(before.rfind(c) for c in ".;:!?") + 1 :]
+    if _CONTRAST_BEFORE.search(before):
+        return True
+    return bool(_SOURCE_BEFORE.search(before) and _SOURCE_AFTER.match(text, end))
+
+
 def _surface_mentions(text: str, surface: _Surface) -> list[Mention]:
     out: list[Mention] = []
     regex = surface.ascii if text.isascii() else surface.full
@@ -473,7 +531,8 @@ def _surface_mentions(text: str, surface: _Surface) -> list[Mention]:
                         what.name)
             )  # fmt: skip
         else:
-            out.append(Mention(start, m.end(), m.group(0), "name", what.counted))
+            contrast = what.counted == ("eng",) and is_english_contrast(text, start, m.end())
+            out.append(Mention(start, m.end(), m.group(0), "name", what.counted, contrast=contrast))
     return out
 
 

@@ -56,6 +56,21 @@ def _notes(annotations: Sequence[Annotation]) -> str:
     return " | ".join(f"{a.annotator}: {a.notes}" for a in annotations if a.notes)
 
 
+def _compared(annotation: Annotation, name: str) -> object:
+    if name == "languages":
+        # the named languages and the guide's "+N"/"+?" together: "eng;+9" is not "eng"
+        return (annotation.languages, tuple(sorted(annotation.unlisted)))
+    return getattr(annotation, name)
+
+
+def differing_fields(records: Sequence[Annotation]) -> tuple[str, ...]:
+    """The LABEL_FIELDS on which these annotations of one paper differ.
+
+    Languages differ when the named codes differ or when the unlisted "+N" parts do.
+    """
+    return tuple(name for name in LABEL_FIELDS if len({_compared(a, name) for a in records}) > 1)
+
+
 def merge(annotations: Sequence[Annotation]) -> MergeResult:
     """Agreements (and single-annotated papers) to gold; papers with any disagreement to disputes.
 
@@ -76,9 +91,7 @@ def merge(annotations: Sequence[Annotation]) -> MergeResult:
         if len(records) == 1:
             result.gold.append(replace(first, annotator=GOLD, decided_by=first.annotator))
             continue
-        differing = tuple(
-            name for name in LABEL_FIELDS if len({getattr(a, name) for a in records}) > 1
-        )
+        differing = differing_fields(records)
         if differing:
             result.disputes.append(Dispute(paper_id, tuple(records), differing))
         else:

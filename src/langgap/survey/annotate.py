@@ -27,6 +27,8 @@ _CONTEXT = 80  # characters either side of a keyword hit that decide its sense
 _CLOSE_SHARE = 0.8
 _SPAN_SHARE = 0.4
 _SPAN_TOPICS = 3
+_WEAK_CLAIM = re.compile(r"resource|cross-?lingual", re.IGNORECASE)
+_MODEL_KIND = "0"  # the first related_weak pattern names models (LLM, chatbot…), not a harm
 
 
 class Annotator(Protocol):
@@ -45,6 +47,8 @@ class _CompiledRules:
     version: str
     unrelated: re.Pattern[str]
     strong: tuple[Cue, ...]
+    content_harms: tuple[Cue, ...]
+    people_content: tuple[Cue, ...]
     model_terms: re.Pattern[str]
     weak: tuple[Cue, ...]
     topics: tuple[Cue, ...]
@@ -66,6 +70,8 @@ def load_rules() -> _CompiledRules:
         version=str(data["version"]),
         unrelated=_compile(data["unrelated_contexts"]),
         strong=build_cues(("strong", p) for p in data["related_strong"]),
+        content_harms=build_cues(("content", p) for p in data["content_harms"]),
+        people_content=build_cues(("people", p) for p in data["people_content"]),
         model_terms=_compile(rf"\b(?:{p})" for p in data["model_terms"]),
         weak=build_cues((str(i), p) for i, p in enumerate(data["related_weak"])),
         topics=build_cues(
@@ -87,8 +93,25 @@ def _evidence(field: str, match: re.Match[str], note: str = "") -> Evidence:
     return Evidence(field, match.start(), match.end(), match.group(), note)
 
 
+def _first_match(
+    fields: list[tuple[str, str, str]], cues: Sequence[Cue]
+) -> tuple[str, re.Match[str]] | None:
+    """(field, match) of the first cue found in the title, then the abstract."""
+    for field, text, lowered in fields:
+        for cue in cues:
+            if match := cue.search(text, lowered):
+                return field, match
+    return None
+
+
 def judge_related(paper: Paper, keyword: re.Pattern[str]) -> tuple[bool, list[Evidence]]:
-    """Is the paper about the safety of language models / NLP systems, or another kind of safety?"""
+    """Is the paper about the safety of language models / NLP systems, or another kind of safety?
+
+    Strong signals (jailbreaks, unsafe responses, safety alignment…) decide alone. Harms in text
+    (hate speech, toxic comments) count only beside a model term, and never when the paper
+    studies people's posts without any model-side signal (content moderation). A keyword hit
+    beside "LLM" counts only when the paper has some other safety signal besides the model.
+    """
     rules = load_rules()
     evidence: list[Evidence] = []
     other_sense = 0
@@ -107,12 +130,35 @@ def judge_related(paper: Paper, keyword: re.Pattern[str]) -> tuple[bool, list[Ev
             elif near_model := rules.model_terms.search(text, window_start, window_end):
                 near_model_hits.append((field, near_model))
     strong = [(f, m) for f, t, low in fields for cue in rules.strong for m in cue.finditer(t, low)]
-    strong += near_model_hits  # "safety" right beside "LLM", "chatbot", "model outputs"…
     weak_kinds = {cue.label for _, t, low in fields for cue in rules.weak if cue.search(t, low)}
+    content = [
+        (f, t, m) for f, t, low in fields for c in rules.content_harms for m in c.finditer(t, low)
+    ]
+    people = _first_match(fields, rules.people_content)
+    if content and people and not strong:
+        # Hate speech, toxicity… in what people post: content moderation, not a model's harm.
+        f, _, m = content[0]
+        evidence.append(_evidence(f, m, "harm in people's content"))
+        evidence.append(_evidence(people[0], people[1], "people's content, not model output"))
+        return False, evidence
+    for f, t, m in content:
+        near = rules.model_terms.search(t, max(0, m.start() - _CONTEXT), m.end() + _CONTEXT)
+        if near:
+            strong.append((f, m))  # "toxicity of ChatGPT", "detoxifying language models"
+    if content:
+        weak_kinds.add("content")
+    # "safety" right beside "LLM", "chatbot", "model outputs"… counts only with another signal:
+    # the model term itself is weak kind 0.
+    if near_model_hits and weak_kinds - {_MODEL_KIND}:
+        strong += near_model_hits
     evidence.extend(_evidence(f, m, "LM-safety signal") for f, m in strong[:5])
     if strong:
         # A strong signal wins unless every keyword hit is clearly another sense and it is alone.
         related = not (hits and other_sense == hits and len(strong) < 2)
+    elif people:
+        # Only weak signals, in a study of people's posts: not a model's harm.
+        related = False
+        evidence.append(_evidence(people[0], people[1], "people's content, not model output"))
     else:
         related = len(weak_kinds) >= 2 and other_sense < max(hits, 1)
         if related:
@@ -141,7 +187,13 @@ def judge_topic(paper: Paper, related: bool) -> tuple[Topic, list[Evidence]]:
     ranked = sorted(scores, key=lambda t: (-scores[t], TOPICS.index(t)))
     best = ranked[0]
     strong = [t for t in ranked if scores[t] >= max(2.0, _SPAN_SHARE * scores[best])]
-    close = len(ranked) > 1 and scores[ranked[1]] >= max(2.0, _CLOSE_SHARE * scores[best])
+    # Two specific topics neck and neck span several; a specific topic just ahead of the general
+    # alignment cues (red-teaming, guardrails) stays specific.
+    close = (
+        len(ranked) > 1
+        and ranked[1] != "alignment"
+        and scores[ranked[1]] >= max(2.0, _CLOSE_SHARE * scores[best])
+    )
     if best != "alignment" and (len(strong) >= _SPAN_TOPICS or close):
         spanned = strong if len(strong) >= _SPAN_TOPICS else ranked[:2]
         note = "spans " + ", ".join(f"{t} ({scores[t]:g})" for t in spanned)
@@ -166,24 +218,45 @@ def _mentions(paper: Paper) -> list[tuple[str, Mention]]:
 
 
 def judge_languages(paper: Paper) -> LanguageLabels:
-    """Languages studied, the group, and whether the text names them at all."""
+    """Languages studied, the group, and whether the text names them at all.
+
+    English named only as a contrast ("unlike English", "benchmarks mostly in English") is not
+    studied when the paper names another language or claims several. A count without names
+    ("across 30 languages", FLORES) is multilingual with the languages unlisted: no English is
+    assumed then.
+    """
     mentions = _mentions(paper)
     codes: set[str] = set()
-    named = False
+    contrast: set[str] = set()
+    named = contrast_named = False
     claim_count: int | None = None
     claimed = False
+    weak_claim = False  # "low-resource languages", "cross-lingual": weak beside a named language
     evidence: list[Evidence] = []
     for field, mention in mentions:
-        evidence.append(Evidence(field, mention.start, mention.end, mention.text, mention.kind))
+        note = f"{mention.kind} (contrast: not studied)" if mention.contrast else mention.kind
+        evidence.append(Evidence(field, mention.start, mention.end, mention.text, note))
+        if mention.contrast:
+            contrast.update(mention.languages)
+            contrast_named = True
+            continue
         codes.update(mention.languages)
         if mention.kind in ("name", "code"):
             named = True
-        elif mention.kind == "claim":
-            claimed = True
-            if mention.count:
+        elif mention.kind == "claim" and not mention.count and _WEAK_CLAIM.search(mention.text):
+            weak_claim = True
+        elif mention.kind == "claim" or (mention.kind == "dataset" and not mention.languages):
+            # a dataset known only by its size (FLORES-200) claims that many languages
+            claimed = claimed or mention.kind == "claim" or (mention.count or 0) >= 2
+            if mention.count and mention.count >= 2:
                 claim_count = max(claim_count or 0, mention.count)
+    # "Cantonese, a low-resource language", "cross-lingual transfer to Finnish": one language
+    claimed = claimed or (weak_claim and not codes)
+    if not codes and not claimed and contrast:
+        # only the "contrast" was named: nothing else to study, so it is the language after all
+        codes, named = contrast, contrast_named
     unlisted = claimed and len(codes) < max(2, claim_count or 2)
-    if not codes:
+    if not codes and not claimed:
         codes = {ENGLISH}
     group = _group(codes, claimed)
     return LanguageLabels(tuple(sorted(codes)), group, named, unlisted, evidence)

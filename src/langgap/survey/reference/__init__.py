@@ -7,10 +7,17 @@ ids and labels only (titles and abstracts stay with the Anthology).
 
 >>> len(load_reference())
 360
+
+Tuning the rule annotator on the reference uses `reference_split`: a fixed 60/20/20
+train/dev/test split by a hash of the paper id, so test papers stay unseen while tuning.
+
+>>> reference_split("2020.acl-main.188") in SPLITS
+True
 """
 
 from __future__ import annotations
 
+import hashlib
 from importlib.resources import as_file, files
 from pathlib import Path
 
@@ -18,6 +25,23 @@ from langgap.survey.annotations import Annotation
 
 NAME = "reference"  # `--gold reference` in the CLI means the packaged gold set
 GUIDE_VERSION = "1.0"
+SPLITS = ("train", "dev", "test")
+_TRAIN_BELOW, _DEV_BELOW = 60, 80  # buckets 0-59 train, 60-79 dev, 80-99 test
+
+
+def reference_split(paper_id: str) -> str:
+    """'train', 'dev' or 'test' for a paper id: a stable 60/20/20 split by blake2b hash.
+
+    Tune rules on train and dev only; score test in aggregate, once, at the end.
+
+    >>> [reference_split(i) for i in ("a", "b", "c")] == [reference_split(i) for i in "abc"]
+    True
+    """
+    digest = hashlib.blake2b(paper_id.encode(), digest_size=8).digest()
+    bucket = int.from_bytes(digest, "big") % 100
+    if bucket < _TRAIN_BELOW:
+        return "train"
+    return "dev" if bucket < _DEV_BELOW else "test"
 
 
 def reference_path(kind: str = "gold") -> Path:
