@@ -23,6 +23,7 @@ ENGLISH = "eng"
 DENSE_FEATURES = (
     *(f"kind_{k}" for k in KINDS),
     "english",
+    "contrast",  # the mention finder's own contrast rule ("unlike English")
     "in_title",
     "log_languages_in_paper",
     "share_of_mentions",
@@ -60,6 +61,7 @@ def candidates(paper: Paper) -> list[Candidate]:
         dense = (
             *(float(m.kind == k) for k in KINDS),
             float(ENGLISH in m.languages),
+            float(m.contrast),
             float(name == "title"),
             math.log1p(len(named)),
             share,
