@@ -318,3 +318,13 @@ def test_unreachable_server_raises_its_own_error(tmp_path: Path) -> None:
         annotator.annotate_many([_paper(1), _paper(2)])
     assert not isinstance(raised.value, ExceptionGroup)
     assert annotator.usage.requests == 0
+
+
+def test_cli_builds_the_llm_annotator_at_run_time() -> None:
+    """`survey run --annotator llm` used to fail with NameError: LLMAnnotator was imported only
+    for type checking."""
+    from langgap.survey.cli import _llm_annotator
+    from langgap.survey.llm_annotator import LLMAnnotator
+    from langgap.survey.screen import ScreenConfig
+
+    assert isinstance(_llm_annotator("mockllm/model", 1, ScreenConfig()), LLMAnnotator)

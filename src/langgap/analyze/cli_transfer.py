@@ -39,7 +39,8 @@ def transfer(
         ),
     ] = None,
     model: Annotated[
-        str, typer.Option(help="'smollm2', a local Hugging Face folder or a hub name.")
+        str,
+        typer.Option("--model", "-m", help="'smollm2', a local Hugging Face folder or a hub name."),
     ] = "smollm2",
     out: Annotated[Path, typer.Option(help="Output folder (also holds the resume cache).")] = Path(
         "transfer"

@@ -196,6 +196,7 @@ def run(
 
 def _llm_annotator(model: str, concurrency: int, screen_config: ScreenConfig) -> LLMAnnotator:
     from langgap.survey.annotate import RuleAnnotator
+    from langgap.survey.llm_annotator import LLMAnnotator  # imports Inspect: only when used
 
     return LLMAnnotator(
         model, concurrency=concurrency, fallback=RuleAnnotator(screen_config.pattern())
