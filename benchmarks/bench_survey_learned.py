@@ -40,6 +40,7 @@ from langgap.survey.learned.train import (
     as_annotation,
     fit_model,
     predict_by_year,
+    subset,
 )
 from langgap.survey.reference import load_reference, reference_split
 from langgap.survey.score import score
@@ -191,7 +192,7 @@ def _curve(
     curve = []
     while True:
         try:
-            model = fit_model(_subset(data, labelled))
+            model = fit_model(subset(data, labelled))
         except TrainingError:  # too few of some class yet: label more at random
             labelled, unlabelled = labelled + unlabelled[:STEP], unlabelled[STEP:]
             continue
@@ -207,12 +208,6 @@ def _curve(
             ranked = sorted(zip(unlabelled, sure, strict=True), key=lambda x: x[1].confidence)
             unlabelled = [i for i, _ in ranked]
         labelled, unlabelled = labelled + unlabelled[:STEP], unlabelled[STEP:]
-
-
-def _subset(data: TrainingSet, rows: Sequence[int]) -> TrainingSet:
-    return TrainingSet(
-        tuple(data.papers[i] for i in rows), tuple(data.gold[i] for i in rows), data.source
-    )
 
 
 def main() -> None:

@@ -185,14 +185,15 @@ def predict_by_year(data: TrainingSet) -> list[tuple[Annotation, float, float]]:
         if not test:
             continue
         train = [i for i, p in enumerate(data.papers) if p.year != year and p.year is not None]
-        model = fit_model(_subset(data, train))
+        model = fit_model(subset(data, train))
         for i, prediction in zip(test, model.predict([data.papers[i] for i in test]), strict=True):
             record = as_annotation(data.papers[i].id, prediction, "learned")
             out[i] = (record, prediction.p_related, prediction.confidence)
     return [row for row in out if row is not None]
 
 
-def _subset(data: TrainingSet, rows: Sequence[int]) -> TrainingSet:
+def subset(data: TrainingSet, rows: Sequence[int]) -> TrainingSet:
+    """The training set restricted to `rows` (in that order)."""
     return TrainingSet(
         tuple(data.papers[i] for i in rows), tuple(data.gold[i] for i in rows), data.source
     )
