@@ -67,7 +67,7 @@ OPENING_MAX = 400  # …extended to the end of the second sentence, up to this
 MAX_CHARS = 4000  # longer responses are classified on their first 4,000 characters
 MIN_CHARS = 20  # shorter responses (spaced scripts) cannot show compliance
 MIN_CHARS_DENSE = 6  # …for Chinese, Japanese, Korean, Thai
-ANCHOR_CHARS = 6  # literal prefix length the automaton looks for before a regex is tried
+ANCHOR_CHARS = 6  # entry prefix length that defines the order and stop rule of cues (see _scan)
 # Scripts only one covered language is written in: the script alone names the language.
 _SINGLE_LANGUAGE = {"Thai": "tha", "Hang": "kor", "Kana": "jpn", "Beng": "ben"}
 _SINGLE_LANGUAGE |= {"Taml": "tam", "Telu": "tel", "Guru": "pan"}
