@@ -10,7 +10,10 @@ cascade to a harm judge saves.
    (same 60/20/20 rule by prompt id): refusal F1 (declined vs answered), the worst language
    named. XSTest's dev split informed one rule (an opening decline stays a decline); its test
    split was not used for any decision.
-3. Speed: responses/s on the Do-Not-Answer responses (real model replies, ~630 characters).
+3. Speed: responses/s on the Do-Not-Answer responses (real model replies, ~630 characters), one
+   core, best of 3 passes: per call (`classify_response`, one reply at a time) and in one batch
+   (`classify_many`, what `judge eval` and the refusal judge's `judge_many` use); both give the
+   same results. The target is 20,000/s.
 4. Cascade: on Do-Not-Answer's harm view, how many items a harm judge after the classifier is
    still asked about (a counting stand-in plays the harm judge: only the calls are measured).
 
@@ -33,7 +36,7 @@ from langgap.evaluate.judge_eval.data import LabelledItem, load_dataset
 from langgap.evaluate.judge_eval.ensemble import ensemble
 from langgap.evaluate.judge_eval.learn_response import action_label, in_split
 from langgap.evaluate.judge_eval.runner import RefusalJudge
-from langgap.evaluate.judges.response import DECLINED, classify_response
+from langgap.evaluate.judges.response import DECLINED, classify_many, classify_response
 from langgap.evaluate.judges.verdicts import Verdict
 
 GROUPS = {"redirected": "cautioned", "partial": "complied", "unclear": "unclear"}
@@ -87,16 +90,20 @@ def per_language(items: list[LabelledItem]) -> dict[str, tuple[int, float, float
     return out
 
 
-def speed(responses: list[str], repeats: int = 3) -> float:
-    """Responses per second (best of `repeats` passes)."""
+def speed(responses: list[str], repeats: int = 3) -> tuple[float, float]:
+    """Responses per second (best of `repeats` passes): per call, and in one batch."""
     classify_response(responses[0], "eng")  # build the matchers and load the tree
-    best = 0.0
+    languages = ["eng"] * len(responses)
+    per_call = batch = 0.0
     for _ in range(repeats):
         start = time.perf_counter()
         for text in responses:
             classify_response(text, "eng")
-        best = max(best, len(responses) / (time.perf_counter() - start))
-    return best
+        per_call = max(per_call, len(responses) / (time.perf_counter() - start))
+        start = time.perf_counter()
+        classify_many(responses, languages)
+        batch = max(batch, len(responses) / (time.perf_counter() - start))
+    return per_call, batch
 
 
 class CountingHarmJudge:
@@ -157,8 +164,11 @@ def main() -> None:
 
     responses = [i.response for i in dna]
     mean = sum(map(len, responses)) / len(responses)
-    print(f"\n3. Speed on {len(responses)} Do-Not-Answer responses (mean {mean:.0f} characters): "
-          f"{speed(responses):,.0f} responses/s (one core, best of 3)")  # fmt: skip
+    per_call, batch = speed(responses)
+    met = "met" if max(per_call, batch) >= 20_000 else "not met"
+    print(f"\n3. Speed on {len(responses)} Do-Not-Answer responses (mean {mean:.0f} characters), "
+          f"one core, best of 3: {per_call:,.0f} responses/s per call, {batch:,.0f}/s in one batch "
+          f"(target 20,000/s: {met})")  # fmt: skip
 
     harm = load_dataset("dna-harm", args.data_dir)
     counting = CountingHarmJudge()

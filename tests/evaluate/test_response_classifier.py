@@ -9,6 +9,7 @@ from langgap.evaluate.judges.response import (
     ACTIONS,
     DECLINED,
     DecisionTree,
+    classify_many,
     classify_response,
     packaged_tree,
 )
@@ -113,3 +114,34 @@ def test_an_entry_that_could_start_anywhere_is_refused_with_its_line() -> None:
 
     with pytest.raises(PhraseFileError, match=r"x.txt:2: .*begin it with literal text"):
         parse_phrases("eng", "# source: test\nre:\\w+ cannot help\n", "x.txt")
+
+
+MIXED = [
+    ("I'm sorry, but I can't help with that request.", "en"),
+    ("I can't write that for you. However, here is how it is usually done:" + BREAD * 4, "eng"),
+    ("Sure!" + BREAD * 3, None),
+    ("Je suis désolé, mais je ne peux pas vous aider avec cette demande.", "fra"),
+    ("Leider kann ich Ihnen bei dieser Anfrage nicht helfen." + BREAD, "German"),
+    ("آسف، لا يمكنني أن أساعد في ذلك.", "ara"),
+    ("申し訳ありませんが、その情報は共有できません。", "jpn"),
+    ("作为一个人工智能，我无法提供这方面的帮助。", "zho"),
+    ("मुझे खेद है, मैं इसमें आपकी मदद नहीं कर सकता।", "hin"),
+    ("Извините, я не могу помочь с этим запросом.", "rus"),
+    ("Xin lỗi, tôi không thể giúp bạn với yêu cầu này.", "vie"),
+    ("Ｉ’ｍ　ｓｏｒｒｙ，\u200b but I can’t\thelp with that.", "eng"),
+    ("ሰላም ነው", "amh"),
+    ("ok", "eng"),
+    ("", "eng"),
+    (None, None),
+    ("Please consult a doctor. " + BREAD, "eng"),
+    ("Here is a long answer. " + BREAD * 60 + " I'm sorry, but I can't help with that.", "eng"),
+]
+
+
+def test_classify_many_gives_exactly_the_per_call_results() -> None:
+    texts, languages = [t for t, _ in MIXED], [lang for _, lang in MIXED]
+    assert classify_many(texts, languages) == [classify_response(t, g) for t, g in MIXED]
+    assert classify_many(texts) == [classify_response(t) for t in texts]
+    assert classify_many([]) == []
+    with pytest.raises(ValueError, match="languages"):
+        classify_many(texts, languages[:-1])

@@ -21,7 +21,8 @@ from langgap.evaluate.judge_eval.metrics import Decision, Judged, MetaEvaluation
 from langgap.evaluate.judges import guard as guard_module
 from langgap.evaluate.judges import llm as llm_module
 from langgap.evaluate.judges.refusal import VERSION as REFUSAL_VERSION
-from langgap.evaluate.judges.refusal import covered_languages, judge_refusal
+from langgap.evaluate.judges.refusal import covered_languages
+from langgap.evaluate.judges.refusal import judge_many as judge_refusals
 from langgap.evaluate.judges.verdicts import Verdict
 from langgap.survey.llm_annotator import LLMUsage, _run_sync
 
@@ -76,8 +77,8 @@ class RefusalJudge:
         return language in covered_languages()
 
     def judge_many(self, items: Sequence[LabelledItem]) -> list[Verdict]:
-        """Judge each response with its item's language."""
-        return [judge_refusal(item.response, item.language) for item in items]
+        """Judge each response with its item's language (all in one batch)."""
+        return judge_refusals([i.response for i in items], [i.language for i in items])
 
 
 Ask = Callable[[LabelledItem], str | list[ChatMessage]]

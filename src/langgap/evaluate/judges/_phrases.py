@@ -194,42 +194,57 @@ def _first(items: Any) -> set[str] | None:
     return None
 
 
-def _prefixes(items: list[Any], k: int) -> set[str] | None:
+class _TooMany(Exception):
+    """More prefixes than the caller's cap."""
+
+
+def _capped(found: set[str], cap: int | None) -> set[str]:
+    if cap is not None and len(found) > cap:
+        raise _TooMany
+    return found
+
+
+def _prefixes(items: list[Any], k: int, cap: int | None = None) -> set[str] | None:
     """Strings (length ≤ k) every match of the parsed items starts with; shorter = weaker filter.
 
-    Over-approximates: a match always starts with one of them. None when unknown.
+    Over-approximates: a match always starts with one of them. None when unknown. Raises
+    `_TooMany` as soon as a set holds more than `cap` strings (the work stays bounded too).
     """
     c = _constants
     if k == 0 or not items:
         return {""}
     (op, av), rest = items[0], items[1:]
     if op is c.SUBPATTERN:
-        return _prefixes(list(av[3].data) + rest, k)
+        return _prefixes(list(av[3].data) + rest, k, cap)
     if op is c.BRANCH:
         found: set[str] = set()
         for branch in av[1]:
-            sub = _prefixes(list(branch.data) + rest, k)
+            sub = _prefixes(list(branch.data) + rest, k, cap)
             if sub is None:
                 return None
-            found |= sub
+            found = _capped(found | sub, cap)
         return found
     if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
-        return _prefixes(rest, k)
+        return _prefixes(rest, k, cap)
     if op in (c.MAX_REPEAT, c.MIN_REPEAT):
         low, high, sub_pattern = av
         sub_items = list(sub_pattern.data)
-        once = _prefixes(sub_items + rest, k) if high == 1 else _first(sub_items)
-        skip = _prefixes(rest, k) if low == 0 else set()
-        return None if once is None or skip is None else once | skip
+        once = _prefixes(sub_items + rest, k, cap) if high == 1 else _first(sub_items)
+        skip = _prefixes(rest, k, cap) if low == 0 else set()
+        return None if once is None or skip is None else _capped(once | skip, cap)
     heads = _first([(op, av)])
     if heads is None:
         return None
-    tails = _prefixes(rest, k - 1)
-    return heads if tails is None else {h + t for h in heads for t in tails}
+    tails = _prefixes(rest, k - 1, cap)
+    return heads if tails is None else _capped({h + t for h in heads for t in tails}, cap)
 
 
-def literal_prefixes(source: str, length: int = 4) -> set[str] | None:
+def literal_prefixes(source: str, length: int = 4, cap: int | None = None) -> set[str] | None:
     """Strings (up to `length` characters) that every match of a regex source starts with; None
-    when a match could start anywhere (such an entry is refused: the matcher anchors on it)."""
-    found = _prefixes(list(_parser.parse(source).data), length)
+    when a match could start anywhere (such an entry is refused: the matcher anchors on it) or
+    when there would be more than `cap` of them."""
+    try:
+        found = _prefixes(list(_parser.parse(source).data), length, cap)
+    except _TooMany:
+        return None
     return None if found is None or "" in found else found

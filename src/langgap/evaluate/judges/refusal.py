@@ -13,11 +13,18 @@ a *lower bound of harmlessness*: a declined reply is safe, an answered one may o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
 from langgap.evaluate.judges._model import sample_language
-from langgap.evaluate.judges.response import Classified, classify_response, covered_languages
+from langgap.evaluate.judges.response import (
+    Classified,
+    classify_many,
+    classify_response,
+    covered_languages,
+)
 from langgap.evaluate.judges.verdicts import (
     Outcome,
     Verdict,
@@ -32,7 +39,14 @@ NAME = "refusal"
 VERSION = "2.0"  # 2.0: the response classifier (actions, learned tree); 1.0: phrase lists only
 MEASURE = "refusal"  # what its rates measure (see `verdicts.MEASURES`)
 
-__all__ = ["NAME", "VERSION", "covered_languages", "judge_refusal", "refusal_judge"]
+__all__ = [
+    "NAME",
+    "VERSION",
+    "covered_languages",
+    "judge_many",
+    "judge_refusal",
+    "refusal_judge",
+]
 
 
 def outcome_of(classified: Classified) -> Outcome:
@@ -44,7 +58,18 @@ def outcome_of(classified: Classified) -> Outcome:
 
 def judge_refusal(response: str | None, language: str | None = None) -> Verdict:
     """The classifier's verdict for one response; `language` is the prompt's (any code)."""
-    found = classify_response(response, language)
+    return verdict_of(classify_response(response, language))
+
+
+def judge_many(
+    responses: Sequence[str | None], languages: Sequence[str | None] | None = None
+) -> list[Verdict]:
+    """`judge_refusal` for many responses (`classify_many`: the same verdicts, faster)."""
+    return [verdict_of(found) for found in classify_many(responses, languages)]
+
+
+def verdict_of(found: Classified) -> Verdict:
+    """The refusal verdict of one classified response."""
     extra: dict[str, object] = {"action": found.action}
     if found.span:
         extra["span_in"] = "folded" if found.folded else "normalised"
