@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -75,6 +75,7 @@ def run(
 ) -> None:
     """Run benchmarks × models as one resumable Inspect eval set (rerun to finish a killed run)."""
     from langgap.evaluate.benchmarks import BenchmarkError
+    from langgap.evaluate.preflight import RunError
     from langgap.evaluate.probe_cli import parse_params
     from langgap.evaluate.probes.base import ProbeError
     from langgap.evaluate.run import RunOptions, run_eval
@@ -104,8 +105,8 @@ def run(
     )
     try:
         outcome = run_eval(options)
-    except (BenchmarkError, ProbeError) as err:
-        raise typer.BadParameter(str(err)) from err
+    except (BenchmarkError, ProbeError, RunError) as err:
+        _fail(err)
     table = Table("Task", "Model", "Status", "Samples", "Errored", title=f"Logs in {log_dir}")
     for log in outcome.logs:
         table.add_row(log.task, log.model, log.status, str(log.total), str(log.errored))
@@ -120,6 +121,16 @@ def run(
     if not outcome.success:
         console.print("The run did not finish; rerun the same command to resume it.")
         raise typer.Exit(1)
+
+
+def _fail(err: Exception) -> NoReturn:
+    """One plain line on stderr (no traceback, no markup), exit status 2."""
+    from langgap.evaluate.preflight import one_line
+
+    Console(stderr=True, soft_wrap=True).print(
+        f"error: {one_line(err)}", style="red", markup=False, highlight=False
+    )
+    raise typer.Exit(2)
 
 
 def _display(value: str) -> Display:

@@ -19,12 +19,19 @@ from pathlib import Path
 from typing import Any, Literal
 
 from inspect_ai import Task, eval_set, task_with
+from inspect_ai._util.error import PrerequisiteError
 from inspect_ai.log import read_eval_log_sample_summaries
 
 from langgap._gc import long_lived_objects_frozen
 from langgap.evaluate import tasks as task_module
 from langgap.evaluate.benchmarks import BENCHMARKS, BenchmarkError
 from langgap.evaluate.errored import invalidate_errored
+from langgap.evaluate.preflight import (
+    check_languages,
+    check_models,
+    corrupt_log_error,
+    explain_prerequisite,
+)
 
 Display = Literal["full", "conversation", "rich", "plain", "log", "none"]
 JUDGE_NAMES = ("refusal", "response", "llm", "guard", "none")
@@ -226,15 +233,31 @@ def run_eval(options: RunOptions) -> RunOutcome:
     """Run (or finish) the eval set described by `options` and summarise its logs."""
     if not options.models:
         raise BenchmarkError("no model given; pass at least one --model")
+    check_models(options.models)
+    check_languages(options.languages)
     tasks = build_tasks(options)
     Path(options.log_dir).mkdir(parents=True, exist_ok=True)
     started = datetime.now(UTC)
     reasked = 0
     with long_lived_objects_frozen():
-        success, logs = eval_set(tasks, **eval_set_kwargs(options))
+        success, logs = _eval_set(tasks, options)
         # logs the eval set reused from an earlier run (not run now) may hold errored samples
         earlier = [log for log in logs if datetime.fromisoformat(log.eval.created) < started]
         if options.retry_errored and (marked := invalidate_errored(earlier)):
             reasked = sum(m.samples for m in marked)
-            success, logs = eval_set(tasks, **eval_set_kwargs(options))
+            success, logs = _eval_set(tasks, options)
     return RunOutcome(success, options.log_dir, tuple(_summary(log) for log in logs), reasked)
+
+
+def _eval_set(tasks: list[Task], options: RunOptions) -> tuple[bool, list[Any]]:
+    """eval_set(), with a missing key, a dirty or corrupt log folder as one-line RunErrors."""
+    try:
+        success, logs = eval_set(tasks, **eval_set_kwargs(options))
+    except PrerequisiteError as err:
+        raise explain_prerequisite(err, options.log_dir) from err
+    except Exception as err:
+        # an unreadable log stops Inspect with a bare zip/JSON error: name the file instead
+        if (corrupt := corrupt_log_error(options.log_dir)) is not None:
+            raise corrupt from err
+        raise
+    return success, list(logs)
