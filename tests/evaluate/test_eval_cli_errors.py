@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from inspect_ai.log import list_eval_logs
 from typer.testing import CliRunner, Result
 
 from langgap.evaluate.cli import app
@@ -77,11 +78,15 @@ def test_corrupt_log_file_is_named_with_the_fix(tmp_path: Path) -> None:
     assert str(bad) in line and f"mv '{bad}' /tmp/" in line and "EOCD" in line
 
 
-def test_rerun_with_other_arguments_gives_the_langgap_way(
+def test_rerun_with_other_arguments_suggests_an_option_that_exists(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with serving(ScriptedStub(), monkeypatch, name="dirty") as model:
         first = _run(tmp_path, "--languages", "en", "--max-tokens", "16", model=model)
         assert first.exit_code == 0, first.output
         line = _one_line_error(_run(tmp_path, "--languages", "bn", model=model))
-    assert str(tmp_path / "logs") in line and "--log-dir" in line
+        # the option the message suggests exists and lets both runs share the folder
+        both = _run(tmp_path, "--languages", "bn", "--log-dir-allow-dirty", model=model)
+    assert str(tmp_path / "logs") in line and "--log-dir-allow-dirty" in line
+    assert both.exit_code == 0, both.output
+    assert len(list_eval_logs(str(tmp_path / "logs"))) == 2

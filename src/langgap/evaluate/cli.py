@@ -61,6 +61,14 @@ def run(
     log_dir: Annotated[Path, typer.Option(help="Log folder; rerun with it to resume.")] = Path(
         "logs"
     ),
+    log_dir_allow_dirty: Annotated[
+        bool,
+        typer.Option(
+            "--log-dir-allow-dirty",
+            help="Allow logs of runs with other arguments in --log-dir (a report over the "
+            "folder then reads them all).",
+        ),
+    ] = False,
     retries: Annotated[int, typer.Option(help="Retries of a failed sample.")] = 2,
     max_retries: Annotated[int, typer.Option(help="Retries of one model call.")] = 3,
     timeout: Annotated[int | None, typer.Option(help="Seconds per model call.")] = 120,
@@ -92,6 +100,7 @@ def run(
         judge_model=judge_model,
         data_dir=data_dir,
         log_dir=str(log_dir),
+        log_dir_allow_dirty=log_dir_allow_dirty,
         max_connections=max_connections,
         max_samples=max_samples,
         max_tokens=max_tokens,

@@ -54,6 +54,8 @@ class RunOptions:
     judge_model: str | None = None
     data_dir: str | None = None
     log_dir: str = "logs"
+    # True: the log folder may hold logs of runs with other arguments (Inspect's option)
+    log_dir_allow_dirty: bool = False
     max_connections: int = 8
     # default 2 x max_connections: a sample's own work (judging, logging) overlaps other samples'
     # model calls, so every connection stays busy; the connection limit still caps the server load
@@ -182,6 +184,7 @@ def eval_set_kwargs(options: RunOptions) -> dict[str, Any]:
     """The eval_set() settings: resumable, errors retried then recorded, little per-sample work."""
     kwargs: dict[str, Any] = {
         "log_dir": options.log_dir,
+        "log_dir_allow_dirty": options.log_dir_allow_dirty,
         "model": list(options.models),
         "model_roles": _model_roles(options),
         "display": options.display,
