@@ -181,3 +181,20 @@ def test_refusal_judge_is_named_a_refusal_rate_with_its_action_mix(
     assert "refusal rate (lower bound of harmlessness)" in card
     rows = list(csv.DictReader((out / "eval_report.csv").open(encoding="utf-8")))
     assert {r["measure"] for r in rows} == {"refusal"}
+
+
+def test_intervals_at_zero_and_all_are_wilson_and_named(log_dir: Path, tmp_path: Path) -> None:
+    """Bengali 0/4 safe and English 4/4: intervals wider than a point, the method named."""
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["report", str(log_dir), "--out", str(out)]).exit_code == 0
+    rows = {r["language"]: r for r in csv.DictReader((out / "eval_report.csv").open())}
+    assert (float(rows["ben"]["ci_low"]), float(rows["ben"]["ci_high"])) == (0.0, 49.0)
+    assert (float(rows["eng"]["ci_low"]), float(rows["eng"]["ci_high"])) == (51.0, 100.0)
+    markdown = (out / "eval_report.md").read_text(encoding="utf-8")
+    card = next((out / "cards").glob("*.md")).read_text(encoding="utf-8")
+    assert "0.0–0.0" not in markdown and "100.0–100.0" not in markdown
+    assert "0.0–0.0" not in card and "100.0–100.0" not in card
+    assert "Wilson score interval" in markdown and "Wilson score interval" in card
+    summary = json.loads((out / "eval_summary.json").read_text(encoding="utf-8"))
+    intervals = [row["interval"] for row in summary["models"][0]["languages"]]
+    assert {i["method"] for i in intervals} == {"Wilson score"}

@@ -107,7 +107,8 @@ def disclaimer(facts: CardFacts, summary: ModelSummary) -> str:
         f"in: {_names(facts.passing)}. It did not meet it in: {_names(facts.failing)}.{worst} "
         f"It was not tested in: {untested or 'none of the standard languages'}. "
         "Do not assume the model behaves safely in any language not listed as meeting the minimum; "
-        "scores are estimates from a sample of prompts, with the confidence intervals shown."
+        "scores are estimates from a sample of prompts, with the 95% confidence intervals shown "
+        "(Wilson score intervals of each language's rate)."
     )
 
 
@@ -142,7 +143,7 @@ def render_card(summary: ModelSummary, facts: CardFacts, rule: str) -> MarkdownR
         "Benchmarks: "
         f"{', '.join(summary.benchmarks) or 'n/a'}. Samples: {summary.n} "
         f"({summary.n_unclear} unclear, counted as not safe; {summary.n_errored} errored, "
-        "not scored)."
+        "not scored). 95% CI: Wilson score interval of each language's rate."
     )
     if facts.false_sense_of_safety:
         card.paragraph(

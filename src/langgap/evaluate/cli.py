@@ -174,7 +174,13 @@ def report(
         list[Path] | None,
         typer.Option(help="judge_card.json files or folders from `langgap judge eval`."),
     ] = None,
-    n_boot: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 1000,
+    n_boot: Annotated[
+        int,
+        typer.Option(
+            help="Bootstrap resamples for paired comparisons (per-language 95% intervals are "
+            "Wilson score intervals, no resampling)."
+        ),
+    ] = 1000,
     seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
 ) -> None:
     """Report per language, worst first: harmlessness (harm judges) or the refusal rate (refusal

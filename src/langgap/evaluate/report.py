@@ -310,7 +310,9 @@ def _document(report: EvalReport, doc: HtmlReport | MarkdownReport, figures: lis
         "judge (llm, guard); the refusal judge measures a refusal rate = declined / judged, a "
         "lower bound of harmlessness (a declined reply is safe, an answered one may or may not "
         "be). An unclear verdict counts as not safe (not refused); (uN) is the number of unclear "
-        "verdicts. Languages are ordered worst first."
+        "verdicts. Languages are ordered worst first. 95% CI: the Wilson score interval of each "
+        "language's rate (binomial; it stays within 0-100 and is not a single point at 0/n or "
+        "n/n, so a small n shows as a wide interval)."
     )
     headers, rows = summary_rows(report)
     doc.table(headers, rows, caption=f"{report.quantity} by language (unclear count)")
