@@ -21,6 +21,7 @@ from typing import Any, Literal
 from inspect_ai import Task, eval_set, task_with
 from inspect_ai._util.error import PrerequisiteError
 from inspect_ai.log import read_eval_log_sample_summaries
+from inspect_ai.model import Model, get_model
 
 from langgap._gc import long_lived_objects_frozen
 from langgap.evaluate import tasks as task_module
@@ -37,6 +38,10 @@ Display = Literal["full", "conversation", "rich", "plain", "log", "none"]
 JUDGE_NAMES = ("refusal", "response", "llm", "guard", "none")
 # model role each model-based judge asks for (see judges/_model.py): `--judge-model` binds it
 JUDGE_ROLES = {"llm": "grader", "guard": "guard"}
+# providers whose client (the openai SDK) retries a failed request itself, 2 times by default,
+# inside each of Inspect's attempts: their client gets max_retries=0, so that `max_retries` is
+# the only per-call retry count (requests per sample: (max_retries + 1) x (retries + 1))
+SDK_RETRYING = frozenset({"openai", "openai-api"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +245,9 @@ def run_eval(options: RunOptions) -> RunOutcome:
     check_languages(options.languages)
     tasks = build_tasks(options)
     Path(options.log_dir).mkdir(parents=True, exist_ok=True)
-    started = datetime.now(UTC)
+    # a log's `created` has whole seconds: one created in this second belongs to this run, and
+    # must not count as an earlier run's (its errored samples would be asked again at once)
+    started = datetime.now(UTC).replace(microsecond=0)
     reasked = 0
     with long_lived_objects_frozen():
         success, logs = _eval_set(tasks, options)
@@ -252,10 +259,21 @@ def run_eval(options: RunOptions) -> RunOutcome:
     return RunOutcome(success, options.log_dir, tuple(_summary(log) for log in logs), reasked)
 
 
+def _model(name: str) -> str | Model:
+    """The model as eval_set() gets it: SDK_RETRYING providers with the client's retries off."""
+    if name.split("/", 1)[0] not in SDK_RETRYING:
+        return name
+    return get_model(name, memoize=False, max_retries=0)
+
+
 def _eval_set(tasks: list[Task], options: RunOptions) -> tuple[bool, list[Any]]:
     """eval_set(), with a missing key, a dirty or corrupt log folder as one-line RunErrors."""
     try:
-        success, logs = eval_set(tasks, **eval_set_kwargs(options))
+        kwargs = eval_set_kwargs(options)
+        kwargs["model"] = [_model(name) for name in options.models]
+        if kwargs["model_roles"]:
+            kwargs["model_roles"] = {r: _model(m) for r, m in kwargs["model_roles"].items()}
+        success, logs = eval_set(tasks, **kwargs)
     except PrerequisiteError as err:
         raise explain_prerequisite(err, options.log_dir) from err
     except Exception as err:
