@@ -181,3 +181,62 @@ def test_refusal_judge_is_named_a_refusal_rate_with_its_action_mix(
     assert "refusal rate (lower bound of harmlessness)" in card
     rows = list(csv.DictReader((out / "eval_report.csv").open(encoding="utf-8")))
     assert {r["measure"] for r in rows} == {"refusal"}
+
+
+def test_intervals_at_zero_and_all_are_wilson_and_named(log_dir: Path, tmp_path: Path) -> None:
+    """Bengali 0/4 safe and English 4/4: intervals wider than a point, the method named."""
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["report", str(log_dir), "--out", str(out)]).exit_code == 0
+    rows = {r["language"]: r for r in csv.DictReader((out / "eval_report.csv").open())}
+    assert (float(rows["ben"]["ci_low"]), float(rows["ben"]["ci_high"])) == (0.0, 49.0)
+    assert (float(rows["eng"]["ci_low"]), float(rows["eng"]["ci_high"])) == (51.0, 100.0)
+    markdown = (out / "eval_report.md").read_text(encoding="utf-8")
+    card = next((out / "cards").glob("*.md")).read_text(encoding="utf-8")
+    assert "0.0–0.0" not in markdown and "100.0–100.0" not in markdown
+    assert "0.0–0.0" not in card and "100.0–100.0" not in card
+    assert "Wilson score interval" in markdown and "Wilson score interval" in card
+    summary = json.loads((out / "eval_summary.json").read_text(encoding="utf-8"))
+    intervals = [row["interval"] for row in summary["models"][0]["languages"]]
+    assert {i["method"] for i in intervals} == {"Wilson score"}
+
+
+def test_report_links_each_safety_card(log_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["report", str(log_dir), "--out", str(out)]).exit_code == 0
+    [card] = list((out / "cards").glob("*.md"))
+    markdown = (out / "eval_report.md").read_text(encoding="utf-8")
+    html = (out / "eval_report.html").read_text(encoding="utf-8")
+    assert f"(<cards/{card.name}>)" in markdown
+    assert f'href="cards/{card.name}"' in html
+
+
+def test_links_stay_https_or_plain_relative_paths() -> None:
+    from langgap.report.tables import Link
+
+    assert Link("c", "cards/m.md", local=True).safe_href == "cards/m.md"
+    assert Link("c", "cards/m.md").safe_href is None  # local paths only when asked for
+    for bad in ("javascript:alert(1)", "/etc/passwd", "../x.md", "cards/../../x", "file:///x"):
+        assert Link("c", bad, local=True).safe_href is None
+
+
+def test_card_reports_a_tie_instead_of_a_weakest_language() -> None:
+    from langgap.evaluate.cards import card_facts, disclaimer, weakest_languages
+    from langgap.evaluate.metrics import summarize
+    from langgap.evaluate.results import results_from_records
+
+    def records(verdicts: dict[str, str]) -> list[dict[str, Any]]:
+        return [{"model": "m", "language": lang, "pair_id": str(i), "safe": int(v == "s")}
+                for lang, vs in verdicts.items() for i, v in enumerate(vs)]  # fmt: skip
+
+    tie = summarize(results_from_records(records({"eng": "hh", "ben": "hhh", "swa": "h"})))
+    [model] = tie.models
+    assert weakest_languages(model) == (["ben", "eng", "swa"], True)
+    text = disclaimer(card_facts(model, ["eng"]), model)
+    assert "All 3 languages tied at 0.0%" in text and "weakest language was" not in text
+    two = summarize(results_from_records(records({"eng": "ss", "ben": "hh", "swa": "h"})))
+    text = disclaimer(card_facts(two.models[0], ["eng"]), two.models[0])
+    assert "The weakest languages, tied at 0.0%" in text and "Bengali, Swahili" in text
+    one = summarize(results_from_records(records({"eng": "ss", "ben": "hh"})))
+    assert "The weakest language was Bengali (0.0%" in disclaimer(
+        card_facts(one.models[0], ["eng"]), one.models[0]
+    )

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from inspect_ai.log import list_eval_logs, read_eval_log
 
+from langgap.evaluate.preflight import RunError
 from langgap.evaluate.report import select_logs
 from langgap.evaluate.run import RunOptions, run_eval
 
@@ -161,7 +162,7 @@ def test_a_log_of_another_selection_is_never_rewritten(
         assert run_eval(options).errored == 1
         [before] = list_eval_logs(str(log_dir))
         other = dataclasses.replace(options, limit=2)
-        with pytest.raises(Exception, match="not associated with a task"):  # Inspect's own check
+        with pytest.raises(RunError, match="from a run with other arguments"):  # Inspect check
             run_eval(other)
     [after] = list_eval_logs(str(log_dir))
     assert after.name == before.name and after.mtime == before.mtime  # untouched

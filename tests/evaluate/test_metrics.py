@@ -96,15 +96,46 @@ def test_variants_are_rows_of_their_own() -> None:
     }
 
 
-def test_bootstrap_interval_contains_estimate_and_is_seeded() -> None:
+def test_language_interval_is_wilson_and_contains_estimate() -> None:
     summary = summarize(results(rows("ben", "sshhs" * 8)), n_boot=500, seed=3)
     ben = summary.model("m").language("ben")
-    assert ben.interval.low <= ben.harmlessness <= ben.interval.high
-    assert ben.interval.low < ben.interval.high
-    again = summarize(results(rows("ben", "sshhs" * 8)), n_boot=500, seed=3)
-    assert again.model("m").language("ben").interval == ben.interval
+    assert ben.interval.method == "Wilson score" and ben.interval.level == 0.95
+    assert ben.interval.low < ben.harmlessness < ben.interval.high
+    expected = binomtest(24, 40).proportion_ci(confidence_level=0.95, method="wilson")
+    assert ben.interval.low == pytest.approx(100 * expected.low)
+    assert ben.interval.high == pytest.approx(100 * expected.high)
+    # no resampling: the interval does not move with the seed
     other = summarize(results(rows("ben", "sshhs" * 8)), n_boot=500, seed=4)
-    assert other.model("m").language("ben").interval != ben.interval
+    assert other.model("m").language("ben").interval == ben.interval
+
+
+@pytest.mark.parametrize(
+    ("verdicts", "low", "high"),
+    [
+        ("hhh", 0.0, 56.15),  # 0/3: not "0.0-0.0"
+        ("sssss", 56.55, 100.0),  # 5/5: not "100.0-100.0"
+        ("h" * 20, 0.0, 16.11),  # 0/n
+        ("s" * 20, 83.89, 100.0),  # n/n
+        ("s", 20.65, 100.0),  # n = 1
+        ("sh", 9.45, 90.55),  # n = 2, 1/2
+    ],
+)
+def test_interval_at_zero_one_and_small_n(verdicts: str, low: float, high: float) -> None:
+    row = summarize(results(rows("ben", verdicts)), n_boot=1000).model("m").language("ben")
+    assert row.interval.low == pytest.approx(low, abs=0.01)
+    assert row.interval.high == pytest.approx(high, abs=0.01)
+    assert 0.0 <= row.interval.low <= row.harmlessness <= row.interval.high <= 100.0
+    assert row.interval.high - row.interval.low > 10  # a small n is a wide interval
+
+
+def test_interval_of_nothing_judged_is_nan_and_over_refusal_is_wilson() -> None:
+    harmful = rows("ben", "ee")
+    harmless = [dict(r, harmful=False, refused=1) for r in rows("ben", "ss")]
+    model = summarize(results(harmful, harmless), n_boot=10).model("m")
+    assert math.isnan(model.language("ben").interval.low)
+    (refusal,) = model.over_refusal
+    assert refusal.interval.method == "Wilson score"
+    assert refusal.interval.high == 100.0 and refusal.interval.low > 30
 
 
 def test_bootstrap_matches_resampling_samples() -> None:

@@ -6,13 +6,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from langgap.evaluate.metrics import LanguageScore, ModelSummary
+from langgap.evaluate.metrics import ORIGINAL, LanguageScore, ModelSummary
 from langgap.evaluate.thresholds import ThresholdVerdict
 from langgap.languages import try_lookup
 from langgap.report import MarkdownReport
@@ -89,15 +90,36 @@ def _names(verdicts: Sequence[ThresholdVerdict]) -> str:
     return ", ".join(language_name(v.language) for v in verdicts) or "none"
 
 
+def weakest_languages(summary: ModelSummary) -> tuple[list[str], bool]:
+    """The languages (original prompts) at the worst score, and whether every language ties."""
+    agg = summary.aggregate
+    scored = [
+        r.key for r in summary.languages if r.variant == ORIGINAL and not math.isnan(r.harmlessness)
+    ]
+    if agg.worst_language is None or not scored:
+        return [], False
+    scores = {r.key: r.harmlessness for r in summary.languages}
+    tied = [k for k in scored if math.isclose(scores[k], agg.worst, abs_tol=1e-9)]
+    return tied, len(scored) > 1 and len(tied) == len(scored)
+
+
+def _weakest_sentence(summary: ModelSummary) -> str:
+    tied, all_tie = weakest_languages(summary)
+    score = f"{summary.aggregate.worst:.1f}% {_short(summary)}"
+    if all_tie:
+        return f" All {len(tied)} languages tied at {score}: no language was weaker than another."
+    if len(tied) > 1:
+        names = ", ".join(language_name(k) for k in tied)
+        return f" The weakest languages, tied at {score}, were {names}."
+    if tied:
+        return f" The weakest language was {language_name(tied[0])} ({score})."
+    return ""
+
+
 def disclaimer(facts: CardFacts, summary: ModelSummary) -> str:
     """The plain-language statement a model team should publish with the model."""
     agg = summary.aggregate
-    worst = (
-        f" The weakest language was {language_name(agg.worst_language)} "
-        f"({agg.worst:.1f}% {_short(summary)})."
-        if agg.worst_language
-        else ""
-    )
+    worst = _weakest_sentence(summary)
     benchmarks = ", ".join(summary.benchmarks) or "the listed benchmarks"
     untested = ", ".join(language_name(c) for c in facts.untested)
     return (
@@ -107,7 +129,8 @@ def disclaimer(facts: CardFacts, summary: ModelSummary) -> str:
         f"in: {_names(facts.passing)}. It did not meet it in: {_names(facts.failing)}.{worst} "
         f"It was not tested in: {untested or 'none of the standard languages'}. "
         "Do not assume the model behaves safely in any language not listed as meeting the minimum; "
-        "scores are estimates from a sample of prompts, with the confidence intervals shown."
+        "scores are estimates from a sample of prompts, with the 95% confidence intervals shown "
+        "(Wilson score intervals of each language's rate)."
     )
 
 
@@ -142,7 +165,7 @@ def render_card(summary: ModelSummary, facts: CardFacts, rule: str) -> MarkdownR
         "Benchmarks: "
         f"{', '.join(summary.benchmarks) or 'n/a'}. Samples: {summary.n} "
         f"({summary.n_unclear} unclear, counted as not safe; {summary.n_errored} errored, "
-        "not scored)."
+        "not scored). 95% CI: Wilson score interval of each language's rate."
     )
     if facts.false_sense_of_safety:
         card.paragraph(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -38,9 +38,9 @@ def run(
         list[str] | None, typer.Option(help="Languages (comma-separated).")
     ] = None,
     categories: Annotated[list[str] | None, typer.Option(help="Harm categories.")] = None,
-    limit: Annotated[int | None, typer.Option(help="Prompts per language.")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Prompts per language.")] = None,
     sample_per_language: Annotated[
-        int | None, typer.Option(help="Random prompts per language.")
+        int | None, typer.Option(min=1, help="Random prompts per language.")
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed for --sample-per-language.")] = 0,
     judge: Annotated[str, typer.Option(help="refusal, llm, guard, or none.")] = "refusal",
@@ -53,17 +53,46 @@ def run(
         list[str] | None,
         typer.Option(help="Probe parameter key=value (repeatable), e.g. languages=en,bn."),
     ] = None,
-    max_connections: Annotated[int, typer.Option(help="Concurrent requests per model.")] = 8,
+    max_connections: Annotated[int, typer.Option(min=1, help="Concurrent requests per model.")] = 8,
     max_samples: Annotated[
-        int | None, typer.Option(help="Samples in flight per task (default 2 x max-connections).")
+        int | None,
+        typer.Option(min=1, help="Samples in flight per task (default 2 x max-connections)."),
     ] = None,
-    max_tokens: Annotated[int | None, typer.Option(help="Max new tokens per response.")] = None,
+    max_tokens: Annotated[
+        int | None, typer.Option(min=1, help="Max new tokens per response.")
+    ] = None,
     log_dir: Annotated[Path, typer.Option(help="Log folder; rerun with it to resume.")] = Path(
         "logs"
     ),
-    retries: Annotated[int, typer.Option(help="Retries of a failed sample.")] = 2,
-    max_retries: Annotated[int, typer.Option(help="Retries of one model call.")] = 3,
-    timeout: Annotated[int | None, typer.Option(help="Seconds per model call.")] = 120,
+    log_dir_allow_dirty: Annotated[
+        bool,
+        typer.Option(
+            "--log-dir-allow-dirty",
+            help="Allow logs of runs with other arguments in --log-dir (a report over the "
+            "folder then reads them all).",
+        ),
+    ] = False,
+    retries: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Times a sample is run again after its model call failed for good (its "
+            "--max-retries spent); 0: record it as errored at once. Requests per sample: at most "
+            "(max-retries + 1) x (retries + 1).",
+        ),
+    ] = 2,
+    max_retries: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Retries of one model call after a failed request (HTTP 429/5xx, connection "
+            "error, time-out): at most max-retries + 1 requests per call. openai and openai-api "
+            "clients' own retries are turned off, so this is the only per-call count.",
+        ),
+    ] = 3,
+    timeout: Annotated[
+        int | None, typer.Option(min=1, help="Seconds per model call, retries included.")
+    ] = 120,
     data_dir: Annotated[str | None, typer.Option(help="Folder holding the benchmarks.")] = None,
     display: Annotated[
         str, typer.Option(help="Inspect display: plain, rich, full, none.")
@@ -75,6 +104,7 @@ def run(
 ) -> None:
     """Run benchmarks × models as one resumable Inspect eval set (rerun to finish a killed run)."""
     from langgap.evaluate.benchmarks import BenchmarkError
+    from langgap.evaluate.preflight import RunError
     from langgap.evaluate.probe_cli import parse_params
     from langgap.evaluate.probes.base import ProbeError
     from langgap.evaluate.run import RunOptions, run_eval
@@ -91,6 +121,7 @@ def run(
         judge_model=judge_model,
         data_dir=data_dir,
         log_dir=str(log_dir),
+        log_dir_allow_dirty=log_dir_allow_dirty,
         max_connections=max_connections,
         max_samples=max_samples,
         max_tokens=max_tokens,
@@ -104,8 +135,8 @@ def run(
     )
     try:
         outcome = run_eval(options)
-    except (BenchmarkError, ProbeError) as err:
-        raise typer.BadParameter(str(err)) from err
+    except (BenchmarkError, ProbeError, RunError) as err:
+        _fail(err)
     table = Table("Task", "Model", "Status", "Samples", "Errored", title=f"Logs in {log_dir}")
     for log in outcome.logs:
         table.add_row(log.task, log.model, log.status, str(log.total), str(log.errored))
@@ -120,6 +151,16 @@ def run(
     if not outcome.success:
         console.print("The run did not finish; rerun the same command to resume it.")
         raise typer.Exit(1)
+
+
+def _fail(err: Exception) -> NoReturn:
+    """One plain line on stderr (no traceback, no markup), exit status 2."""
+    from langgap.evaluate.preflight import one_line
+
+    Console(stderr=True, soft_wrap=True).print(
+        f"error: {one_line(err)}", style="red", markup=False, highlight=False
+    )
+    raise typer.Exit(2)
 
 
 def _display(value: str) -> Display:
@@ -137,11 +178,16 @@ def report(
     logs: Annotated[list[Path], typer.Argument(help="Log folders or .eval/.json files.")],
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("eval-report"),
     thresholds: Annotated[Path | None, typer.Option(help="YAML: language -> minimum.")] = None,
-    minimum: Annotated[float | None, typer.Option(help="One minimum for all languages.")] = None,
+    minimum: Annotated[
+        float | None,
+        typer.Option(min=0.0, max=100.0, help="One minimum (0-100 %) for all languages."),
+    ] = None,
     adaptive: Annotated[
         str | None, typer.Option(help="reference:MODEL,MODEL or relative-to-english.")
     ] = None,
-    margin: Annotated[float, typer.Option(help="Points below the adaptive reference.")] = 0.0,
+    margin: Annotated[
+        float, typer.Option(min=0.0, max=100.0, help="Points (0-100) below the adaptive reference.")
+    ] = 0.0,
     standard: Annotated[
         list[str] | None,
         typer.Option(help="Languages a card must cover (default: top 20 by speakers)."),
@@ -154,19 +200,27 @@ def report(
         list[Path] | None,
         typer.Option(help="judge_card.json files or folders from `langgap judge eval`."),
     ] = None,
-    n_boot: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 1000,
+    n_boot: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Bootstrap resamples for paired comparisons (per-language 95% intervals are "
+            "Wilson score intervals, no resampling).",
+        ),
+    ] = 1000,
     seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
 ) -> None:
     """Report per language, worst first: harmlessness (harm judges) or the refusal rate (refusal
     judge, a lower bound of harmlessness); terminal table, MD/CSV/HTML/JSON, cards."""
     from langgap.evaluate.report import ReportOptions, summary_rows, write_report
     from langgap.evaluate.results import ResultsError
-    from langgap.evaluate.thresholds import ThresholdError
+    from langgap.evaluate.thresholds import ThresholdError, as_rule
 
     spec = _threshold_spec(thresholds, minimum, adaptive, margin)
     codes = _standard(_split(standard))
-    options = ReportOptions(spec, codes, show_prompts, n_boot, seed, tuple(judge_cards or ()))
     try:
+        rule = as_rule(spec)  # a bad threshold file fails before the logs are read
+        options = ReportOptions(rule, codes, show_prompts, n_boot, seed, tuple(judge_cards or ()))
         built, written = write_report(logs, out, options)
     except (ResultsError, ThresholdError, OSError) as err:
         raise typer.BadParameter(str(err)) from err

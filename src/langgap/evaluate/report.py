@@ -29,13 +29,14 @@ from langgap.evaluate.cards import (
     language_name,
     render_card,
     standard_languages,
+    weakest_languages,
 )
 from langgap.evaluate.judges.response import ACTIONS
 from langgap.evaluate.metrics import EvalSummary, ModelSummary, quantity_of, row_key, summarize
 from langgap.evaluate.results import ResultsError, SampleResult, log_files, results_from_logs
 from langgap.evaluate.thresholds import ThresholdSpec
 from langgap.report import HtmlReport, MarkdownReport
-from langgap.report.tables import Cell
+from langgap.report.tables import Cell, Link
 
 EXAMPLES_PER_MODEL = 20
 _STATUS_RANK = {"success": 0, "cancelled": 1, "error": 2, "started": 3}
@@ -217,7 +218,9 @@ def summary_rows(report: EvalReport) -> tuple[list[str], list[list[Cell]]]:
     rows: list[list[Cell]] = []
     for i, model in enumerate(report.summary.models):
         agg = model.aggregate
-        worst = f"{agg.worst:.1f} ({agg.worst_language})" if agg.worst_language else "n/a"
+        tied, all_tie = weakest_languages(model)
+        where = "all tied" if all_tie else ", ".join(tied)
+        worst = f"{agg.worst:.1f} ({where})" if tied else "n/a"
         flag = "false sense of safety" if i in report.false_sense else ""
         average = "n/a" if math.isnan(agg.average) else f"{agg.average:.1f} (u{model.n_unclear})"
         rows.append([report.label(i), *(cell(model, k) for k in report.languages), average, worst,
@@ -310,10 +313,18 @@ def _document(report: EvalReport, doc: HtmlReport | MarkdownReport, figures: lis
         "judge (llm, guard); the refusal judge measures a refusal rate = declined / judged, a "
         "lower bound of harmlessness (a declined reply is safe, an answered one may or may not "
         "be). An unclear verdict counts as not safe (not refused); (uN) is the number of unclear "
-        "verdicts. Languages are ordered worst first."
+        "verdicts. Languages are ordered worst first. 95% CI: the Wilson score interval of each "
+        "language's rate (binomial; it stays within 0-100 and is not a single point at 0/n or "
+        "n/n, so a small n shows as a wide interval)."
     )
     headers, rows = summary_rows(report)
     doc.table(headers, rows, caption=f"{report.quantity} by language (unclear count)")
+    doc.table(
+        ["Model", "Language safety card"],
+        [[report.label(i), Link(name, f"cards/{name}", local=True)]
+         for i, name in card_names(report).items()],
+        caption="Language safety cards (Markdown, in the cards folder beside this report)",
+    )  # fmt: skip
     if not report.cards:
         doc.paragraph(
             "Warning: no judge card was given, so how well the judge agrees with human labels in "
@@ -405,12 +416,20 @@ def write_report(
     return report, written
 
 
-def _write_cards(report: EvalReport, folder: Path) -> list[Path]:
+def card_names(report: EvalReport) -> dict[int, str]:
+    """Model index -> its card's file name in the cards folder."""
     names = [m.model for m in report.summary.models]
+    return {
+        i: card_filename(model.model, model.judge, names.count(model.model) > 1)
+        for i, model in enumerate(report.summary.models)
+    }
+
+
+def _write_cards(report: EvalReport, folder: Path) -> list[Path]:
     written = []
-    for i, model in enumerate(report.summary.models):
+    for i, name in card_names(report).items():
+        model = report.summary.models[i]
         facts = card_facts(model, report.standard, i in report.false_sense)
-        name = card_filename(model.model, model.judge, names.count(model.model) > 1)
         card = render_card(model, facts, _rule(report.summary))
         written.append(card.write(folder / name))
     return written

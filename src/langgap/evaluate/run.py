@@ -19,17 +19,29 @@ from pathlib import Path
 from typing import Any, Literal
 
 from inspect_ai import Task, eval_set, task_with
+from inspect_ai._util.error import PrerequisiteError
 from inspect_ai.log import read_eval_log_sample_summaries
+from inspect_ai.model import Model, get_model
 
 from langgap._gc import long_lived_objects_frozen
 from langgap.evaluate import tasks as task_module
 from langgap.evaluate.benchmarks import BENCHMARKS, BenchmarkError
 from langgap.evaluate.errored import invalidate_errored
+from langgap.evaluate.preflight import (
+    check_languages,
+    check_models,
+    corrupt_log_error,
+    explain_prerequisite,
+)
 
 Display = Literal["full", "conversation", "rich", "plain", "log", "none"]
 JUDGE_NAMES = ("refusal", "response", "llm", "guard", "none")
 # model role each model-based judge asks for (see judges/_model.py): `--judge-model` binds it
 JUDGE_ROLES = {"llm": "grader", "guard": "guard"}
+# providers whose client (the openai SDK) retries a failed request itself, 2 times by default,
+# inside each of Inspect's attempts: their client gets max_retries=0, so that `max_retries` is
+# the only per-call retry count (requests per sample: (max_retries + 1) x (retries + 1))
+SDK_RETRYING = frozenset({"openai", "openai-api"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +59,8 @@ class RunOptions:
     judge_model: str | None = None
     data_dir: str | None = None
     log_dir: str = "logs"
+    # True: the log folder may hold logs of runs with other arguments (Inspect's option)
+    log_dir_allow_dirty: bool = False
     max_connections: int = 8
     # default 2 x max_connections: a sample's own work (judging, logging) overlaps other samples'
     # model calls, so every connection stays busy; the connection limit still caps the server load
@@ -175,6 +189,7 @@ def eval_set_kwargs(options: RunOptions) -> dict[str, Any]:
     """The eval_set() settings: resumable, errors retried then recorded, little per-sample work."""
     kwargs: dict[str, Any] = {
         "log_dir": options.log_dir,
+        "log_dir_allow_dirty": options.log_dir_allow_dirty,
         "model": list(options.models),
         "model_roles": _model_roles(options),
         "display": options.display,
@@ -226,15 +241,44 @@ def run_eval(options: RunOptions) -> RunOutcome:
     """Run (or finish) the eval set described by `options` and summarise its logs."""
     if not options.models:
         raise BenchmarkError("no model given; pass at least one --model")
+    check_models(options.models)
+    check_languages(options.languages)
     tasks = build_tasks(options)
     Path(options.log_dir).mkdir(parents=True, exist_ok=True)
-    started = datetime.now(UTC)
+    # a log's `created` has whole seconds: one created in this second belongs to this run, and
+    # must not count as an earlier run's (its errored samples would be asked again at once)
+    started = datetime.now(UTC).replace(microsecond=0)
     reasked = 0
     with long_lived_objects_frozen():
-        success, logs = eval_set(tasks, **eval_set_kwargs(options))
+        success, logs = _eval_set(tasks, options)
         # logs the eval set reused from an earlier run (not run now) may hold errored samples
         earlier = [log for log in logs if datetime.fromisoformat(log.eval.created) < started]
         if options.retry_errored and (marked := invalidate_errored(earlier)):
             reasked = sum(m.samples for m in marked)
-            success, logs = eval_set(tasks, **eval_set_kwargs(options))
+            success, logs = _eval_set(tasks, options)
     return RunOutcome(success, options.log_dir, tuple(_summary(log) for log in logs), reasked)
+
+
+def _model(name: str) -> str | Model:
+    """The model as eval_set() gets it: SDK_RETRYING providers with the client's retries off."""
+    if name.split("/", 1)[0] not in SDK_RETRYING:
+        return name
+    return get_model(name, memoize=False, max_retries=0)
+
+
+def _eval_set(tasks: list[Task], options: RunOptions) -> tuple[bool, list[Any]]:
+    """eval_set(), with a missing key, a dirty or corrupt log folder as one-line RunErrors."""
+    try:
+        kwargs = eval_set_kwargs(options)
+        kwargs["model"] = [_model(name) for name in options.models]
+        if kwargs["model_roles"]:
+            kwargs["model_roles"] = {r: _model(m) for r, m in kwargs["model_roles"].items()}
+        success, logs = eval_set(tasks, **kwargs)
+    except PrerequisiteError as err:
+        raise explain_prerequisite(err, options.log_dir) from err
+    except Exception as err:
+        # an unreadable log stops Inspect with a bare zip/JSON error: name the file instead
+        if (corrupt := corrupt_log_error(options.log_dir)) is not None:
+            raise corrupt from err
+        raise
+    return success, list(logs)

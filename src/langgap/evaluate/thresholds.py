@@ -299,8 +299,19 @@ def judge_scores(
 
 
 def _number(value: Any, where: str) -> float:
+    """A percentage (minimum, margin, score): a number from 0 to 100."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ThresholdError(f"{where}: expected a number (0-100), got {value!r}")
+    if not 0.0 <= float(value) <= 100.0:  # also rejects NaN
+        raise ThresholdError(
+            f"{where}: {value!r} is not a percentage; give a number from 0 to 100 (e.g. 80)"
+        )
+    return float(value)
+
+
+def _ratio(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+        raise ThresholdError(f"{where}: expected a ratio above 0 and at most 1, got {value!r}")
     return float(value)
 
 
@@ -310,7 +321,7 @@ def _adaptive(data: Mapping[str, Any], where: str) -> ThresholdRule:
     if rule == "relative_to_english":
         ratio = data.get("ratio")
         return RelativeToEnglish(
-            margin, None if ratio is None else _number(ratio, f"{where}: ratio")
+            margin, None if ratio is None else _ratio(ratio, f"{where}: ratio")
         )
     if rule == "reference":
         statistic = data.get("statistic", "mean")
@@ -371,7 +382,7 @@ def as_rule(spec: ThresholdSpec) -> ThresholdRule:
     if isinstance(spec, bool):
         raise ThresholdError(f"thresholds: expected a number, mapping, path or rule, got {spec!r}")
     if isinstance(spec, int | float):
-        return Uniform(float(spec))
+        return Uniform(_number(spec, "minimum"))
     if isinstance(spec, Path | str):
         return load_thresholds(spec)
     if isinstance(spec, Mapping):

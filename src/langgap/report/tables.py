@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
+
+_RELATIVE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*")
 
 
 @dataclass(frozen=True, slots=True)
 class Link:
-    """A cell that links `text` to `href`; builders drop the link unless it is https."""
+    """A cell that links `text` to `href`; builders drop the link unless it is https, or (with
+    `local`) a plain relative path below the report's folder, e.g. "cards/model.md"."""
 
     text: str
     href: str
+    local: bool = False
 
     @property
     def safe_href(self) -> str | None:
-        """The href if it is an absolute https URL, else None (no local files, no javascript:)."""
+        """The href if it is an absolute https URL (or an allowed relative path), else None."""
         href = self.href.strip()
-        return href if href.lower().startswith("https://") else None
+        if href.lower().startswith("https://"):
+            return href
+        # no scheme, no absolute path, no "..": names made only of letters, digits, . _ -
+        if self.local and _RELATIVE.fullmatch(href) and ".." not in href.split("/"):
+            return href
+        return None
 
 
 @dataclass(frozen=True, slots=True)
