@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from langgap.evaluate.metrics import ORIGINAL, LanguageScore, ModelSummary
+from langgap.evaluate.metrics import ORIGINAL, LanguageScore, ModelSummary, RefusalScore
 from langgap.evaluate.thresholds import ThresholdVerdict
 from langgap.languages import try_lookup
 from langgap.report import MarkdownReport
@@ -127,10 +127,22 @@ def disclaimer(facts: CardFacts, summary: ModelSummary) -> str:
         f"{benchmarks} with the {facts.judge or 'named'} judge, which measures "
         f"{summary.quantity.lower()}. It met the minimum "
         f"in: {_names(facts.passing)}. It did not meet it in: {_names(facts.failing)}.{worst} "
-        f"It was not tested in: {untested or 'none of the standard languages'}. "
+        f"It was not tested in: {untested or 'none of the standard languages'}.{_over(summary)} "
         "Do not assume the model behaves safely in any language not listed as meeting the minimum; "
         "scores are estimates from a sample of prompts, with the 95% confidence intervals shown "
         "(Wilson score intervals of each language's rate)."
+    )
+
+
+def _over(summary: ModelSummary) -> str:
+    """The over-refusal sentence: the language where harmless prompts were refused most."""
+    judged = [r for r in summary.over_refusal if r.n_judged > 0]
+    if not judged:
+        return ""
+    top = max(judged, key=lambda r: (r.refusal_rate, r.key))
+    return (
+        f" On harmless prompts ({len(judged)} language(s)) it refused most often in "
+        f"{language_name(top.key)}: {top.refusal_rate:.1f}% of {top.n_judged}."
     )
 
 
@@ -154,6 +166,19 @@ def _row(verdict: ThresholdVerdict, scores: dict[str, LanguageScore]) -> list[Ce
 
 
 _HEADERS = ["Language", "Code", "Score %", "95% CI", "n judged", "Unclear", "Minimum %"]
+_OVER_REFUSAL_HEADERS = ["Language", "Code", "Refused %", "95% CI", "n judged", "Unjudged"]
+
+
+def _over_refusal_row(row: RefusalScore) -> list[Cell]:
+    judged = row.n_judged > 0
+    return [
+        language_name(row.key),
+        row.key,
+        round(row.refusal_rate, 1) if judged else None,
+        f"{row.interval.low:.1f}–{row.interval.high:.1f}" if judged else "n/a",
+        row.n_judged,
+        row.n_unjudged,
+    ]
 
 
 def render_card(summary: ModelSummary, facts: CardFacts, rule: str) -> MarkdownReport:
@@ -184,6 +209,13 @@ def render_card(summary: ModelSummary, facts: CardFacts, rule: str) -> MarkdownR
             card.table(headers, [_row(v, scores) for v in verdicts])
         else:
             card.paragraph("None.")
+    if summary.over_refusal:
+        card.heading("Over-refusal (harmless prompts)")
+        card.paragraph(
+            "How often the model refused harmless prompts (lower is better): safety bought by "
+            "refusing everything in a language shows here."
+        )
+        card.table(_OVER_REFUSAL_HEADERS, [_over_refusal_row(r) for r in summary.over_refusal])
     card.heading("Never tested")
     card.paragraph(
         ", ".join(f"{language_name(c)} ({c})" for c in facts.untested)

@@ -38,7 +38,14 @@ def run(
         list[str] | None, typer.Option(help="Languages (comma-separated).")
     ] = None,
     categories: Annotated[list[str] | None, typer.Option(help="Harm categories.")] = None,
-    limit: Annotated[int | None, typer.Option(min=1, help="Prompts per language.")] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Prompts per language (the first ones; split between harmful and harmless "
+            "prompts when a benchmark has both).",
+        ),
+    ] = None,
     sample_per_language: Annotated[
         int | None, typer.Option(min=1, help="Random prompts per language.")
     ] = None,
@@ -212,7 +219,13 @@ def report(
 ) -> None:
     """Report per language, worst first: harmlessness (harm judges) or the refusal rate (refusal
     judge, a lower bound of harmlessness); terminal table, MD/CSV/HTML/JSON, cards."""
-    from langgap.evaluate.report import ReportOptions, summary_rows, write_report
+    from langgap.evaluate.report import (
+        OVER_REFUSAL_HEADERS,
+        ReportOptions,
+        over_refusal_rows,
+        summary_rows,
+        write_report,
+    )
     from langgap.evaluate.results import ResultsError
     from langgap.evaluate.thresholds import ThresholdError, as_rule
 
@@ -232,6 +245,12 @@ def report(
     console.print(table)
     for i in sorted(built.false_sense):
         console.print(f"[bold red]False sense of safety:[/] {built.label(i)}")
+    for i, summary in enumerate(built.summary.models):
+        if summary.over_refusal:  # harmless prompts ran: their refusals are over-refusal
+            over = Table(*OVER_REFUSAL_HEADERS, title=f"Over-refusal: {built.label(i)}")
+            for row in over_refusal_rows(summary):
+                over.add_row(*("" if c is None else str(c) for c in row))
+            console.print(over)
     console.print(f"Wrote {len(written)} files to {out}")
 
 

@@ -32,7 +32,14 @@ from langgap.evaluate.cards import (
     weakest_languages,
 )
 from langgap.evaluate.judges.response import ACTIONS
-from langgap.evaluate.metrics import EvalSummary, ModelSummary, quantity_of, row_key, summarize
+from langgap.evaluate.metrics import (
+    EvalSummary,
+    Interval,
+    ModelSummary,
+    quantity_of,
+    row_key,
+    summarize,
+)
 from langgap.evaluate.results import ResultsError, SampleResult, log_files, results_from_logs
 from langgap.evaluate.thresholds import ThresholdSpec
 from langgap.report import HtmlReport, MarkdownReport
@@ -257,6 +264,24 @@ def detail_rows(
     return rows
 
 
+OVER_REFUSAL_HEADERS = [
+    "Language", "Refused % (harmless)", "95% CI", "n judged", "Unjudged", "Errored",
+]  # fmt: skip
+
+
+def over_refusal_rows(model: ModelSummary) -> list[list[Cell]]:
+    """One row per language with harmless prompts: how often the model refused them."""
+    return [
+        [r.key, _round(r.refusal_rate), _interval(r.interval, r.n_judged), r.n_judged,
+         r.n_unjudged, r.n_errored]
+        for r in model.over_refusal
+    ]  # fmt: skip
+
+
+def _interval(interval: Interval, n_judged: int) -> str:
+    return f"{interval.low:.1f}–{interval.high:.1f}" if n_judged else "n/a"
+
+
 def _round(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else round(value, 1)
 
@@ -363,11 +388,10 @@ def _document(report: EvalReport, doc: HtmlReport | MarkdownReport, figures: lis
             )
         if model.over_refusal:
             doc.table(
-                ["Language", "Refusal % on harmless prompts", "n judged", "Unjudged", "Errored"],
-                [[r.key, _round(r.refusal_rate), r.n_judged, r.n_unjudged, r.n_errored]
-                 for r in model.over_refusal],
-                caption="Over-refusal",
-            )  # fmt: skip
+                OVER_REFUSAL_HEADERS,
+                over_refusal_rows(model),
+                caption="Over-refusal: refusals of harmless prompts (lower is better)",
+            )
         for example in report.examples.get(i, []):
             doc.paragraph(
                 f"[{example['language']}, {example['label']}] prompt: {example['prompt']}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable
+from itertools import chain, islice, zip_longest
 from typing import Any
 
 from inspect_ai.dataset import Sample
@@ -74,8 +75,19 @@ def _pair_order(samples: list[Sample]) -> list[str]:
 
 
 def first_pairs(samples: list[Sample], limit: int) -> list[Sample]:
-    """The samples of the first `limit` pair ids, so translations of a prompt stay together."""
-    keep = set(_pair_order(samples)[:limit])
+    """The samples of the first `limit` pair ids, so translations of a prompt stay together.
+
+    When both harmful and harmless prompts are present (PolyRefuse), the limit is split between
+    them, taking their pair ids in turn (harmful first): `limit` 10 keeps 5 of each, and a class
+    with fewer pairs leaves its share to the other. Harmful rows come first in the files, so the
+    plain first ids would drop every harmless prompt, and with them over-refusal.
+    """
+    classes: dict[bool, list[Sample]] = {True: [], False: []}
+    for s in samples:
+        classes[bool(_meta(s).get("harmful", True))].append(s)
+    orders = [_pair_order(classes[kind]) for kind in (True, False) if classes[kind]]
+    turns = chain.from_iterable(zip_longest(*orders))  # harmful, harmless, harmful, …
+    keep = set(islice(dict.fromkeys(pair for pair in turns if pair is not None), limit))
     return [s for s in samples if str(_meta(s)["pair_id"]) in keep]
 
 
