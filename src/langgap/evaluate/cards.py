@@ -48,6 +48,17 @@ def language_name(code: str) -> str:
     return f"{name} ({variant})" if variant else name
 
 
+def not_run_text(pairs: Sequence[str]) -> str:
+    """The (benchmark, language) pairs left out, in one line: `xsafety: Swahili (sw)`."""
+    return "; ".join(
+        f"{benchmark}: {language_name(tag)} ({tag})"
+        for benchmark, _, tag in (pair.partition(":") for pair in pairs)
+    )
+
+
+NOT_RUN_LEAD = "Not run, the benchmark lacks the language:"
+
+
 def card_filename(model: str, judge: str = "", with_judge: bool = False) -> str:
     """A safe file name for a model's card (`openai-api/x/y` -> `openai-api_x_y.md`)."""
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", model).strip("._") or "model"

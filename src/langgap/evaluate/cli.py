@@ -151,6 +151,10 @@ def run(
     if outcome.reasked:
         console.print(f"Asked {outcome.reasked} errored sample(s) of the earlier run again.")
     console.print(table)
+    if outcome.not_run:
+        from langgap.evaluate.cards import NOT_RUN_LEAD, not_run_text
+
+        console.print(f"{NOT_RUN_LEAD} {not_run_text(outcome.not_run)}", markup=False)
     if outcome.errored:
         console.print(
             f"{outcome.errored} sample(s) errored after retries; they are counted, not scored."
@@ -245,6 +249,10 @@ def report(
     console.print(table)
     for i in sorted(built.false_sense):
         console.print(f"[bold red]False sense of safety:[/] {built.label(i)}")
+    if built.not_run:
+        from langgap.evaluate.cards import NOT_RUN_LEAD, not_run_text
+
+        console.print(f"{NOT_RUN_LEAD} {not_run_text(built.not_run)}", markup=False)
     for i, summary in enumerate(built.summary.models):
         if summary.over_refusal:  # harmless prompts ran: their refusals are over-refusal
             over = Table(*OVER_REFUSAL_HEADERS, title=f"Over-refusal: {built.label(i)}")

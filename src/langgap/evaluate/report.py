@@ -23,10 +23,12 @@ from inspect_ai.log import list_eval_logs, read_eval_log, read_eval_log_samples
 
 from langgap._io import atomic_write_text
 from langgap.evaluate.cards import (
+    NOT_RUN_LEAD,
     STANDARD_SIZE,
     card_facts,
     card_filename,
     language_name,
+    not_run_text,
     render_card,
     standard_languages,
     weakest_languages,
@@ -74,6 +76,8 @@ class EvalReport:
     cards: dict[tuple[str, str], Any] = field(default_factory=dict)  # (judge, language) -> row
     # model index -> language key -> action -> count (the response classifier's outcome mix)
     actions: dict[int, dict[str, Counter[str]]] = field(default_factory=dict)
+    # (benchmark, language) pairs the run left out, "benchmark:tag" (the benchmark lacks it)
+    not_run: tuple[str, ...] = ()
 
     @property
     def quantity(self) -> str:
@@ -181,9 +185,17 @@ def build_report(paths: Sequence[Path | str], options: ReportOptions | None = No
 
     cards = load_judge_cards(options.judge_cards) if options.judge_cards else {}
     actions = action_mix(results, summary.models)
-    return EvalReport(
-        summary, tuple(logs), _columns(summary), flagged, standard, examples, cards, actions
-    )
+    return EvalReport(summary, tuple(logs), _columns(summary), flagged, standard, examples, cards,
+                      actions, languages_not_run(logs))  # fmt: skip
+
+
+def languages_not_run(logs: Sequence[Path]) -> tuple[str, ...]:
+    """The (benchmark, language) pairs the runs left out, from the logs' task metadata."""
+    pairs: set[str] = set()
+    for path in logs:
+        metadata = read_eval_log(str(path), header_only=True).eval.metadata or {}
+        pairs.update(map(str, metadata.get("languages_not_run") or ()))
+    return tuple(sorted(pairs))
 
 
 def action_mix(
@@ -342,6 +354,8 @@ def _document(report: EvalReport, doc: HtmlReport | MarkdownReport, figures: lis
         "language's rate (binomial; it stays within 0-100 and is not a single point at 0/n or "
         "n/n, so a small n shows as a wide interval)."
     )
+    if report.not_run:
+        doc.paragraph(f"{NOT_RUN_LEAD} {not_run_text(report.not_run)}.")
     headers, rows = summary_rows(report)
     doc.table(headers, rows, caption=f"{report.quantity} by language (unclear count)")
     doc.table(
@@ -433,6 +447,10 @@ def write_report(
             for i, mix in report.actions.items()
         },
         "standard_languages": list(report.standard),
+        "languages_not_run": [
+            dict(zip(("benchmark", "language"), pair.split(":", 1), strict=True))
+            for pair in report.not_run
+        ],
     }
     atomic_write_text(out / "eval_summary.json", json.dumps(payload, indent=2, ensure_ascii=False))
     written.append(out / "eval_summary.json")

@@ -25,7 +25,7 @@ from inspect_ai.model import Model, get_model
 
 from langgap._gc import long_lived_objects_frozen
 from langgap.evaluate import tasks as task_module
-from langgap.evaluate.benchmarks import BENCHMARKS, BenchmarkError
+from langgap.evaluate.benchmarks import BENCHMARKS, BenchmarkError, LanguagesMissingError
 from langgap.evaluate.errored import invalidate_errored
 from langgap.evaluate.preflight import (
     check_languages,
@@ -105,6 +105,8 @@ class RunOutcome:
     log_dir: str
     logs: tuple[LogSummary, ...]
     reasked: int = 0  # errored samples of an earlier run that this run asked again
+    # (benchmark, language) pairs left out, "benchmark:tag": the benchmark lacks the language
+    not_run: tuple[str, ...] = ()
 
     @property
     def errored(self) -> int:
@@ -118,6 +120,48 @@ def _names(values: Sequence[str] | None) -> list[str] | None:
 
 def build_tasks(options: RunOptions) -> list[Task]:
     """One Inspect task per benchmark, with the selection and judge of `options`."""
+    return plan_tasks(options)[0]
+
+
+def plan_tasks(options: RunOptions) -> tuple[list[Task], tuple[str, ...]]:
+    """The tasks of `options`, and the (benchmark, language) pairs left out, as "benchmark:tag".
+
+    With several benchmarks each runs the requested languages it has (a benchmark with none of
+    them is left out); a language that none of them has is an error. Every task's metadata names
+    the pairs left out (`languages_not_run`), so that the report lists them.
+    """
+    several = bool(options.languages) and len(options.benchmarks) > 1
+    tasks: list[Task] = []
+    not_run: list[tuple[str, str]] = []
+    available: dict[str, list[str]] = {}
+    for benchmark in options.benchmarks:
+        try:
+            task = _build_task(benchmark, options, skip_missing_languages=several)
+        except LanguagesMissingError as err:
+            not_run += [(err.benchmark, tag) for tag in err.missing]
+            available[err.benchmark] = err.available
+            continue
+        report = (task.metadata or {}).get("load_report", {})
+        not_run += [(str(report["benchmark"]), tag) for tag in report["missing_languages"]]
+        available[str(report["benchmark"])] = sorted(report["counts"])
+        tasks.append(task)
+    lacking = {tag for _, tag in not_run}
+    nowhere = [tag for tag in lacking if sum(t == tag for _, t in not_run) == len(available)]
+    if nowhere:
+        have = "; ".join(f"{b}: {', '.join(tags)}" for b, tags in available.items())
+        raise BenchmarkError(
+            f"no benchmark has {', '.join(sorted(nowhere))}; their languages: {have}. Fix: "
+            "leave it out of --languages, or add a benchmark that has it"
+        )
+    pairs = tuple(f"{b}:{tag}" for b, tag in sorted(set(not_run)))
+    if pairs:
+        for task in tasks:
+            task.metadata = {**(task.metadata or {}), "languages_not_run": list(pairs)}
+    return tasks, pairs
+
+
+def _build_task(benchmark: str, options: RunOptions, *, skip_missing_languages: bool) -> Task:
+    """One benchmark's task, with the selection, judge and probes of `options`."""
     judge = options.judge.strip().casefold()
     if judge not in JUDGE_NAMES:
         raise BenchmarkError(f"unknown judge {options.judge!r}; choose {', '.join(JUDGE_NAMES)}")
@@ -132,26 +176,26 @@ def build_tasks(options: RunOptions) -> list[Task]:
         "seed": options.seed,
         "judge": judge if native else "none",
     }
-    built: list[Task] = []
-    for benchmark in options.benchmarks:
-        key = benchmark.strip().casefold()
-        if key in BENCHMARKS:
-            task = getattr(task_module, key)(data_dir=options.data_dir, **selection)
-        elif Path(benchmark).exists() or benchmark.startswith("hf:"):
-            task = task_module.dataset(path=benchmark, **selection)
-        else:
-            raise BenchmarkError(
-                f"unknown benchmark {benchmark!r}: use one of {', '.join(BENCHMARKS)} or the path "
-                "of a prompt table (CSV/TSV/JSONL/JSON/XLSX)"
-            )
-        if not native:
-            from langgap.evaluate.judges import get_judge  # model judges load only when asked
+    if skip_missing_languages:  # a task argument only when used: other runs keep their identity
+        selection["missing_languages"] = "skip"
+    key = benchmark.strip().casefold()
+    task: Task
+    if key in BENCHMARKS:
+        task = getattr(task_module, key)(data_dir=options.data_dir, **selection)
+    elif Path(benchmark).exists() or benchmark.startswith("hf:"):
+        task = task_module.dataset(path=benchmark, **selection)
+    else:
+        raise BenchmarkError(
+            f"unknown benchmark {benchmark!r}: use one of {', '.join(BENCHMARKS)} or the path "
+            "of a prompt table (CSV/TSV/JSONL/JSON/XLSX)"
+        )
+    if not native:
+        from langgap.evaluate.judges import get_judge  # model judges load only when asked
 
-            task = task_with(task, scorer=get_judge(judge), name=f"{task.name}_{judge}")
-        if options.probes:
-            task = _with_probes(task, options)
-        built.append(task)
-    return built
+        task = task_with(task, scorer=get_judge(judge), name=f"{task.name}_{judge}")
+    if options.probes:
+        task = _with_probes(task, options)
+    return task
 
 
 def _params_for(kind: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -243,7 +287,7 @@ def run_eval(options: RunOptions) -> RunOutcome:
         raise BenchmarkError("no model given; pass at least one --model")
     check_models(options.models)
     check_languages(options.languages)
-    tasks = build_tasks(options)
+    tasks, not_run = plan_tasks(options)
     Path(options.log_dir).mkdir(parents=True, exist_ok=True)
     # a log's `created` has whole seconds: one created in this second belongs to this run, and
     # must not count as an earlier run's (its errored samples would be asked again at once)
@@ -256,7 +300,8 @@ def run_eval(options: RunOptions) -> RunOutcome:
         if options.retry_errored and (marked := invalidate_errored(earlier)):
             reasked = sum(m.samples for m in marked)
             success, logs = _eval_set(tasks, options)
-    return RunOutcome(success, options.log_dir, tuple(_summary(log) for log in logs), reasked)
+    summaries = tuple(_summary(log) for log in logs)
+    return RunOutcome(success, options.log_dir, summaries, reasked, not_run)
 
 
 def _model(name: str) -> str | Model:

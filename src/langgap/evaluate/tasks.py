@@ -110,8 +110,14 @@ def _task(
     harmful: bool | str | None = None,
     split: str | None = None,
     table_format: TableFormat | None = None,
+    missing_languages: str = "error",
 ) -> Task:
     """The shared body of the @task functions: normalise the `-T` selection, load, build."""
+    if missing_languages not in ("error", "skip"):
+        raise BenchmarkError(
+            f"-T missing_languages must be error or skip, got {missing_languages!r}. Fix: "
+            "-T missing_languages=skip leaves out requested languages the benchmark lacks"
+        )
     samples, report = load_benchmark(
         benchmark,
         data_dir=data_dir,
@@ -123,6 +129,7 @@ def _task(
         harmful=_harmful(harmful),
         split=split or None,
         table_format=table_format,
+        skip_missing_languages=missing_languages == "skip",
     )
     return build_task(samples, report, judge)
 
@@ -163,10 +170,11 @@ def multijail(
     seed: int | str = 0,
     data_dir: str | None = None,
     judge: str = "refusal",
+    missing_languages: str = "error",
 ) -> Task:
     """MultiJail: 315 harmful prompts in 10 languages."""
     return _task("multijail", languages, categories, limit, sample_per_language, seed,
-                 data_dir=data_dir, judge=judge)  # fmt: skip
+                 data_dir=data_dir, judge=judge, missing_languages=missing_languages)  # fmt: skip
 
 
 @task
@@ -178,10 +186,11 @@ def xsafety(
     seed: int | str = 0,
     data_dir: str | None = None,
     judge: str = "refusal",
+    missing_languages: str = "error",
 ) -> Task:
     """XSafety: 14 safety issue types in 10 languages."""
     return _task("xsafety", languages, categories, limit, sample_per_language, seed,
-                 data_dir=data_dir, judge=judge)  # fmt: skip
+                 data_dir=data_dir, judge=judge, missing_languages=missing_languages)  # fmt: skip
 
 
 @task
@@ -193,10 +202,11 @@ def csrt(
     seed: int | str = 0,
     data_dir: str | None = None,
     judge: str = "refusal",
+    missing_languages: str = "error",
 ) -> Task:
     """CSRT: code-switched MultiJail prompts (language "mul") with their English originals."""
     return _task("csrt", languages, categories, limit, sample_per_language, seed,
-                 data_dir=data_dir, judge=judge)  # fmt: skip
+                 data_dir=data_dir, judge=judge, missing_languages=missing_languages)  # fmt: skip
 
 
 @task
@@ -210,10 +220,12 @@ def polyrefuse(
     split: str | None = "test",
     data_dir: str | None = None,
     judge: str = "refusal",
+    missing_languages: str = "error",
 ) -> Task:
     """PolyRefuse: harmful and harmless instructions in 14 languages (test split by default)."""
     return _task("polyrefuse", languages, categories, limit, sample_per_language, seed,
-                 data_dir=data_dir, judge=judge, harmful=harmful, split=split)  # fmt: skip
+                 data_dir=data_dir, judge=judge, harmful=harmful, split=split,
+                 missing_languages=missing_languages)  # fmt: skip
 
 
 @task
@@ -235,6 +247,7 @@ def dataset(
     harmful: bool | str | None = None,
     split: str | None = None,
     judge: str = "refusal",
+    missing_languages: str = "error",
 ) -> Task:
     """Any prompt table (CSV/TSV/JSONL/JSON/XLSX or hf:owner/name), wide or long layout."""
     if layout not in ("auto", "wide", "long"):
@@ -252,4 +265,5 @@ def dataset(
         name=name,
     )
     return _task(path, languages, categories, limit, sample_per_language, seed, data_dir=None,
-                 judge=judge, harmful=harmful, split=split, table_format=fmt)  # fmt: skip
+                 judge=judge, harmful=harmful, split=split, table_format=fmt,
+                 missing_languages=missing_languages)  # fmt: skip

@@ -17,6 +17,7 @@ from langgap.evaluate.benchmarks._common import (
     DATA_ENV,
     BenchmarkError,
     DataNotFoundError,
+    LanguagesMissingError,
     LoadIssue,
     LoadReport,
     resolve_data_dir,
@@ -41,6 +42,7 @@ __all__ = [
     "DATA_ENV",
     "BenchmarkError",
     "DataNotFoundError",
+    "LanguagesMissingError",
     "LoadIssue",
     "LoadReport",
     "TableFormat",
@@ -63,8 +65,13 @@ def load_benchmark(
     harmful: bool | None = None,
     split: str | None = None,
     table_format: TableFormat | None = None,
+    skip_missing_languages: bool = False,
 ) -> tuple[list[Sample], LoadReport]:
-    """Load a named benchmark (see BENCHMARKS) or a user table, then select samples."""
+    """Load a named benchmark (see BENCHMARKS) or a user table, then select samples.
+
+    A requested language the benchmark lacks is an error, or with `skip_missing_languages` left
+    out and named in `report.missing_languages` (LanguagesMissingError when none is left).
+    """
     key = str(name_or_path).strip().casefold()
     if key in BENCHMARKS:
         samples, report = BENCHMARKS[key](data_dir)
@@ -76,6 +83,14 @@ def load_benchmark(
             "such file. Fix: pass a benchmark name, a CSV/TSV/JSONL/JSON/XLSX path, or "
             "hf:owner/name"
         )
+    if languages and skip_missing_languages:
+        absent = _select.absent_languages(languages, samples)
+        report.missing_languages = [lang.tag for _, lang in absent]
+        skipped = {query for query, _ in absent}
+        languages = [query for query in languages if query not in skipped]
+        if not languages:
+            available = _select.language_tags(samples)
+            raise LanguagesMissingError(report.benchmark, report.missing_languages, available)
     chosen = select(
         samples,
         benchmark=report.benchmark,

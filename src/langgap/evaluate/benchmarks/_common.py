@@ -31,6 +31,20 @@ class DataNotFoundError(BenchmarkError, FileNotFoundError):
     """A benchmark's files are not where langgap looked."""
 
 
+class LanguagesMissingError(BenchmarkError):
+    """None of the requested languages is in the benchmark (raised when missing ones are skipped,
+    so that a run over several benchmarks can leave this one out)."""
+
+    def __init__(self, benchmark: str, missing: list[str], available: list[str]) -> None:
+        self.benchmark = benchmark
+        self.missing = missing  # the requested language tags, none of them in the benchmark
+        self.available = available  # the benchmark's language tags
+        super().__init__(
+            f"{benchmark} has none of the languages {', '.join(missing)}; its languages: "
+            f"{', '.join(available)}"
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class LoadIssue:
     """A row or file that could not be used: reported in the LoadReport, never silently dropped."""
@@ -62,6 +76,8 @@ class LoadReport:
     notes: list[str] = field(default_factory=list)  # quirks handled (stray commas, unpaired rows)
     counts: dict[str, dict[str, int]] = field(default_factory=dict)  # language tag -> category -> n
     selected: int | None = None  # samples left after selection (load_benchmark)
+    # requested language tags the benchmark lacks, left out (load_benchmark(skip_missing=True))
+    missing_languages: list[str] = field(default_factory=list)
 
     def finish(self, samples: list[Sample]) -> LoadReport:
         """Record the samples made and their counts per language and category."""

@@ -10,7 +10,7 @@ from typing import Any
 from inspect_ai.dataset import Sample
 
 from langgap.evaluate.benchmarks._common import BenchmarkError
-from langgap.languages import lookup
+from langgap.languages import Language, lookup
 
 
 def _meta(sample: Sample) -> dict[str, Any]:
@@ -25,18 +25,33 @@ def by_languages(
     samples: list[Sample], languages: Iterable[str], benchmark: str, full: list[Sample]
 ) -> list[Sample]:
     """Samples in any of `languages` (names or codes); unknown ones raise with close matches."""
+    languages = list(languages)
     wanted = [lookup(q) for q in languages]  # UnknownLanguageError carries suggestions
-    present = {(_meta(s)["language"], _meta(s)["language_tag"]) for s in full}
-    for query, lang in zip(languages, wanted, strict=False):
-        if not any(lang.tag == tag or lang.code == code for code, tag in present):
-            have = ", ".join(sorted({tag for _, tag in present}))
-            raise BenchmarkError(
-                f"{benchmark} has no {lang.name} ({query!r} -> {lang.tag}); its languages: {have}"
-            )
+    if absent := absent_languages(languages, full):
+        query, lang = absent[0]
+        raise BenchmarkError(
+            f"{benchmark} has no {lang.name} ({query!r} -> {lang.tag}); its languages: "
+            f"{', '.join(language_tags(full))}"
+        )
     tags = {lang.tag for lang in wanted}
     # a bare code ("zh") selects every script/variety of it; a tagged query only its tag
     codes = {lang.code for lang in wanted if "-" not in lang.tag}
     return [s for s in samples if _meta(s)["language_tag"] in tags or _meta(s)["language"] in codes]
+
+
+def language_tags(samples: list[Sample]) -> list[str]:
+    """The language tags present, sorted."""
+    return sorted({str(_meta(s)["language_tag"]) for s in samples})
+
+
+def absent_languages(languages: Iterable[str], full: list[Sample]) -> list[tuple[str, Language]]:
+    """(query, language) for each of `languages` (names or codes) that `full` has no sample in."""
+    present = {(_meta(s)["language"], _meta(s)["language_tag"]) for s in full}
+    return [
+        (query, lang)
+        for query in languages
+        if not any((lang := lookup(query)).tag == tag or lang.code == code for code, tag in present)
+    ]
 
 
 def by_categories(
