@@ -145,6 +145,8 @@ def run(
     except (BenchmarkError, ProbeError, RunError) as err:
         _fail(err)
     table = Table("Task", "Model", "Status", "Samples", "Errored", title=f"Logs in {log_dir}")
+    for column in table.columns:  # long task and model names fold at 80 columns, never cut
+        column.overflow = "fold"
     for log in outcome.logs:
         table.add_row(log.task, log.model, log.status, str(log.total), str(log.errored))
     console = Console()
@@ -223,13 +225,8 @@ def report(
 ) -> None:
     """Report per language, worst first: harmlessness (harm judges) or the refusal rate (refusal
     judge, a lower bound of harmlessness); terminal table, MD/CSV/HTML/JSON, cards."""
-    from langgap.evaluate.report import (
-        OVER_REFUSAL_HEADERS,
-        ReportOptions,
-        over_refusal_rows,
-        summary_rows,
-        write_report,
-    )
+    from langgap.evaluate.report import ReportOptions, write_report
+    from langgap.evaluate.report_terminal import print_report
     from langgap.evaluate.results import ResultsError
     from langgap.evaluate.thresholds import ThresholdError, as_rule
 
@@ -241,24 +238,8 @@ def report(
         built, written = write_report(logs, out, options)
     except (ResultsError, ThresholdError, OSError) as err:
         raise typer.BadParameter(str(err)) from err
-    headers, rows = summary_rows(built)
-    table = Table(*headers, title=f"{built.quantity} by language, worst first (uN = N unclear)")
-    for row in rows:
-        table.add_row(*("" if c is None else str(c) for c in row))
     console = Console()
-    console.print(table)
-    for i in sorted(built.false_sense):
-        console.print(f"[bold red]False sense of safety:[/] {built.label(i)}")
-    if built.not_run:
-        from langgap.evaluate.cards import NOT_RUN_LEAD, not_run_text
-
-        console.print(f"{NOT_RUN_LEAD} {not_run_text(built.not_run)}", markup=False)
-    for i, summary in enumerate(built.summary.models):
-        if summary.over_refusal:  # harmless prompts ran: their refusals are over-refusal
-            over = Table(*OVER_REFUSAL_HEADERS, title=f"Over-refusal: {built.label(i)}")
-            for row in over_refusal_rows(summary):
-                over.add_row(*("" if c is None else str(c) for c in row))
-            console.print(over)
+    print_report(console, built)
     console.print(f"Wrote {len(written)} files to {out}")
 
 
