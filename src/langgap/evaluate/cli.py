@@ -148,7 +148,8 @@ def run(
     for column in table.columns:  # long task and model names fold at 80 columns, never cut
         column.overflow = "fold"
     for log in outcome.logs:
-        table.add_row(log.task, log.model, log.status, str(log.total), str(log.errored))
+        samples = f"{log.logged} of {log.planned}" if log.logged < log.planned else str(log.total)
+        table.add_row(log.task, log.model, log.status, samples, str(log.errored))
     console = Console()
     if outcome.reasked:
         console.print(f"Asked {outcome.reasked} errored sample(s) of the earlier run again.")
@@ -161,6 +162,14 @@ def run(
         console.print(
             f"{outcome.errored} sample(s) errored after retries; they are counted, not scored."
         )
+    if outcome.interrupted is not None:
+        missing, planned = outcome.interrupted
+        console.print(
+            f"interrupted: {missing} of {planned} samples not run; rerun the same command to "
+            "resume",
+            markup=False,
+        )
+        raise typer.Exit(130)  # the shell's code for a run stopped by SIGINT
     if not outcome.success:
         console.print("The run did not finish; rerun the same command to resume it.")
         raise typer.Exit(1)

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from inspect_ai import Task, eval_set, task_with
 from inspect_ai._util.error import PrerequisiteError
-from inspect_ai.log import read_eval_log_sample_summaries
+from inspect_ai.log import list_eval_logs, read_eval_log, read_eval_log_sample_summaries
 from inspect_ai.model import Model, get_model
 
 from langgap._gc import long_lived_objects_frozen
@@ -80,6 +80,9 @@ class RunOptions:
     probe_params: dict[str, Any] = field(default_factory=dict)  # keyword arguments for the probes
 
 
+UNFINISHED = ("cancelled", "started")  # log statuses of a run that stopped before its end
+
+
 @dataclass(frozen=True, slots=True)
 class LogSummary:
     """One task × model log of a run: where it is and how many samples failed."""
@@ -90,10 +93,15 @@ class LogSummary:
     status: str
     total: int
     completed: int
+    planned: int = 0  # samples the task was to run (ids x epochs)
+    logged: int = 0  # samples the log holds finished (fewer than planned after an interruption)
 
     @property
     def errored(self) -> int:
-        """Samples that ended with an error (retries exhausted)."""
+        """Samples that ended with an error (retries exhausted); samples an interrupted run never
+        reached are not run, not errored."""
+        if self.status in UNFINISHED:
+            return 0  # an unfinished log's unscored samples were cut off, not errored
         return max(self.total - self.completed, 0)
 
 
@@ -112,6 +120,16 @@ class RunOutcome:
     def errored(self) -> int:
         """Samples that errored across all logs."""
         return sum(log.errored for log in self.logs)
+
+    @property
+    def interrupted(self) -> tuple[int, int] | None:
+        """(samples not run, samples planned) when a log of this run stopped unfinished (Ctrl-C,
+        SIGINT); None when every log finished."""
+        stopped = [log for log in self.logs if log.status in UNFINISHED]
+        if not stopped:
+            return None
+        planned = sum(log.planned for log in stopped)
+        return sum(max(log.planned - log.logged, 0) for log in stopped), planned
 
 
 def _names(values: Sequence[str] | None) -> list[str] | None:
@@ -271,6 +289,12 @@ def _summary(log: Any) -> LogSummary:
         total, completed = len(summaries), sum(1 for s in summaries if s.error is None)
     else:
         total = completed = 0
+    planned = len(log.eval.dataset.sample_ids or []) * (log.eval.config.epochs or 1)
+    logged = planned
+    if log.status in UNFINISHED and log.location:
+        # samples in flight when the run stopped are logged unfinished: they count as not run
+        summaries = read_eval_log_sample_summaries(log.location)
+        logged = sum(1 for s in summaries if s.error is None and s.completed)
     return LogSummary(
         location=str(log.location),
         task=str(log.eval.task),
@@ -278,7 +302,23 @@ def _summary(log: Any) -> LogSummary:
         status=str(log.status),
         total=int(total),
         completed=int(completed),
+        planned=planned,
+        logged=logged,
     )
+
+
+def _latest_logs(log_dir: str) -> list[Any]:
+    """The newest log header of each task x model in the folder: after Ctrl-C Inspect's eval set
+    reports success with no logs, and only the folder knows the run stopped (a resumed run that
+    is stopped again keeps writing its first log, so creation time cannot tell)."""
+    newest: dict[tuple[str, str], tuple[float, Any]] = {}
+    for info in list_eval_logs(log_dir):
+        header = read_eval_log(info.name, header_only=True)
+        key = (header.eval.task_id, header.eval.model)
+        mtime = float(info.mtime or 0.0)
+        if key not in newest or mtime > newest[key][0]:
+            newest[key] = (mtime, header)
+    return [header for _, header in newest.values()]
 
 
 def run_eval(options: RunOptions) -> RunOutcome:
@@ -300,6 +340,9 @@ def run_eval(options: RunOptions) -> RunOutcome:
         if options.retry_errored and (marked := invalidate_errored(earlier)):
             reasked = sum(m.samples for m in marked)
             success, logs = _eval_set(tasks, options)
+    expected = len(tasks) * len(options.models)
+    if len(logs) < expected or any(log.status in UNFINISHED for log in logs):
+        logs = _latest_logs(options.log_dir) or logs
     summaries = tuple(_summary(log) for log in logs)
     return RunOutcome(success, options.log_dir, summaries, reasked, not_run)
 

@@ -1,0 +1,52 @@
+"""Ctrl-C during `langgap eval run` (issue 16 #1): Inspect's eval set reports success with no
+logs after an interruption; langgap reads the folder, says how many samples did not run and exits
+130 (SIGINT), and the same command resumes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from langgap.models.stub import StubProcess
+
+REFUSAL = "I'm sorry, but I can't help with that."
+
+
+def _command(log_dir: Path) -> list[str]:
+    return [
+        sys.executable, "-c", "from langgap.cli import app; app()", "eval", "run", "multijail",
+        "-m", "openai-api/stub/x", "--languages", "en", "--limit", "12", "--max-connections",
+        "1", "--log-dir", str(log_dir), "--display", "plain",
+    ]  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child needs POSIX signals")
+def test_sigint_exits_130_and_names_what_did_not_run(tmp_path: Path) -> None:
+    log_dir = tmp_path / "logs"
+    with StubProcess(REFUSAL, latency=0.6) as stub:
+        env = dict(os.environ, STUB_BASE_URL=stub.base_url, STUB_API_KEY="none")
+        env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).parents[2] / "src"),
+                                             env.get("PYTHONPATH", "")])  # fmt: skip
+        run = subprocess.Popen(_command(log_dir), env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)  # fmt: skip
+        deadline = time.monotonic() + 120
+        while not list(log_dir.glob("*.eval")) and time.monotonic() < deadline:
+            time.sleep(0.2)  # Inspect writes the log as the run starts
+        time.sleep(1.5)  # a few samples answered, most still to come
+        run.send_signal(signal.SIGINT)
+        output, _ = run.communicate(timeout=120)
+        assert run.returncode == 130, output[-2000:]
+        assert "samples not run; rerun the same command to resume" in output
+        assert "Completed all tasks" not in output.split("Logs in")[-1]
+
+        done = subprocess.run(_command(log_dir), env=env, capture_output=True, text=True,
+                              timeout=300)  # fmt: skip
+        assert done.returncode == 0, done.stdout[-2000:]
+        assert "success" in done.stdout and "interrupted" not in done.stdout
