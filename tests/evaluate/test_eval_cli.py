@@ -106,7 +106,8 @@ def test_rerun_says_which_errored_samples_it_asked_again(
         down[0] = False
         kept = runner.invoke(app, [*args, "--no-retry-errored"])
         second = runner.invoke(app, args)
-    assert first.exit_code == 0 and "1 sample(s) errored" in first.output, first.output
+    # errored samples make a non-zero exit (issue 16 #2); the rerun that answers them is clean
+    assert first.exit_code == 1 and "1 sample(s) errored" in first.output, first.output
     assert "Asked" not in kept.output and "1 sample(s) errored" in kept.output, kept.output
     assert second.exit_code == 0, second.output
     assert "Asked 1 errored sample(s) of the earlier run again" in second.output

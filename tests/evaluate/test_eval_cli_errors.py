@@ -90,3 +90,26 @@ def test_rerun_with_other_arguments_suggests_an_option_that_exists(
     assert str(tmp_path / "logs") in line and "--log-dir-allow-dirty" in line
     assert both.exit_code == 0, both.output
     assert len(list_eval_logs(str(tmp_path / "logs"))) == 2
+
+
+def test_a_server_that_does_not_answer_is_named_within_seconds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing listening at the model's base URL: one probe request, one line naming the URL and
+    the variable, exit 2 — not minutes of retries ending in 'Completed successfully' (#2)."""
+    import socket
+    import time
+
+    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/v1"
+    monkeypatch.setenv("DOWNSTUB_BASE_URL", url)
+    monkeypatch.setenv("DOWNSTUB_API_KEY", "none")
+    started = time.monotonic()
+    result = CliRunner().invoke(app, ["run", "multijail", "-m", "openai-api/downstub/x",
+                                      "--languages", "en", "--limit", "2", "--log-dir",
+                                      str(tmp_path / "logs")])  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert url in result.output and "DOWNSTUB_BASE_URL" in result.output
+    assert time.monotonic() - started < 20

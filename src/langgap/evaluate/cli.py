@@ -160,7 +160,9 @@ def run(
         console.print(f"{NOT_RUN_LEAD} {not_run_text(outcome.not_run)}", markup=False)
     if outcome.errored:
         console.print(
-            f"{outcome.errored} sample(s) errored after retries; they are counted, not scored."
+            f"{outcome.errored} sample(s) errored after retries; they are counted, not scored. "
+            "Rerun the same command to ask them again.",
+            markup=False,
         )
     if outcome.interrupted is not None:
         missing, planned = outcome.interrupted
@@ -173,6 +175,8 @@ def run(
     if not outcome.success:
         console.print("The run did not finish; rerun the same command to resume it.")
         raise typer.Exit(1)
+    if outcome.errored:
+        raise typer.Exit(1)  # a run with unscored samples is not a clean pass
 
 
 def _fail(err: Exception) -> NoReturn:

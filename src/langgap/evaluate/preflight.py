@@ -130,3 +130,41 @@ def check_languages(languages: Sequence[str] | None, option: str = "--languages"
         f"e.g. {option} en,bn or {option} English,Bengali (`langgap languages lookup NAME` "
         "checks one)"
     )
+
+
+# providers whose server address comes from an environment variable (openai-api takes the
+# variable's name from the model: openai-api/vllm/M reads VLLM_BASE_URL)
+_BASE_URL_VARIABLES = {"openai": "OPENAI_BASE_URL", "vllm": "VLLM_BASE_URL"}
+_BASE_URL_VARIABLES |= {"ollama": "OLLAMA_BASE_URL"}
+PROBE_SECONDS = 3.0
+
+
+def base_url_variable(model: str) -> str | None:
+    """The environment variable that holds a model's server address, if its provider has one."""
+    provider, _, rest = model.partition("/")
+    if provider == "openai-api":
+        service = rest.partition("/")[0]
+        return f"{service.upper().replace('-', '_')}_BASE_URL" if service else None
+    return _BASE_URL_VARIABLES.get(provider)
+
+
+def probe_servers(models: Sequence[str]) -> None:
+    """One quick request to each configured model server before a run: when nothing answers,
+    a RunError naming the address and the variable, in seconds rather than after every sample
+    has exhausted its retries. Any HTTP answer (even an error status) means a server is there."""
+    import os
+
+    import httpx
+
+    for model in models:
+        variable = base_url_variable(model)
+        url = os.environ.get(variable) if variable else None
+        if not url:
+            continue  # a hosted default address: the provider reports its own errors
+        try:
+            httpx.get(f"{url.rstrip('/')}/models", timeout=PROBE_SECONDS)
+        except httpx.TransportError as err:
+            raise RunError(
+                f"model {model!r}: nothing answers at {url} ({type(err).__name__}). Fix: start "
+                f"the model server, or point {variable} at it"
+            ) from None

@@ -32,6 +32,7 @@ from langgap.evaluate.preflight import (
     check_models,
     corrupt_log_error,
     explain_prerequisite,
+    probe_servers,
 )
 
 Display = Literal["full", "conversation", "rich", "plain", "log", "none"]
@@ -327,6 +328,7 @@ def run_eval(options: RunOptions) -> RunOutcome:
         raise BenchmarkError("no model given; pass at least one --model")
     check_models(options.models)
     check_languages(options.languages)
+    probe_servers(options.models)
     tasks, not_run = plan_tasks(options)
     Path(options.log_dir).mkdir(parents=True, exist_ok=True)
     # a log's `created` has whole seconds: one created in this second belongs to this run, and
