@@ -153,7 +153,9 @@ class LearnedModel:
         for name in HEADS:
             head: LinearHead = getattr(self, name)
             header["heads"][name] = {"classes": head.classes, "temperature": head.temperature}
-            arrays[f"{name}.coef"] = head.coef
+            # float32 halves the file (the packaged model stays under 1 MB); predictions move by
+            # about 1e-7 in probability, never across a class boundary on the reference papers
+            arrays[f"{name}.coef"] = head.coef.astype(np.float32)
             arrays[f"{name}.intercept"] = head.intercept
         arrays["header"] = np.array(json.dumps(header, ensure_ascii=False))
         buffer = io.BytesIO()
