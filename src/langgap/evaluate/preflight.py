@@ -11,10 +11,12 @@ missing API key or a log folder of other arguments, and zip errors for a corrupt
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
 
+import httpx
 from inspect_ai._util.entrypoints import ensure_entry_points
 from inspect_ai._util.error import PrerequisiteError
 from inspect_ai._util.registry import registry_find, registry_info, registry_unqualified_name
@@ -152,10 +154,6 @@ def probe_servers(models: Sequence[str]) -> None:
     """One quick request to each configured model server before a run: when nothing answers,
     a RunError naming the address and the variable, in seconds rather than after every sample
     has exhausted its retries. Any HTTP answer (even an error status) means a server is there."""
-    import os
-
-    import httpx
-
     for model in models:
         variable = base_url_variable(model)
         url = os.environ.get(variable) if variable else None

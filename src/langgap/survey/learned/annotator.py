@@ -17,6 +17,7 @@ from langgap.survey.learned.model import (
     FORMAT,
     LearnedModel,
     Prediction,
+    missing_model,
     packaged_model_path,
     paper_matrix,
 )
@@ -39,10 +40,7 @@ class LearnedAnnotator:
         self.model_path = model_path or packaged_model_path()
         self.flag_below = flag_below
         if not self.model_path.is_file():
-            raise ValueError(
-                f"{self.model_path}: no such model file. Fix: train one with `langgap survey "
-                f"learn GOLD.csv --papers OUT/papers.csv --out {self.model_path}`."
-            )
+            raise missing_model(self.model_path)
         # the cache key follows the model file's bytes, so a retrained model relabels everything
         digest = hashlib.blake2b(self.model_path.read_bytes(), digest_size=6).hexdigest()
         self.version = f"{FORMAT.rsplit('/', 1)[-1]}.{digest}.flag{flag_below:g}"

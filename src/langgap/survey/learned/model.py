@@ -170,10 +170,7 @@ class LearnedModel:
             with np.load(path, allow_pickle=False) as stored:
                 arrays = {name: stored[name] for name in stored.files}
         except FileNotFoundError:
-            raise ModelFileError(
-                f"{path}: no such model file. Fix: train one with `langgap survey learn GOLD.csv "
-                f"--papers OUT/papers.csv --out {path}`."
-            ) from None
+            raise missing_model(path) from None
         except (OSError, ValueError) as error:
             raise ModelFileError(
                 f"{path}: not a langgap learned-annotator model ({error}). Fix: train one with "
@@ -198,6 +195,14 @@ class LearnedModel:
             _head(header, arrays, "documented"),
             dict(header.get("meta", {})),
         )
+
+
+def missing_model(path: Path) -> ModelFileError:
+    """The error for a model path with no file behind it, with the command that makes one."""
+    return ModelFileError(
+        f"{path}: no such model file. Fix: train one with `langgap survey learn GOLD.csv "
+        f"--papers OUT/papers.csv --out {path}`."
+    )
 
 
 def paper_matrix(blocks: tuple[TfidfBlock, ...], papers: Sequence[Paper]) -> sp.csr_matrix:
