@@ -46,7 +46,7 @@ def _probes() -> dict[str, tuple[Callable[[], Probe], list[str]]]:
 
 def _clear_caches() -> None:
     """Per-word caches are cleared before each timed run: figures are for unseen text."""
-    transliterate._convert.cache_clear()
+    transliterate.clear_caches()
     arabizi._word.cache_clear()
 
 
@@ -75,7 +75,7 @@ def _per_script(samples: list[Sample], repeat: int) -> None:
             continue
         best = float("inf")
         for _ in range(repeat):
-            transliterate._convert.cache_clear()  # measure conversion, not cache hits
+            transliterate.clear_caches()  # measure conversion, not cache hits
             start = time.perf_counter()
             for text in texts:
                 romanize(text, tag)

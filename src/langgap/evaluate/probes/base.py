@@ -136,6 +136,11 @@ def stable_seed(seed: int, *parts: str) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
+def params_digest(params: Mapping[str, Any]) -> str:
+    """The short hash of a probe's params that makes variant sample ids unique."""
+    return hashlib.sha256(repr(sorted(params.items())).encode("utf-8")).hexdigest()[:8]
+
+
 def variant_sample(
     original: Sample,
     text: str,
@@ -145,18 +150,21 @@ def variant_sample(
     language: str | None = None,
     language_tag: str | None = None,
     extra: Mapping[str, Any] | None = None,
+    digest: str | None = None,
 ) -> Sample:
-    """A new sample from `original`: same pair_id, new variant, params and a unique id."""
-    meta = dict(original.metadata or {})
-    base = SampleMeta.model_validate(meta)
+    """A new sample from `original`: same pair_id, new variant, params and a unique id.
+
+    `digest` is `params_digest(params)`, given when the caller builds many samples with the
+    same params (it is then computed once, not per sample).
+    """
     updates: dict[str, Any] = {"variant": variant, "params": dict(params), **(extra or {})}
     if language is not None:
         updates["language"] = language
     if language_tag is not None:
         updates["language_tag"] = language_tag
-    new = base.model_copy(update=updates)
-    digest = hashlib.sha256(repr(sorted(params.items())).encode("utf-8")).hexdigest()[:8]
-    sample_id = f"{original.id}:{variant}:{digest}"
+    # one validation of the merged metadata (the contract every output keeps)
+    new = SampleMeta.model_validate({**(original.metadata or {}), **updates})
+    sample_id = f"{original.id}:{variant}:{digest or params_digest(params)}"
     return Sample(
         input=text,
         target=original.target,
@@ -198,6 +206,7 @@ def apply_each(
     """Run a per-sample transform over `samples`, recording every skip with its reason."""
     report = ProbeReport(probe=name, params=params)
     out: list[Sample] = []
+    digest = params_digest(params)
     for sample, text in sample_texts(samples):
         report.seen += 1
         if text is None:
@@ -217,6 +226,7 @@ def apply_each(
                 language=result.language,
                 language_tag=result.language_tag,
                 extra=result.extra,
+                digest=digest,
             )
         )
     report.made = len(out)

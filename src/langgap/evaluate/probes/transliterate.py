@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from inspect_ai.dataset import Sample
 
+from langgap.evaluate.probes._brahmic import to_roman
 from langgap.evaluate.probes.base import (
     ProbeError,
     ProbeReport,
@@ -97,6 +98,23 @@ _CHAT_RE = re.compile("|".join(sorted(map(re.escape, _CHAT), key=len, reverse=Tr
 _FINAL_LONG = re.compile(r"([āīū])(?![\w\u0300-\u036f])")
 _LONG = {"ā": "a", "ī": "i", "ū": "u"}
 _LONG_DOUBLE = {"ā": "aa", "ī": "ee", "ū": "oo"}
+_LONG_TABLE = str.maketrans(_LONG)
+_LONG_DOUBLE_TABLE = str.maketrans(_LONG_DOUBLE)
+JOINERS = "\u200c\u200d"  # zero-width non-joiner and joiner
+_NO_JOINERS = str.maketrans("", "", JOINERS)
+_BLANKS = re.compile(r"([ \t]+)")
+_SPACES = re.compile(r" {2,}")
+# Malayalam chillu letters (atomic, Unicode 5.1+) are a consonant with its vowel killed: written
+# as consonant + virama they romanise like any final consonant (അവൻ -> avan). The older encoding,
+# consonant + virama + ZWJ, becomes the same once the joiner is dropped.
+_VIRAMA_ML = "\u0d4d"
+_CHILLU_BASE = {
+    "\u0d54": "\u0d2e", "\u0d55": "\u0d2f", "\u0d56": "\u0d34", "\u0d7a": "\u0d23",
+    "\u0d7b": "\u0d28", "\u0d7c": "\u0d30", "\u0d7d": "\u0d32", "\u0d7e": "\u0d33",
+    "\u0d7f": "\u0d15",
+}  # fmt: skip
+_CHILLU = {chillu: base + _VIRAMA_ML for chillu, base in _CHILLU_BASE.items()}
+_CHILLU_RE = re.compile(f"[{''.join(_CHILLU)}]")
 
 
 class UnsupportedScriptError(ProbeError):
@@ -132,8 +150,15 @@ def target_script(language: str | Language) -> str:
 
 @cache
 def _run_pattern(script: str) -> re.Pattern[str]:
-    chars = f"[{RANGES[script]}]"
+    # Joiners belong to the run: they shape glyphs inside a word (র‍্য, ශ්‍රී, old chillus ന്‍)
+    # and are dropped with it, never left in a romanisation.
+    chars = f"[{RANGES[script]}{JOINERS}]"
     return re.compile(f"{chars}+(?:[ \\t]+{chars}+)*")
+
+
+@cache
+def _letters_pattern(script: str) -> re.Pattern[str]:
+    return re.compile(f"[{RANGES[script]}]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,14 +181,32 @@ def romanize(
     if not text:
         return text
     options = _Options(lang.code, scheme, tones)
-    return _run_pattern(script).sub(lambda m: _convert(m.group(0), script, options), text)
+    return _run_pattern(script).sub(lambda m: _convert_run(m.group(0), script, options), text)
+
+
+def clear_caches() -> None:
+    """Forget every converted word (benchmarks time unseen text)."""
+    _convert.cache_clear()
+    _pinyin_segment.cache_clear()
+
+
+def _convert_run(run: str, script: str, options: _Options) -> str:
+    run = run.translate(_NO_JOINERS)
+    if script == "Mlym":
+        run = _CHILLU_RE.sub(lambda m: _CHILLU[m.group(0)], run)
+    if script in _WHOLE_RUN:  # no spaces between words: the engine segments (and caches) itself
+        out = _WHOLE_RUN[script](run, script, options)
+    else:  # word by word, each word converted once per process
+        out = "".join(
+            part if part.isspace() or not part else _convert(part, script, options)
+            for part in _BLANKS.split(run)
+        )
+    return _SPACES.sub(" ", out)
 
 
 @lru_cache(maxsize=65536)
-def _convert(run: str, script: str, options: _Options) -> str:
-    engine = _ENGINES.get(script, _anyascii)
-    out = engine(run, script, options)
-    return re.sub(r" {2,}", " ", out)
+def _convert(word: str, script: str, options: _Options) -> str:
+    return _ENGINES.get(script, _anyascii)(word, script, options)
 
 
 def _anyascii(run: str, script: str, options: _Options) -> str:
@@ -173,15 +216,12 @@ def _anyascii(run: str, script: str, options: _Options) -> str:
 
 
 def _indic(run: str, script: str, options: _Options) -> str:
-    sanscript = import_module("indic_transliteration.sanscript")
-
     if script == "Taml":  # Tamil code points sit 0x280 above their Devanagari counterparts
         run = "".join(chr(ord(c) - 0x280) if "\u0b80" <= c <= "\u0bff" else c for c in run)
         script = "Deva"
     if options.scheme == "chat" and options.language in SCHWA_DELETING:
         run = _drop_final_schwa(run, script)
-    target = sanscript.IAST if options.scheme == "iast" else sanscript.ISO
-    out = str(sanscript.transliterate(run, getattr(sanscript, INDIC[script]), target))
+    out = to_roman(run, INDIC[script], "iast" if options.scheme == "iast" else "iso")
     out = out.replace("\u093c", "").replace("\u09bc", "").replace("\u0a3c", "")  # stray nuktas
     if options.scheme != "chat":
         return out.replace("।", ".").replace("॥", ".")
@@ -190,26 +230,30 @@ def _indic(run: str, script: str, options: _Options) -> str:
 
 def _drop_final_schwa(run: str, script: str) -> str:
     """Add a virama after word-final bare consonants so the inherent 'a' is not written."""
+    pattern, virama = _schwa_pattern(script)
+    return pattern.sub(lambda m: m.group(1) + virama, run)
+
+
+@cache
+def _schwa_pattern(script: str) -> tuple[re.Pattern[str], str]:
     base = ord(RANGES[script][0])  # block start; Brahmic blocks share the ISCII layout
     consonant = f"[{chr(base + 0x15)}-{chr(base + 0x39)}{chr(base + 0x58)}-{chr(base + 0x5F)}]"
     nukta, virama = chr(base + 0x3C), chr(base + 0x4D)
     block = f"[{chr(base)}-{chr(base + 0x7F)}]"
     # only words of two or more letters: a lone consonant is a whole syllable (न = na)
-    pattern = f"(?<={block})({consonant}{nukta}?)(?!{block})"
-    return re.sub(pattern, lambda m: m.group(1) + virama, run)
+    return re.compile(f"(?<={block})({consonant}{nukta}?)(?!{block})"), virama
 
 
 def _chat(iso: str, *, double: bool) -> str:
     """ISO 15919 text in the informal spelling of chat (namaste, aap kaise hain)."""
     text = unicodedata.normalize("NFC", iso)
     text = _FINAL_LONG.sub(lambda m: _LONG[m.group(1)], text)
-    long = _LONG_DOUBLE if double else _LONG
-    text = "".join(long.get(ch, ch) for ch in text)
-    text = unicodedata.normalize("NFD", text)
+    text = text.translate(_LONG_DOUBLE_TABLE if double else _LONG_TABLE)
     text = _CHAT_RE.sub(lambda m: _CHAT[m.group(0)], unicodedata.normalize("NFC", text))
+    if text.isascii():
+        return text
     # whatever diacritic is left (rare letters) is dropped rather than kept half-converted
-    text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
-    return text
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
 
 
 def _join(items: list[str]) -> str:
@@ -224,10 +268,35 @@ def _join(items: list[str]) -> str:
 
 
 def _pinyin(run: str, script: str, options: _Options) -> str:
+    # pypinyin's own segmentation (Han runs cut into dictionary phrases), each phrase converted
+    # once: lazy_pinyin(run) is exactly the concatenation of lazy_pinyin over these segments.
+    han, cut = _pinyin_segmenter()
+    segments = (
+        segment
+        for part in han.split(run)
+        if part
+        for segment in (cut(part) if han.fullmatch(part) else (part,))
+    )
+    syllables = [s for segment in segments for s in _pinyin_segment(segment, options.tones)]
+    return _join([s.strip() for s in syllables if s.strip()])
+
+
+@cache
+def _pinyin_segmenter() -> tuple[re.Pattern[str], Callable[[str], Any]]:
+    """pypinyin's Han-character class as one splitting pattern, and its phrase segmenter."""
+    from pypinyin.constants import RE_HANS
+    from pypinyin.seg.mmseg import seg
+
+    han_class = RE_HANS.pattern.removeprefix("^(?:").removesuffix(")+$")
+    return re.compile(f"({han_class}+)"), seg.cut
+
+
+@lru_cache(maxsize=65536)
+def _pinyin_segment(segment: str, tones: str) -> tuple[str, ...]:
     from pypinyin import Style, lazy_pinyin
 
-    style = {"none": Style.NORMAL, "marks": Style.TONE, "numbers": Style.TONE3}[options.tones]
-    return _join([s.strip() for s in lazy_pinyin(run, style=style) if s.strip()])
+    style = {"none": Style.NORMAL, "marks": Style.TONE, "numbers": Style.TONE3}[tones]
+    return tuple(lazy_pinyin(segment, style=style))
 
 
 @cache
@@ -239,19 +308,26 @@ def _japanese(run: str, script: str, options: _Options) -> str:
     return _join([item["hepburn"] for item in _kakasi().convert(run) if item["hepburn"].strip()])
 
 
-def _korean(run: str, script: str, options: _Options) -> str:
+@cache
+def _korean_romanizer() -> Any:
+    return import_module("korean_romanizer.romanizer").Romanizer
+
+
+def _korean(word: str, script: str, options: _Options) -> str:
     from anyascii import anyascii
 
-    romanizer = import_module("korean_romanizer.romanizer").Romanizer
-    return str(anyascii(romanizer(run).romanize()))  # anyascii: CJK punctuation inside the run
+    try:
+        latin = _korean_romanizer()(word).romanize()
+    except KeyError:  # the library has no entry for some double finals at word end (않, 곬)
+        latin = word
+    return str(anyascii(latin))  # anyascii: CJK punctuation, and what the library left
 
 
-_ENGINES: dict[str, Callable[[str, str, _Options], str]] = {
-    **dict.fromkeys(INDIC, _indic),
-    "Hani": _pinyin,
-    "Jpan": _japanese,
-    "Hang": _korean,
-}
+_Engine = Callable[[str, str, _Options], str]
+# Engines given one word at a time (anyascii for every script not listed).
+_ENGINES: dict[str, _Engine] = {**dict.fromkeys(INDIC, _indic), "Hang": _korean}
+# Engines given the whole run: their scripts write no spaces between words.
+_WHOLE_RUN: dict[str, _Engine] = {"Hani": _pinyin, "Jpan": _japanese}
 
 
 @register_probe(VARIANT)
@@ -284,7 +360,7 @@ class TransliterateProbe:
             except UnsupportedScriptError:
                 written = "/".join(lang.scripts)
                 raise SkipSample(f"written in {written}: no script to romanise ({tag})") from None
-            if not _run_pattern(script).search(text):
+            if not _letters_pattern(script).search(text):
                 raise SkipSample(f"no {script} characters in the prompt")
             out = romanize(text, lang, scheme=self.scheme, tones=self.tones)
             return Rewritten(out, language_tag=f"{lang.tag.split('-')[0]}-Latn")
