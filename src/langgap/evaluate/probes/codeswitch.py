@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 from inspect_ai.dataset import Sample
 
+from langgap.evaluate.probes import romanized_lid
 from langgap.evaluate.probes.base import (
     PROBES,
     ProbeError,
@@ -51,6 +52,8 @@ UNSEGMENTED = frozenset({"tha", "lao", "khm", "mya", "bod"})  # no offline word 
 _PUNCT = ".,;:!?。，、；：！？،؟؛।॥"
 _CLAUSE = re.compile(f"[^{_PUNCT}]+[{_PUNCT}]*|[{_PUNCT}]+")
 _SPACE = re.compile(r"\s+")
+# Languages written in their own script that people also type in Latin letters (chat, Arabizi).
+ROMANISED = frozenset({"hin", "ben", "urd", "ara"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,14 +102,41 @@ def _identifier() -> Any:
 
 
 def identify(text: str, candidates: Sequence[str]) -> str | None:
-    """The candidate language tag (ISO 639-1 as py3langid knows it) that best fits `text`."""
-    allowed = {tag.split("-")[0]: tag for tag in candidates}
+    """The candidate language tag that best fits `text`.
+
+    Latin-script text among candidates that include a language people romanise (Hindi, Bengali,
+    Urdu, Arabic as Arabizi) goes to the romanised character models (py3langid knows these
+    languages only in their own scripts); everything else to py3langid restricted to the
+    candidates (ISO 639-1 as it knows them).
+    """
     if not any(ch.isalpha() for ch in text):
         return None
+    romanized = _romanized_codes(tuple(candidates))
+    if romanized is not None and _mostly_latin(text):
+        code = romanized_lid.best_language(text, list(romanized))
+        return None if code is None else romanized[code]
+    allowed = {tag.split("-")[0]: tag for tag in candidates}
     for code, _ in _identifier().rank(text):
         if code in allowed:
             return allowed[code]
     return None
+
+
+@cache
+def _romanized_codes(candidates: tuple[str, ...]) -> dict[str, str] | None:
+    """ISO 639-3 -> tag, when the romanised models cover every candidate and one is romanised."""
+    codes: dict[str, str] = {}
+    for tag in candidates:
+        lang = try_lookup(tag)
+        if lang is None or lang.code not in romanized_lid.languages():
+            return None
+        codes[lang.code] = tag
+    return codes if any(code in ROMANISED for code in codes) else None
+
+
+def _mostly_latin(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    return sum(ch.isascii() for ch in letters) * 2 > len(letters)
 
 
 def join(pieces: Sequence[Piece], spaceless: frozenset[str]) -> str:
