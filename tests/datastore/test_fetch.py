@@ -39,7 +39,8 @@ def test_first_use_fetches_into_the_user_data_dir_then_makes_no_request(
 def test_hub_data_set_comes_through_huggingface_hub(mirror: MirrorServer) -> None:
     folder = dataset_dir("tinyhub")
     assert (folder / "c.csv").read_bytes() == CONTENT["tinyhub"]["c.csv"]
-    assert any(path.startswith("/datasets/owner/hub/resolve/abc123/") for _, path, _ in mirror.requests)
+    hub = "/datasets/owner/hub/resolve/abc123/"
+    assert any(path.startswith(hub) for _, path, _ in mirror.requests)
 
 
 class CutOnce(MirrorServer):
@@ -90,7 +91,8 @@ def test_wrong_checksum_is_refused_and_nothing_is_kept(
     files["/owner/raw/abc123/data/a.csv"] = b"id,text\n1,tampered\n"
     with MirrorServer(files) as server:
         point_at(server.url, monkeypatch)
-        with pytest.raises(DataUnavailableError, match=r"SHA-256 is [0-9a-f]{64}, not the registered"):
+        refused = r"SHA-256 is [0-9a-f]{64}, not the registered"
+        with pytest.raises(DataUnavailableError, match=refused):
             dataset_dir("tinyraw")
     assert not (user_data_dir() / "tinyraw").exists()  # never a half-verified folder
     assert not (user_data_dir() / PARTIAL / "tinyraw" / "a.csv").exists()

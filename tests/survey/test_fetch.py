@@ -83,7 +83,8 @@ def test_missing_anthology_offline_is_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(fetch, "_reachable", _forbidden)
-    with pytest.raises(SourceError, match=r"not in .*acl-anthology and downloads are off") as caught:
+    off = r"not in .*acl-anthology and downloads are off"
+    with pytest.raises(SourceError, match=off) as caught:
         fetch.locate_anthology(tmp_path)
     assert "\n" not in str(caught.value)
 

@@ -1,7 +1,8 @@
 """Serve data sets from a local folder as a mirror: for machines without internet, and tests.
 
     python -m langgap.data.mirror /path/to/data --port 8765
-    LANGGAP_DATA_MIRROR=http://127.0.0.1:8765 HF_ENDPOINT=http://127.0.0.1:8765 langgap data fetch all
+    export LANGGAP_DATA_MIRROR=http://127.0.0.1:8765 HF_ENDPOINT=http://127.0.0.1:8765
+    langgap data fetch all
 
 Raw files answer at ``/{repo}/{revision}/{remote}`` (the raw.githubusercontent.com layout) and hub
 files at ``/datasets/{repo}/resolve/{revision}/{remote}`` with the headers huggingface_hub reads
@@ -43,7 +44,8 @@ def mirror_paths(folder: Path, table: Mapping[str, Dataset] | None = None) -> di
             if source.patterns and local.is_dir():
                 for file in sorted(p for p in local.iterdir() if p.is_file()):
                     if not file.name.startswith("."):
-                        paths[f"/datasets/{source.repo}/resolve/{source.revision}/{file.name}"] = file
+                        resolve = f"/datasets/{source.repo}/resolve/{source.revision}"
+                        paths[f"{resolve}/{file.name}"] = file
     return {url: path for url, path in paths.items() if path.is_file()}
 
 
@@ -125,8 +127,9 @@ class MirrorServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out at once, no 40 ms stalls
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: object) -> None:
                 return  # quiet: tests and benchmarks count requests instead
 
             def _answer(self, head_only: bool) -> None:
@@ -162,7 +165,7 @@ class MirrorServer:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve a data folder as a langgap data mirror.")
-    parser.add_argument("folder", type=Path, help="A folder holding data sets (e.g. ../shared/data)")
+    parser.add_argument("folder", type=Path, help="A folder holding data sets (../shared/data)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args(argv)
