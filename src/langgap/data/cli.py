@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from langgap.data import registry
 from langgap.data.locate import (
     DataUnavailableError,
     dataset_dir,
@@ -16,7 +17,7 @@ from langgap.data.locate import (
     find,
     roots,
 )
-from langgap.data.registry import Dataset, UnknownDatasetError, datasets, entry
+from langgap.data.registry import Dataset, UnknownDatasetError, entry
 from langgap.data.verify import verify_folder
 
 app = typer.Typer(
@@ -31,12 +32,12 @@ DataDirOption = Annotated[
         "when present, else the user data directory).",
     ),
 ]
-_err = Console(stderr=True, highlight=False)
+_err = Console(stderr=True, highlight=False, soft_wrap=True)  # an error stays one line
 
 
 def _chosen(names: list[str]) -> list[Dataset]:
     if names == ["all"] or not names:
-        return list(datasets().values())
+        return list(registry.datasets().values())
     try:
         return [entry(name) for name in names]
     except UnknownDatasetError as error:
