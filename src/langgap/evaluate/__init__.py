@@ -1,1 +1,1 @@
-"""langgap.evaluate: the gap in models: benchmarks, probes, judges, metrics and reports on Inspect."""
+"""langgap.evaluate: the gap in models: benchmarks, probes, judges, metrics and reports."""
