@@ -144,3 +144,15 @@ def test_precedence_data_dir_then_env_then_shared_then_user(
     explicit = tmp_path / "explicit"
     assert dataset_dir("tinyraw", explicit) == explicit / "tinyraw"  # --data-dir wins over all
     assert not (user_data_dir() / "tinyraw").exists()
+
+
+def test_missing_hub_file_is_a_one_line_error(
+    tiny: dict[str, Dataset], online: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {k: v for k, v in served(tiny).items() if "/datasets/" not in k}
+    with MirrorServer(files) as server:
+        point_at(server.url, monkeypatch)
+        with pytest.raises(DataUnavailableError) as caught:
+            dataset_dir("tinyhub")
+    assert "\n" not in str(caught.value) and "Tinyhub (tinyhub)" in str(caught.value)
+    assert not (user_data_dir() / "tinyhub").exists()

@@ -155,6 +155,15 @@ def _accept(part: Path, final: Path, spec: FileSpec, url: str) -> str:
 
 
 def _fetch_hub(dataset: Dataset, partial: Path) -> dict[str, str]:
+    from huggingface_hub.errors import EntryNotFoundError
+
+    try:
+        return _fetch_hub_files(dataset, partial)
+    except EntryNotFoundError as error:  # the hub's other errors are OSErrors already
+        raise OSError(str(error).splitlines()[0]) from None
+
+
+def _fetch_hub_files(dataset: Dataset, partial: Path) -> dict[str, str]:
     from huggingface_hub import hf_hub_download, snapshot_download
 
     endpoint = os.environ.get("HF_ENDPOINT") or None
