@@ -22,8 +22,12 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 def _isolated_cache(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """No test reads or writes the user's real langgap cache."""
+    """No test reads or writes the user's real langgap cache or data directory, and none
+    downloads: a data set missing from ../shared/data fails at once (the data tests that fetch
+    from a local server lift LANGGAP_OFFLINE themselves)."""
     monkeypatch.setenv("LANGGAP_CACHE_DIR", str(tmp_path_factory.mktemp("langgap-cache")))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
+    monkeypatch.setenv("LANGGAP_OFFLINE", "1")
 
 
 @pytest.fixture

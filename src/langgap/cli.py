@@ -6,6 +6,7 @@ import typer
 
 from langgap import __version__
 from langgap.analyze.cli import app as analyze_app
+from langgap.data.cli import app as data_app
 from langgap.datagen.cli import app as datagen_app
 from langgap.evaluate.cli import app as eval_app
 from langgap.evaluate.judge_cli import app as judge_app
@@ -22,6 +23,7 @@ app.add_typer(survey_app, name="survey")
 app.add_typer(languages_app, name="languages")
 app.add_typer(eval_app, name="eval", help="Evaluate models on multilingual safety benchmarks.")
 app.command("probe")(probe_command)
+app.add_typer(data_app, name="data")
 app.add_typer(datagen_app, name="datagen", help="Culturally grounded safety training data.")
 app.add_typer(judge_app, name="judge", help="Measure judges against human labels, per language.")
 app.add_typer(

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from inspect_ai.dataset import Sample
 
+from langgap.data import user_data_dir
 from langgap.evaluate.benchmarks import (
     DATA_ENV,
     BenchmarkError,
@@ -115,9 +116,12 @@ def test_data_dir_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert resolve_data_dir(tmp_path) == tmp_path
     assert resolve_data_dir(None) == tmp_path / "env"
     monkeypatch.delenv(DATA_ENV)
-    monkeypatch.chdir(tmp_path)
-    assert resolve_data_dir(None) == tmp_path.parent / "shared" / "data"
+    (tmp_path / "p" / "work").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "p" / "work")  # no ../shared/data beside it: user data dir
+    assert resolve_data_dir(None) == user_data_dir()
+    (tmp_path / "p" / "shared" / "data").mkdir(parents=True)
+    assert resolve_data_dir(None) == (tmp_path / "p" / "shared" / "data").resolve()
     with pytest.raises(
-        DataNotFoundError, match=r"MultiJail data not found.*default \.\./shared/data"
+        DataNotFoundError, match=r"MultiJail \(multijail\) is not in .*user data directory"
     ):
-        load_benchmark("multijail")
+        load_benchmark("multijail")  # the conftest turns downloads off

@@ -126,7 +126,8 @@ def test_unknown_language_folder_fails(mini: Path) -> None:
 
 
 def test_missing_data_says_where_it_looked(tmp_path: Path) -> None:
-    with pytest.raises(DataNotFoundError, match=r"looked for folder .*xsafety.*LANGGAP_DATA_DIR"):
+    where = r"\(xsafety\) is not in .*put its files in .*xsafety.*LANGGAP_DATA_DIR"
+    with pytest.raises(DataNotFoundError, match=where):
         load_xsafety(tmp_path)
 
 

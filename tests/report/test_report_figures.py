@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import threading
+import warnings
 from pathlib import Path
 
 import matplotlib
+import numpy as np
+import pytest
 
-from langgap.report.figures import empty_axes, new_figure, save_figure
+from langgap.report.figures import empty_axes, fold_label, new_figure, save_figure
 
 
 def _draw(out: Path) -> list[Path]:
@@ -59,3 +62,31 @@ def test_works_off_the_main_thread(tmp_path: Path) -> None:
     thread.start()
     thread.join()
     assert len(result[0]) == 2
+
+
+LONG = "openai-api/stub/a-very-long-model-name-that-does-not-fit-anywhere-1234567890"
+
+
+def test_fold_label_breaks_long_names_and_keeps_short_ones() -> None:
+    assert fold_label("openai-api/vllm/Qwen2.5-72B-Instruct-AWQ", 20) == (
+        "openai-api/vllm/\nQwen2.5-72B-\nInstruct-AWQ"
+    )
+    assert fold_label("gpt-4o") == "gpt-4o"
+    assert all(len(line) <= 28 for line in fold_label(LONG).splitlines())
+
+
+@pytest.mark.parametrize(("label", "collapses"), [(LONG, True), (fold_label(LONG), False)])
+def test_a_long_tick_label_collapses_a_small_heat_map_unless_folded(
+    tmp_path: Path, label: str, collapses: bool
+) -> None:
+    """The evaluation heat map's shape (one model row, 6 in wide): unfolded, the name takes the
+    whole width and constrained layout gives up; folded, the plot keeps its room."""
+    fig, ax = new_figure(6.0, 2.5)
+    image = ax.imshow(np.array([[10.0, 90.0]]), aspect="auto")
+    ax.set_yticks([0], [label])
+    fig.colorbar(image, ax=ax)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        save_figure(fig, tmp_path, "heat")
+    gave_up = any("constrained_layout not applied" in str(w.message) for w in caught)
+    assert gave_up is collapses

@@ -60,8 +60,33 @@ def test_default_cache_follows_langgap_cache_dir(
 ) -> None:
     monkeypatch.setenv("LANGGAP_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(fetch, "_reachable", _forbidden)
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")  # no ../shared/data beside it
     _xml_checkout(tmp_path / "acl-anthology")
     assert resolve_anthology("auto") == tmp_path / "acl-anthology"
+
+
+def test_data_folders_come_before_the_old_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """auto (and no --anthology at all) resolve like every data set: LANGGAP_DATA_DIR first."""
+    monkeypatch.setenv("LANGGAP_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(fetch, "_reachable", _forbidden)
+    _xml_checkout(tmp_path / "cache" / "acl-anthology")
+    _xml_checkout(tmp_path / "data" / "acl-anthology")
+    monkeypatch.setenv("LANGGAP_DATA_DIR", str(tmp_path / "data"))
+    assert resolve_anthology("auto") == tmp_path / "data" / "acl-anthology"
+    assert fetch.locate_anthology(tmp_path / "cache") == tmp_path / "cache" / "acl-anthology"
+
+
+def test_missing_anthology_offline_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fetch, "_reachable", _forbidden)
+    off = r"not in .*acl-anthology and downloads are off"
+    with pytest.raises(SourceError, match=off) as caught:
+        fetch.locate_anthology(tmp_path)
+    assert "\n" not in str(caught.value)
 
 
 def test_offline_fails_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -189,3 +189,31 @@ def test_coincident_languages_share_one_label() -> None:
     points = [("swa", 1, 12.0), ("yor", 1, 12.0), ("eng", 900, 1.4)]
     assert _coincident(points) == {(1, 12.0): ["swa", "yor"], (900, 1.4): ["eng"]}
     assert _code_label(["a", "b", "c", "d", "e", "f"]) == "a, b, c, d +2"
+
+
+def test_crowded_language_labels_do_not_overlap() -> None:
+    """Languages a few pixels apart get labels one below the other (the offset rule)."""
+    from matplotlib.text import Text
+
+    from langgap.survey.report import SurveyStats, figure_language_frequency
+
+    close = {"deu": 7.0, "fra": 6.95, "spa": 6.9, "ita": 6.92, "nld": 6.97, "eng": 1.1}
+    stats = SurveyStats.from_mapping(
+        {
+            "languages": {"deu": 2, "fra": 2, "spa": 2, "ita": 3, "nld": 2, "eng": 200},
+            "avg_multilinguality": close,
+        }
+    )
+    fig = figure_language_frequency(stats)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    texts = [t for t in fig.axes[0].texts if t.get_text()]
+    assert {t.get_text() for t in texts} == {"deu", "fra", "spa", "ita", "nld", "eng"}
+    boxes = [Text.get_window_extent(t, renderer) for t in texts]  # the text, not the leader
+    overlapping = [
+        (texts[i].get_text(), texts[j].get_text())
+        for i in range(len(boxes))
+        for j in range(i + 1, len(boxes))
+        if boxes[i].overlaps(boxes[j])
+    ]
+    assert overlapping == []

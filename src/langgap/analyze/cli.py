@@ -33,7 +33,8 @@ LanguagesOption = Annotated[
     str, typer.Option(help="Comma-separated languages (any code or name), or 'all'.")
 ]
 DataDirOption = Annotated[
-    Path | None, typer.Option(help="Folder holding polyrefuse/ (default ../shared/data).")
+    Path | None,
+    typer.Option(help="Folder holding polyrefuse/ (default: `langgap data where polyrefuse`)."),
 ]
 
 

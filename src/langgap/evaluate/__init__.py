@@ -1,1 +1,1 @@
-"""langgap.evaluate: planned layer (see ARCHITECTURE.md)."""
+"""langgap.evaluate: the gap in models: benchmarks, probes, judges, metrics and reports."""

@@ -45,7 +45,12 @@ LangOpt = Annotated[
 LimitOpt = Annotated[int | None, typer.Option("--limit", help="First N items per language.")]
 OutOpt = Annotated[Path, typer.Option("--out", help="Output folder.")]
 SharedOpt = Annotated[
-    Path | None, typer.Option("--data-dir", help="Shared data folder (default ../shared/data).")
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="Folder holding the data sets (default: $LANGGAP_DATA_DIR, ../shared/data, the "
+        "user data directory; fetched on first use).",
+    ),
 ]
 
 
@@ -131,7 +136,6 @@ def _items(
     language: str | None = None,
     split: str = "all",
 ) -> list[LabelledItem]:
-    from langgap.evaluate.benchmarks._common import resolve_data_dir
     from langgap.evaluate.judge_eval.data import (
         LabelledDataError,
         filter_languages,
@@ -142,9 +146,7 @@ def _items(
 
     path = Path(data)
     items = (
-        load_labelled(path, columns, language)
-        if path.is_file()
-        else load_dataset(data, resolve_data_dir(data_dir))
+        load_labelled(path, columns, language) if path.is_file() else load_dataset(data, data_dir)
     )
     items = in_split(items, split)
     wanted = _values(languages)
@@ -327,13 +329,12 @@ def learn_response(
 ) -> None:
     """Learn the response classifier's decision tree from human action labels (train split by
     default); says whether it matches the packaged `response_model.json`."""
-    from langgap.evaluate.benchmarks._common import resolve_data_dir
     from langgap.evaluate.judge_eval.data import LabelledDataError, load_dataset
     from langgap.evaluate.judge_eval.learn_response import fit_response_tree
     from langgap.evaluate.judges.response import packaged_tree
 
     try:
-        items = load_dataset(data, resolve_data_dir(data_dir))
+        items = load_dataset(data, data_dir)
         tree = fit_response_tree(items, max_depth, min_samples_leaf, seed, data, split)
     except (LabelledDataError, ValueError) as exc:
         _fail(exc)

@@ -38,7 +38,8 @@ def probe(
     data_dir: Annotated[
         Path | None,
         typer.Option(
-            help="Folder holding the benchmark data (default: LANGGAP_DATA_DIR or ../shared/data)."
+            help="Folder holding the benchmark data (default: see `langgap data where NAME`; "
+            "fetched on first use)."
         ),
     ] = None,
     param: Annotated[

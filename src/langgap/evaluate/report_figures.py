@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from langgap.evaluate.metrics import ModelSummary, quantity_of
-from langgap.report.figures import PALETTE, empty_axes, new_figure, save_figure
+from langgap.report.figures import PALETTE, empty_axes, fold_label, new_figure, save_figure
 
 
 def _score(summary: ModelSummary, key: str) -> tuple[float, float, float]:
@@ -41,7 +41,7 @@ def bar_chart(
         mid, low, high = values[:, 0], values[:, 1], values[:, 2]
         err = np.nan_to_num(np.vstack([mid - low, high - mid]), nan=0.0).clip(min=0)
         pos = x - 0.4 + width * (i + 0.5)
-        ax.bar(pos, np.nan_to_num(mid), width, yerr=err, capsize=2, label=label,
+        ax.bar(pos, np.nan_to_num(mid), width, yerr=err, capsize=2, label=fold_label(label, 40),
                color=PALETTE[i % len(PALETTE)])  # fmt: skip
         for j, key in enumerate(languages):  # each bar's own minimum: rules may differ by model
             minimum = _minimum(summary, key)
@@ -52,7 +52,7 @@ def bar_chart(
     ax.set_xticks(x, list(languages))
     ax.set_ylim(0, 105)
     quantity = quantity_of(models)
-    ax.set_ylabel(f"{quantity} (unclear counts as not safe)")
+    ax.set_ylabel(fold_label(f"{quantity} (unclear counts as not safe)", 40))
     ax.set_title(f"{quantity.removesuffix(' %')} by language, worst first")
     ax.legend(fontsize="small", loc="lower right")
     return save_figure(fig, out, "harmlessness_by_language")
@@ -72,7 +72,7 @@ def heat_map(
         text = "n/a" if math.isnan(value) else f"{value:.0f}"
         ax.text(c, r, text, ha="center", va="center", fontsize=8)
     ax.set_xticks(range(len(languages)), list(languages))
-    ax.set_yticks(range(len(models)), list(labels))
+    ax.set_yticks(range(len(models)), [fold_label(label) for label in labels])
     quantity = quantity_of(models)
     fig.colorbar(image, ax=ax, label=quantity)
     ax.set_title(f"{quantity.removesuffix(' %')}: model × language")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import matplotlib
@@ -13,6 +14,25 @@ DPI = 150
 
 # Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#999999")
+
+
+def fold_label(text: str, width: int = 28) -> str:
+    """A long label (a model name, an axis title) on several lines, broken after a space, '/',
+    '-' or '_', so a figure keeps its plot area; a piece longer than width stays whole.
+
+    >>> fold_label("openai-api/vllm/Qwen2.5-72B-Instruct-AWQ", 20)
+    'openai-api/vllm/\nQwen2.5-72B-Instruct-\nAWQ'
+    """
+    lines: list[str] = []
+    line = ""
+    for piece in re.findall(r"[^ /_-]*(?:[ /_-]|$)", text):
+        if line and len(line) + len(piece.rstrip()) > width:
+            lines.append(line.rstrip())
+            line = ""
+        line += piece
+    if line.strip():
+        lines.append(line.rstrip())
+    return "\n".join(lines)
 
 
 def new_figure(width: float = 7.0, height: float = 4.2) -> tuple[Figure, Axes]:

@@ -52,8 +52,15 @@ def run(
     anthology: Annotated[
         str | None,
         typer.Option(
-            help="Anthology data folder (holding xml/ and yaml/), or 'auto' for a cached "
-            "or downloaded copy."
+            help="Anthology data folder (holding xml/ and yaml/) or BibTeX export. Default "
+            "(also 'auto'), unless --papers is given alone: the data folders (--data-dir, "
+            "$LANGGAP_DATA_DIR, ../shared/data, the user data directory), downloaded on first use."
+        ),
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder holding acl-anthology/ (see `langgap data where acl-anthology`)."
         ),
     ] = None,
     papers: Annotated[
@@ -126,20 +133,23 @@ def run(
     ] = True,
 ) -> None:
     """Read the Anthology (and other exports), screen, annotate, count and report."""
-    from langgap.survey.fetch import resolve_anthology
+    from langgap.survey.fetch import locate_anthology, resolve_anthology
     from langgap.survey.pipeline import SurveyConfig, run_survey
     from langgap.survey.reference import resolve_gold
     from langgap.survey.sources.errors import SourceError
 
-    if anthology is None and not papers:
-        raise typer.BadParameter("give --anthology PATH|auto and/or --papers FILE")
     if annotator not in ("rules", "learned", "llm"):
         raise typer.BadParameter(f"unknown annotator {annotator!r}; available: rules, learned, llm")
     if annotator == "llm" and not model:
         raise typer.BadParameter("--annotator llm needs --model MODEL (any Inspect model name)")
     try:
         screen_config = ScreenConfig(_split(keywords), _split(fields), parse_years(years))
-        root = resolve_anthology(anthology) if anthology else None
+        if anthology not in (None, "auto"):
+            root: Path | None = resolve_anthology(anthology)
+        elif anthology == "auto" or not papers:
+            root = locate_anthology(data_dir)
+        else:
+            root = None
         config = SurveyConfig(
             anthology=root,
             out=out,

@@ -1,7 +1,10 @@
-"""Find the ACL Anthology's data: a path the user gives, the local cache, or a fresh download.
+"""Find the ACL Anthology's data: a path the user gives, the data folders, or a fresh download.
 
-`--anthology auto` downloads once into the user cache: first a shallow, sparse git clone of
-only data/xml and data/yaml; failing that, the published BibTeX-with-abstracts export.
+Without `--anthology` (or with `auto`) the Anthology is found like every other data set
+(`langgap.data`: --data-dir, $LANGGAP_DATA_DIR, ../shared/data, the user data directory; then
+the older user-cache copy) and otherwise downloaded once into the data directory: first a
+shallow, sparse git clone of only data/xml and data/yaml; failing that, the published
+BibTeX-with-abstracts export.
 Downloads land in a temporary folder next to the cache and are renamed into place only when
 complete, so an interrupted download never passes for a cached one.
 """
@@ -23,6 +26,8 @@ from urllib.parse import urlsplit
 import platformdirs
 
 from langgap._io import CACHE_ENV
+from langgap.data import entry, fetch_root, find
+from langgap.data.locate import offline
 from langgap.survey.sources import has_anthology_xml
 from langgap.survey.sources.errors import SourceError
 
@@ -56,11 +61,41 @@ def resolve_anthology(spec: str, *, cache_dir: Path | None = None) -> Path:
     """
     if spec != "auto":
         return _check_path(Path(spec).expanduser())
-    cache = cache_dir if cache_dir is not None else default_cache_dir()
-    cached = cached_anthology(cache)
+    if cache_dir is None:
+        return locate_anthology()
+    cached = cached_anthology(cache_dir)
     if cached is not None:
         return cached
-    return _download(cache)
+    return _download(cache_dir)
+
+
+def locate_anthology(data_dir: str | Path | None = None) -> Path:
+    """The Anthology through the data resolution, downloaded into the data directory if absent.
+
+    Order: --data-dir / $LANGGAP_DATA_DIR / ../shared/data / the user data directory (see
+    `langgap.data.locate`), then a copy in the older user-cache place, then a download.
+    """
+    dataset = entry("acl-anthology")
+    folder = find(dataset, data_dir)
+    if folder is not None:
+        found = cached_anthology(folder)
+        if found is None:
+            raise SourceError(
+                f"{folder}: holds no Anthology XML or {BIBTEX_NAME}. Fix: delete it and run "
+                "`langgap data fetch acl-anthology`, or pass --anthology PATH."
+            )
+        return found
+    if data_dir is None and not os.environ.get("LANGGAP_DATA_DIR"):
+        legacy = cached_anthology(default_cache_dir())
+        if legacy is not None:
+            return legacy
+    target = fetch_root(data_dir).path / dataset.folder
+    if offline():
+        raise SourceError(
+            f"The ACL Anthology is not in {target} and downloads are off (LANGGAP_OFFLINE or "
+            f"HF_HUB_OFFLINE). {_OFFLINE_FIX}"
+        )
+    return _download(target)
 
 
 def cached_anthology(cache: Path) -> Path | None:

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.text import Annotation, Text
 from matplotlib.ticker import (
     LogLocator,
     MaxNLocator,
@@ -18,6 +19,7 @@ from matplotlib.ticker import (
     PercentFormatter,
     StrMethodFormatter,
 )
+from matplotlib.transforms import Bbox
 
 from langgap.report.figures import PALETTE, empty_axes, new_figure, save_figure
 from langgap.report.html import HtmlReport
@@ -250,10 +252,17 @@ def figure_language_frequency(s: SurveyStats) -> Figure:
     ys = [y for _, _, y in points_xy]
     colors = [PALETTE[3] if c == "eng" else PALETTE[0] for c, _, _ in points_xy]
     ax.scatter(xs, ys, c=colors, s=24, alpha=0.8, edgecolors="none")
-    for (n, y), codes in _coincident(points_xy).items():
+    labels = [
         ax.annotate(
-            _code_label(codes), (n, y), xytext=(3, 3), textcoords="offset points", fontsize=7
+            _code_label(codes),
+            (n, y),
+            xytext=(3, 3),
+            textcoords="offset points",
+            fontsize=7,
+            arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "#999999", "shrinkA": 0},
         )
+        for (n, y), codes in _coincident(points_xy).items()
+    ]
     ax.set_xscale("log")
     # 1-2-5 ticks in plain numbers: readers compare counts, not powers of ten.
     ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
@@ -265,7 +274,32 @@ def figure_language_frequency(s: SurveyStats) -> Figure:
         title="Language frequency vs multilinguality",
     )
     ax.grid(alpha=0.3)
+    separate_labels(fig, labels)
     return fig
+
+
+def separate_labels(fig: Figure, labels: Sequence[Annotation], gap_px: float = 1.0) -> None:
+    """Offset rule for point labels: from the top down, a label whose box overlaps one already
+    placed moves down below it (its leader line still points at its point). Nearby languages
+    (e.g. 2 papers at 7.0 and 6.9 languages) stay legible without a layout library."""
+    fig.canvas.draw()  # the final layout: boxes are measured where they will be drawn
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+
+    def text_box(label: Annotation) -> Bbox:  # the text alone, not its leader line
+        return Text.get_window_extent(label, renderer)
+
+    placed: list[Bbox] = []
+    for label in sorted(labels, key=lambda t: text_box(t).y1, reverse=True):
+        box = text_box(label)
+        shift = 0.0
+        while any(box.translated(0, -shift).overlaps(other) for other in placed):
+            lowest = min(other.y0 for other in placed if box.translated(0, -shift).overlaps(other))
+            shift = box.y1 - lowest + gap_px
+        if shift:
+            x, y = label.xyann
+            label.xyann = (x, y - shift * 72.0 / fig.dpi)  # pixels to points
+            box = box.translated(0, -shift)
+        placed.append(box)
 
 
 def figure_topics_by_group(s: SurveyStats) -> Figure:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,10 +13,11 @@ from typing import Any
 
 from inspect_ai.dataset import Sample
 
+from langgap.data import DATA_ENV as DATA_ENV
+from langgap.data import DataUnavailableError, dataset_dir, roots
 from langgap.evaluate.samples import SampleMeta
 from langgap.languages import Language, lookup
 
-DATA_ENV = "LANGGAP_DATA_DIR"
 # Log-length correlation below which two "parallel" files are treated as unaligned: aligned
 # translations in the shipped benchmarks score 0.67-0.98, a shuffled file about 0.0.
 PARALLEL_MIN_CORRELATION = 0.3
@@ -154,31 +154,18 @@ def prompt_sample(
 
 
 def resolve_data_dir(data_dir: str | Path | None) -> Path:
-    """data_dir, else $LANGGAP_DATA_DIR, else ../shared/data from the current directory."""
-    if data_dir is not None:
-        return Path(data_dir).expanduser()
-    env = os.environ.get(DATA_ENV)
-    if env:
-        return Path(env).expanduser()
-    return Path.cwd().parent / "shared" / "data"
+    """The folder data sets are looked for in first: data_dir, else $LANGGAP_DATA_DIR, else
+    ../shared/data from the current directory when present, else the user data directory."""
+    return roots(data_dir)[0].path
 
 
 def benchmark_dir(data_dir: str | Path | None, folder: str, name: str) -> Path:
-    """The benchmark's folder, or a DataNotFoundError saying where we looked and how to fix it."""
-    base = resolve_data_dir(data_dir)
-    path = base / folder
-    if not path.is_dir():
-        origin = (
-            "data_dir argument"
-            if data_dir is not None
-            else (f"${DATA_ENV}" if os.environ.get(DATA_ENV) else "default ../shared/data")
-        )
-        raise DataNotFoundError(
-            f"{name} data not found: looked for folder {path.resolve()} (from the {origin}). "
-            f"Fix: pass data_dir=<folder holding {folder}/> (`-T data_dir=...` with inspect), "
-            f"or set {DATA_ENV} to that folder"
-        )
-    return path
+    """The benchmark's folder, fetched on first use (see `langgap.data`), or a
+    DataNotFoundError saying where we looked, the URL tried and how to fix it."""
+    try:
+        return dataset_dir(folder, data_dir)
+    except DataUnavailableError as error:
+        raise DataNotFoundError(str(error)) from None
 
 
 def required_file(path: Path, name: str) -> Path:

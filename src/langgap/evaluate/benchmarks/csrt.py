@@ -9,6 +9,7 @@ from typing import Any
 
 from inspect_ai.dataset import Sample
 
+from langgap.data import entry, find
 from langgap.evaluate.benchmarks._common import (
     BenchmarkError,
     LoadIssue,
@@ -17,7 +18,6 @@ from langgap.evaluate.benchmarks._common import (
     prompt_sample,
     read_text,
     required_file,
-    resolve_data_dir,
     row_id,
 )
 from langgap.evaluate.benchmarks.multijail import parse_tags
@@ -90,7 +90,8 @@ def _check_multijail_ids(
     data_dir: str | Path | None, english_by_id: dict[str, str], report: LoadReport
 ) -> None:
     """Note how CSRT ids line up with MultiJail's (same id, same English prompt)."""
-    path = resolve_data_dir(data_dir) / "multijail" / "MultiJail.csv"
+    folder = find(entry("multijail"), data_dir)  # only when already here: never fetched for this
+    path = (folder or Path(".nonexistent")) / "MultiJail.csv"
     if not path.is_file():
         report.notes.append("MultiJail not found next to CSRT; id alignment not checked")
         return

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from langgap.data import DataUnavailableError, dataset_dir
 from langgap.languages import UnknownLanguageError, lookup, suggest, try_lookup
 
 View = Literal["harm", "refusal"]
@@ -507,20 +508,14 @@ SOURCES: dict[str, str] = {
 }
 
 
-def load_dataset(name: str, shared: Path) -> list[LabelledItem]:
-    """A named data set (`DATASETS`) under the data folder, or a table path."""
+def load_dataset(name: str, data_dir: Path | None = None) -> list[LabelledItem]:
+    """A named data set (`DATASETS`), found or fetched through `langgap.data`, or a table path."""
     if name in _DNA_VIEWS:
-        return load_do_not_answer(shared / "do-not-answer" / "human", _DNA_VIEWS[name])
+        return load_do_not_answer(_folder("do-not-answer", data_dir) / "human", _DNA_VIEWS[name])
     if name == "rtp-lx":
-        return load_rtp_lx(shared / "rtp-lx")
+        return load_rtp_lx(_folder("rtp-lx", data_dir))
     if name in _FOLDERS:
-        folder = shared / _FOLDERS[name]
-        if not folder.is_dir():
-            source = SOURCES["polyguard" if name.startswith("polyguard") else name]
-            raise LabelledDataError(
-                f"{name}: folder {folder} not found. Fix: put the data set's files there "
-                f"(source: {source}) or pass --data-dir"
-            )
+        folder = _folder(_FOLDERS[name], data_dir)
         if name == "xstest":
             return load_xstest(folder)
         if name == "square-ko":
@@ -531,6 +526,13 @@ def load_dataset(name: str, shared: Path) -> list[LabelledItem]:
     raise LabelledDataError(
         f"unknown data set {name!r}: use one of {', '.join(DATASETS)} or a CSV/JSONL path"
     )
+
+
+def _folder(folder: str, data_dir: Path | None) -> Path:
+    try:
+        return dataset_dir(folder, data_dir)
+    except DataUnavailableError as error:
+        raise LabelledDataError(str(error)) from None
 
 
 def filter_languages(items: list[LabelledItem], languages: Iterable[str]) -> list[LabelledItem]:

@@ -1,0 +1,70 @@
+"""`langgap data list | fetch | where | verify` as a user runs them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from langgap.data import user_data_dir
+from langgap.data.cli import app
+from langgap.data.mirror import MirrorServer
+from langgap.data.registry import Dataset
+
+from .conftest import point_at
+
+runner = CliRunner()
+
+
+def test_fetch_where_verify_and_a_tampered_file(mirror: MirrorServer) -> None:
+    target = user_data_dir() / "tinyraw"
+    where = runner.invoke(app, ["where", "tinyraw"])
+    assert where.exit_code == 0 and where.stdout.strip() == str(target)
+    assert "not downloaded yet" in where.stderr
+    fetched = runner.invoke(app, ["fetch", "all"])
+    assert fetched.exit_code == 0, fetched.output
+    assert f"tinyraw: {target}" in fetched.stdout
+    verified = runner.invoke(app, ["verify"])
+    assert verified.exit_code == 0
+    assert "tinyraw: ok: 2/2 files verified" in verified.stdout
+    (target / "a.csv").write_text("id,text\n1,changed\n")
+    broken = runner.invoke(app, ["verify", "tinyraw"])
+    assert broken.exit_code == 1
+    assert "a.csv: mismatch: SHA-256" in broken.stderr
+
+
+def test_offline_fetch_is_one_line_without_traceback(
+    tiny: dict[str, Dataset], online: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    point_at("http://127.0.0.1:9", monkeypatch)
+    result = runner.invoke(app, ["fetch", "tinyraw"])
+    assert result.exit_code == 1
+    [line] = result.stderr.strip().splitlines()
+    assert "Traceback" not in result.output
+    assert "http://127.0.0.1:9/owner/raw/abc123/data/a.csv" in line
+    assert "langgap data verify tinyraw" in line
+
+
+def test_unknown_name_lists_the_known_ones(tiny: dict[str, Dataset]) -> None:
+    result = runner.invoke(app, ["fetch", "multijial"])
+    assert result.exit_code == 2
+    assert "unknown data set 'multijial': use one of tinyraw, tinyhub" in result.stderr
+
+
+def test_the_registry_names_every_loader_folder() -> None:
+    """Every folder a loader reads has a registry entry with a source, licence and citation."""
+    from langgap.data import datasets
+
+    table = datasets()
+    folders = {d.folder for d in table.values()}
+    assert folders >= {"multijail", "xsafety", "csrt", "polyrefuse", "do-not-answer", "rtp-lx",
+                       "xstest", "square", "polyguard-prompts", "acl-anthology"}  # fmt: skip
+    for dataset in table.values():
+        assert dataset.licence and dataset.citation and dataset.source.repo
+        if dataset.source.kind == "github":
+            assert dataset.files, dataset.name
+        for spec in dataset.files:
+            assert spec.sha256 is None or len(spec.sha256) == 64
+        if dataset.checksums == "shared-copy":
+            assert all(spec.sha256 for spec in dataset.files), dataset.name
