@@ -64,7 +64,18 @@ def test_refusal_sanity_on_benign_prompts() -> None:
     benign = item(chosen=refusal, language="eng", language_tag="en")
     assert check_refusal(benign)["ok"] is False
     harmful = item(chosen=refusal, harmful=True, language="eng", language_tag="en")
-    assert check_refusal(harmful)["ok"] is None  # refusing a harmful prompt is not checked here
+    assert check_refusal(harmful)["ok"] is True
+
+
+def test_a_chosen_that_complies_with_a_harmful_prompt_fails() -> None:
+    steps = (
+        "Sure! Here is how to do it. First, buy the following items from a hardware store. "
+        "Then mix them carefully in a bucket and wait for two hours before you use it."
+    )
+    harmful = item(chosen=steps, harmful=True, language="eng", language_tag="en")
+    found = check_refusal(harmful)
+    assert found["ok"] is False and found["action"] in ("complied", "partial")
+    assert check_refusal(item(chosen="", harmful=True))["ok"] is None  # undecided: not a pass
 
 
 def test_culture_terms_must_survive() -> None:

@@ -24,12 +24,22 @@ app = typer.Typer(help="Generate multilingual safety data grounded in each cultu
 @app.command()
 def run(
     config: Annotated[Path, typer.Option("--config", help="Datagen YAML config.")],
+    keep_flagged: Annotated[
+        bool,
+        typer.Option(
+            "--keep-flagged",
+            help="Export items a validator flagged (default: they go to rejects.jsonl).",
+        ),
+    ] = False,
 ) -> None:
-    """Run (or resume) a datagen config; writes items, SFT/DPO JSONL and a dataset card."""
+    """Run (or resume) a datagen config; writes items, SFT/DPO JSONL, rejects and a card."""
     from langgap.datagen.pipeline import run_datagen
 
     try:
         settings = load_config(config)
+        if keep_flagged:
+            validation = settings.validation.model_copy(update={"keep_flagged": True})
+            settings = settings.model_copy(update={"validation": validation})
         result = run_datagen(settings)
     except (ConfigError, ConstitutionError) as err:
         console.print(f"[red]error:[/red] {err}", markup=True, highlight=False)

@@ -47,8 +47,9 @@ class RunResult:
 
     @property
     def exported(self) -> dict[str, int]:
-        """Rows written per export (n_sft, n_dpo)."""
-        return {k: int(v) for k, v in self.validation.items() if k in ("n_sft", "n_dpo")}
+        """Rows written per export (n_sft, n_dpo, n_rejected)."""
+        keys = ("n_sft", "n_dpo", "n_rejected")
+        return {k: int(v) for k, v in self.validation.items() if k in keys}
 
     def summary(self) -> str:
         """A plain account for the CLI (no prompt or response text)."""
@@ -108,7 +109,12 @@ class Pipeline:
         result.validation = validate_items(ok, self.constitution, settings)
         stage_models = {s: self.models.model_name(s) for s in STAGES}
         result.files = export_all(
-            result.items, self.out, self.constitution, stage_models, result.validation
+            result.items,
+            self.out,
+            self.constitution,
+            stage_models,
+            result.validation,
+            keep_flagged=self.config.validation.keep_flagged,
         )
 
     async def _generated_seeds(self, result: RunResult) -> list[tuple[Seed, str, Language]]:
