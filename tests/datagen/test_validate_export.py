@@ -24,7 +24,6 @@ from langgap.datagen.validate import (
     check_terms,
     find_duplicates,
     jaccard,
-    lsh_bands,
     shingles,
     validate_items,
 )
@@ -160,8 +159,7 @@ def test_near_duplicate_threshold_is_inclusive_at_the_boundary() -> None:
     ]
     found = find_duplicates(pairs, 0.85)
     assert found == {"b@de": "a@de"}  # Jaccard ≥ threshold is a duplicate; just below is not
-    bands, rows = lsh_bands(0.85, 128)
-    assert (1 - 0.85**rows) ** bands <= 1e-6
+    assert find_duplicates(pairs, below) == {"b@de": "a@de", "d@de": "c@de"}
 
 
 def test_language_confidence_floor() -> None:
@@ -200,3 +198,29 @@ def test_repetition_catches_loops(text: str) -> None:
 )
 def test_repetition_passes_normal_text(text: str) -> None:
     assert check_repetition(text)["ok"] is True
+
+
+def test_duplicates_match_brute_force_jaccard() -> None:
+    rng = random.Random(3)
+    words = "tomato garden balcony water sun pot soil stake leaf seed root rain".split()
+    bases = [[rng.choice(words) for _ in range(rng.randint(4, 12))] for _ in range(30)]
+    prompts = []  # each base with variants: one word changed, added or dropped
+    for base in bases:
+        for _ in range(5):
+            variant = list(base)
+            variant[rng.randrange(len(variant))] = rng.choice(words)
+            variant = variant + [rng.choice(words)] if rng.random() < 0.5 else variant[1:]
+            prompts.append(" ".join(variant))
+    rng.shuffle(prompts)
+    items = [item("weather", id=f"p{i}@de", prompt=p) for i, p in enumerate(prompts)]
+    for threshold in (0.5, 0.85):
+        expected: dict[str, str] = {}
+        kept: list[int] = []
+        for i, text in enumerate(prompts):
+            mine = shingles(text, 5)
+            close = [j for j in kept if jaccard(shingles(prompts[j], 5), mine) >= threshold]
+            if close:
+                expected[f"p{i}@de"] = f"p{close[0]}@de"
+            else:
+                kept.append(i)
+        assert len(expected) >= 5 and find_duplicates(items, threshold) == expected

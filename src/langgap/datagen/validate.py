@@ -13,6 +13,7 @@ exports (`export.py`).
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections import Counter
@@ -53,7 +54,6 @@ class ValidationSettings:
     min_script_share: float = 0.5
     min_language_confidence: float = 0.5
     repetition: RepetitionLimits = RepetitionLimits()
-    num_perm: int = 128
     shingle: int = 5
 
     @classmethod
@@ -208,8 +208,9 @@ def validate_item(
 
 
 def shingles(text: str, size: int) -> set[bytes]:
-    """Character n-grams of the casefolded, space-collapsed text (works without word spaces)."""
-    norm = _SPACE.sub(" ", text.casefold()).strip()
+    """Character n-grams of the NFKC-normalised (full-width ？ = ?), casefolded, space-collapsed
+    text (works without word spaces)."""
+    norm = _SPACE.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
     if len(norm) <= size:
         return {norm.encode("utf-8")}
     return {norm[i : i + size].encode("utf-8") for i in range(len(norm) - size + 1)}
@@ -221,54 +222,38 @@ def jaccard(a: set[bytes], b: set[bytes]) -> float:
     return len(a & b) / union if union else 1.0
 
 
-MAX_MISS = 1e-6  # chance that LSH fails to propose a pair whose Jaccard equals the threshold
-
-
-def lsh_bands(threshold: float, num_perm: int, max_miss: float = MAX_MISS) -> tuple[int, int]:
-    """(bands, rows) with the most rows whose chance of missing a pair at `threshold` ≤ max_miss.
-
-    A pair of Jaccard J becomes a candidate with probability 1 - (1 - J^rows)^bands; the exact
-    Jaccard of every candidate decides, so extra candidates cost time, never correctness.
-    """
-    for rows in range(num_perm, 0, -1):
-        bands = num_perm // rows
-        if (1 - threshold**rows) ** bands <= max_miss:
-            return bands, rows
-    return num_perm, 1
-
-
 def find_duplicates(
-    items: Sequence[DataItem], threshold: float, *, num_perm: int = 128, shingle: int = 5
+    items: Sequence[DataItem], threshold: float, *, shingle: int = 5
 ) -> dict[str, str]:
-    """Item id -> id of the earliest item (same language) whose prompt it nearly duplicates.
+    """Item id -> id of the earliest kept item (same language) whose prompt it nearly duplicates.
 
     Near-duplicate means: the exact Jaccard similarity of the two prompts' character shingles
-    is ≥ `threshold` (0.851 at threshold 0.85 is a duplicate, 0.849 is not). MinHash LSH only
-    proposes the candidates, tuned so that a pair at the threshold is missed with probability
-    ≤ 1e-6 (`lsh_bands`).
+    is ≥ `threshold` (0.851 at threshold 0.85 is a duplicate, 0.849 is not). Exact, not
+    estimated: prefix filtering (Chaudhuri et al. 2006; Bayardo et al. 2007) proposes every pair
+    that can reach the threshold, since two sets with Jaccard ≥ t share a token among their
+    first |x| - ⌈t·|x|⌉ + 1 tokens in one global order (rarest first), and each candidate's
+    Jaccard is computed.
     """
-    from datasketch import MinHash, MinHashLSH  # type: ignore[import-untyped]  # no stubs
-
-    order = {item.id: i for i, item in enumerate(items)}
+    grams = [shingles(item.prompt, shingle) for item in items]
+    frequency = Counter(g for found in grams for g in found)
+    indexes: dict[str, dict[bytes, list[int]]] = {}
     found: dict[str, str] = {}
-    indexes: dict[str, Any] = {}
-    kept: dict[str, set[bytes]] = {}
-    template = MinHash(num_perm=num_perm)
-    permutations, scheme = template.permutations, template.scheme  # made once: costly per item
-    bands = lsh_bands(threshold, num_perm)
-    for item in items:
-        if item.language_tag not in indexes:
-            indexes[item.language_tag] = MinHashLSH(num_perm=num_perm, params=bands)
-        lsh = indexes[item.language_tag]
-        grams = shingles(item.prompt, shingle)
-        signature = MinHash(num_perm=num_perm, permutations=permutations, scheme=scheme)
-        signature.update_batch(list(grams))
-        close = [other for other in lsh.query(signature) if jaccard(kept[other], grams) >= threshold]
+    for i, (item, mine) in enumerate(zip(items, grams, strict=True)):
+        ordered = sorted(mine, key=lambda g: (frequency[g], g))
+        prefix = ordered[: len(mine) - math.ceil(threshold * len(mine)) + 1]
+        index = indexes.setdefault(item.language_tag, {})
+        candidates = sorted({j for g in prefix for j in index.get(g, ())})
+        close = [
+            j
+            for j in candidates
+            if threshold * len(mine) <= len(grams[j]) <= len(mine) / threshold
+            and jaccard(grams[j], mine) >= threshold
+        ]
         if close:
-            found[item.id] = min(close, key=order.__getitem__)
+            found[item.id] = items[close[0]].id
             continue
-        lsh.insert(item.id, signature)
-        kept[item.id] = grams
+        for g in prefix:
+            index.setdefault(g, []).append(i)
     return found
 
 
@@ -279,9 +264,7 @@ def validate_items(
     terms = {tag: constitution.terms(tag) for tag in {i.language_tag for i in items}}
     for item in items:
         item.validation = validate_item(item, terms[item.language_tag], settings)
-    duplicates = find_duplicates(
-        items, settings.dedup_threshold, num_perm=settings.num_perm, shingle=settings.shingle
-    )
+    duplicates = find_duplicates(items, settings.dedup_threshold, shingle=settings.shingle)
     for item in items:
         if item.id in duplicates:
             item.validation["duplicate_of"] = duplicates[item.id]
