@@ -7,7 +7,6 @@ import random
 from pathlib import Path
 
 import pytest
-
 from tests.datagen._helpers import ANSWER, EXTRA, FRENCH, GERMAN, SEEDS
 
 from langgap.datagen.constitution import EXAMPLE, CultureTerm, load_constitution
@@ -202,14 +201,14 @@ def test_repetition_passes_normal_text(text: str) -> None:
 
 def test_duplicates_match_brute_force_jaccard() -> None:
     rng = random.Random(3)
-    words = "tomato garden balcony water sun pot soil stake leaf seed root rain".split()
+    words = ["tomato", "garden", "balcony", "water", "sun", "pot", "soil", "stake", "leaf"]
     bases = [[rng.choice(words) for _ in range(rng.randint(4, 12))] for _ in range(30)]
     prompts = []  # each base with variants: one word changed, added or dropped
     for base in bases:
         for _ in range(5):
             variant = list(base)
             variant[rng.randrange(len(variant))] = rng.choice(words)
-            variant = variant + [rng.choice(words)] if rng.random() < 0.5 else variant[1:]
+            variant = [*variant, rng.choice(words)] if rng.random() < 0.5 else variant[1:]
             prompts.append(" ".join(variant))
     rng.shuffle(prompts)
     items = [item("weather", id=f"p{i}@de", prompt=p) for i, p in enumerate(prompts)]

@@ -166,8 +166,9 @@ def _counts(items: Sequence[DataItem]) -> dict[str, Any]:
 def _flagged_policy(n_flagged: int, keep_flagged: bool) -> str:
     if keep_flagged:
         return (
-            f"**Flagged items are included** (`--keep-flagged`): {n_flagged} exported rows "
-            "failed at least one validator; their `flags` field names the checks."
+            f"**Flagged items are included** (`--keep-flagged`): {n_flagged} items failed at "
+            "least one validator and are exported unless they are near-duplicates; each row's "
+            "`flags` field names the checks."
         )
     return "Flagged items are excluded from SFT and DPO (the default; `--keep-flagged` keeps them)."
 

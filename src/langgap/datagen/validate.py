@@ -18,7 +18,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -53,7 +53,7 @@ class ValidationSettings:
     dedup_threshold: float = 0.85  # Jaccard ≥ this is a near-duplicate
     min_script_share: float = 0.5
     min_language_confidence: float = 0.5
-    repetition: RepetitionLimits = RepetitionLimits()
+    repetition: RepetitionLimits = field(default_factory=RepetitionLimits)
     shingle: int = 5
 
     @classmethod
