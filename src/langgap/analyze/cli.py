@@ -199,6 +199,8 @@ def intervene(
         )
     except (ActivationError, DirectionError, ModelLoadError, BenchmarkError) as error:
         raise fail(error) from error
+    for warning in result.warnings():
+        console.print(f"warning: {warning}", style="yellow", markup=False, soft_wrap=True)
     write_config(out, "langgap analyze intervene", settings)
     paths = write_transfer_report(result, out)
     console.print(f"wrote {len(paths)} files to {out}", markup=False)

@@ -139,6 +139,8 @@ def influence(
         paths.append(write_config(out, "langgap analyze influence", settings))
     except (InfluenceError, ActivationError, OSError) as exc:
         raise _fail(str(exc)) from None
+    for warning in result.warnings(top):
+        errors.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
     _print_summary(result, top)
     for path in paths:
         console.print(str(path), markup=False, highlight=False)

@@ -152,6 +152,8 @@ def transfer(
         )
     except (TransferConfigError, TransferDataError, ModelLoadError) as exc:
         raise _fail(str(exc)) from None
+    for warning in experiment.warnings():
+        errors.print(f"warning: {warning}", style="yellow", markup=False, soft_wrap=True)
     paths = write_report(experiment, out)
     m = experiment.matrix("harmlessness")
     table = Table(title=Text("Change in harmlessness, points [95% interval]"))
