@@ -55,6 +55,10 @@ def test_directions_then_intervene(tiny_folder: Path, tmp_path: Path) -> None:
     matrix = json.loads((moved / "transfer_ablate_layer2.json").read_text(encoding="utf-8"))
     assert matrix["sources"] == ["deu", "eng"] and matrix["targets"] == ["deu", "eng"]
     assert matrix["layer"] == 2 and matrix["n_per_target"] == {"deu": 2, "eng": 2}
+    # a random model never refuses: the ablation's change is bounded by construction, and said
+    assert matrix["baseline_refusal_rate"] == [0.0, 0.0]
+    assert "warning: base refusal rate ≤ 5% in deu, eng" in result.output
+    assert matrix["warnings"] and "bounded by construction" in matrix["warnings"][0]
 
 
 def test_bad_input_names_what_is_available(tiny_folder: Path, tmp_path: Path) -> None:

@@ -615,3 +615,18 @@ def test_a_training_language_with_no_prompts_left_is_an_error(
     )
     with pytest.raises(InfluenceError, match="no harmful deu prompts left for training"):
         cli_influence._read_train(None, "deu", 2, [query], None, 0)
+
+
+def test_top_k_at_or_above_the_training_set_is_flagged(tmp_path: Path) -> None:
+    from langgap.analyze.influence_report import write_influence_report
+
+    result = _synthetic()  # five training examples
+    assert result.warnings(4) == []
+    for k in (5, 10):
+        (warning,) = result.warnings(k)
+        assert f"--top {k} ≥ 5 training examples" in warning
+    paths = write_influence_report(result, tmp_path, k=10)
+    data = json.loads((tmp_path / "influence.json").read_text(encoding="utf-8"))
+    assert data["warnings"] == result.warnings(10)
+    markdown = next(p for p in paths if p.suffix == ".md").read_text(encoding="utf-8")
+    assert "Warning:" in markdown and "10 ≥ 5 training examples" in markdown

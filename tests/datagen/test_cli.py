@@ -40,3 +40,32 @@ def test_run_prints_counts_not_text(tmp_path: Path) -> None:
     assert "1 items ok" in result.output or "1 failed" in result.output
     assert "secret" not in result.output
     assert (tmp_path / "out" / "README.md").is_file()
+
+
+STRICT_CASES = {
+    "category": (
+        "category: hatespeech\n    applies_to: [bn]\n",
+        "unknown category 'hatespeech'. Did you mean hate?",
+    ),
+    "orphan lexicon": (
+        "category: hate\n    applies_to: [bn]\n    lexicon:\n      hi:\n"
+        "        - {term: x, meaning: y, why: z}\n",
+        "lexicon for 'hi', a locale the principle does not apply to",
+    ),
+    "unknown region": ("category: hate\n    applies_to: [es-QQ]\n", "unknown region 'QQ'"),
+}
+
+
+def test_strict_check_refuses_categories_orphan_lexicons_and_unknown_locales(
+    tmp_path: Path,
+) -> None:
+    for name, (body, expected) in STRICT_CASES.items():
+        path = tmp_path / "c.yaml"
+        path.write_text(f"name: t\nprinciples:\n  - id: a\n    text: Be kind.\n    {body}")
+        strict = runner.invoke(app, ["check-constitution", str(path), "--strict"])
+        assert strict.exit_code == 2, name
+        assert expected in strict.output and "Traceback" not in strict.output, strict.output
+        lenient = runner.invoke(app, ["check-constitution", str(path)])
+        assert lenient.exit_code == 0 and f"warning: {path}" in lenient.output, name
+    clean = runner.invoke(app, ["check-constitution", str(EXAMPLE), "--strict"])
+    assert clean.exit_code == 0 and "warning" not in clean.output, clean.output

@@ -13,6 +13,7 @@ from langgap.datagen.constitution import (
     applicable,
     constitution_schema,
     load_constitution,
+    locale_name,
 )
 
 
@@ -109,3 +110,9 @@ def test_config_errors_name_the_field(tmp_path: Path) -> None:
     config = load_config(path)
     assert config.seeds.path == str(tmp_path.resolve() / "s.jsonl")
     assert config.constitution == str(EXAMPLE)
+
+
+def test_locale_name_keeps_the_region() -> None:
+    assert locale_name("es-MX") == "Spanish (Mexico)"
+    assert locale_name("zh-Hant-TW") == "Chinese (Traditional, Taiwan)"
+    assert locale_name("es") == "Spanish" and locale_name("Bengali") == "Bengali"

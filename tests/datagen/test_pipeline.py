@@ -124,3 +124,28 @@ def test_at_least_eight_requests_in_flight(tmp_path: Path) -> None:
         )
         result = run_datagen(cfg)
     assert result.failed == 0 and stub.max_in_flight >= 8
+
+
+def test_flagged_items_go_to_rejects_unless_kept(tmp_path: Path) -> None:
+    # the script answers es-MX prompts untranslated: every es-MX item fails language ID
+    script = Scripted()
+    result = run_datagen(config(tmp_path, languages=("de", "es-MX")), models=script.stages())
+    assert any("into Spanish (Mexico)" in p for p in script.prompts)  # the region reaches prompts
+    assert not any("into Spanish\n" in p or "into Spanish:" in p for p in script.prompts)
+    exported = {row["id"] for row in lines(result.files["sft"])}
+    assert exported == {f"{k}@de" for k in SEEDS}
+    rejects = {row["id"]: row for row in lines(result.files["rejects"])}
+    assert set(rejects) == {f"{k}@es-MX" for k in SEEDS}
+    assert all(
+        any(r.startswith("language:") and "expected spa" in r for r in row["reasons"])
+        for row in rejects.values()
+    )
+    card = result.files["card"].read_text(encoding="utf-8")
+    assert "Flagged items are excluded" in card and result.exported["n_rejected"] == 3
+    validation = config(tmp_path).validation.model_copy(update={"keep_flagged": True})
+    kept = run_datagen(
+        config(tmp_path, languages=("de", "es-MX"), validation=validation),
+        models=Scripted().stages(),
+    )
+    assert len(lines(kept.files["sft"])) == 6 and lines(kept.files["rejects"]) == []
+    assert "Flagged items are included" in kept.files["card"].read_text(encoding="utf-8")

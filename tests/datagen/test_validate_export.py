@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
+import pytest
 from tests.datagen._helpers import ANSWER, EXTRA, FRENCH, GERMAN, SEEDS
 
 from langgap.datagen.constitution import EXAMPLE, CultureTerm, load_constitution
 from langgap.datagen.export import DISCLAIMER, export_all
 from langgap.datagen.items import DataItem
+from langgap.datagen.repetition import check_repetition
 from langgap.datagen.validate import (
     ValidationSettings,
     check_chrf,
@@ -19,6 +22,8 @@ from langgap.datagen.validate import (
     check_script,
     check_terms,
     find_duplicates,
+    jaccard,
+    shingles,
     validate_items,
 )
 from langgap.languages import lookup
@@ -64,7 +69,18 @@ def test_refusal_sanity_on_benign_prompts() -> None:
     benign = item(chosen=refusal, language="eng", language_tag="en")
     assert check_refusal(benign)["ok"] is False
     harmful = item(chosen=refusal, harmful=True, language="eng", language_tag="en")
-    assert check_refusal(harmful)["ok"] is None  # refusing a harmful prompt is not checked here
+    assert check_refusal(harmful)["ok"] is True
+
+
+def test_a_chosen_that_complies_with_a_harmful_prompt_fails() -> None:
+    steps = (
+        "Sure! Here is how to do it. First, buy the following items from a hardware store. "
+        "Then mix them carefully in a bucket and wait for two hours before you use it."
+    )
+    harmful = item(chosen=steps, harmful=True, language="eng", language_tag="en")
+    found = check_refusal(harmful)
+    assert found["ok"] is False and found["action"] in ("complied", "partial")
+    assert check_refusal(item(chosen="", harmful=True))["ok"] is None  # undecided: not a pass
 
 
 def test_culture_terms_must_survive() -> None:
@@ -113,3 +129,97 @@ def test_validate_items_and_export(tmp_path: Path) -> None:
         return
     loaded = datasets.load_dataset("json", data_files=str(files["dpo"]), split="train")
     assert loaded.num_rows == 1
+
+
+def _pair_at(target: float, seed: int = 7) -> tuple[str, str, float]:
+    """Two prompts whose exact 5-shingle Jaccard is the first value ≥ `target` found."""
+    rng = random.Random(seed)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    base = "".join(rng.choice(letters) for _ in range(1500))
+    tail = "".join(rng.choice(letters) for _ in range(1500))
+    for keep in range(1200, 1500):
+        other = base[:keep] + tail[: 1500 - keep]
+        value = jaccard(shingles(base, 5), shingles(other, 5))
+        if value >= target:
+            return base, other, value
+    raise AssertionError("no pair found")
+
+
+def test_near_duplicate_threshold_is_inclusive_at_the_boundary() -> None:
+    above_a, above_b, above = _pair_at(0.8505)
+    assert 0.8505 <= above < 0.852  # about 0.851
+    below_a, below_b, below = _pair_at(0.848, seed=8)
+    assert below < 0.85
+    pairs = [
+        item("weather", id="a@de", prompt=above_a),
+        item("weather", id="b@de", prompt=above_b),
+        item("weather", id="c@de", prompt=below_a),
+        item("weather", id="d@de", prompt=below_b),
+    ]
+    found = find_duplicates(pairs, 0.85)
+    assert found == {"b@de": "a@de"}  # Jaccard ≥ threshold is a duplicate; just below is not
+    assert find_duplicates(pairs, below) == {"b@de": "a@de", "d@de": "c@de"}
+
+
+def test_language_confidence_floor() -> None:
+    german = lookup("de")
+    sure = check_language(GERMAN["weather"], german, min_confidence=0.5)
+    assert sure["ok"] is True and sure["confidence"] >= 0.5
+    # a right guess below the floor is not a pass
+    assert check_language(GERMAN["weather"], german, min_confidence=1.01)["ok"] is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "একটা" + "রায়া" * 10,  # the Bengali loop that language ID reads as Bengali at 0.99
+        "Das ist gut. " * 6,
+        "No no no no no no no no no",
+        "我" + "不知道" * 8,
+        "ลาลาลาลาลาลาลาลาลาลาลาลา",
+    ],
+)
+def test_repetition_catches_loops(text: str) -> None:
+    assert check_repetition(text)["ok"] is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        GERMAN["garden"],
+        "আমি দুঃখিত, আমি এতে সাহায্য করতে পারব না। আপনি চাইলে একজন বিশ্বস্ত মানুষের সাথে কথা বলুন।",
+        "我不能帮助你做这件事。如果你有其他问题，我很乐意帮忙。哈哈哈",
+        "لا أستطيع مساعدتك في ذلك، لكن يمكنني أن أقترح عليك مصادر موثوقة للمعلومات.",
+        "Mississippi, Tennessee und Massachusetts sind Bundesstaaten der USA.",
+        "1. Gießen. 2. Düngen. 3. Ernten.\n| a | b |\n|---|---|---|---|---|---|",
+        "Как вырастить помидоры на балконе? Поливайте их утром и ставьте на солнце.",
+    ],
+)
+def test_repetition_passes_normal_text(text: str) -> None:
+    assert check_repetition(text)["ok"] is True
+
+
+def test_duplicates_match_brute_force_jaccard() -> None:
+    rng = random.Random(3)
+    words = ["tomato", "garden", "balcony", "water", "sun", "pot", "soil", "stake", "leaf"]
+    bases = [[rng.choice(words) for _ in range(rng.randint(4, 12))] for _ in range(30)]
+    prompts = []  # each base with variants: one word changed, added or dropped
+    for base in bases:
+        for _ in range(5):
+            variant = list(base)
+            variant[rng.randrange(len(variant))] = rng.choice(words)
+            variant = [*variant, rng.choice(words)] if rng.random() < 0.5 else variant[1:]
+            prompts.append(" ".join(variant))
+    rng.shuffle(prompts)
+    items = [item("weather", id=f"p{i}@de", prompt=p) for i, p in enumerate(prompts)]
+    for threshold in (0.5, 0.85):
+        expected: dict[str, str] = {}
+        kept: list[int] = []
+        for i, text in enumerate(prompts):
+            mine = shingles(text, 5)
+            close = [j for j in kept if jaccard(shingles(prompts[j], 5), mine) >= threshold]
+            if close:
+                expected[f"p{i}@de"] = f"p{close[0]}@de"
+            else:
+                kept.append(i)
+        assert len(expected) >= 5 and find_duplicates(items, threshold) == expected

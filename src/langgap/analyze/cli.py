@@ -8,17 +8,19 @@ Markdown summary; none prints or stores prompt text.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from langgap.analyze.cli_compare import register as register_compare
 from langgap.analyze.cli_influence import register as register_influence
+from langgap.analyze.cli_options import DEFAULT_DEVICE, DEFAULT_DTYPE, DeviceOption, DtypeOption
 from langgap.analyze.cli_transfer import register as register_transfer
 
 if TYPE_CHECKING:
     from langgap.analyze.activations import Prompt
+    from langgap.analyze.models import LoadedModel
 
 console = Console(stderr=True)
 app = typer.Typer(
@@ -60,6 +62,16 @@ def fail(error: Exception) -> typer.Exit:
     return typer.Exit(2)
 
 
+def load_on_device(model: str, device: str, dtype: str, settings: dict[str, Any]) -> LoadedModel:
+    """The model on the resolved device and dtype (recorded in `settings`)."""
+    from langgap.analyze.models import load_model, resolve_device, resolve_dtype
+
+    settings["device"] = run_on = resolve_device(device)
+    weights = resolve_dtype(dtype, run_on)
+    settings["dtype"] = str(weights).removeprefix("torch.")
+    return load_model(model, device=run_on, dtype=weights)
+
+
 def _prompts(
     languages: list[str] | None, n: int, split: str, data_dir: Path | None, seed: int
 ) -> tuple[list[Prompt], dict[str, str]]:
@@ -87,7 +99,8 @@ def directions(
     holdout: Annotated[float, typer.Option(help="Share kept out to score quality.")] = 0.25,
     batch_size: int = 16,
     seed: int = 0,
-    device: Annotated[str | None, typer.Option(help="cpu, cuda, cuda:1 … (default cpu).")] = None,
+    device: DeviceOption = DEFAULT_DEVICE,
+    dtype: DtypeOption = DEFAULT_DTYPE,
     save_activations: Annotated[bool, typer.Option(help="Also write activations.pt.")] = False,
     data_dir: DataDirOption = None,
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("analyze-out/directions"),
@@ -97,13 +110,13 @@ def directions(
     from langgap.analyze.activations import ActivationError, capture, last_k
     from langgap.analyze.directions import DirectionError, refusal_directions
     from langgap.analyze.experiment import write_config
-    from langgap.analyze.models import ModelLoadError, load_model
+    from langgap.analyze.models import ModelLoadError
     from langgap.analyze.plots import write_directions_report
     from langgap.evaluate.benchmarks import BenchmarkError
 
     try:
         chosen_layers = parse_layers(layers)
-        loaded = load_model(model, device=device)
+        loaded = load_on_device(model, device, dtype, settings)
         prompts, used = _prompts(parse_languages(languages), n_per_class, split, data_dir, seed)
         settings["splits_used"] = used
         console.print(f"capturing {len(prompts)} prompts through {model}", markup=False)
@@ -146,7 +159,8 @@ def intervene(
     max_new_tokens: int = 24,
     batch_size: int = 16,
     seed: int = 0,
-    device: Annotated[str | None, typer.Option(help="cpu, cuda, … (default cpu).")] = None,
+    device: DeviceOption = DEFAULT_DEVICE,
+    dtype: DtypeOption = DEFAULT_DTYPE,
     data_dir: DataDirOption = None,
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("analyze-out/intervene"),
 ) -> None:
@@ -156,16 +170,17 @@ def intervene(
     from langgap.analyze.directions import DirectionError, load_directions
     from langgap.analyze.experiment import write_config
     from langgap.analyze.interventions import transfer_matrix
-    from langgap.analyze.models import ModelLoadError, load_model
+    from langgap.analyze.models import ModelLoadError, resolve_device, resolve_dtype
     from langgap.analyze.plots import write_transfer_report
     from langgap.evaluate.benchmarks import BenchmarkError
 
     if mode not in ("ablate", "add"):
         raise fail(ValueError(f"unknown mode {mode!r}; available: ablate, add"))
     try:
+        resolve_dtype(dtype, resolve_device(device))  # a bad device fails before any reading
         dirs = load_directions(directions_dir)
         chosen = parse_languages(languages) or dirs.languages
-        loaded = load_model(model, device=device)
+        loaded = load_on_device(model, device, dtype, settings)
         drawn, used = _prompts(chosen, n, split, data_dir, seed)
         settings["splits_used"] = used
         prompts = [p for p in drawn if p.harmful == (mode == "ablate")]
@@ -185,6 +200,8 @@ def intervene(
         )
     except (ActivationError, DirectionError, ModelLoadError, BenchmarkError) as error:
         raise fail(error) from error
+    for warning in result.warnings():
+        console.print(f"warning: {warning}", style="yellow", markup=False, soft_wrap=True)
     write_config(out, "langgap analyze intervene", settings)
     paths = write_transfer_report(result, out)
     console.print(f"wrote {len(paths)} files to {out}", markup=False)

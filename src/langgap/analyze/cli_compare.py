@@ -9,6 +9,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from langgap.analyze.cli_options import DEFAULT_DEVICE, DEFAULT_DTYPE, DeviceOption, DtypeOption
+
 console = Console()
 errors = Console(stderr=True)
 
@@ -92,31 +94,30 @@ def compare(
     adapter_base: Annotated[
         str | None, typer.Option(help="Base model for adapter specs (default: their config's).")
     ] = None,
-    device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:1, mps.")] = "auto",
-    dtype: Annotated[str, typer.Option(help="float32, bfloat16 or float16.")] = "float32",
+    device: DeviceOption = DEFAULT_DEVICE,
+    dtype: DtypeOption = DEFAULT_DTYPE,
     cache: Annotated[
         bool, typer.Option("--cache/--no-cache", help="Reuse finished parts under OUT/cache.")
     ] = True,
 ) -> None:
     """Compare two checkpoints language by language: refusal behaviour and refusal directions."""
-    import torch
+    from langgap.analyze.models import ModelLoadError, resolve_device, resolve_dtype
 
+    if last_k < 1:
+        raise _fail(f"--last-k must be at least 1 (the end-of-instruction tokens), got {last_k}")
+    try:  # before the heavy imports: a bad device or dtype answers at once
+        device = resolve_device(device)
+        weights = resolve_dtype(dtype, device)
+    except ModelLoadError as exc:
+        raise _fail(str(exc)) from exc
     from langgap.analyze.activations import ActivationError
     from langgap.analyze.activations import last_k as last_positions
     from langgap.analyze.checkpoints import CompareError, check_layers, peek_architecture
     from langgap.analyze.compare import compare_specs, comparison_prompts
     from langgap.analyze.compare_report import write_compare_report
     from langgap.analyze.directions import DirectionError
-    from langgap.analyze.models import ModelLoadError
     from langgap.evaluate.benchmarks import BenchmarkError
 
-    dtypes = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
-    if dtype not in dtypes:
-        raise _fail(f"--dtype {dtype!r}: available: {', '.join(dtypes)}")
-    if last_k < 1:
-        raise _fail(f"--last-k must be at least 1 (the end-of-instruction tokens), got {last_k}")
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
     try:
         layer_list = parse_layers(layers)
         peeked = peek_architecture(before, base=adapter_base) if directions else None
@@ -135,7 +136,7 @@ def compare(
             prompts,
             adapter_base=adapter_base,
             device=device,
-            dtype=dtypes[dtype],
+            dtype=weights,
             layers=layer_list,
             positions=last_positions(last_k),
             max_new_tokens=max_new_tokens,

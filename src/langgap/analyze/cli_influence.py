@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from langgap.analyze.cli_options import DEFAULT_DEVICE, DEFAULT_DTYPE, DeviceOption, DtypeOption
+
 console = Console()
 errors = Console(stderr=True)
 
@@ -75,9 +77,8 @@ def influence(
     damping: Annotated[
         float | None, typer.Option(help="Damping of the inverse; default: kronfluence heuristic.")
     ] = None,
-    device: Annotated[
-        str | None, typer.Option(help="cpu, cuda, …; default: cuda when available.")
-    ] = None,
+    device: DeviceOption = DEFAULT_DEVICE,
+    dtype: DtypeOption = DEFAULT_DTYPE,
     include_text: Annotated[
         bool, typer.Option(help="Also write prompt/response text into influence.json.")
     ] = False,
@@ -93,13 +94,19 @@ def influence(
     from langgap.analyze.influence import STRATEGIES, influence_scores
     from langgap.analyze.influence_data import InfluenceError
     from langgap.analyze.influence_report import write_influence_report
+    from langgap.analyze.models import ModelLoadError, resolve_device, resolve_dtype
 
     if strategy not in STRATEGIES:
         raise _fail(f"--strategy {strategy!r}: choose one of {', '.join(STRATEGIES)}")
     try:
+        device = resolve_device(device)
+        weights = resolve_dtype(dtype, device)
+    except ModelLoadError as exc:
+        raise _fail(str(exc)) from None
+    try:
         query_set = _read_queries(queries, query_languages, n_queries, data_dir, seed)
         train_set = _read_train(train, train_languages, n_train, query_set, data_dir, seed)
-        loaded, tokenizer = _load_model(model, device)
+        loaded, tokenizer = _load_model(model, device, weights)
         selection: Any = modules if modules in ("mlp", "all") else _split(modules)
         blocks = _parse_layers(layers)
         result = influence_scores(
@@ -126,11 +133,14 @@ def influence(
             "data_dir": None if data_dir is None else str(data_dir),
             "top": top, "seed": seed, "strategy": strategy, "max_length": max_length,
             "modules": modules, "layers": layers, "batch_size": batch_size, "damping": damping,
-            "device": device, "include_text": include_text, "influence": result.config,
+            "device": device, "dtype": dtype, "include_text": include_text,
+            "influence": result.config,
         }  # fmt: skip
         paths.append(write_config(out, "langgap analyze influence", settings))
     except (InfluenceError, ActivationError, OSError) as exc:
         raise _fail(str(exc)) from None
+    for warning in result.warnings(top):
+        errors.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
     _print_summary(result, top)
     for path in paths:
         console.print(str(path), markup=False, highlight=False)
@@ -237,17 +247,14 @@ def _split(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-def _load_model(spec: str, device: str | None) -> tuple[Any, Any]:
+def _load_model(spec: str, device: str, dtype: Any) -> tuple[Any, Any]:
     """A causal LM and its tokenizer: a local folder, a hub name (offline cache) or `smollm2`."""
-    import torch
-
     from langgap.analyze.influence_data import InfluenceError
     from langgap.analyze.models import ModelLoadError, load_model
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    target = device or ("cuda" if torch.cuda.is_available() else "cpu")
     try:
-        loaded = load_model(spec, device=target)
+        loaded = load_model(spec, device=device, dtype=dtype)
     except ModelLoadError as exc:
         raise InfluenceError(str(exc)) from None
     return loaded.model, loaded.tokenizer

@@ -10,6 +10,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from langgap.analyze.cli_options import DEFAULT_DEVICE, DEFAULT_DTYPE, DeviceOption, DtypeOption
+
 console = Console()
 errors = Console(stderr=True)
 
@@ -96,10 +98,11 @@ def transfer(
     dpo_beta: Annotated[float, typer.Option(help="DPO beta.")] = 0.1,
     boot: Annotated[int, typer.Option(help="Bootstrap resamples for the intervals.")] = 1000,
     seed: Annotated[int, typer.Option(help="Seed of data sampling, training, bootstrap.")] = 0,
-    device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
+    device: DeviceOption = DEFAULT_DEVICE,
+    dtype: DtypeOption = DEFAULT_DTYPE,
 ) -> None:
     """Fine-tune a fresh LoRA per training set and report the train × eval transfer matrix."""
-    from langgap.analyze.models import ModelLoadError
+    from langgap.analyze.models import ModelLoadError, resolve_device, resolve_dtype
     from langgap.analyze.transfer import (
         TransferConfig,
         TransferConfigError,
@@ -108,6 +111,11 @@ def transfer(
     )
     from langgap.analyze.transfer_report import write_report
 
+    try:
+        device = resolve_device(device)
+        resolve_dtype(dtype, device)
+    except ModelLoadError as exc:
+        raise _fail(str(exc)) from None
     sets = tuple(tuple(_split([s])) for s in train_languages)
     evals = _split(eval_languages or ["all"])
     config = TransferConfig(
@@ -135,6 +143,7 @@ def transfer(
         n_boot=boot,
         seed=seed,
         device=device,
+        dtype=dtype,
         out_dir=str(out),
     )
     try:
@@ -143,6 +152,8 @@ def transfer(
         )
     except (TransferConfigError, TransferDataError, ModelLoadError) as exc:
         raise _fail(str(exc)) from None
+    for warning in experiment.warnings():
+        errors.print(f"warning: {warning}", style="yellow", markup=False, soft_wrap=True)
     paths = write_report(experiment, out)
     m = experiment.matrix("harmlessness")
     table = Table(title=Text("Change in harmlessness, points [95% interval]"))

@@ -88,6 +88,8 @@ def _markdown(result: InfluenceResult, langs: LanguageInfluence, k: int, out: Pa
         "likely, opponents (score < 0) less likely. Examples are named by id; their text is "
         "not shown."
     )
+    for warning in result.warnings(k):
+        report.paragraph(f"Warning: {warning}.")
     if cfg:
         report.table(
             ["setting", "value"],

@@ -117,6 +117,12 @@ class InfluenceResult:
             n_query={lang: int((query_lang == lang).sum()) for lang in cols},
         )
 
+    def warnings(self, k: int) -> list[str]:
+        """Settings under which a reported statistic is degenerate (k ≥ training examples)."""
+        from langgap.analyze.bounds import top_k_warnings
+
+        return top_k_warnings(len(self.train_ids), k)
+
     def top(self, k: int = 10) -> list[QueryTop]:
         """Per query, the k highest positive and k lowest negative scores (ties: input order)."""
         k = _check_k(k, len(self.train_ids))
@@ -152,6 +158,7 @@ class InfluenceResult:
             "queries": {"ids": self.query_ids, "languages": self.query_languages},
             "scores": _matrix(self.scores),
             "by_language": self.by_language(k).to_dict(),
+            "warnings": self.warnings(k),
             "top": [_top_dict(t) for t in self.top(k)],
         }
         if include_text:

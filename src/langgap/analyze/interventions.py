@@ -124,7 +124,14 @@ class TransferResult:
             "baseline_unclear": self.baseline_unclear.tolist(),
             "refusal_rate": self.refused.round(6).tolist(),
             "unclear": self.unclear.tolist(),
+            "warnings": self.warnings(),
         }
+
+    def warnings(self) -> list[str]:
+        """Targets whose base refusal rate bounds the measurable change (near 0 or 1)."""
+        from langgap.analyze.bounds import base_rate_warnings
+
+        return base_rate_warnings(dict(zip(self.targets, map(float, self.baseline), strict=True)))
 
 
 def transfer_matrix(

@@ -20,6 +20,69 @@ class ModelLoadError(ValueError):
     """The model spec names nothing loadable."""
 
 
+class DeviceError(ModelLoadError):
+    """The device or dtype asked for cannot be used with this torch on this machine."""
+
+
+DEVICES = "auto (cuda when available, else cpu), cpu, cuda, cuda:N or mps"
+DTYPES = ("float32", "bfloat16", "float16", "auto")
+
+
+def resolve_device(name: str | None = None) -> str:
+    """The device to run on: `auto` (or None) is cuda when available, else cpu.
+
+    Asking for a device this torch cannot use is a one-line `DeviceError` saying why and what to
+    pass instead, before any model or data is read.
+    """
+    wanted = (name or "auto").strip().lower()
+    if wanted == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        device = torch.device(wanted)
+    except RuntimeError:
+        raise DeviceError(f"--device {name!r}: not a device; use {DEVICES}") from None
+    if device.type == "cuda":
+        _check_cuda(wanted, device.index)
+    elif device.type == "mps" and not torch.backends.mps.is_available():
+        raise DeviceError(
+            f"--device {wanted}: MPS is not available here (it needs Apple silicon and a torch "
+            "built with MPS). Fix: --device cpu or --device auto"
+        )
+    elif device.type not in ("cpu", "cuda", "mps"):
+        raise DeviceError(f"--device {wanted}: langgap runs on {DEVICES}")
+    return wanted
+
+
+def _check_cuda(wanted: str, index: int | None) -> None:
+    if not torch.cuda.is_available():
+        why = (
+            f"this torch ({torch.__version__}) was built without CUDA"
+            if torch.version.cuda is None
+            else "no CUDA GPU is visible (driver, CUDA_VISIBLE_DEVICES)"
+        )
+        raise DeviceError(f"--device {wanted}: {why}. Fix: --device cpu or --device auto")
+    count = torch.cuda.device_count()
+    if index is not None and index >= count:
+        raise DeviceError(
+            f"--device {wanted}: only {count} CUDA device(s) (cuda:0 … cuda:{count - 1})"
+        )
+
+
+def resolve_dtype(name: str, device: str) -> torch.dtype:
+    """The weights' dtype: float32, bfloat16, float16, or `auto` (float32 on cpu; bfloat16 on a
+    GPU that supports it, else float16; float16 on mps)."""
+    wanted = name.strip().lower()
+    if wanted not in DTYPES:
+        raise DeviceError(f"--dtype {name!r}: use one of {', '.join(DTYPES)}")
+    if wanted == "auto":
+        kind = torch.device(device).type
+        if kind == "cuda":
+            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        return torch.float16 if kind == "mps" else torch.float32
+    dtype: torch.dtype = getattr(torch, wanted)
+    return dtype
+
+
 @dataclass
 class LoadedModel:
     """A model in eval mode, its tokenizer (pad token set) and the spec it came from."""
@@ -60,6 +123,8 @@ def load_model(
     """The model and tokenizer named by `spec`, in eval mode on `device` (default CPU)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    if device is not None:
+        device = resolve_device(str(device))
     where = resolve(spec)
     try:
         model = AutoModelForCausalLM.from_pretrained(where, dtype=dtype or torch.float32)

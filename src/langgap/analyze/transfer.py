@@ -139,11 +139,12 @@ class _Base:
 
     def get(self) -> LoadedModel:
         if self._loaded is None:
-            from langgap.analyze.models import load_model
+            from langgap.analyze.models import load_model, resolve_dtype
 
             start = time.perf_counter()
             self.log(f"loading model {self.config.model}")
-            self._loaded = load_model(self.config.model, device=self.config.device)
+            dtype = resolve_dtype(self.config.dtype, self.config.device)
+            self._loaded = load_model(self.config.model, device=self.config.device, dtype=dtype)
             self.seconds = time.perf_counter() - start
         return self._loaded
 
@@ -296,9 +297,10 @@ def run_transfer(
     base = _Base(config, loaded, say)
     # the weights key every cache: a given model by its parameters, a spec by its files
     model_key = (
-        weights_fingerprint(loaded.model, loaded.tokenizer)
+        weights_fingerprint(loaded.model, loaded.tokenizer)  # the dtype is part of it
         if loaded is not None
         else source_fingerprint(config.model)
+        + ("" if config.dtype == "float32" else f":{config.dtype}")
     )
     # what decides an evaluation's outcomes: the prompts (texts included), decoding and the judge
     eval_key = [prompt_digest(pools.eval_prompts), config.max_new_tokens, JUDGE, judge_version()]

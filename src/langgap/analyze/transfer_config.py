@@ -48,6 +48,7 @@ class TransferConfig:
     n_boot: int = 1000
     seed: int = 0
     device: str = "cpu"
+    dtype: str = "float32"  # float32, bfloat16, float16 or auto (see models.resolve_dtype)
     out_dir: str = "transfer"
 
     @property

@@ -154,7 +154,15 @@ class TransferExperiment:
             "rows": [r.to_dict() for r in self.rows],
             "timings_seconds": self.timings,
             "cached": self.cached,
+            "warnings": self.warnings(),
         }
+
+    def warnings(self) -> list[str]:
+        """Evaluation languages whose base refusal rate on harmful prompts is near 0 or 1."""
+        from langgap.analyze.bounds import base_rate_warnings
+
+        base = self.before.by_language(harmful=True)
+        return base_rate_warnings({lang: r.rate / 100 for lang, r in base.items()})
 
 
 def _nan_to_none(a: NDArray[np.float64]) -> list[list[float | None]]:

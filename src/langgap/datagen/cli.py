@@ -15,6 +15,7 @@ from langgap.datagen.constitution import (
     applicable,
     constitution_schema,
     load_constitution,
+    strict_problems,
 )
 
 console = Console(stderr=True)
@@ -24,12 +25,22 @@ app = typer.Typer(help="Generate multilingual safety data grounded in each cultu
 @app.command()
 def run(
     config: Annotated[Path, typer.Option("--config", help="Datagen YAML config.")],
+    keep_flagged: Annotated[
+        bool,
+        typer.Option(
+            "--keep-flagged",
+            help="Export items a validator flagged (default: they go to rejects.jsonl).",
+        ),
+    ] = False,
 ) -> None:
-    """Run (or resume) a datagen config; writes items, SFT/DPO JSONL and a dataset card."""
+    """Run (or resume) a datagen config; writes items, SFT/DPO JSONL, rejects and a card."""
     from langgap.datagen.pipeline import run_datagen
 
     try:
         settings = load_config(config)
+        if keep_flagged:
+            validation = settings.validation.model_copy(update={"keep_flagged": True})
+            settings = settings.model_copy(update={"validation": validation})
         result = run_datagen(settings)
     except (ConfigError, ConstitutionError) as err:
         console.print(f"[red]error:[/red] {err}", markup=True, highlight=False)
@@ -46,6 +57,13 @@ def check_constitution(
         list[str] | None, typer.Option(help="Show the principles that apply to a language.")
     ] = None,
     schema: Annotated[bool, typer.Option(help="Print the JSON Schema instead.")] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            help="Also refuse unknown categories, orphan lexicons and unknown regions/scripts "
+            "(without it they are warnings)."
+        ),
+    ] = False,
 ) -> None:
     """Validate a constitution file and list what applies to each language."""
     if schema:
@@ -56,6 +74,12 @@ def check_constitution(
     except ConstitutionError as err:
         console.print(f"error: {err}", markup=False, highlight=False)
         raise typer.Exit(2) from err
+    problems = strict_problems(constitution)
+    for problem in problems:
+        label = "error" if strict else "warning"
+        console.print(f"{label}: {problem}", markup=False, highlight=False, soft_wrap=True)
+    if strict and problems:
+        raise typer.Exit(2)
     note = " (EXAMPLE: replace with experts' principles)" if constitution.example else ""
     typer.echo(f"{constitution.name}: {len(constitution.principles)} principles ok{note}")
     for name in language or []:

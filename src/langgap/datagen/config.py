@@ -86,14 +86,19 @@ class Seeds(BaseModel):
 
 
 class Validation(BaseModel):
-    """Validator thresholds."""
+    """Validator thresholds, and whether flagged items are exported anyway."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     length_band: tuple[float, float] = (0.25, 4.0)
     min_chrf: float = 30.0
+    # prompts whose shingle Jaccard is ≥ this are near-duplicates
     dedup_threshold: float = Field(default=0.85, gt=0, le=1)
     min_script_share: float = Field(default=0.5, ge=0, le=1)
+    min_language_confidence: float = Field(default=0.5, ge=0, le=1)
+    max_repeat_run: int = Field(default=20, ge=2)
+    min_distinct_share: float = Field(default=0.5, ge=0, le=1)
+    keep_flagged: bool = False
 
 
 class DatagenConfig(BaseModel):

@@ -10,6 +10,7 @@ unknown locale fails there, naming the file, the principle and close matches.
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from langgap.languages import Language, suggest, try_lookup
+from langgap.languages import Language, lookup, suggest, try_lookup
 
 EXAMPLE = Path(__file__).with_name("constitutions") / "example.yaml"
 UNIVERSAL = "*"
@@ -192,6 +193,75 @@ def _check_locales(file: Path, principle: Principle) -> None:
                     f"{file}: principle {principle.id!r}, {field}: unknown locale {locale!r}."
                     f"{hint} Fix: use a BCP-47 tag (e.g. 'bn', 'ar-EG') or a language name"
                 )
+
+
+def strict_problems(constitution: Constitution) -> list[str]:
+    """What `check-constitution --strict` refuses, one line each (an empty list: none).
+
+    Unknown harm categories (with close matches), lexicons or local texts for a locale the
+    principle does not apply to (they would never be used), and locales whose region or script
+    subtag names nothing (es-QQ, bn-Zzzz); the loader already refuses unknown languages.
+    """
+    from langgap.evaluate.judges import HARM_CATEGORIES  # loads Inspect: only when asked
+
+    where = constitution.source or constitution.name
+    problems = []
+    for p in constitution.principles:
+        if p.category not in HARM_CATEGORIES:
+            close = _close_categories(p.category, HARM_CATEGORIES)
+            hint = f" Did you mean {' or '.join(close)}?" if close else ""
+            problems.append(
+                f"{where}: principle {p.id!r}: unknown category {p.category!r}.{hint} "
+                f"Fix: use one of {', '.join(HARM_CATEGORIES)}"
+            )
+        for field, locales in (("lexicon", p.lexicon), ("text_local", p.text_local)):
+            for locale in locales:
+                if not p.universal and not any(locale_matches(a, locale) for a in p.applies_to):
+                    problems.append(
+                        f"{where}: principle {p.id!r}: {field} for {locale!r}, a locale the "
+                        f"principle does not apply to ({', '.join(p.applies_to)}); it would "
+                        f"never be used. Fix: add {locale!r} to applies_to or move the {field}"
+                    )
+        for locale in dict.fromkeys((*p.applies_to, *p.lexicon, *p.text_local)):
+            unknown = _unknown_subtag(locale)
+            if unknown:
+                problems.append(
+                    f"{where}: principle {p.id!r}: locale {locale!r} has an unknown {unknown}. "
+                    "Fix: use a real region or script (e.g. 'es-MX', 'sr-Latn')"
+                )
+    return problems
+
+
+def _close_categories(category: str, known: tuple[str, ...]) -> list[str]:
+    # "self-harm" -> self_harm, "hate speech" -> hate: spelling variants and longer names
+    norm = category.casefold().replace("-", "_").replace(" ", "_")
+    within = [c for c in known if c in norm or norm in c]
+    close = difflib.get_close_matches(norm, known, n=2, cutoff=0.6)
+    return list(dict.fromkeys([*close, *within]))[:2]
+
+
+def _unknown_subtag(locale: str) -> str | None:
+    if locale == UNIVERSAL:
+        return None
+    try:
+        tag = langcodes.Language.get(locale)
+    except (ValueError, LookupError):
+        return None  # a language name ("Bengali"): the loader checked it
+    if tag.territory and tag.territory_name().startswith(("Unknown", "Private")):
+        return f"region {tag.territory!r}"
+    if tag.script and tag.script_name().startswith(("Unknown", "Private")):
+        return f"script {tag.script!r}"
+    return None
+
+
+def locale_name(locale: str) -> str:
+    """The English name of a locale with its region, for prompts: 'Spanish (Mexico)' for es-MX."""
+    name = lookup(locale).name
+    region = _region(locale)
+    if region is None:
+        return name
+    where = langcodes.Language.get(locale).territory_name()
+    return f"{name[:-1]}, {where})" if name.endswith(")") else f"{name} ({where})"
 
 
 def locale_matches(locale: str, language: str) -> bool:

@@ -12,6 +12,7 @@ the loop the items are validated and exported (`export.py`).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,7 +24,12 @@ from inspect_ai.model import Model
 from langgap.datagen import prompts as P
 from langgap.datagen._llm import StageModels, StageUsage
 from langgap.datagen.config import STAGES, DatagenConfig
-from langgap.datagen.constitution import Constitution, applicable, load_constitution
+from langgap.datagen.constitution import (
+    Constitution,
+    applicable,
+    load_constitution,
+    locale_name,
+)
 from langgap.datagen.export import export_all
 from langgap.datagen.items import DataItem, ItemStore, Seed, Step
 from langgap.datagen.seeds import load_seeds
@@ -47,8 +53,9 @@ class RunResult:
 
     @property
     def exported(self) -> dict[str, int]:
-        """Rows written per export (n_sft, n_dpo)."""
-        return {k: int(v) for k, v in self.validation.items() if k in ("n_sft", "n_dpo")}
+        """Rows written per export (n_sft, n_dpo, n_rejected)."""
+        keys = ("n_sft", "n_dpo", "n_rejected")
+        return {k: int(v) for k, v in self.validation.items() if k in keys}
 
     def summary(self) -> str:
         """A plain account for the CLI (no prompt or response text)."""
@@ -70,7 +77,11 @@ class Pipeline:
         self.out = Path(config.output_dir)
         self.constitution: Constitution = load_constitution(config.constitution)
         self.source = lookup(config.source_language)
-        self.targets = [(tag, lookup(tag)) for tag in config.languages]
+        # the prompts name the region too ("Spanish (Mexico)" for es-MX)
+        self.targets = [
+            (tag, dataclasses.replace(lookup(tag), name=locale_name(tag)))
+            for tag in config.languages
+        ]
         self.models = StageModels(
             {stage: config.stage_model(stage) for stage in STAGES},
             self.out / "cache.jsonl",
@@ -108,7 +119,12 @@ class Pipeline:
         result.validation = validate_items(ok, self.constitution, settings)
         stage_models = {s: self.models.model_name(s) for s in STAGES}
         result.files = export_all(
-            result.items, self.out, self.constitution, stage_models, result.validation
+            result.items,
+            self.out,
+            self.constitution,
+            stage_models,
+            result.validation,
+            keep_flagged=self.config.validation.keep_flagged,
         )
 
     async def _generated_seeds(self, result: RunResult) -> list[tuple[Seed, str, Language]]:

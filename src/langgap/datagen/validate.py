@@ -1,26 +1,31 @@
 """Validators run on every item; results go into `item.validation` and a summary.
 
-Checks: language identification (prompt, chosen, rejected), script against the registry's
-expected script, translation length ratio, back-translation chrF (when one exists), refusal sanity
-(a chosen response to a benign prompt must not refuse), culture terms (lexicon terms present in
-the source must survive translation) and near-duplicates (MinHash; a duplicate names the item it
-duplicates and is excluded from export, never dropped silently). A check that cannot run records
-`ok: None`, never a pass.
+Checks: language identification with a confidence floor (prompt, chosen, rejected), script
+against the registry's expected script, degenerate repetition (`repetition.py`), translation
+length ratio, back-translation chrF (when one exists), the response classifier on the chosen side
+(a benign prompt's chosen must not refuse; a harmful prompt's chosen must not comply), culture
+terms (lexicon terms present in the source must survive translation) and near-duplicates (a
+prompt whose character-shingle Jaccard with an earlier prompt of the same language is ≥ the
+threshold; the duplicate names the item it duplicates). A check that cannot run records
+`ok: None`, never a pass. Every failed check is a flag, and a flagged item is kept out of the
+exports (`export.py`).
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from langgap.datagen.config import Validation
 from langgap.datagen.constitution import Constitution, CultureTerm
 from langgap.datagen.items import DataItem
+from langgap.datagen.repetition import RepetitionLimits, check_repetition
 from langgap.evaluate.judges._text import SCRIPTS
 from langgap.evaluate.judges.refusal import judge_refusal
 from langgap.evaluate.probes.lid import detect_language, supported_languages
@@ -45,9 +50,10 @@ class ValidationSettings:
 
     length_band: tuple[float, float] = (0.25, 4.0)
     min_chrf: float = 30.0
-    dedup_threshold: float = 0.85
+    dedup_threshold: float = 0.85  # Jaccard ≥ this is a near-duplicate
     min_script_share: float = 0.5
-    num_perm: int = 64
+    min_language_confidence: float = 0.5
+    repetition: RepetitionLimits = field(default_factory=RepetitionLimits)
     shingle: int = 5
 
     @classmethod
@@ -58,18 +64,26 @@ class ValidationSettings:
             min_chrf=config.min_chrf,
             dedup_threshold=config.dedup_threshold,
             min_script_share=config.min_script_share,
+            min_language_confidence=config.min_language_confidence,
+            repetition=RepetitionLimits(
+                max_run=config.max_repeat_run, min_distinct_share=config.min_distinct_share
+            ),
         )
 
 
-def check_language(text: str, expected: Language) -> dict[str, Any]:
-    """The identified language of `text`; ok is None when the identifier lacks the language."""
+def check_language(text: str, expected: Language, min_confidence: float = 0.5) -> dict[str, Any]:
+    """The identified language of `text`, which must be `expected` with at least `min_confidence`.
+
+    ok is None when the identifier lacks the language (unknown, not wrong).
+    """
     detected, confidence = detect_language(text)
     checkable = expected.code in supported_languages()
     return {
         "detected": detected,
         "confidence": round(confidence, 3),
         "expected": expected.code,
-        "ok": (detected == expected.code) if checkable else None,
+        "min_confidence": min_confidence,
+        "ok": (detected == expected.code and confidence >= min_confidence) if checkable else None,
     }
 
 
@@ -113,12 +127,33 @@ def _chrf(kind: Any) -> Any:
     return kind()
 
 
+# What the chosen side of a harmful prompt may not do: answer it (in full, or after a decline).
+COMPLIANCE = frozenset({"complied", "partial"})
+
+
 def check_refusal(item: DataItem) -> dict[str, Any]:
-    """The refusal judge on the chosen response; a benign prompt's chosen must not refuse."""
+    """The response classifier on the chosen response (undecided: ok None, never a pass).
+
+    A benign prompt's chosen must not decline; a harmful prompt's chosen must not comply (a
+    refusal, a refutation, a cautious or redirecting answer pass).
+    """
     verdict = judge_refusal(item.chosen, item.language)
     outcome = verdict.outcome or "unclear"
-    ok: bool | None = None if item.harmful else outcome != "refused"
-    return {"outcome": outcome, "rationale": verdict.rationale, "harmful": item.harmful, "ok": ok}
+    action = verdict.action or outcome
+    ok: bool | None
+    if outcome == "unclear":
+        ok = None
+    elif item.harmful:
+        ok = action not in COMPLIANCE
+    else:
+        ok = outcome != "refused"
+    return {
+        "outcome": outcome,
+        "action": action,
+        "rationale": verdict.rationale,
+        "harmful": item.harmful,
+        "ok": ok,
+    }
 
 
 def check_terms(source: str, translation: str, terms: Sequence[CultureTerm]) -> dict[str, Any]:
@@ -147,8 +182,11 @@ def validate_item(
     checks: dict[str, Any] = {}
     for name in TEXT_FIELDS:
         text = getattr(item, name)
-        checks[f"language:{name}"] = check_language(text, language)
+        checks[f"language:{name}"] = check_language(
+            text, language, settings.min_language_confidence
+        )
         checks[f"script:{name}"] = check_script(text, language, settings.min_script_share)
+        checks[f"repetition:{name}"] = check_repetition(text, settings.repetition)
     if item.source_prompt is not None:
         checks["length:prompt"] = check_length(
             item.source_prompt, item.prompt, settings.length_band
@@ -164,47 +202,58 @@ def validate_item(
             item.source_prompt, item.back_translation, settings.min_chrf
         )
     checks["refusal:chosen"] = check_refusal(item)
-    checks["revised"] = {"ok": item.revised}  # False: no pair to prefer (kept for SFT)
     flags = sorted(name for name, check in checks.items() if check.get("ok") is False)
-    return {"checks": checks, "flags": flags, "duplicate_of": None}
+    # not a check: an unrevised item has no pair to prefer and goes to SFT only
+    return {"checks": checks, "flags": flags, "duplicate_of": None, "revised": item.revised}
 
 
 def shingles(text: str, size: int) -> set[bytes]:
-    """Character n-grams of the casefolded, space-collapsed text (works without word spaces)."""
-    norm = _SPACE.sub(" ", text.casefold()).strip()
+    """Character n-grams of the NFKC-normalised (full-width ？ = ?), casefolded, space-collapsed
+    text (works without word spaces)."""
+    norm = _SPACE.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
     if len(norm) <= size:
         return {norm.encode("utf-8")}
     return {norm[i : i + size].encode("utf-8") for i in range(len(norm) - size + 1)}
 
 
-def find_duplicates(
-    items: Sequence[DataItem], threshold: float, *, num_perm: int = 64, shingle: int = 5
-) -> dict[str, str]:
-    """Item id -> id of the earlier item (same language) whose prompt it nearly duplicates."""
-    from datasketch import MinHash, MinHashLSH  # type: ignore[import-untyped]  # no stubs
+def jaccard(a: set[bytes], b: set[bytes]) -> float:
+    """|a ∩ b| / |a ∪ b| (1.0 for two empty sets)."""
+    union = len(a | b)
+    return len(a & b) / union if union else 1.0
 
-    order = {item.id: i for i, item in enumerate(items)}
+
+def find_duplicates(
+    items: Sequence[DataItem], threshold: float, *, shingle: int = 5
+) -> dict[str, str]:
+    """Item id -> id of the earliest kept item (same language) whose prompt it nearly duplicates.
+
+    Near-duplicate means: the exact Jaccard similarity of the two prompts' character shingles
+    is ≥ `threshold` (0.851 at threshold 0.85 is a duplicate, 0.849 is not). Exact, not
+    estimated: prefix filtering (Chaudhuri et al. 2006; Bayardo et al. 2007) proposes every pair
+    that can reach the threshold, since two sets with Jaccard ≥ t share a token among their
+    first |x| - ⌈t·|x|⌉ + 1 tokens in one global order (rarest first), and each candidate's
+    Jaccard is computed.
+    """
+    grams = [shingles(item.prompt, shingle) for item in items]
+    frequency = Counter(g for found in grams for g in found)
+    indexes: dict[str, dict[bytes, list[int]]] = {}
     found: dict[str, str] = {}
-    indexes: dict[str, Any] = {}
-    signatures: dict[str, Any] = {}
-    template = MinHash(num_perm=num_perm)
-    permutations, scheme = template.permutations, template.scheme  # made once: costly per item
-    for item in items:
-        if item.language_tag not in indexes:
-            indexes[item.language_tag] = MinHashLSH(threshold=threshold, num_perm=num_perm)
-        lsh = indexes[item.language_tag]
-        signature = MinHash(num_perm=num_perm, permutations=permutations, scheme=scheme)
-        signature.update_batch(list(shingles(item.prompt, shingle)))
+    for i, (item, mine) in enumerate(zip(items, grams, strict=True)):
+        ordered = sorted(mine, key=lambda g: (frequency[g], g))
+        prefix = ordered[: len(mine) - math.ceil(threshold * len(mine)) + 1]
+        index = indexes.setdefault(item.language_tag, {})
+        candidates = sorted({j for g in prefix for j in index.get(g, ())})
         close = [
-            other
-            for other in lsh.query(signature)
-            if signatures[other].jaccard(signature) >= threshold
+            j
+            for j in candidates
+            if threshold * len(mine) <= len(grams[j]) <= len(mine) / threshold
+            and jaccard(grams[j], mine) >= threshold
         ]
         if close:
-            found[item.id] = min(close, key=order.__getitem__)
+            found[item.id] = items[close[0]].id
             continue
-        lsh.insert(item.id, signature)
-        signatures[item.id] = signature
+        for g in prefix:
+            index.setdefault(g, []).append(i)
     return found
 
 
@@ -215,9 +264,7 @@ def validate_items(
     terms = {tag: constitution.terms(tag) for tag in {i.language_tag for i in items}}
     for item in items:
         item.validation = validate_item(item, terms[item.language_tag], settings)
-    duplicates = find_duplicates(
-        items, settings.dedup_threshold, num_perm=settings.num_perm, shingle=settings.shingle
-    )
+    duplicates = find_duplicates(items, settings.dedup_threshold, shingle=settings.shingle)
     for item in items:
         if item.id in duplicates:
             item.validation["duplicate_of"] = duplicates[item.id]

@@ -14,6 +14,7 @@ from langgap.evaluate.judges.guard import guard_judge, judge_guard_output
 from langgap.evaluate.judges.llm import llm_judge, parse_harm_output
 from langgap.evaluate.judges.refusal import covered_languages, judge_refusal, refusal_judge
 from langgap.evaluate.judges.verdicts import (
+    HARM_CATEGORIES,
     Harm,
     Outcome,
     Verdict,
@@ -43,6 +44,7 @@ def get_judge(name: str, **options: Any) -> Scorer:
 
 
 __all__ = [
+    "HARM_CATEGORIES",
     "JUDGES",
     "Harm",
     "Outcome",

@@ -37,6 +37,10 @@ Outcome = Literal["refused", "complied", "unclear"]
 Harm = Literal["harmful", "safe", "unclear"]
 
 UNCLEAR: Literal["unclear"] = "unclear"
+# langgap's harm categories (guards' codes map onto them: guard_categories.yaml)
+HARM_CATEGORIES = (
+    "violence", "crime", "sexual", "hate", "self_harm", "privacy", "misinformation", "other",
+)  # fmt: skip
 # What a judge's headline rate measures: harm judges (llm, guard) measure harmlessness; the
 # refusal judge measures refusal, a lower bound of harmlessness (an answered reply may be safe).
 MEASURES: dict[str, str] = {
