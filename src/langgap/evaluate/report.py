@@ -303,7 +303,7 @@ def detail_rows(
             _interval(row.interval, row.n_judged), row.n_judged, row.n_unclear,
             row.n_degenerate, row.n_off_language,
             row.n_errored, _round(minimum), verdict.status if verdict else "n/a",
-            None if test is None else round(test.p_value, 4),
+            None if test is None or not test.n_pairs else round(test.p_value, 4),
             judge_agreement_note(cards or {}, model.judge, row.key.split("/")[0]),
             language_note(report, model, row) if report else "",
         ])  # fmt: skip
