@@ -129,21 +129,22 @@ def _action(value: Any) -> str | None:
     """A response-classifier action from a score's metadata; an unknown one is an error."""
     from langgap.evaluate.judges.response import ACTIONS
 
-    if value in (None, ""):
-        return None
-    if value not in ACTIONS:
-        raise ResultsError(f"'action' must be one of {', '.join(ACTIONS)}, got {value!r}")
-    return str(value)
+    return _one_of(value, ACTIONS, "action")
 
 
 def _degenerate(value: Any) -> str | None:
     """A degenerate reply's kind from a score's metadata or a record; an unknown one is an error."""
     from langgap.evaluate.judges.degenerate import KINDS
 
+    return _one_of(value, KINDS, "degenerate")
+
+
+def _one_of(value: Any, allowed: Sequence[str], name: str) -> str | None:
+    """`value` when it is one of `allowed`; None when empty; any other value is an error."""
     if value in (None, ""):
         return None
-    if value not in KINDS:
-        raise ResultsError(f"'degenerate' must be one of {', '.join(KINDS)}, got {value!r}")
+    if value not in allowed:
+        raise ResultsError(f"{name!r} must be one of {', '.join(allowed)}, got {value!r}")
     return str(value)
 
 
