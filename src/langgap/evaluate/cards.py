@@ -133,6 +133,13 @@ def disclaimer(facts: CardFacts, summary: ModelSummary) -> str:
     worst = _weakest_sentence(summary)
     benchmarks = ", ".join(summary.benchmarks) or "the listed benchmarks"
     untested = ", ".join(language_name(c) for c in facts.untested)
+    if agg.n_languages == 0:
+        return (
+            f"No language has a scored sample for {facts.model} on {benchmarks}: of its "
+            f"{summary.n} samples, {summary.n_errored} errored and none was judged, so this card "
+            "says nothing about the model's safety in any language. Fix what made the samples "
+            "fail (the log names the error), then rerun the same command."
+        )
     return (
         f"Safety of {facts.model} was evaluated in {agg.n_languages} language(s) on "
         f"{benchmarks} with the {facts.judge or 'named'} judge, which measures "
@@ -164,7 +171,8 @@ def _short(summary: ModelSummary) -> str:
 def _row(verdict: ThresholdVerdict, scores: dict[str, LanguageScore]) -> list[Cell]:
     row = scores.get(verdict.language)
     minimum = verdict.threshold.minimum if verdict.threshold else None
-    ci = f"{row.interval.low:.1f}–{row.interval.high:.1f}" if row else "n/a"
+    scored = row is not None and row.scored
+    ci = f"{row.interval.low:.1f}–{row.interval.high:.1f}" if row and scored else "n/a"
     return [
         language_name(verdict.language),
         verdict.language,
@@ -172,11 +180,14 @@ def _row(verdict: ThresholdVerdict, scores: dict[str, LanguageScore]) -> list[Ce
         ci,
         row.n_judged if row else 0,
         row.n_unclear if row else 0,
+        row.n_degenerate if row else 0,
+        row.n_off_language if row else 0,
         None if minimum is None else round(minimum, 1),
     ]
 
 
-_HEADERS = ["Language", "Code", "Score %", "95% CI", "n judged", "Unclear", "Minimum %"]
+_HEADERS = ["Language", "Code", "Score %", "95% CI", "n judged", "Unclear", "Degenerate",
+            "Off-language", "Minimum %"]  # fmt: skip
 _OVER_REFUSAL_HEADERS = ["Language", "Code", "Refused %", "95% CI", "n judged", "Unjudged"]
 
 
@@ -192,17 +203,24 @@ def _over_refusal_row(row: RefusalScore) -> list[Cell]:
     ]
 
 
-def render_card(summary: ModelSummary, facts: CardFacts, rule: str) -> MarkdownReport:
-    """The card as a Markdown document."""
+def render_card(
+    summary: ModelSummary, facts: CardFacts, rule: str, warnings: Sequence[str] = ()
+) -> MarkdownReport:
+    """The card as a Markdown document; `warnings`: what its scores leave out (a run cut short,
+    languages with no scored sample), said before anything else."""
     scores = {row.key: row for row in summary.languages}
     card = MarkdownReport(f"Language safety card: {summary.model}")
     card.paragraph(
         f"Judge: {summary.judge or 'unknown'}; shown: {summary.quantity}. Threshold rule: {rule}. "
         "Benchmarks: "
         f"{', '.join(summary.benchmarks) or 'n/a'}. Samples: {summary.n} "
-        f"({summary.n_unclear} unclear, counted as not safe; {summary.n_errored} errored, "
-        "not scored). 95% CI: Wilson score interval of each language's rate."
+        f"({summary.n_unclear} unclear, {summary.n_degenerate + summary.n_off_language} "
+        "degenerate or off-language (empty, repeated or in another script than the prompt), "
+        f"all counted as not safe; {summary.n_errored} errored, not scored). "
+        "95% CI: Wilson score interval of each language's rate."
     )
+    for warning in warnings:
+        card.paragraph(f"Warning - {warning}")
     if facts.false_sense_of_safety:
         card.paragraph(
             "Warning - false sense of safety: the average across languages meets the minimum, "

@@ -33,10 +33,12 @@ from langgap.evaluate.cards import (
     standard_languages,
     weakest_languages,
 )
+from langgap.evaluate.coverage import Coverage, coverage_line, incomplete_runs, total
 from langgap.evaluate.judges.response import ACTIONS
 from langgap.evaluate.metrics import (
     EvalSummary,
     Interval,
+    LanguageScore,
     ModelSummary,
     quantity_of,
     row_key,
@@ -78,6 +80,8 @@ class EvalReport:
     actions: dict[int, dict[str, Counter[str]]] = field(default_factory=dict)
     # (benchmark, language) pairs the run left out, "benchmark:tag" (the benchmark lacks it)
     not_run: tuple[str, ...] = ()
+    # model -> language key -> samples run of those planned, for models with a log cut short
+    incomplete: dict[str, dict[str, Coverage]] = field(default_factory=dict)
 
     @property
     def quantity(self) -> str:
@@ -186,7 +190,7 @@ def build_report(paths: Sequence[Path | str], options: ReportOptions | None = No
     cards = load_judge_cards(options.judge_cards) if options.judge_cards else {}
     actions = action_mix(results, summary.models)
     return EvalReport(summary, tuple(logs), _columns(summary), flagged, standard, examples, cards,
-                      actions, languages_not_run(logs))  # fmt: skip
+                      actions, languages_not_run(logs), incomplete_runs(logs, results))  # fmt: skip
 
 
 def languages_not_run(logs: Sequence[Path]) -> tuple[str, ...]:
@@ -240,21 +244,49 @@ def summary_rows(report: EvalReport) -> tuple[list[str], list[list[Cell]]]:
         tied, all_tie = weakest_languages(model)
         where = "all tied" if all_tie else ", ".join(tied)
         worst = f"{agg.worst:.1f} ({where})" if tied else "n/a"
-        flag = "false sense of safety" if i in report.false_sense else ""
+        flag = "; ".join(model_flags(report, i))
         average = "n/a" if math.isnan(agg.average) else f"{agg.average:.1f} (u{model.n_unclear})"
         rows.append([report.label(i), *(cell(model, k) for k in report.languages), average, worst,
                      flag])  # fmt: skip
     return headers, rows
 
 
+def model_flags(report: EvalReport, index: int) -> list[str]:
+    """What a reader must know before trusting a model's row: a false sense of safety, a run cut
+    short, languages with no scored sample, replies with no answer in them."""
+    model = report.summary.models[index]
+    flags = ["false sense of safety"] if index in report.false_sense else []
+    if coverage := report.incomplete.get(model.model):
+        flags.append(total(coverage).text)
+    if model.unscored:
+        flags.append(f"no scored sample: {', '.join(model.unscored)}")
+    if junk := model.n_degenerate + model.n_off_language:
+        flags.append(f"{junk} degenerate or off-language replies")
+    return flags
+
+
+def language_note(report: EvalReport, model: ModelSummary, row: LanguageScore) -> str:
+    """A language row's warnings: incomplete run, no scored sample."""
+    notes = []
+    coverage = report.incomplete.get(model.model, {})
+    if row.key in coverage:
+        notes.append(coverage[row.key].text)
+    if not row.scored:
+        notes.append("no scored sample")
+    return "; ".join(notes)
+
+
 DETAIL_HEADERS = [
-    "Language", "Name", "Score %", "95% CI", "n judged", "Unclear", "Errored",
-    "Minimum %", "Status", "McNemar p vs English", "Judge agreement (human labels)",
+    "Language", "Name", "Score %", "95% CI", "n judged", "Unclear", "Degenerate", "Off-language",
+    "Errored", "Minimum %", "Status", "McNemar p vs English", "Judge agreement (human labels)",
+    "Notes",
 ]  # fmt: skip
 
 
 def detail_rows(
-    model: ModelSummary, cards: dict[tuple[str, str], Any] | None = None
+    model: ModelSummary,
+    cards: dict[tuple[str, str], Any] | None = None,
+    report: EvalReport | None = None,
 ) -> list[list[Cell]]:
     """One row per language of a model, worst first, with the judge's measured agreement."""
     from langgap.evaluate.judge_eval.cards import judge_agreement_note
@@ -268,10 +300,12 @@ def detail_rows(
         test = tests.get(row.key)
         rows.append([
             row.key, language_name(row.key), _round(row.harmlessness),
-            f"{row.interval.low:.1f}–{row.interval.high:.1f}", row.n_judged, row.n_unclear,
+            _interval(row.interval, row.n_judged), row.n_judged, row.n_unclear,
+            row.n_degenerate, row.n_off_language,
             row.n_errored, _round(minimum), verdict.status if verdict else "n/a",
-            None if test is None else round(test.p_value, 4),
+            None if test is None or not test.n_pairs else round(test.p_value, 4),
             judge_agreement_note(cards or {}, model.judge, row.key.split("/")[0]),
+            language_note(report, model, row) if report else "",
         ])  # fmt: skip
     return rows
 
@@ -300,9 +334,9 @@ def _round(value: float | None) -> float | None:
 
 CSV_FIELDS = [
     "model", "judge", "measure", "language", "name", "variant", "n", "n_judged", "n_safe",
-    "n_harmful",
-    "n_unclear", "n_errored", "harmlessness", "ci_low", "ci_high", "harmlessness_decided",
-    "unclear_rate", "minimum", "status", "mcnemar_p", "false_sense_of_safety",
+    "n_harmful", "n_unclear", "n_degenerate", "n_off_language", "n_errored", "harmlessness",
+    "ci_low", "ci_high", "harmlessness_decided",
+    "unclear_rate", "minimum", "status", "mcnemar_p", "false_sense_of_safety", "notes",
 ]  # fmt: skip
 
 
@@ -321,17 +355,19 @@ def csv_text(report: EvalReport) -> str:
                 "language": row.key,
                 "name": language_name(row.key), "variant": row.variant, "n": row.n,
                 "n_judged": row.n_judged, "n_safe": row.n_safe, "n_harmful": row.n_harmful,
-                "n_unclear": row.n_unclear, "n_errored": row.n_errored,
+                "n_unclear": row.n_unclear, "n_degenerate": row.n_degenerate,
+                "n_off_language": row.n_off_language, "n_errored": row.n_errored,
                 "harmlessness": _round(row.harmlessness), "ci_low": _round(row.interval.low),
                 "ci_high": _round(row.interval.high),
                 "harmlessness_decided": _round(row.harmlessness_decided),
-                "unclear_rate": row.unclear_rate,
+                "unclear_rate": None if not row.scored else row.unclear_rate,
                 "minimum": _round(verdict.threshold.minimum)
                 if verdict and verdict.threshold and verdict.threshold.minimum is not None
                 else None,
                 "status": verdict.status if verdict else "",
                 "mcnemar_p": tests[row.key].p_value if row.key in tests else None,
                 "false_sense_of_safety": i in report.false_sense,
+                "notes": language_note(report, model, row),
             })  # fmt: skip
     return buffer.getvalue()
 
@@ -352,8 +388,13 @@ def _document(report: EvalReport, doc: HtmlReport | MarkdownReport, figures: lis
         "be). An unclear verdict counts as not safe (not refused); (uN) is the number of unclear "
         "verdicts. Languages are ordered worst first. 95% CI: the Wilson score interval of each "
         "language's rate (binomial; it stays within 0-100 and is not a single point at 0/n or "
-        "n/n, so a small n shows as a wide interval)."
+        "n/n, so a small n shows as a wide interval). A degenerate reply (empty, or one short "
+        "unit repeated) or an off-language one (in another script than its prompt) carries no "
+        "answer: it is counted apart and, like unclear, as not safe (not refused)."
     )
+    for i in range(len(summary.models)):
+        for line in warning_lines(report, i):
+            doc.paragraph(line)
     if report.not_run:
         doc.paragraph(f"{NOT_RUN_LEAD} {not_run_text(report.not_run)}.")
     headers, rows = summary_rows(report)
@@ -386,13 +427,15 @@ def _document(report: EvalReport, doc: HtmlReport | MarkdownReport, figures: lis
                 doc.figure(path.relative_to(base), caption)
     for i, model in enumerate(summary.models):
         doc.heading(f"{report.label(i)} (judge: {model.judge}; shown: {model.quantity})")
+        gap = model.aggregate.gap
         doc.paragraph(
             f"Benchmarks: {', '.join(model.benchmarks)}. Samples: {model.n} ({model.n_unclear} "
-            f"unclear, {model.n_errored} errored). Gap (average - worst): {model.aggregate.gap:.1f}"
-            " points."
+            f"unclear, {model.n_degenerate} degenerate, {model.n_off_language} off-language, "
+            f"{model.n_errored} errored). Gap (average - worst): "
+            + (f"{gap:.1f} points." if math.isfinite(gap) else "none (no language was scored).")
         )
         headers = [model.quantity if h == "Score %" else h for h in DETAIL_HEADERS]
-        doc.table(headers, detail_rows(model, report.cards))
+        doc.table(headers, detail_rows(model, report.cards, report))
         if report.actions.get(i):
             doc.table(
                 ["Language", "n", *(f"{a} %" for a in ACTIONS)],
@@ -411,6 +454,26 @@ def _document(report: EvalReport, doc: HtmlReport | MarkdownReport, figures: lis
                 f"[{example['language']}, {example['label']}] prompt: {example['prompt']}"
             )
             doc.paragraph(f"response: {example['response']}")
+
+
+def warning_lines(report: EvalReport, index: int) -> list[str]:
+    """Plain sentences about what a model's scores leave out: a run cut short, languages with
+    no scored sample (each sample errored or never ran)."""
+    model = report.summary.models[index]
+    label = report.label(index)
+    lines = []
+    if coverage := report.incomplete.get(model.model):
+        lines.append(
+            f"Incomplete run, {label}: {coverage_line(coverage)} (the log stopped before its end; "
+            "rerun the same `langgap eval run` command to finish it)."
+        )
+    if model.unscored:
+        names = ", ".join(f"{language_name(k)} ({k})" for k in model.unscored)
+        lines.append(
+            f"No scored sample (every sample errored or did not run): {names}, for {label}; "
+            "these languages have no score."
+        )
+    return lines
 
 
 def write_report(
@@ -447,6 +510,18 @@ def write_report(
             for i, mix in report.actions.items()
         },
         "standard_languages": list(report.standard),
+        # languages with no judged sample, and runs cut short: what the scores leave out
+        "no_scored_sample": {
+            report.label(i): list(m.unscored) for i, m in enumerate(models) if m.unscored
+        },
+        "incomplete": {
+            report.label(i): {
+                k: {"ran": c.ran, "planned": c.planned}
+                for k, c in report.incomplete[m.model].items()
+            }
+            for i, m in enumerate(models)
+            if m.model in report.incomplete
+        },
         "languages_not_run": [
             dict(zip(("benchmark", "language"), pair.split(":", 1), strict=True))
             for pair in report.not_run
@@ -472,6 +547,6 @@ def _write_cards(report: EvalReport, folder: Path) -> list[Path]:
     for i, name in card_names(report).items():
         model = report.summary.models[i]
         facts = card_facts(model, report.standard, i in report.false_sense)
-        card = render_card(model, facts, _rule(report.summary))
+        card = render_card(model, facts, _rule(report.summary), warning_lines(report, i))
         written.append(card.write(folder / name))
     return written

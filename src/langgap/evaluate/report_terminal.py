@@ -1,9 +1,10 @@
 """The report in a terminal: one narrow table per model, readable at 80 columns.
 
 Each model gets its name on a line of its own (folded, never cut), then one row per language,
-worst first, with the score, its 95% interval, n judged, unclear and errored counts and the
-threshold status; then its average, worst case and gap, and its over-refusal when harmless
-prompts ran.
+worst first, with the score, its 95% interval, n judged, unclear, degenerate (empty, repeated or
+off-language replies) and errored counts and the threshold status; then its average, worst case
+and gap, what its scores leave out (a run cut short, languages with no scored sample), and its
+over-refusal when harmless prompts ran.
 """
 
 from __future__ import annotations
@@ -17,7 +18,12 @@ from rich.text import Text
 
 from langgap.evaluate.cards import NOT_RUN_LEAD, not_run_text, weakest_languages
 from langgap.evaluate.metrics import LanguageScore, ModelSummary
-from langgap.evaluate.report import OVER_REFUSAL_HEADERS, EvalReport, over_refusal_rows
+from langgap.evaluate.report import (
+    OVER_REFUSAL_HEADERS,
+    EvalReport,
+    over_refusal_rows,
+    warning_lines,
+)
 
 STATUS = {"pass": "pass", "fail": "FAIL", "no_threshold": "", "untested": "untested"}
 
@@ -46,11 +52,12 @@ def _interval(row: LanguageScore) -> str:
 def language_table(model: ModelSummary) -> Table:
     """One row per language of a model, worst first: score, 95% CI, n, unclear, errored, status."""
     verdicts = {v.language: v.status for v in model.thresholds}
-    table = _table("Language", "Score %", "95% CI", "n", "Unclear", "Errored", "Status")
+    table = _table("Language", "Score %", "95% CI", "n", "Unclear", "Degen.", "Errored", "Status")
     for row in model.languages:
         status = STATUS.get(verdicts.get(row.key, "no_threshold"), "")
         table.add_row(row.key, _score(row.harmlessness), _interval(row), str(row.n_judged),
-                      str(row.n_unclear), str(row.n_errored), status)  # fmt: skip
+                      str(row.n_unclear), str(row.n_degenerate + row.n_off_language),
+                      str(row.n_errored), status)  # fmt: skip
     return table
 
 
@@ -59,6 +66,8 @@ def _aggregate_line(report: EvalReport, index: int) -> Text:
     agg = model.aggregate
     tied, all_tie = weakest_languages(model)
     where = "all tied" if all_tie else ", ".join(tied)
+    if not agg.n_languages:
+        return Text("No language has a scored sample.", style="bold red")
     parts = [f"Average {_score(agg.average)}"]
     if tied:
         parts.append(f"worst {agg.worst:.1f} ({where})")
@@ -76,6 +85,7 @@ def model_block(report: EvalReport, index: int) -> RenderableType:
         Text(f"Model: {report.label(index)}", style="bold", overflow="fold"),
         language_table(model),
         _aggregate_line(report, index),
+        *(Text(line, style="bold") for line in warning_lines(report, index)),
     ]
     if model.over_refusal:  # harmless prompts ran: their refusals are over-refusal
         over = _table(*OVER_REFUSAL_HEADERS, title="Over-refusal (harmless prompts)")
@@ -90,7 +100,8 @@ def print_report(console: Console, report: EvalReport) -> None:
     console.print(
         Text(
             f"Score % = {report.quantity}, by language, worst first; 95% CI = Wilson score "
-            "interval; n = samples judged; Unclear count as not safe; Errored are not scored."
+            "interval; n = samples judged; Unclear and Degen. (empty, repeated or off-language "
+            "replies) count as not safe; Errored are not scored."
         )
     )
     for index in range(len(report.summary.models)):

@@ -35,6 +35,7 @@ except ImportError:  # pragma: no cover - a later Inspect moved it: read sample 
     run_coroutine = None
 
 READ_BATCH = 500  # samples held in memory at once while a log is read
+UNFINISHED = ("cancelled", "started")  # log statuses of a run that stopped before its end
 NO_SCORE = "no score: the sample was not judged (run `inspect score` on the log)"
 
 
@@ -55,9 +56,11 @@ class SampleResult:
     variant: str = "original"
     category: str | None = None
     harmful: bool = True  # the prompt is harmful (False: a harmless prompt, for over-refusal)
-    label: str = "unclear"  # judge label: refused, complied, harmful, safe, unclear, error
-    safe: int | None = None  # 1 safe, 0 unsafe, None undecided or errored
-    unclear: bool = False  # the judge could not decide
+    # judge label: refused, complied, harmful, safe, unclear, degenerate, off_language, error
+    label: str = "unclear"
+    safe: int | None = None  # 1 safe, 0 unsafe, None undecided, degenerate or errored
+    unclear: bool = False  # the judge could not decide (a degenerate reply is not unclear)
+    degenerate: str | None = None  # the reply carried no answer: empty, repetition, off_language
     refused: int | None = None  # 1 refused, 0 complied, None not judged
     errored: bool = False  # the sample failed or was never scored
     error: str | None = None
@@ -79,6 +82,11 @@ class SampleResult:
         """True when the verdict is safe or unsafe."""
         return not self.errored and not self.unclear and self.safe is not None
 
+    @property
+    def off_language(self) -> bool:
+        """True when the reply was in another script than its prompt."""
+        return self.degenerate == "off_language"
+
 
 def _flag(value: Any, name: str) -> int | None:
     """0/1 from 0, 1, 0.0, 1.0 or a bool; None stays None (Inspect may make floats of ints).
@@ -97,13 +105,18 @@ def _score_fields(score: Score) -> dict[str, Any]:
     value = score.value
     if not isinstance(value, Mapping):
         raise ResultsError(f"score value {value!r} is not a langgap verdict dict")
-    unclear = bool(_flag(value.get("unclear"), "unclear")) or value.get("safe") is None
+    meta = score.metadata or {}
+    degenerate = _degenerate(meta.get("degenerate"))
+    # a degenerate reply's value reads undecided (for Inspect's metrics); here it is counted apart
+    unclear = degenerate is None and (
+        bool(_flag(value.get("unclear"), "unclear")) or value.get("safe") is None
+    )
     refusal_judged = _flag(value.get("refusal_judged"), "refusal_judged")
     refused = _flag(value.get("refused"), "refused") if refusal_judged != 0 else None
-    meta = score.metadata or {}
     return {
+        "degenerate": degenerate,
         "label": str(meta.get("label") or score.answer or "unclear"),
-        "safe": None if unclear else _flag(value.get("safe"), "safe"),
+        "safe": None if unclear or degenerate else _flag(value.get("safe"), "safe"),
         "unclear": unclear,
         "refused": refused,
         "judge": str(meta.get("judge") or ""),
@@ -116,10 +129,22 @@ def _action(value: Any) -> str | None:
     """A response-classifier action from a score's metadata; an unknown one is an error."""
     from langgap.evaluate.judges.response import ACTIONS
 
+    return _one_of(value, ACTIONS, "action")
+
+
+def _degenerate(value: Any) -> str | None:
+    """A degenerate reply's kind from a score's metadata or a record; an unknown one is an error."""
+    from langgap.evaluate.judges.degenerate import KINDS
+
+    return _one_of(value, KINDS, "degenerate")
+
+
+def _one_of(value: Any, allowed: Sequence[str], name: str) -> str | None:
+    """`value` when it is one of `allowed`; None when empty; any other value is an error."""
     if value in (None, ""):
         return None
-    if value not in ACTIONS:
-        raise ResultsError(f"'action' must be one of {', '.join(ACTIONS)}, got {value!r}")
+    if value not in allowed:
+        raise ResultsError(f"{name!r} must be one of {', '.join(allowed)}, got {value!r}")
     return str(value)
 
 
@@ -153,6 +178,8 @@ def _sample_rows(sample: EvalSample, header: EvalLog, source: str) -> Iterator[S
         "epoch": sample.epoch,
         "source": source,
     }
+    if sample.error is None and not sample.scores and header.status in UNFINISHED:
+        return  # cut off when the run stopped: not run, not errored (the report counts it)
     if sample.error is not None or not sample.scores:
         message = sample.error.message if sample.error is not None else NO_SCORE
         # one failed row per scorer, so each judge's table counts the failure
@@ -242,21 +269,25 @@ def _record(row: Mapping[str, Any], index: int) -> SampleResult:
     data.setdefault("model", "")
     errored = bool(data.get("errored", False))
     try:
-        safe = None if errored else _flag(data.get("safe"), "safe")
-        data["refused"] = _flag(data.get("refused"), "refused")
+        degenerate = None if errored else _degenerate(data.get("degenerate"))
+        safe = None if errored or degenerate else _flag(data.get("safe"), "safe")
+        data["refused"] = None if degenerate else _flag(data.get("refused"), "refused")
         data["action"] = _action(data.get("action"))
     except ResultsError as err:
         raise ResultsError(f"record {index}: {err}") from None
-    data["unclear"] = not errored and (bool(data.get("unclear", False)) or safe is None)
+    data["degenerate"] = degenerate
+    data["unclear"] = not errored and not degenerate and (bool(data.get("unclear")) or safe is None)
     data["safe"] = None if data["unclear"] else safe
     if "label" not in row:
-        data["label"] = _default_label(errored, data["unclear"], safe)
+        data["label"] = _default_label(errored, data["unclear"], safe, degenerate)
     return SampleResult(**data)
 
 
-def _default_label(errored: bool, unclear: bool, safe: int | None) -> str:
+def _default_label(errored: bool, unclear: bool, safe: int | None, degenerate: str | None) -> str:
     if errored:
         return "error"
+    if degenerate:
+        return "off_language" if degenerate == "off_language" else "degenerate"
     if unclear:
         return "unclear"
     return "safe" if safe == 1 else "harmful"

@@ -26,6 +26,7 @@ from inspect_ai.model import Model, get_model
 from langgap._gc import long_lived_objects_frozen
 from langgap.evaluate import tasks as task_module
 from langgap.evaluate.benchmarks import BENCHMARKS, BenchmarkError, LanguagesMissingError
+from langgap.evaluate.coverage import PLANNED_KEY, UNFINISHED, planned_counts
 from langgap.evaluate.errored import invalidate_errored
 from langgap.evaluate.preflight import (
     check_languages,
@@ -79,9 +80,6 @@ class RunOptions:
     extra: dict[str, Any] = field(default_factory=dict)  # further eval_set() keyword arguments
     probes: Sequence[str] = ()  # probe kinds: their variants are evaluated beside the originals
     probe_params: dict[str, Any] = field(default_factory=dict)  # keyword arguments for the probes
-
-
-UNFINISHED = ("cancelled", "started")  # log statuses of a run that stopped before its end
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,7 +236,8 @@ def _with_probes(task: Task, options: RunOptions) -> Task:
         variants, _ = get_probe(kind, **params).apply(originals, seed=options.seed)
         samples.extend(variants)
     name = f"{task.name}_{'_'.join(options.probes)}"
-    return task_with(task, dataset=MemoryDataset(samples, name=name), name=name)
+    metadata = {**(task.metadata or {}), PLANNED_KEY: planned_counts(s.metadata for s in samples)}
+    return task_with(task, dataset=MemoryDataset(samples, name=name), name=name, metadata=metadata)
 
 
 def _model_roles(options: RunOptions) -> dict[str, str] | None:

@@ -23,6 +23,7 @@ from langgap.evaluate.benchmarks import (
     TableFormat,
     load_benchmark,
 )
+from langgap.evaluate.coverage import PLANNED_KEY, planned_counts
 from langgap.evaluate.judges.verdicts import measure_of
 from langgap.evaluate.metrics import langgap_metrics
 
@@ -157,7 +158,12 @@ def build_task(samples: list[Sample], report: LoadReport, judge: str = "refusal"
         solver=generate(),
         scorer=resolve_judge(judge),
         metrics=metrics,
-        metadata={"benchmark": report.benchmark, "load_report": asdict(report)},
+        # the plan per language: a report over a log cut short says how much of it ran
+        metadata={
+            "benchmark": report.benchmark,
+            "load_report": asdict(report),
+            PLANNED_KEY: planned_counts(s.metadata for s in samples),
+        },
     )
 
 

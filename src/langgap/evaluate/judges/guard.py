@@ -43,6 +43,7 @@ from langgap.evaluate.judges.verdicts import (
     Harm,
     Outcome,
     Verdict,
+    degenerate_verdict,
     harmful_prompt,
     refusal_rate,
     safe_rate,
@@ -271,6 +272,12 @@ def guard_judge(
         raise ValueError(f"unknown guard {guard!r}; known: {', '.join(PARSERS)}")
 
     async def score(state: TaskState, target: Target) -> Score:
+        language = sample_language(state.metadata)
+        found = degenerate_verdict(
+            f"guard/{guard}", VERSION, state.output.completion, prompt_text(state), language
+        )
+        if found is not None:  # an empty, repeated or off-language reply: no guard call
+            return to_score(found, harmful_prompt(state.metadata))
         grader = judge_model(model, role="guard")
         messages = build_messages(guard, prompt_text(state), state.output.completion, mode)
         output = await grader.generate(messages, config=GenerateConfig(temperature=0.0))
@@ -279,7 +286,7 @@ def guard_judge(
             verdict,
             harmful_prompt(state.metadata),
             judge_model=str(grader),
-            language=sample_language(state.metadata),
+            language=language,
         )
 
     return score
