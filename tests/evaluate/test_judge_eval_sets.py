@@ -53,7 +53,8 @@ def test_xstest_labels_and_bad_label(tmp_path: Path) -> None:
 
 
 def test_named_set_without_its_folder_says_where_to_put_it(tmp_path: Path) -> None:
-    with pytest.raises(LabelledDataError, match=r"xstest.*not found.*exaggerated-safety"):
+    expected = r"xstest.*is not in.*exaggerated-safety.*langgap data verify xstest"
+    with pytest.raises(LabelledDataError, match=expected):
         load_dataset("xstest", tmp_path)
 
 

@@ -33,6 +33,7 @@ th,td{border:1px solid #ddd;padding:.3rem .6rem;vertical-align:top;text-align:le
 th{background:#f4f4f4}tr:nth-child(even) td{background:#fafafa}td.num{text-align:right;
 font-variant-numeric:tabular-nums}figure{margin:1.5rem 0}figure img{max-width:100%;height:auto}
 figcaption{font-size:.9rem;color:#444}
+.wide{overflow-x:auto;max-width:100%}
 """.strip()
 
 
@@ -94,8 +95,9 @@ class HtmlReport:
         rows: Sequence[Sequence[Cell]],
         caption: str | None = None,
     ) -> None:
-        """Add a table; numbers are right-aligned and formatted, None prints as n/a."""
-        out = ["<table>"]
+        """Add a table; numbers are right-aligned and formatted, None prints as n/a. A table wider
+        than the page scrolls sideways in its own box; the page itself never does."""
+        out = ['<div class="wide"><table>']
         if caption:
             out.append(f"<caption>{_esc(caption)}</caption>")
         out.append(
@@ -110,7 +112,7 @@ class HtmlReport:
                 for c in row
             )
             out.append("<tr>" + "".join(tds) + "</tr>")
-        out.append("</tbody></table>")
+        out.append("</tbody></table></div>")
         self._parts.append("".join(out))
 
     def figure(self, source: Path | str | bytes, caption: str = "", alt: str | None = None) -> None:
