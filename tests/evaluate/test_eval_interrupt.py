@@ -26,6 +26,12 @@ def _command(log_dir: Path) -> list[str]:
     ]  # fmt: skip
 
 
+def _default_sigint() -> None:
+    """A child inherits an ignored SIGINT (as from a shell's background job, or a test run that
+    ignores it) and Python then never raises KeyboardInterrupt: start it as a terminal would."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child needs POSIX signals")
 def test_sigint_exits_130_and_names_what_did_not_run(tmp_path: Path) -> None:
@@ -37,7 +43,8 @@ def test_sigint_exits_130_and_names_what_did_not_run(tmp_path: Path) -> None:
         env = dict(os.environ, STUB_BASE_URL=stub.base_url, STUB_API_KEY="none")
         env["PYTHONPATH"] = os.pathsep.join([src, env.get("PYTHONPATH", "")])
         run = subprocess.Popen(_command(log_dir), env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)  # fmt: skip
+                               stderr=subprocess.STDOUT, text=True,
+                               preexec_fn=_default_sigint)  # fmt: skip
         deadline = time.monotonic() + 120
         while not list(log_dir.glob("*.eval")) and time.monotonic() < deadline:
             time.sleep(0.2)  # Inspect writes the log as the run starts
