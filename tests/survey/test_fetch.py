@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from langgap.data import network
 from langgap.survey import fetch
 from langgap.survey.fetch import BIBTEX_NAME, resolve_anthology
 from langgap.survey.sources import read_papers
@@ -108,7 +109,7 @@ def test_hanging_lookup_is_cut_short(monkeypatch: pytest.MonkeyPatch) -> None:
         raise OSError("too late")
 
     monkeypatch.setattr(fetch, "CONNECT_TIMEOUT_S", 0.3)
-    monkeypatch.setattr(fetch.socket, "create_connection", hang)
+    monkeypatch.setattr(network.socket, "create_connection", hang)  # the probe fetch uses
     clock = time.monotonic()
     assert fetch._reachable(["github.com", "aclanthology.org"]) == set()
     assert time.monotonic() - clock < 1.5

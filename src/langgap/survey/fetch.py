@@ -14,11 +14,8 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import threading
-import time
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -28,6 +25,7 @@ import platformdirs
 from langgap._io import CACHE_ENV
 from langgap.data import entry, fetch_root, find
 from langgap.data.locate import offline
+from langgap.data.network import reachable_urls
 from langgap.survey.sources import has_anthology_xml
 from langgap.survey.sources.errors import SourceError
 
@@ -203,34 +201,9 @@ def _move_into_place(source: Path, target: Path) -> None:
 
 
 def _reachable(hosts: list[str]) -> set[str]:
-    """The hosts that accept a TCP connection on port 443 (or via the proxy) within the timeout.
-
-    Each probe runs in a daemon thread, because a name lookup can hang far longer than the
-    socket timeout, which does not cover it; offline, this returns after CONNECT_TIMEOUT_S.
-    """
-    proxy = urllib.request.getproxies().get("https")
-    answered: set[str] = set()
-
-    def probe(host: str) -> None:
-        address = _proxy_address(proxy) if proxy else (host, 443)
-        try:
-            with socket.create_connection(address, timeout=CONNECT_TIMEOUT_S):
-                answered.add(host)
-        except OSError:
-            pass
-
-    threads = [threading.Thread(target=probe, args=(h,), daemon=True) for h in hosts]
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + CONNECT_TIMEOUT_S + 0.2  # one wait for all: they run at once
-    for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    return set(answered)
-
-
-def _proxy_address(proxy: str) -> tuple[str, int]:
-    parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
-    return parts.hostname or "", parts.port or 8080
+    """The hosts that accept an HTTPS connection (or one via the proxy) within the timeout."""
+    answered = reachable_urls([f"https://{host}/" for host in hosts], CONNECT_TIMEOUT_S)
+    return {urlsplit(url).hostname or "" for url in answered}
 
 
 def _host(url: str) -> str:
