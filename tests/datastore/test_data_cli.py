@@ -34,6 +34,13 @@ def test_fetch_where_verify_and_a_tampered_file(mirror: MirrorServer) -> None:
     assert "a.csv: mismatch: SHA-256" in broken.stderr
 
 
+def test_verify_with_nothing_here_says_so(tiny: dict[str, Dataset], online: Path) -> None:
+    result = runner.invoke(app, ["verify"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("no data set is here to verify; searched: ")
+    assert str(user_data_dir()) in result.stdout
+
+
 def test_offline_fetch_is_one_line_without_traceback(
     tiny: dict[str, Dataset], online: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -67,8 +67,7 @@ def list_command(
             str(folder) if folder else "-",
         )
     console.print(table)
-    searched = ", ".join(f"{root.path} ({root.origin})" for root in roots(data_dir))
-    console.print(f"searched: {searched}")
+    console.print(f"searched: {_searched(data_dir)}")
 
 
 def _describe(console: Console, dataset: Dataset, folder: Path | None) -> None:
@@ -140,9 +139,10 @@ def verify_command(
     data_dir: DataDirOption = None,
 ) -> None:
     """Check every file of the data sets that are here against its SHA-256."""
-    bad = 0
+    bad = present = 0
     for dataset in _chosen(names or []):
         folder = find(dataset, data_dir)
+        present += folder is not None
         if folder is None:
             if names:
                 _err.print(f"{dataset.name}: not here (`langgap data fetch {dataset.name}`)")
@@ -163,5 +163,12 @@ def verify_command(
             f"{dataset.name}: {verdict}: {ok}/{len(checks)} files verified{extra} ({folder})"
         )
         bad += bool(problems)
+    if not names and not present:  # say so: silence would read as "all verified"
+        typer.echo(f"no data set is here to verify; searched: {_searched(data_dir)}")
     if bad:
         raise typer.Exit(1)
+
+
+def _searched(data_dir: str | Path | None) -> str:
+    """The folders a lookup searches, in order, each with where it comes from."""
+    return ", ".join(f"{root.path} ({root.origin})" for root in roots(data_dir))
