@@ -88,6 +88,7 @@ def test_missing_anthology_offline_is_one_line(
     with pytest.raises(SourceError, match=off) as caught:
         fetch.locate_anthology(tmp_path)
     assert "\n" not in str(caught.value)
+    assert f"put that copy in {tmp_path / 'acl-anthology'}" in str(caught.value)
 
 
 def test_offline_fails_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -100,6 +101,7 @@ def test_offline_fails_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert time.monotonic() - clock < 5
     assert "could not be reached" in str(caught.value)
     assert "--anthology PATH" in str(caught.value)
+    assert f"put that copy in {tmp_path / 'acl-anthology'}" in str(caught.value)
     assert not (tmp_path / "acl-anthology").exists()
 
 

@@ -91,7 +91,7 @@ def locate_anthology(data_dir: str | Path | None = None) -> Path:
     if offline():
         raise SourceError(
             f"The ACL Anthology is not in {target} and downloads are off (LANGGAP_OFFLINE or "
-            f"HF_HUB_OFFLINE). {_OFFLINE_FIX}"
+            f"HF_HUB_OFFLINE). {_fix(target)}"
         )
     return _download(target)
 
@@ -131,7 +131,7 @@ def _download(cache: Path) -> Path:
     if not hosts:
         raise SourceError(
             f"The ACL Anthology could not be reached ({_host(REPO_URL)} and {_host(BIBTEX_URL)} "
-            f"did not answer within {CONNECT_TIMEOUT_S:.0f} s; offline?). {_OFFLINE_FIX}"
+            f"did not answer within {CONNECT_TIMEOUT_S:.0f} s; offline?). {_fix(cache)}"
         )
     cache.parent.mkdir(parents=True, exist_ok=True)
     failures: list[str] = []
@@ -146,7 +146,7 @@ def _download(cache: Path) -> Path:
         except (OSError, SourceError) as error:
             failures.append(f"downloading {BIBTEX_URL} failed: {_describe(error)}")
     reasons = "; ".join(failures) or "git is not installed and aclanthology.org did not answer"
-    raise SourceError(f"The ACL Anthology could not be downloaded ({reasons}). {_OFFLINE_FIX}")
+    raise SourceError(f"The ACL Anthology could not be downloaded ({reasons}). {_fix(cache)}")
 
 
 def _clone(cache: Path) -> Path:
@@ -208,6 +208,11 @@ def _reachable(hosts: list[str]) -> set[str]:
 
 def _host(url: str) -> str:
     return urlsplit(url).hostname or ""
+
+
+def _fix(target: Path) -> str:
+    """How to go on without a download: a local copy by path, or put where it is looked for."""
+    return f"{_OFFLINE_FIX[:-1]}; or put that copy in {target}, where it is looked for."
 
 
 def _describe(error: BaseException) -> str:
