@@ -130,7 +130,8 @@ def _conv1d_type() -> type[nn.Module] | None:
         from transformers.pytorch_utils import Conv1D
     except ImportError:  # pragma: no cover - transformers is part of the analyze extra
         return None
-    return Conv1D
+    conv1d: type[nn.Module] = Conv1D
+    return conv1d
 
 
 @contextmanager

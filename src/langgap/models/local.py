@@ -80,7 +80,7 @@ def _convert(gguf: Path, out: Path) -> None:
     config.architectures = [type(loaded).__name__]
     if hasattr(config, "quantization_config"):
         del config.quantization_config
-    fresh = AutoModelForCausalLM.from_config(config)  # type: ignore[no-untyped-call]
+    fresh = AutoModelForCausalLM.from_config(config)
     fresh.load_state_dict(loaded.state_dict())
     fresh.save_pretrained(out)
     tokenizer.save_pretrained(out)
