@@ -18,6 +18,24 @@ TEST_DATA = ROOT / "tests" / "data"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
+REAL_MODEL_FIXTURES = {"smollm2_folder", "smollm2_server"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests through the real SmolLM2 share one export and one server, so under pytest-xdist
+    (`-n`, with `--dist loadgroup`) they form one group on one worker; they also go first, so
+    that long group starts while the other workers take the rest of the suite."""
+    real_model = [
+        item
+        for item in items
+        if REAL_MODEL_FIXTURES & set(getattr(item, "fixturenames", ()))
+    ]
+    for item in real_model:
+        item.add_marker(pytest.mark.xdist_group("smollm2"))
+    chosen = {id(item) for item in real_model}
+    items[:] = real_model + [item for item in items if id(item) not in chosen]
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch

@@ -1,7 +1,7 @@
 """The data registry: one entry per public data set langgap names (registry.yaml beside this file).
 
 >>> entry("multijail").source.repo
-'DAMO-NLP-SG/MultiJail'
+'DAMO-NLP-SG/multilingual-safety-for-LLMs'
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class Dataset:
     folder: str  # the folder under a data directory that holds it
     source: Source
     files: tuple[FileSpec, ...]
-    checksums: Literal["shared-copy", "first-download", "none"]
+    checksums: Literal["shared-copy", "source-commit", "first-download", "none"]
     licence: str
     harmful: bool
     citation: str
