@@ -26,9 +26,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     (`-n`, with `--dist loadgroup`) they form one group on one worker; they also go first, so
     that long group starts while the other workers take the rest of the suite."""
     real_model = [
-        item
-        for item in items
-        if REAL_MODEL_FIXTURES & set(getattr(item, "fixturenames", ()))
+        item for item in items if REAL_MODEL_FIXTURES & set(getattr(item, "fixturenames", ()))
     ]
     for item in real_model:
         item.add_marker(pytest.mark.xdist_group("smollm2"))

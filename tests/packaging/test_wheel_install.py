@@ -83,4 +83,5 @@ def test_wheel_in_a_fresh_venv_fetches_data_and_evaluates(tmp_path: Path) -> Non
         assert again.stdout.strip() == str(target) and not again.stderr
         verify = _run([str(langgap), "data", "verify", "multijail"], env, work)
         assert verify.returncode == 0 and "ok: 1/1 files verified" in verify.stdout
-    assert any(path.startswith("/DAMO-NLP-SG/multilingual-safety-for-LLMs/577ac51") for _, path, _ in mirror.requests)
+    source = "/DAMO-NLP-SG/multilingual-safety-for-LLMs/577ac51"
+    assert any(path.startswith(source) for _, path, _ in mirror.requests)
