@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from langgap._io import atomic_write_text
+from langgap.cli_options import JudgeModelOption, OldModelOption, renamed
 
 # Judges import Inspect, which takes seconds: commands import them when they run, not at --help.
 if TYPE_CHECKING:
@@ -38,7 +39,6 @@ JudgeOpt = Annotated[
         "repeat for an ensemble (see --ensemble).",
     ),
 ]
-ModelOpt = Annotated[str | None, typer.Option("--model", help="Inspect model for llm/guard.")]
 LangOpt = Annotated[
     list[str] | None, typer.Option("--languages", help="Only these languages (repeat or a,b).")
 ]
@@ -187,7 +187,8 @@ def _fail(exc: Exception) -> None:
 def eval_command(
     judge: JudgeOpt,
     data: DataOpt,
-    model: ModelOpt = None,
+    judge_model: JudgeModelOption = None,
+    model: OldModelOption = None,
     languages: LangOpt = None,
     limit: LimitOpt = None,
     out: OutOpt = Path("judge-eval"),
@@ -220,6 +221,7 @@ def eval_command(
     min_n: Annotated[int, typer.Option(help="Card: trusted from this many items.")] = 50,
 ) -> None:
     """Run a judge over a labelled set; per-language agreement, judge_eval.json and a judge card."""
+    model = renamed(judge_model, model, old_name="--model", new_name="--judge-model")
     from langgap.evaluate.judge_eval.cards import write_judge_card
     from langgap.evaluate.judge_eval.data import LabelledDataError, item_view
     from langgap.evaluate.judge_eval.metrics import meta_evaluate
@@ -263,7 +265,8 @@ def _calls(chosen: Judge) -> dict[str, int]:
 def calibrate(
     judge: JudgeOpt,
     data: DataOpt,
-    model: ModelOpt = None,
+    judge_model: JudgeModelOption = None,
+    model: OldModelOption = None,
     languages: LangOpt = None,
     limit: LimitOpt = None,
     out: OutOpt = Path("judge-calibration"),
@@ -274,6 +277,7 @@ def calibrate(
     n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap resamples.")] = 1000,
 ) -> None:
     """Calibrate the judge's abstention rule per language on a dev split; report held-out."""
+    model = renamed(judge_model, model, old_name="--model", new_name="--judge-model")
     from langgap.evaluate.judge_eval.calibrate import calibrate_abstention, split_items
     from langgap.evaluate.judge_eval.data import LabelledDataError, item_view
     from langgap.evaluate.judge_eval.metrics import meta_evaluate

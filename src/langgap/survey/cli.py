@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from langgap.cli_options import AnnotatorModelOption, OldModelOption, renamed
 from langgap.survey import cli_annotation as annotation_commands
 from langgap.survey import cli_fulltext as fulltext_commands
 from langgap.survey import cli_learned as learned_commands
@@ -81,7 +82,7 @@ def run(
         str,
         typer.Option(
             help="Annotator: rules (transparent patterns), learned (trained on human labels; "
-            "calibrated probabilities, uncertain papers flagged) or llm (needs --model)."
+            "calibrated probabilities, uncertain papers flagged) or llm (needs --annotator-model)."
         ),
     ] = "rules",
     learned_model: Annotated[
@@ -98,13 +99,8 @@ def run(
             "probability below this (0.5-1.0) for a person to check."
         ),
     ] = 0.7,
-    model: Annotated[
-        str | None,
-        typer.Option(
-            help="Inspect model for --annotator llm, e.g. openai/gpt-4o-mini, "
-            "openai-api/vllm/MODEL (with VLLM_BASE_URL), ollama/llama3.1, hf/PATH."
-        ),
-    ] = None,
+    annotator_model: AnnotatorModelOption = None,
+    model: OldModelOption = None,
     concurrency: Annotated[int, typer.Option(help="LLM requests in flight at once.")] = 8,
     strict: Annotated[bool, typer.Option(help="Stop at the first malformed input file.")] = False,
     cache: Annotated[bool, typer.Option(help="Reuse cached parses and annotations.")] = True,
@@ -140,8 +136,11 @@ def run(
 
     if annotator not in ("rules", "learned", "llm"):
         raise typer.BadParameter(f"unknown annotator {annotator!r}; available: rules, learned, llm")
+    model = renamed(annotator_model, model, old_name="--model", new_name="--annotator-model")
     if annotator == "llm" and not model:
-        raise typer.BadParameter("--annotator llm needs --model MODEL (any Inspect model name)")
+        raise typer.BadParameter(
+            "--annotator llm needs --annotator-model MODEL (any Inspect model name)"
+        )
     try:
         screen_config = ScreenConfig(_split(keywords), _split(fields), parse_years(years))
         if anthology not in (None, "auto"):
