@@ -1,8 +1,15 @@
 """Arabizi: Arabic script rewritten in the Latin-and-digits chat alphabet (ar-Latn).
 
-No maintained library does this, so the letter table is data (`arabizi.yaml`, with its sources)
-and only the vowel heuristic is code. Arabic script omits short vowels; where the text carries
-harakat they are used, otherwise an 'a' is inserted by a CV(C) syllable heuristic:
+No maintained library does this. The regional varieties (algerian, moroccan, tunisian,
+levantine, and egyptian and gulf on the Levantine table) are spelled by rewrite tables learned
+from human Arabizi paired with Arabic script (`arabizi_learn`, tables in `arabizi_tables/`
+with their model card): each letter becomes the chunk chat writers wrote for it in its context,
+vowels and clusters as they wrote them (3likom, not 3alikam). `arabizi.yaml` lists the
+varieties, their sources and letter conventions.
+
+The `standard` variety is rule-based (no corpus): a letter table (`arabizi.yaml`) and a vowel
+heuristic. Arabic script omits short vowels; where the text carries harakat they are used,
+otherwise an 'a' is inserted by a CV(C) syllable heuristic:
 
 - a consonant followed by a long-vowel letter (ا و ي ى ة) takes that vowel and nothing else;
 - a consonant that opens a syllable (word start, or after a consonant that closed one) gets 'a';
@@ -24,9 +31,12 @@ from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Any, Literal
 
+import json
+
 import yaml
 from inspect_ai.dataset import Sample
 
+from langgap.evaluate.probes.arabizi_learn import normalise_arabic, spell
 from langgap.evaluate.probes.base import (
     ProbeError,
     ProbeReport,
@@ -38,7 +48,9 @@ from langgap.evaluate.probes.base import (
 )
 from langgap.languages import lookup, try_lookup
 
-Variety = Literal["standard", "egyptian", "levantine", "levantine-9", "gulf"]
+Variety = Literal[
+    "standard", "algerian", "moroccan", "tunisian", "levantine", "levantine-9", "egyptian", "gulf"
+]
 VARIANT = "arabizi"
 
 FATHA, DAMMA, KASRA, SUKUN, SHADDA = "\u064e", "\u064f", "\u0650", "\u0652", "\u0651"
@@ -77,14 +89,47 @@ def varieties() -> tuple[str, ...]:
     return tuple(_raw()["variants"])
 
 
-@cache
-def _table(variety: str) -> _Table:
+def _spec(variety: str) -> dict[str, Any]:
     raw = _raw()
     if variety not in raw["variants"]:
         raise ProbeError(
             f"unknown Arabizi variety {variety!r}; choose one of {', '.join(varieties())}"
         )
-    spec = raw["variants"][variety]
+    spec: dict[str, Any] = raw["variants"][variety]
+    return spec
+
+
+@dataclass(frozen=True, slots=True)
+class _Learned:
+    table: dict[str, Any]  # letters / lc / cr / lcr rules (see arabizi_learn.spell)
+    words: dict[str, str]  # whole words whose spelling the rules miss
+    overrides: dict[str, str]
+
+
+@cache
+def _learned(variety: str) -> _Learned | None:
+    """The learned table of `variety`, or None for a rule-based variety."""
+    spec = _spec(variety)
+    if "learned" not in spec:
+        return None
+    name = str(spec["learned"])
+    path = files("langgap.evaluate.probes").joinpath("arabizi_tables", f"{name}.json")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    # Letters the corpus never wrote (Persian letters in loanwords, say) take the rule spelling.
+    letters = {k: str(v) for k, v in _raw()["letters"].items()} | data["letters"]
+    table = {**data, "letters": letters}
+    overrides = {k: str(v) for k, v in spec.get("letters", {}).items()}
+    # A lexicon word is kept only if no overridden letter is in it (its chunks are not known).
+    words = {k: v for k, v in data["words"].items() if not set(k) & set(overrides)}
+    return _Learned(table, words, overrides)
+
+
+@cache
+def _table(variety: str) -> _Table:
+    raw = _raw()
+    spec = _spec(variety)
+    if "learned" in spec:
+        spec = raw["variants"]["standard"]
     letters = {**raw["letters"], **spec.get("letters", {})}
     long = dict(spec["long"])
     long["\u06cc"] = long["ي"]  # Persian yeh is written for ي in much web text
@@ -178,10 +223,20 @@ def _word(word: str, variety: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=65536)
+def _learned_word(word: str, variety: str) -> str:
+    learned = _learned(variety)
+    assert learned is not None
+    word = normalise_arabic(word)
+    found = learned.words.get(word, WORDS.get(word))
+    return found if found is not None else spell(word, learned.table, learned.overrides)
+
+
 def to_arabizi(text: str, variety: Variety | str = "standard") -> str:
     """Arabic-script words in `text` rewritten as Arabizi; everything else is kept as it is."""
     table = _table(variety)
-    text = ARABIC_WORD.sub(lambda m: _word(m.group(0), variety), text)
+    rewrite = _learned_word if _learned(variety) is not None else _word
+    text = ARABIC_WORD.sub(lambda m: rewrite(m.group(0), variety), text)
     if any(ch in text for ch in table.punctuation):
         text = "".join(table.punctuation.get(ch, ch) for ch in text)
     return text.translate(ARABIC_DIGITS)
@@ -200,6 +255,7 @@ class ArabiziProbe:
 
     def __init__(self, variety: Variety | str = "standard") -> None:
         _table(variety)  # fail now, naming the varieties, not on the first sample
+        _learned(variety)
         self.variety = variety
 
     @property
