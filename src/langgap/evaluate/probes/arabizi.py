@@ -24,14 +24,13 @@ otherwise an 'a' is inserted by a CV(C) syllable heuristic:
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Any, Literal
-
-import json
 
 import yaml
 from inspect_ai.dataset import Sample
@@ -230,6 +229,12 @@ def _learned_word(word: str, variety: str) -> str:
     word = normalise_arabic(word)
     found = learned.words.get(word, WORDS.get(word))
     return found if found is not None else spell(word, learned.table, learned.overrides)
+
+
+def clear_caches() -> None:
+    """Forget the per-word spellings (benchmarks time text the process has not seen)."""
+    _word.cache_clear()
+    _learned_word.cache_clear()
 
 
 def to_arabizi(text: str, variety: Variety | str = "standard") -> str:

@@ -171,8 +171,12 @@ def _clean_pairs(pairs: Iterable[tuple[str, str, int]]) -> list[tuple[str, str, 
     return [(a, z, n) for (a, z), n in merged.items()]
 
 
-def _context_table(alignments: Sequence[tuple[str, list[str], int]], min_count: int) -> dict[str, Any]:
-    levels: dict[str, dict[str, Counter[str]]] = {k: defaultdict(Counter) for k in ("c", "lc", "cr", "lcr")}
+def _context_table(
+    alignments: Sequence[tuple[str, list[str], int]], min_count: int
+) -> dict[str, Any]:
+    levels: dict[str, dict[str, Counter[str]]] = {
+        k: defaultdict(Counter) for k in ("c", "lc", "cr", "lcr")
+    }
     for arabic, chunks, n in alignments:
         for i, chunk in enumerate(chunks):
             left, letter, right = _contexts(arabic, i)
