@@ -103,6 +103,7 @@ class _Learned:
     table: dict[str, Any]  # letters / lc / cr / lcr rules (see arabizi_learn.spell)
     words: dict[str, str]  # whole words whose spelling the rules miss
     overrides: dict[str, str]
+    chunks: dict[str, str]  # context -> chunk, filled as words are spelled
 
 
 @cache
@@ -120,7 +121,7 @@ def _learned(variety: str) -> _Learned | None:
     overrides = {k: str(v) for k, v in spec.get("letters", {}).items()}
     # A lexicon word is kept only if no overridden letter is in it (its chunks are not known).
     words = {k: v for k, v in data["words"].items() if not set(k) & set(overrides)}
-    return _Learned(table, words, overrides)
+    return _Learned(table, words, overrides, {})
 
 
 @cache
@@ -228,7 +229,11 @@ def _learned_word(word: str, variety: str) -> str:
     assert learned is not None
     word = normalise_arabic(word)
     found = learned.words.get(word, WORDS.get(word))
-    return found if found is not None else spell(word, learned.table, learned.overrides)
+    return (
+        found
+        if found is not None
+        else spell(word, learned.table, learned.overrides, learned.chunks)
+    )
 
 
 def clear_caches() -> None:
@@ -265,8 +270,16 @@ class ArabiziProbe:
 
     @property
     def params(self) -> dict[str, Any]:
-        """The variety and versions (Arabizi is deterministic: the seed changes nothing)."""
-        return {"variety": self.variety, "versions": library_versions()}
+        """The variety, its learned table's source and versions (deterministic: the seed
+        changes nothing)."""
+        params: dict[str, Any] = {"variety": self.variety, "versions": library_versions()}
+        learned = _learned(self.variety)
+        if learned is not None:
+            source = learned.table["source"]
+            params["table"] = (
+                f"{learned.table['variety']}: {source['repository']}@{source['commit'][:7]}"
+            )
+        return params
 
     def apply(self, samples: Sequence[Sample], *, seed: int) -> tuple[list[Sample], ProbeReport]:
         """Arabizi variants of the Arabic samples; the others are skipped with their language."""

@@ -207,23 +207,39 @@ def _back_off(key: str, cr: dict[str, str], lc: dict[str, str], letters: dict[st
     return letters.get(key[1], "")
 
 
-def spell(word: str, table: dict[str, Any], overrides: dict[str, str] | None = None) -> str:
-    """`word` (normalised Arabic letters) spelled by the table's letter rules alone.
+def chunk(key: str, table: dict[str, Any], overrides: dict[str, str] | None = None) -> str:
+    """The chunk for context `key` (previous letter, letter, next letter; ^ and $ at the edges).
 
     `overrides` replaces the consonant a chunk starts with (its trailing vowels kept) for
     the letters it names; a chunk that is all vowels (a letter the writer dropped) is kept."""
+    found: str | None = table["lcr"].get(key)
+    if found is None:
+        found = _back_off(key, table["cr"], table["lc"], table["letters"])
+    if overrides and key[1] in overrides:
+        tail = len(found) - len(found.rstrip("aeiou"))
+        if tail < len(found):
+            found = overrides[key[1]] + found[len(found) - tail :]
+    return found
+
+
+def spell(
+    word: str,
+    table: dict[str, Any],
+    overrides: dict[str, str] | None = None,
+    memo: dict[str, str] | None = None,
+) -> str:
+    """`word` (normalised Arabic letters) spelled by the table's letter rules alone; `memo`
+    keeps the chunk of each context seen (the probe passes one per variety, for speed)."""
+    padded = START + word + END
+    if memo is None:
+        return "".join(chunk(padded[i : i + 3], table, overrides) for i in range(len(word)))
     out = []
-    letters, lc, cr, lcr = table["letters"], table["lc"], table["cr"], table["lcr"]
     for i in range(len(word)):
-        left, letter, right = _contexts(word, i)
-        chunk = lcr.get(left + letter + right)
-        if chunk is None:
-            chunk = _back_off(left + letter + right, cr, lc, letters)
-        if overrides and letter in overrides:
-            tail = len(chunk) - len(chunk.rstrip("aeiou"))
-            if tail < len(chunk):
-                chunk = overrides[letter] + chunk[len(chunk) - tail :]
-        out.append(chunk)
+        key = padded[i : i + 3]
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = chunk(key, table, overrides)
+        out.append(found)
     return "".join(out)
 
 
