@@ -77,6 +77,24 @@ def test_learned_vowels(variety: str) -> None:
     assert not any("\u0600" <= c <= "\u06ff" for c in out) and "," in out
 
 
+def test_french_code_switching() -> None:
+    """Maghrebi varieties switch listed words to French in a seeded share of occurrences."""
+    text = "لكن الناس في البلاد يقولون شكرا"
+    assert to_arabizi(text, "algerian", french=1.0).startswith("mais les gens fi le pays")
+    assert "merci" in to_arabizi(text, "algerian", french=1.0)
+    assert "mais" not in to_arabizi(text, "algerian")  # off by default
+    draws = {to_arabizi(text, "tunisian", french=0.5, seed=s) for s in range(8)}
+    assert len(draws) > 1  # the share is drawn per occurrence, from the seed
+    assert to_arabizi(text, "tunisian", french=0.5, seed=3) == to_arabizi(
+        text, "tunisian", french=0.5, seed=3
+    )
+    with pytest.raises(ProbeError, match="Maghrebi"):
+        get_probe("arabizi", variety="gulf", french=0.5)
+    with pytest.raises(ProbeError, match="between 0 and 1"):
+        get_probe("arabizi", variety="algerian", french=2)
+    assert get_probe("arabizi", variety="algerian", french=0.3).params["french"] == 0.3
+
+
 def test_mixed_empty_and_punctuation() -> None:
     assert to_arabizi("") == ""
     assert to_arabizi("OK مرحبا 2024، كيف حالك؟") == "OK mar7aba 2024, kif 7alak?"

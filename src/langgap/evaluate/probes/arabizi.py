@@ -25,6 +25,7 @@ otherwise an 'a' is inserted by a CV(C) syllable heuristic:
 from __future__ import annotations
 
 import json
+import random
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -242,11 +243,42 @@ def clear_caches() -> None:
     _learned_word.cache_clear()
 
 
-def to_arabizi(text: str, variety: Variety | str = "standard") -> str:
-    """Arabic-script words in `text` rewritten as Arabizi; everything else is kept as it is."""
+@cache
+def _french_words() -> dict[str, str]:
+    return {normalise_arabic(k): str(v) for k, v in _raw()["french"].items()}
+
+
+def _check_french(variety: str, french: float) -> None:
+    if not 0.0 <= french <= 1.0:
+        raise ProbeError(f"french={french}: give a share between 0 and 1, e.g. french=0.5")
+    if french and not _spec(variety).get("french"):
+        maghrebi = [v for v in varieties() if _spec(v).get("french")]
+        raise ProbeError(
+            f"french applies to the Maghrebi varieties ({', '.join(maghrebi)}), "
+            f"not {variety!r}; drop --param french or choose one of them"
+        )
+
+
+def to_arabizi(
+    text: str, variety: Variety | str = "standard", *, french: float = 0.0, seed: int = 0
+) -> str:
+    """Arabic-script words in `text` rewritten as Arabizi; everything else is kept as it is.
+
+    `french` (Maghrebi varieties): the share of the words listed under `french:` in
+    arabizi.yaml written as the French word instead, drawn from `seed` and the text."""
     table = _table(variety)
+    _check_french(variety, french)
     rewrite = _learned_word if _learned(variety) is not None else _word
-    text = ARABIC_WORD.sub(lambda m: rewrite(m.group(0), variety), text)
+    if french:
+        switch, draw = _french_words(), random.Random(f"{seed}\x1f{text}").random
+
+        def one(word: str) -> str:
+            swapped = switch.get(normalise_arabic(word))
+            return swapped if swapped and draw() < french else rewrite(word, variety)
+
+        text = ARABIC_WORD.sub(lambda m: one(m.group(0)), text)
+    else:
+        text = ARABIC_WORD.sub(lambda m: rewrite(m.group(0), variety), text)
     if any(ch in text for ch in table.punctuation):
         text = "".join(table.punctuation.get(ch, ch) for ch in text)
     return text.translate(ARABIC_DIGITS)
@@ -263,16 +295,20 @@ class ArabiziProbe:
 
     name = VARIANT
 
-    def __init__(self, variety: Variety | str = "standard") -> None:
+    def __init__(self, variety: Variety | str = "standard", french: float = 0.0) -> None:
         _table(variety)  # fail now, naming the varieties, not on the first sample
         _learned(variety)
+        _check_french(variety, float(french))
         self.variety = variety
+        self.french = float(french)
 
     @property
     def params(self) -> dict[str, Any]:
-        """The variety, its learned table's source and versions (deterministic: the seed
-        changes nothing)."""
+        """The variety, its learned table's source, the French share and versions (the seed
+        matters only with a French share)."""
         params: dict[str, Any] = {"variety": self.variety, "versions": library_versions()}
+        if self.french:
+            params["french"] = self.french
         learned = _learned(self.variety)
         if learned is not None:
             source = learned.table["source"]
@@ -292,6 +328,7 @@ class ArabiziProbe:
                 raise SkipSample(f"not Arabic-script Arabic ({source or 'no language_tag'})")
             if not ARABIC_WORD.search(text):
                 raise SkipSample("no Arabic-script text")
-            return Rewritten(to_arabizi(text, self.variety), language_tag=tag)
+            out = to_arabizi(text, self.variety, french=self.french, seed=seed)
+            return Rewritten(out, language_tag=tag)
 
         return apply_each(self.name, params, samples, one)
