@@ -241,6 +241,14 @@ def clear_caches() -> None:
     """Forget the per-word spellings (benchmarks time text the process has not seen)."""
     _word.cache_clear()
     _learned_word.cache_clear()
+    _normalised.cache_clear()
+    for variety in varieties():
+        learned = _learned(variety)
+        if learned is not None:
+            learned.chunks.clear()
+
+
+_normalised = lru_cache(maxsize=65536)(normalise_arabic)
 
 
 @cache
@@ -270,11 +278,16 @@ def to_arabizi(
     _check_french(variety, french)
     rewrite = _learned_word if _learned(variety) is not None else _word
     if french:
-        switch, draw = _french_words(), random.Random(f"{seed}\x1f{text}").random
+        switch = _french_words()
+        draws: list[random.Random] = []  # made on the first listed word: seeding costs
 
         def one(word: str) -> str:
-            swapped = switch.get(normalise_arabic(word))
-            return swapped if swapped and draw() < french else rewrite(word, variety)
+            swapped = switch.get(_normalised(word))
+            if swapped is None:
+                return rewrite(word, variety)
+            if not draws:
+                draws.append(random.Random(f"{seed}\x1f{text}"))
+            return swapped if draws[0].random() < french else rewrite(word, variety)
 
         text = ARABIC_WORD.sub(lambda m: one(m.group(0)), text)
     else:
