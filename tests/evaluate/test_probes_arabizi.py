@@ -95,6 +95,20 @@ def test_french_code_switching() -> None:
     assert get_probe("arabizi", variety="algerian", french=0.3).params["french"] == 0.3
 
 
+def test_unreadable_table_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from langgap.evaluate.probes import arabizi
+
+    variants = {**arabizi._raw()["variants"], "broken": {"learned": "no-such-table"}}
+    raw = {**arabizi._raw(), "variants": variants}
+    monkeypatch.setattr(arabizi, "_raw", lambda: raw)
+    arabizi._learned.cache_clear()
+    try:
+        with pytest.raises(ProbeError, match=r"no-such-table\.json.*train_arabizi\.py"):
+            get_probe("arabizi", variety="broken")
+    finally:
+        arabizi._learned.cache_clear()
+
+
 def test_mixed_empty_and_punctuation() -> None:
     assert to_arabizi("") == ""
     assert to_arabizi("OK مرحبا 2024، كيف حالك؟") == "OK mar7aba 2024, kif 7alak?"

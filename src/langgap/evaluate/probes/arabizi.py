@@ -63,6 +63,7 @@ ARABIC_WORD = re.compile(
     r"[\u0621-\u063a\u0640-\u0652\u0670\u0671\u067e\u0686\u06a4\u06a9\u06af\u06cc]+"
 )
 ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
+TABLE_FIELDS = ("letters", "lc", "cr", "lcr", "words", "source")  # a learned table's fields
 # Fixed expressions whose conventional spelling the heuristic cannot reach.
 WORDS = {"الله": "allah"}
 
@@ -115,7 +116,16 @@ def _learned(variety: str) -> _Learned | None:
         return None
     name = str(spec["learned"])
     path = files("langgap.evaluate.probes").joinpath("arabizi_tables", f"{name}.json")
-    data = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        missing = [k for k in TABLE_FIELDS if not isinstance(data.get(k), dict)]
+        if missing:
+            raise ValueError(f"no {', '.join(missing)} field")
+    except (OSError, ValueError, AttributeError) as error:
+        raise ProbeError(
+            f"Arabizi table {path} (variety {variety!r}) is missing or unreadable ({error}); "
+            "reinstall langgap, or rebuild it: python benchmarks/train_arabizi.py"
+        ) from None
     # Letters the corpus never wrote (Persian letters in loanwords, say) take the rule spelling.
     letters = {k: str(v) for k, v in _raw()["letters"].items()} | data["letters"]
     table = {**data, "letters": letters}
