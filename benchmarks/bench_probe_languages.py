@@ -29,7 +29,7 @@ TARGET = 5000.0
 
 def _clear_caches() -> None:
     transliterate.clear_caches()
-    arabizi._word.cache_clear()
+    arabizi.clear_caches()
 
 
 def _time(make: Callable[[], Probe], samples: list[Sample], repeat: int) -> tuple[float, float]:

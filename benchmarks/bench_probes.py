@@ -47,7 +47,7 @@ def _probes() -> dict[str, tuple[Callable[[], Probe], list[str]]]:
 def _clear_caches() -> None:
     """Per-word caches are cleared before each timed run: figures are for unseen text."""
     transliterate.clear_caches()
-    arabizi._word.cache_clear()
+    arabizi.clear_caches()
 
 
 def _time(probe: Probe, samples: list[Sample], repeat: int) -> tuple[float, int]:

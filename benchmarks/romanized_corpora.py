@@ -10,12 +10,25 @@ reserved for independent checking: no reader here opens a test file.
   `train_dev_test_data/{train,dev}.txt`
 - code-mixed-nlp: l3cube-pune/code-mixed-nlp (L3Cube-HingLID); `validation.txt`, reporting only
 - NArabizi: SamiaTouileb/NArabizi (Algerian Arabizi-French); `{train,dev}_NArabizi.conllu`
+
+Arabizi with the Arabic-script spelling beside it (`ARABIZI_REPOS`, for the `arabizi` probe):
+- NArabizi again (its Arabic-script column); Algerian; train/dev as above
+- TArC: eligugliotta/tarc (Tunisian Arabish with CODA Arabic script, CC BY-NC-SA 4.0);
+  no official split: sentences are split by a hash of their text (`carved_split`)
+- DODa: darija-open-dataset/dataset (Moroccan Darija, CC BY-NC 4.0): `ongoing/*.csv`
+  sentences, split by hash like TArC; the word lists (`syntactic categories/`,
+  `semantic categories/`) are training data only
+- Arabizi-Transliteration-jo: bashartalafha/Arabizi-Transliteration (Jordanian words):
+  `keras-attention/data/training.csv` (train) and `validation.csv` (dev); its test files and
+  the top-level `Arabizi-Arabic` file (which may hold test pairs) are never opened
 """
 
 from __future__ import annotations
 
+import csv
 import subprocess
 import sys
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,15 +38,21 @@ REPOS = {
     "code-mixed-nlp": "l3cube-pune/code-mixed-nlp",
     "NArabizi": "SamiaTouileb/NArabizi",
 }
+ARABIZI_REPOS = {
+    "NArabizi": "SamiaTouileb/NArabizi",
+    "TArC": "eligugliotta/tarc",
+    "DODa": "darija-open-dataset/dataset",
+    "Arabizi-Transliteration-jo": "bashartalafha/Arabizi-Transliteration",
+}
 DEFAULT_DATA = Path.home() / ".cache" / "langgap" / "romanized-corpora"
 Sentence = list[tuple[str, str]]  # (token, label)
 
 
-def ensure(data: Path, download: bool) -> None:
+def ensure(data: Path, download: bool, repos: dict[str, str] = REPOS) -> None:
     """Exit with the clone commands when a corpus folder is missing (or clone it)."""
-    missing = [name for name in REPOS if not (data / name).is_dir()]
+    missing = [name for name in repos if not (data / name).is_dir()]
     for name in missing:
-        url = f"https://github.com/{REPOS[name]}"
+        url = f"https://github.com/{repos[name]}"
         if download:
             subprocess.run(["git", "clone", "--depth", "1", url, str(data / name)], check=True)
         else:
@@ -105,6 +124,129 @@ def narabizi(data: Path, split: str) -> list[Sentence]:
     if current:
         sentences.append(current)
     return sentences
+
+
+Pair = tuple[str, str, str]  # (Arabizi token, Arabic-script spelling, language label)
+SPLITS = ("train", "dev")
+
+
+def _check_split(split: str, checker: bool = False) -> None:
+    """Train and dev only, unless `checker` (the independent checker's `--split test`: the
+    test files are reserved for them; nobody tuning these tables runs it)."""
+    if split not in SPLITS and not (checker and split == "test"):
+        raise ValueError("only the train and dev splits are read (test is reserved)")
+
+
+def carved_split(key: str) -> str:
+    """train, dev or test for a corpus without official splits: crc32 of the text, mod 10
+    (0 test, reserved and never returned by these readers; 1 dev; the rest train)."""
+    bucket = zlib.crc32(key.encode("utf-8")) % 10
+    return "test" if bucket == 0 else "dev" if bucket == 1 else "train"
+
+
+def narabizi_pairs(data: Path, split: str, checker: bool = False) -> list[list[Pair]]:
+    """NArabizi sentences of `split` as (surface token, Arabic-script spelling, lang) triples;
+    a multiword token's Arabic spelling is its words' spellings joined."""
+    _check_split(split, checker)
+    path = data / "NArabizi" / "data" / "Narabizi" / "pos" / f"{split}_NArabizi.conllu"
+    sentences: list[list[Pair]] = []
+    current: list[Pair] = []
+    span: tuple[int, int] | None = None  # the word ids the current multiword token covers
+    parts: list[str] = []
+    for line in path.read_text("utf-8").splitlines():
+        if not line.strip():
+            if current:
+                sentences.append(current)
+            current, span, parts = [], None, []
+            continue
+        cols = line.split("\t")
+        if line.startswith("#") or len(cols) < 10:
+            continue
+        lang = next((f[5:] for f in cols[-1].split("|") if f.startswith("lang=")), "")
+        if "-" in cols[0]:
+            first, last = (int(x) for x in cols[0].split("-"))
+            span, parts = (first, last), []
+            current.append((cols[1], "", lang))
+        elif "." not in cols[0]:
+            word_id = int(cols[0])
+            if span and span[0] <= word_id <= span[1]:
+                parts.append(cols[3] if cols[3] != "_" else "")
+                token, _, lang_mw = current[-1]
+                current[-1] = (token, "".join(parts), lang_mw)
+            else:
+                current.append((cols[1], cols[3] if cols[3] != "_" else "", lang))
+    if current:
+        sentences.append(current)
+    return sentences
+
+
+def tarc_pairs(data: Path, split: str, checker: bool = False) -> list[list[Pair]]:
+    """TArC sentences of `split` (carved by hash) as (Arabish token, CODA spelling, class)."""
+    _check_split(split, checker)
+    sentences: list[list[Pair]] = []
+    current: list[Pair] = []
+    with (data / "TArC" / "tarc.tsv").open(encoding="utf-8") as handle:
+        rows = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        next(rows)
+        for row in rows:
+            if len(row) < 5 or row[2] == "<eos>":
+                if current and carved_split(" ".join(t for t, _, _ in current)) == split:
+                    sentences.append(current)
+                current = []
+                continue
+            current.append((row[2], row[4], row[3]))
+    if current and carved_split(" ".join(t for t, _, _ in current)) == split:
+        sentences.append(current)
+    return sentences
+
+
+def doda_sentences(data: Path, split: str, checker: bool = False) -> list[tuple[str, str]]:
+    """DODa `ongoing/` (Arabizi sentence, Arabic-script sentence) pairs of `split` (carved by
+    hash of the Arabizi text; duplicates dropped)."""
+    _check_split(split, checker)
+    seen: set[str] = set()
+    out: list[tuple[str, str]] = []
+    for path in sorted((data / "DODa" / "ongoing").glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                latin, arabic = (
+                    (row.get("darija") or "").strip(),
+                    (row.get("darija_ar") or "").strip(),
+                )
+                if latin and arabic and latin not in seen and carved_split(latin) == split:
+                    seen.add(latin)
+                    out.append((latin, arabic))
+    return out
+
+
+def doda_words(data: Path) -> list[tuple[str, str]]:
+    """DODa word lists: (Arabizi spelling, Arabic spelling), every listed variant (train only)."""
+    out: list[tuple[str, str]] = []
+    root = data / "DODa"
+    for path in sorted(
+        [*root.glob("syntactic categories/*.csv"), *root.glob("semantic categories/*.csv")]
+    ):
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                arabic = (row.get("darija_ar") or "").strip()
+                variants = [
+                    v for k, v in row.items() if k and k.startswith("n") and k[1:].isdigit()
+                ]
+                variants += [row.get("darija") or ""]
+                out += [(v.strip(), arabic) for v in variants if v and v.strip() and arabic]
+    return out
+
+
+def jordanian_words(data: Path, split: str, checker: bool = False) -> list[tuple[str, str]]:
+    """(Arabizi word, Arabic word) pairs of bashartalafha/Arabizi-Transliteration `split`
+    (training.csv or validation.csv; the test files only for the checker)."""
+    _check_split(split, checker)
+    name = {"train": "data/training.csv", "dev": "data/validation.csv"}.get(split)
+    # test (checker only): utils/test.csv, assumed to share training.csv's (Arabizi, Arabic)
+    # columns; nobody here has opened it to check.
+    path = data / "Arabizi-Transliteration-jo" / "keras-attention" / (name or "utils/test.csv")
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [(row[0], row[1]) for row in csv.reader(handle) if len(row) >= 2 and row[0]]
 
 
 def _blank_separated(path: Path, parse: object) -> Iterator[Sentence]:

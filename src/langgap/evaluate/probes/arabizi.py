@@ -1,8 +1,15 @@
 """Arabizi: Arabic script rewritten in the Latin-and-digits chat alphabet (ar-Latn).
 
-No maintained library does this, so the letter table is data (`arabizi.yaml`, with its sources)
-and only the vowel heuristic is code. Arabic script omits short vowels; where the text carries
-harakat they are used, otherwise an 'a' is inserted by a CV(C) syllable heuristic:
+No maintained library does this. The regional varieties (algerian, moroccan, tunisian,
+levantine, and egyptian and gulf on the Levantine table) are spelled by rewrite tables learned
+from human Arabizi paired with Arabic script (`arabizi_learn`, tables in `arabizi_tables/`
+with their model card): each letter becomes the chunk chat writers wrote for it in its context,
+vowels and clusters as they wrote them (3likom, not 3alikam). `arabizi.yaml` lists the
+varieties, their sources and letter conventions.
+
+The `standard` variety is rule-based (no corpus): a letter table (`arabizi.yaml`) and a vowel
+heuristic. Arabic script omits short vowels; where the text carries harakat they are used,
+otherwise an 'a' is inserted by a CV(C) syllable heuristic:
 
 - a consonant followed by a long-vowel letter (ا و ي ى ة) takes that vowel and nothing else;
 - a consonant that opens a syllable (word start, or after a consonant that closed one) gets 'a';
@@ -17,6 +24,8 @@ harakat they are used, otherwise an 'a' is inserted by a CV(C) syllable heuristi
 
 from __future__ import annotations
 
+import json
+import random
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +36,7 @@ from typing import Any, Literal
 import yaml
 from inspect_ai.dataset import Sample
 
+from langgap.evaluate.probes.arabizi_learn import normalise_arabic, spell
 from langgap.evaluate.probes.base import (
     ProbeError,
     ProbeReport,
@@ -38,7 +48,9 @@ from langgap.evaluate.probes.base import (
 )
 from langgap.languages import lookup, try_lookup
 
-Variety = Literal["standard", "egyptian", "levantine", "levantine-9", "gulf"]
+Variety = Literal[
+    "standard", "algerian", "moroccan", "tunisian", "levantine", "levantine-9", "egyptian", "gulf"
+]
 VARIANT = "arabizi"
 
 FATHA, DAMMA, KASRA, SUKUN, SHADDA = "\u064e", "\u064f", "\u0650", "\u0652", "\u0651"
@@ -51,6 +63,7 @@ ARABIC_WORD = re.compile(
     r"[\u0621-\u063a\u0640-\u0652\u0670\u0671\u067e\u0686\u06a4\u06a9\u06af\u06cc]+"
 )
 ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
+TABLE_FIELDS = ("letters", "lc", "cr", "lcr", "words", "source")  # a learned table's fields
 # Fixed expressions whose conventional spelling the heuristic cannot reach.
 WORDS = {"الله": "allah"}
 
@@ -77,14 +90,57 @@ def varieties() -> tuple[str, ...]:
     return tuple(_raw()["variants"])
 
 
-@cache
-def _table(variety: str) -> _Table:
+def _spec(variety: str) -> dict[str, Any]:
     raw = _raw()
     if variety not in raw["variants"]:
         raise ProbeError(
             f"unknown Arabizi variety {variety!r}; choose one of {', '.join(varieties())}"
         )
-    spec = raw["variants"][variety]
+    spec: dict[str, Any] = raw["variants"][variety]
+    return spec
+
+
+@dataclass(frozen=True, slots=True)
+class _Learned:
+    table: dict[str, Any]  # letters / lc / cr / lcr rules (see arabizi_learn.spell)
+    words: dict[str, str]  # whole words whose spelling the rules miss
+    overrides: dict[str, str]
+    chunks: dict[str, str]  # context -> chunk, filled as words are spelled
+
+
+@cache
+def _learned(variety: str) -> _Learned | None:
+    """The learned table of `variety`, or None for a rule-based variety."""
+    spec = _spec(variety)
+    if "learned" not in spec:
+        return None
+    name = str(spec["learned"])
+    path = files("langgap.evaluate.probes").joinpath("arabizi_tables", f"{name}.json")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        missing = [k for k in TABLE_FIELDS if not isinstance(data.get(k), dict)]
+        if missing:
+            raise ValueError(f"no {', '.join(missing)} field")
+    except (OSError, ValueError, AttributeError) as error:
+        raise ProbeError(
+            f"Arabizi table {path} (variety {variety!r}) is missing or unreadable ({error}); "
+            "reinstall langgap, or rebuild it: python benchmarks/train_arabizi.py"
+        ) from None
+    # Letters the corpus never wrote (Persian letters in loanwords, say) take the rule spelling.
+    letters = {k: str(v) for k, v in _raw()["letters"].items()} | data["letters"]
+    table = {**data, "letters": letters}
+    overrides = {k: str(v) for k, v in spec.get("letters", {}).items()}
+    # A lexicon word is kept only if no overridden letter is in it (its chunks are not known).
+    words = {k: v for k, v in data["words"].items() if not set(k) & set(overrides)}
+    return _Learned(table, words, overrides, {})
+
+
+@cache
+def _table(variety: str) -> _Table:
+    raw = _raw()
+    spec = _spec(variety)
+    if "learned" in spec:
+        spec = raw["variants"]["standard"]
     letters = {**raw["letters"], **spec.get("letters", {})}
     long = dict(spec["long"])
     long["\u06cc"] = long["ي"]  # Persian yeh is written for ي in much web text
@@ -178,10 +234,74 @@ def _word(word: str, variety: str) -> str:
     return "".join(out)
 
 
-def to_arabizi(text: str, variety: Variety | str = "standard") -> str:
-    """Arabic-script words in `text` rewritten as Arabizi; everything else is kept as it is."""
+@lru_cache(maxsize=65536)
+def _learned_word(word: str, variety: str) -> str:
+    learned = _learned(variety)
+    assert learned is not None
+    word = normalise_arabic(word)
+    found = learned.words.get(word, WORDS.get(word))
+    return (
+        found
+        if found is not None
+        else spell(word, learned.table, learned.overrides, learned.chunks)
+    )
+
+
+def clear_caches() -> None:
+    """Forget the per-word spellings (benchmarks time text the process has not seen)."""
+    _word.cache_clear()
+    _learned_word.cache_clear()
+    _normalised.cache_clear()
+    for variety in varieties():
+        learned = _learned(variety)
+        if learned is not None:
+            learned.chunks.clear()
+
+
+_normalised = lru_cache(maxsize=65536)(normalise_arabic)
+
+
+@cache
+def _french_words() -> dict[str, str]:
+    return {normalise_arabic(k): str(v) for k, v in _raw()["french"].items()}
+
+
+def _check_french(variety: str, french: float) -> None:
+    if not 0.0 <= french <= 1.0:
+        raise ProbeError(f"french={french}: give a share between 0 and 1, e.g. french=0.5")
+    if french and not _spec(variety).get("french"):
+        maghrebi = [v for v in varieties() if _spec(v).get("french")]
+        raise ProbeError(
+            f"french applies to the Maghrebi varieties ({', '.join(maghrebi)}), "
+            f"not {variety!r}; drop --param french or choose one of them"
+        )
+
+
+def to_arabizi(
+    text: str, variety: Variety | str = "standard", *, french: float = 0.0, seed: int = 0
+) -> str:
+    """Arabic-script words in `text` rewritten as Arabizi; everything else is kept as it is.
+
+    `french` (Maghrebi varieties): the share of the words listed under `french:` in
+    arabizi.yaml written as the French word instead, drawn from `seed` and the text."""
     table = _table(variety)
-    text = ARABIC_WORD.sub(lambda m: _word(m.group(0), variety), text)
+    _check_french(variety, french)
+    rewrite = _learned_word if _learned(variety) is not None else _word
+    if french:
+        switch = _french_words()
+        draws: list[random.Random] = []  # made on the first listed word: seeding costs
+
+        def one(word: str) -> str:
+            swapped = switch.get(_normalised(word))
+            if swapped is None:
+                return rewrite(word, variety)
+            if not draws:
+                draws.append(random.Random(f"{seed}\x1f{text}"))
+            return swapped if draws[0].random() < french else rewrite(word, variety)
+
+        text = ARABIC_WORD.sub(lambda m: one(m.group(0)), text)
+    else:
+        text = ARABIC_WORD.sub(lambda m: rewrite(m.group(0), variety), text)
     if any(ch in text for ch in table.punctuation):
         text = "".join(table.punctuation.get(ch, ch) for ch in text)
     return text.translate(ARABIC_DIGITS)
@@ -198,14 +318,27 @@ class ArabiziProbe:
 
     name = VARIANT
 
-    def __init__(self, variety: Variety | str = "standard") -> None:
+    def __init__(self, variety: Variety | str = "standard", french: float = 0.0) -> None:
         _table(variety)  # fail now, naming the varieties, not on the first sample
+        _learned(variety)
+        _check_french(variety, float(french))
         self.variety = variety
+        self.french = float(french)
 
     @property
     def params(self) -> dict[str, Any]:
-        """The variety and versions (Arabizi is deterministic: the seed changes nothing)."""
-        return {"variety": self.variety, "versions": library_versions()}
+        """The variety, its learned table's source, the French share and versions (the seed
+        matters only with a French share)."""
+        params: dict[str, Any] = {"variety": self.variety, "versions": library_versions()}
+        if self.french:
+            params["french"] = self.french
+        learned = _learned(self.variety)
+        if learned is not None:
+            source = learned.table["source"]
+            params["table"] = (
+                f"{learned.table['variety']}: {source['repository']}@{source['commit'][:7]}"
+            )
+        return params
 
     def apply(self, samples: Sequence[Sample], *, seed: int) -> tuple[list[Sample], ProbeReport]:
         """Arabizi variants of the Arabic samples; the others are skipped with their language."""
@@ -218,6 +351,7 @@ class ArabiziProbe:
                 raise SkipSample(f"not Arabic-script Arabic ({source or 'no language_tag'})")
             if not ARABIC_WORD.search(text):
                 raise SkipSample("no Arabic-script text")
-            return Rewritten(to_arabizi(text, self.variety), language_tag=tag)
+            out = to_arabizi(text, self.variety, french=self.french, seed=seed)
+            return Rewritten(out, language_tag=tag)
 
         return apply_each(self.name, params, samples, one)
