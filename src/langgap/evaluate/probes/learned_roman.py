@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -39,17 +40,22 @@ class TableError(ProbeError):
     """A learned romanisation table that is missing, unreadable or of another format."""
 
 
+# Combining marks (Unicode category M*) of the covered scripts' blocks, as one character class.
+_MARKS = "".join(
+    chr(c)
+    for lo, hi in ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0x0900, 0x0DFF))
+    for c in range(lo, hi + 1)
+    if unicodedata.category(chr(c)).startswith("M")
+)
+_UNIT = re.compile(f"[{re.escape(_MARKS)}]+|.[{re.escape(_MARKS)}]*", re.DOTALL)
+
+
 def units(word: str) -> list[str]:
     """`word` cut into letters, each with the combining marks (vowel signs, virama) after it."""
-    out: list[str] = []
-    for char in word:
-        if out and unicodedata.category(char).startswith("M"):
-            out[-1] += char
-        else:
-            out.append(char)
-    return out
+    return _UNIT.findall(word)
 
 
+@lru_cache(maxsize=4096)
 def kind(unit: str) -> str:
     """A unit's class for back-off contexts: edge, bare letter, with virama, with a vowel sign."""
     if unit in (START, END):
@@ -84,6 +90,7 @@ class RewriteTable:
 
     spans: Mapping[str, str]  # unit -> its most frequent Latin span
     by_context: Mapping[str, Mapping[str, str]]  # level -> context key -> span
+    _levels: tuple[Mapping[str, str], ...] = field(init=False, repr=False, compare=False)
 
     def romanize(self, word: str, fallback: Callable[[str], str]) -> str:
         """`word` (one script, no spaces) in Latin; units never seen go to `fallback`."""
@@ -95,14 +102,33 @@ class RewriteTable:
         return "".join(out)
 
     def _span(self, parts: list[str], i: int) -> str | None:
-        if parts[i] not in self.spans:
+        # the keys of `contexts`, built only as far as the first level that has one (speed)
+        unit = parts[i]
+        if unit not in self.spans:
             return None
-        keys = contexts(parts, i)
-        for level in LEVELS:
-            found = self.by_context.get(level, {}).get(keys[level])
-            if found is not None:
-                return found
-        return self.spans[parts[i]]
+        left = parts[i - 1] if i else START
+        right = parts[i + 1] if i + 1 < len(parts) else END
+        full, u_r, cl_u_cr, u_cr, l_u, cl_u = self._levels
+        # "" is a real span (a silent letter), so every miss is tested against None
+        found = full.get(f"{left}\t{unit}\t{right}")
+        if found is None:
+            found = u_r.get(f"{unit}\t{right}")
+        if found is not None:
+            return found
+        cl, cr = kind(left), kind(right)
+        found = cl_u_cr.get(f"{cl}\t{unit}\t{cr}")
+        if found is None:
+            found = u_cr.get(f"{unit}\t{cr}")
+        if found is None:
+            found = l_u.get(f"{left}\t{unit}")
+        if found is None:
+            found = cl_u.get(f"{cl}\t{unit}")
+        return self.spans[unit] if found is None else found
+
+    def __post_init__(self) -> None:
+        assert LEVELS == ("l_u_r", "u_r", "cl_u_cr", "u_cr", "l_u", "cl_u")  # _span's order
+        levels = tuple(self.by_context.get(level, {}) for level in LEVELS)
+        object.__setattr__(self, "_levels", levels)
 
     def as_json(self) -> dict[str, Any]:
         return {

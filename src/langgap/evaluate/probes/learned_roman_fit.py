@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
@@ -52,12 +52,29 @@ def _edit_py(a: str, b: str) -> int:
     return row[-1]
 
 
+Weights = defaultdict[str, float]  # span -> attestation weight
+
+
+def _weights() -> Weights:
+    return defaultdict(float)
+
+
+def _add(into: Weights, more: Weights) -> None:
+    for span, weight in more.items():
+        into[span] += weight
+
+
+def _best(weights: Weights) -> str:
+    """The heaviest span; ties go to the first seen (insertion order, as Counter did)."""
+    return max(weights, key=weights.__getitem__)
+
+
 class _Model:
     """log P(span | unit): aligned counts smoothed towards the rule prior."""
 
     def __init__(self, rule: Callable[[str], str]) -> None:
         self.rule = rule
-        self.counts: dict[str, Counter[str]] = defaultdict(Counter)
+        self.counts: dict[str, Weights] = defaultdict(_weights)
         self.totals: dict[str, float] = {}
         self._cache: dict[str, dict[str, float]] = {}
         self._rules: dict[str, str] = {}
@@ -75,7 +92,7 @@ class _Model:
     def logp(self, unit: str) -> Callable[[str], float]:
         """log P(span | unit) as a function of the span, memoised per unit."""
         memo = self._cache.setdefault(unit, {})
-        counts = self.counts.get(unit, Counter())
+        counts = self.counts.get(unit, _weights())
         total = self.totals.get(unit, 0.0) + 1.0
 
         def one(span: str) -> float:
@@ -88,7 +105,7 @@ class _Model:
         return one
 
     def refit(self, aligned: Iterable[tuple[list[str], list[str], float]]) -> None:
-        self.counts = defaultdict(Counter)
+        self.counts = defaultdict(_weights)
         for parts, spans, weight in aligned:
             for unit, span in zip(parts, spans, strict=True):
                 self.counts[unit][span] += weight
@@ -171,19 +188,19 @@ def build(
     aligned: Iterable[tuple[list[str], list[str], float]], *, min_count: float
 ) -> RewriteTable:
     """The table of aligned words: each unit's usual span, and context exceptions."""
-    seen: dict[Triple, Counter[str]] = defaultdict(Counter)
+    seen: dict[Triple, Weights] = defaultdict(_weights)
     keys: dict[Triple, dict[str, str]] = {}
     for parts, spans, weight in aligned:
         for i, span in enumerate(spans):
             keyset = contexts(parts, i)
-            triple = tuple(keyset["l_u_r"].split("\t"))
-            assert len(triple) == 3
-            seen[triple][span] += weight  # type: ignore[index]
-            keys.setdefault(triple, keyset)  # type: ignore[arg-type]
-    by_unit: dict[str, Counter[str]] = defaultdict(Counter)
+            left, unit, right = keyset["l_u_r"].split("\t")
+            triple = (left, unit, right)
+            seen[triple][span] += weight
+            keys.setdefault(triple, keyset)
+    by_unit: dict[str, Weights] = defaultdict(_weights)
     for triple, spans_of in seen.items():
-        by_unit[triple[1]].update(spans_of)
-    table_spans = {unit: counts.most_common(1)[0][0] for unit, counts in by_unit.items()}
+        _add(by_unit[triple[1]], spans_of)
+    table_spans = {unit: _best(counts) for unit, counts in by_unit.items()}
     by_context: dict[str, dict[str, str]] = {}
     answer = {triple: table_spans[triple[1]] for triple in seen}  # decoding with what is stored
     for level in reversed(LEVELS):  # least specific first: later levels override earlier ones
@@ -192,15 +209,14 @@ def build(
             grouped[keys[triple][level]].append(triple)
         stored: dict[str, str] = {}
         for key, triples in grouped.items():
-            counts: Counter[str] = Counter()
-            current: Counter[str] = Counter()
+            counts, current = _weights(), _weights()
             for triple in triples:
-                counts.update(seen[triple])
+                _add(counts, seen[triple])
                 current[answer[triple]] += sum(seen[triple].values())
-            if counts.total() < min_count:
+            if sum(counts.values()) < min_count:
                 continue
-            choice = counts.most_common(1)[0][0]
-            if choice != current.most_common(1)[0][0]:
+            choice = _best(counts)
+            if choice != _best(current):
                 stored[key] = choice
                 for triple in triples:
                     answer[triple] = choice
