@@ -91,15 +91,29 @@ class RewriteTable:
     spans: Mapping[str, str]  # unit -> its most frequent Latin span
     by_context: Mapping[str, Mapping[str, str]]  # level -> context key -> span
     _levels: tuple[Mapping[str, str], ...] = field(init=False, repr=False, compare=False)
+    _memo: dict[tuple[str, str, str], str] = field(init=False, repr=False, compare=False)
 
     def romanize(self, word: str, fallback: Callable[[str], str]) -> str:
         """`word` (one script, no spaces) in Latin; units never seen go to `fallback`."""
         parts = units(word)
+        memo = self._memo  # (left, unit, right) -> span: neighbour triples recur across words
+        last = len(parts) - 1
         out = []
         for i, unit in enumerate(parts):
-            span = self._span(parts, i)
-            out.append(fallback(unit) if span is None else span)
+            key = (parts[i - 1] if i else START, unit, parts[i + 1] if i < last else END)
+            span = memo.get(key)
+            if span is None:
+                span = self._span(parts, i)
+                if span is None:
+                    out.append(fallback(unit))
+                    continue
+                memo[key] = span
+            out.append(span)
         return "".join(out)
+
+    def clear_memo(self) -> None:
+        """Forget the spans chosen so far (benchmarks time unseen text)."""
+        self._memo.clear()
 
     def _span(self, parts: list[str], i: int) -> str | None:
         # the keys of `contexts`, built only as far as the first level that has one (speed)
@@ -129,6 +143,7 @@ class RewriteTable:
         assert LEVELS == ("l_u_r", "u_r", "cl_u_cr", "u_cr", "l_u", "cl_u")  # _span's order
         levels = tuple(self.by_context.get(level, {}) for level in LEVELS)
         object.__setattr__(self, "_levels", levels)
+        object.__setattr__(self, "_memo", {})
 
     def as_json(self) -> dict[str, Any]:
         return {

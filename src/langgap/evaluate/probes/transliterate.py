@@ -197,6 +197,8 @@ def clear_caches() -> None:
     """Forget every converted word (benchmarks time unseen text)."""
     _convert.cache_clear()
     _pinyin_segment.cache_clear()
+    for table in learned_roman.shipped().values():
+        table.clear_memo()
 
 
 def learned_languages() -> tuple[str, ...]:
