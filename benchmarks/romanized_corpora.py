@@ -48,8 +48,13 @@ DEFAULT_DATA = Path.home() / ".cache" / "langgap" / "romanized-corpora"
 Sentence = list[tuple[str, str]]  # (token, label)
 
 
-def ensure(data: Path, download: bool, repos: dict[str, str] = REPOS) -> None:
-    """Exit with the clone commands when a corpus folder is missing (or clone it)."""
+def ensure(
+    data: Path, download: bool, repos: dict[str, str] | tuple[str, ...] = tuple(REPOS)
+) -> None:
+    """Exit with the clone commands when a corpus folder is missing (or clone it). `repos` is a
+    {folder: owner/name} table, or folder names from REPOS."""
+    if isinstance(repos, tuple):
+        repos = {name: REPOS[name] for name in repos}
     missing = [name for name in repos if not (data / name).is_dir()]
     for name in missing:
         url = f"https://github.com/{repos[name]}"
@@ -60,15 +65,65 @@ def ensure(data: Path, download: bool, repos: dict[str, str] = REPOS) -> None:
                      f"{data / name}   (or pass --download)")  # fmt: skip
 
 
-def dakshina_train(data: Path, lang: str) -> list[tuple[str, str, int]]:
-    """(native word, attested romanisation, attestations) of the Dakshina lexicon's train split."""
+DAKSHINA_LANGUAGES = ("bn", "gu", "hi", "kn", "ml", "mr", "pa", "sd", "si", "ta", "te", "ur")
+OPEN_SPLITS = ("train", "dev")
+
+
+class ReservedSplitError(ValueError):
+    """A test split was asked for without saying so explicitly (it is for independent checking)."""
+
+
+def check_split(split: str, *, reserved_ok: bool = False) -> None:
+    """Refuse the reserved test split unless the caller explicitly opted in."""
+    if split in OPEN_SPLITS or (split == "test" and reserved_ok):
+        return
+    if split == "test":
+        raise ReservedSplitError(
+            "the test split is reserved for independent checking; only an explicit "
+            "--split test reads it"
+        )
+    raise ValueError(f"unknown split {split!r}; choose train, dev or test")
+
+
+def dakshina_lexicon(
+    data: Path, lang: str, split: str, *, reserved_ok: bool = False
+) -> list[tuple[str, str, int]]:
+    """(native word, attested romanisation, attestations) of one Dakshina lexicon split."""
+    check_split(split, reserved_ok=reserved_ok)
     path = data / "dakshina" / "dakshina_dataset_v1.0" / lang / "lexicons"
     out = []
-    for line in (path / f"{lang}.translit.sampled.train.tsv").read_text("utf-8").splitlines():
+    for row, line in enumerate(
+        (path / f"{lang}.translit.sampled.{split}.tsv").read_text("utf-8").splitlines(), 1
+    ):
         parts = line.split("\t")
-        if len(parts) == 3:
+        if len(parts) == 3 and parts[2].isdigit():
             out.append((parts[0], parts[1], int(parts[2])))
+        elif line.strip():
+            sys.exit(f"{path}/{lang}.translit.sampled.{split}.tsv row {row}: expected "
+                     "native<TAB>romanisation<TAB>count; re-fetch the corpus")  # fmt: skip
     return out
+
+
+def dakshina_sentences(
+    data: Path, lang: str, split: str, *, reserved_ok: bool = False
+) -> list[tuple[str, str]]:
+    """(native sentence, human romanisation) of Dakshina's romanised set (dev or test only)."""
+    check_split(split, reserved_ok=reserved_ok)
+    if split == "train":
+        return []  # the romanised sentences come as dev and test only
+    path = data / "dakshina" / "dakshina_dataset_v1.0" / lang / "romanized"
+    native = (path / f"{lang}.romanized.rejoined.{split}.native.txt").read_text("utf-8")
+    roman = (path / f"{lang}.romanized.rejoined.{split}.roman.txt").read_text("utf-8")
+    pairs = list(zip(native.splitlines(), roman.splitlines(), strict=False))
+    if len(native.splitlines()) != len(roman.splitlines()):
+        sys.exit(f"{path}: {lang}.romanized.rejoined.{split}.native.txt and .roman.txt differ "
+                 "in line count; re-fetch the corpus")  # fmt: skip
+    return pairs
+
+
+def dakshina_train(data: Path, lang: str) -> list[tuple[str, str, int]]:
+    """(native word, attested romanisation, attestations) of the Dakshina lexicon's train split."""
+    return dakshina_lexicon(data, lang, "train")
 
 
 def dakshina_dev_words(data: Path, lang: str) -> list[str]:

@@ -7,6 +7,11 @@ Cyrillic, Greek, Thai, Hebrew, Arabic, Georgian, Armenian, Ethiopic and the rest
 anyascii (letter-by-letter, no vowel reordering) because `pythainlp` is too heavy for this.
 Only the target script's characters are converted; Latin letters, digits and other scripts stay.
 
+Scheme `learned` (the probe's default) writes as people do: per-language tables learned from
+human romanisations (Dakshina lexicons; `learned_roman.py`) for Hindi, Bengali, Marathi,
+Gujarati, Punjabi, Tamil, Telugu, Kannada, Malayalam, Urdu, Sindhi and Sinhala; languages
+without a table get `chat`.
+
 >>> romanize("नमस्ते", "hi")
 'namaste'
 """
@@ -23,6 +28,7 @@ from typing import Any, Literal
 
 from inspect_ai.dataset import Sample
 
+from langgap.evaluate.probes import learned_roman
 from langgap.evaluate.probes._brahmic import to_roman
 from langgap.evaluate.probes.base import (
     ProbeError,
@@ -35,7 +41,8 @@ from langgap.evaluate.probes.base import (
 )
 from langgap.languages import Language, lookup, try_lookup
 
-Scheme = Literal["chat", "iso", "iast"]
+Scheme = Literal["learned", "chat", "iso", "iast"]
+SCHEMES = ("learned", "chat", "iso", "iast")
 Tones = Literal["none", "marks", "numbers"]
 VARIANT = "translit-latn"
 PACKAGES = ("anyascii", "indic-transliteration", "pypinyin", "pykakasi", "korean-romanizer")
@@ -172,14 +179,16 @@ def romanize(
     text: str, language: str | Language, *, scheme: Scheme = "chat", tones: Tones = "none"
 ) -> str:
     """`text` with its language's script romanised; other characters kept as they are."""
-    if scheme not in ("chat", "iso", "iast"):
-        raise ProbeError(f"unknown scheme {scheme!r}; choose chat, iso or iast")
+    if scheme not in SCHEMES:
+        raise ProbeError(f"unknown scheme {scheme!r}; choose {', '.join(SCHEMES)}")
     if tones not in ("none", "marks", "numbers"):
         raise ProbeError(f"unknown tones {tones!r}; choose none, marks or numbers")
     script = target_script(language)
     lang = language if isinstance(language, Language) else lookup(language)
     if not text:
         return text
+    if scheme == "learned" and lang.code not in learned_languages():
+        scheme = "chat"  # no human romanisations learned for this language
     options = _Options(lang.code, scheme, tones)
     return _run_pattern(script).sub(lambda m: _convert_run(m.group(0), script, options), text)
 
@@ -188,12 +197,25 @@ def clear_caches() -> None:
     """Forget every converted word (benchmarks time unseen text)."""
     _convert.cache_clear()
     _pinyin_segment.cache_clear()
+    for table in learned_roman.shipped().values():
+        table.clear_memo()
 
 
-def _convert_run(run: str, script: str, options: _Options) -> str:
+def learned_languages() -> tuple[str, ...]:
+    """ISO 639-3 codes that scheme `learned` covers (a shipped table each)."""
+    return learned_roman.languages()
+
+
+def prepare(run: str, script: str) -> str:
+    """`run` as every engine sees it: joiners dropped, Malayalam chillus as consonant + virama."""
     run = run.translate(_NO_JOINERS)
     if script == "Mlym":
         run = _CHILLU_RE.sub(lambda m: _CHILLU[m.group(0)], run)
+    return run
+
+
+def _convert_run(run: str, script: str, options: _Options) -> str:
+    run = prepare(run, script)
     if script in _WHOLE_RUN:  # no spaces between words: the engine segments (and caches) itself
         out = _WHOLE_RUN[script](run, script, options)
     else:  # word by word, each word converted once per process
@@ -206,7 +228,18 @@ def _convert_run(run: str, script: str, options: _Options) -> str:
 
 @lru_cache(maxsize=65536)
 def _convert(word: str, script: str, options: _Options) -> str:
+    if options.scheme == "learned":
+        return _learned(word, script, options)
     return _ENGINES.get(script, _anyascii)(word, script, options)
+
+
+def _learned(word: str, script: str, options: _Options) -> str:
+    table = learned_roman.shipped()[options.language]
+    chat = _Options(options.language, "chat", options.tones)
+    # a unit no human romanisation had (digits, danda, rare letters) is written as chat writes it
+    return table.romanize(
+        unicodedata.normalize("NFC", word), lambda unit: _convert(unit, script, chat)
+    )
 
 
 def _anyascii(run: str, script: str, options: _Options) -> str:
@@ -336,7 +369,7 @@ class TransliterateProbe:
 
     name = VARIANT
 
-    def __init__(self, scheme: Scheme = "chat", tones: Tones = "none") -> None:
+    def __init__(self, scheme: Scheme = "learned", tones: Tones = "none") -> None:
         romanize("", "hi", scheme=scheme, tones=tones)  # validate the options now
         self.scheme = scheme
         self.tones = tones
@@ -344,7 +377,10 @@ class TransliterateProbe:
     @property
     def params(self) -> dict[str, Any]:
         """Scheme, tones and the versions of every romanisation library."""
-        return {"scheme": self.scheme, "tones": self.tones, "versions": library_versions(*PACKAGES)}
+        out: dict[str, Any] = {"scheme": self.scheme, "tones": self.tones}
+        if self.scheme == "learned":
+            out["learned_languages"] = list(learned_languages())
+        return {**out, "versions": library_versions(*PACKAGES)}
 
     def apply(self, samples: Sequence[Sample], *, seed: int) -> tuple[list[Sample], ProbeReport]:
         """Romanised variants (language_tag <lang>-Latn); skips say which script was missing."""

@@ -1,0 +1,129 @@
+"""Romanisation learned from human romanisations: the shipped tables, the learner, the loader's
+errors, the default scheme, and the fidelity benchmark's refusal to read reserved test files."""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from langgap.evaluate.probes import get_probe, learned_roman, transliterate
+from langgap.evaluate.probes.learned_roman import RewriteTable, TableError, read_tables
+from langgap.evaluate.probes.learned_roman_fit import fit
+from langgap.evaluate.probes.transliterate import romanize
+
+DATA = Path(__file__).parents[1] / "data"
+BENCHMARKS = Path(__file__).parents[2] / "benchmarks"
+
+
+def test_learned_scheme_writes_as_people_do() -> None:
+    # schwa dropped inside words where speakers drop it, Bengali o, Tamil th: all from the data
+    assert romanize("अपने", "hi", scheme="learned") == "apne"
+    assert romanize("में", "hi", scheme="learned") == "mein"
+    assert romanize("হয়", "bn", scheme="learned") == "hoy"
+    assert romanize("என்று", "ta", scheme="learned") == "endru"
+    assert romanize("नमस्ते दोस्त", "hi", scheme="learned") == "namaste dost"
+    assert romanize("করে", "bn", scheme="learned") == "kore"
+    assert romanize("இந்த", "ta", scheme="learned") == "intha"
+    # rules kept as options, and other scripts untouched by the learned tables
+    assert romanize("अपने", "hi", scheme="chat") == "apane"
+    assert romanize("Hi अपने 12", "hi", scheme="learned") == "Hi apne 12"
+    urdu = romanize("پاکستان", "ur", scheme="learned")
+    assert urdu.isascii() and urdu.startswith("pak")
+
+
+def test_default_scheme_is_learned_where_a_table_exists() -> None:
+    probe = get_probe("translit-latn")
+    assert probe.params["scheme"] == "learned"
+    assert {"hin", "ben", "tam", "urd", "snd", "sin"} <= set(probe.params["learned_languages"])
+    # no table for Odia, Nepali or Chinese: scheme learned writes them as chat does
+    for text, lang in (("ଓଡ଼ିଆ", "or"), ("नेपाली", "ne"), ("你好", "zh")):
+        assert lang not in probe.params["learned_languages"]
+        assert romanize(text, lang, scheme="learned") == romanize(text, lang, scheme="chat")
+    assert get_probe("translit-latn", scheme="iso").params["scheme"] == "iso"
+
+
+def test_learner_finds_schwa_deletion_in_the_pairs() -> None:
+    rows = [line.split("\t") for line in (DATA / "translit_pairs.tsv").read_text().splitlines()]
+    pairs = [(native, latin, int(n)) for native, latin, n in rows]
+    table = fit(pairs, rule=lambda u: romanize(u, "hi", scheme="chat"), min_count=1)
+    # unseen words: the inherent vowel goes before a vowel sign, stays word-initially
+    assert table.romanize("कमने", fallback=str) == "kamne"
+    assert table.romanize("नमक", fallback=str) == "namak"
+    assert table.romanize("ज़", fallback=lambda unit: "<z>") == "<z>"  # unseen unit: fallback
+
+
+def _write(path: Path, doc: object, *, gz: bool = True) -> Path:
+    data = json.dumps(doc).encode()
+    path.write_bytes(gzip.compress(data) if gz else data)
+    return path
+
+
+def test_table_loader_errors_name_the_file_and_the_fix(tmp_path: Path) -> None:
+    with pytest.raises(TableError, match=r"missing\.json\.gz: no such file.*train_translit"):
+        read_tables(tmp_path / "missing.json.gz")
+    plain = _write(tmp_path / "plain.json.gz", {"format": 1}, gz=False)
+    with pytest.raises(TableError, match=r"plain\.json\.gz: not a gzip JSON table"):
+        read_tables(plain)
+    old = _write(tmp_path / "old.json.gz", {"format": 0, "languages": {}})
+    with pytest.raises(TableError, match=r"old\.json\.gz: table format 0, expected 1"):
+        read_tables(old)
+    broken = _write(tmp_path / "broken.json.gz", {"format": 1, "languages": {"hin": {}}})
+    with pytest.raises(TableError, match=r"broken\.json\.gz: a language entry lacks 'spans'"):
+        read_tables(broken)
+    good = tmp_path / "good.json.gz"
+    learned_roman.write_tables(good, {"hin": RewriteTable({"क": "k"}, {})}, {"split": "train"})
+    assert read_tables(good)["hin"].romanize("कक", fallback=str) == "kk"
+
+
+def test_shipped_tables_are_small_and_cover_the_indic_scripts() -> None:
+    path = Path(transliterate.__file__).parent / "translit_tables" / learned_roman.TABLES
+    assert path.stat().st_size < 3_000_000
+    assert (path.parent / "MODEL_CARD.md").is_file()
+    assert set(learned_roman.languages()) == {
+        "ben", "guj", "hin", "kan", "mal", "mar", "pan", "snd", "sin", "tam", "tel", "urd",
+    }  # fmt: skip
+
+
+def _bench() -> ModuleType:
+    sys.path.insert(0, str(BENCHMARKS))
+    spec = importlib.util.spec_from_file_location(
+        "bench_translit_cer", BENCHMARKS / "bench_translit_cer.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_benchmark_reads_test_files_only_when_asked(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench = _bench()
+    corpora = sys.modules["romanized_corpora"]
+    opened: list[str] = []
+    read_text = Path.read_text
+
+    def spy(self: Path, *args: object, **kwargs: object) -> str:
+        opened.append(self.name)
+        return read_text(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "read_text", spy)
+    data = DATA / "dakshina_mini"
+    args = ["--data", str(data), "--languages", "hi", "--limit", "0", "--systems", "learned,chat"]
+    bench.main(args)
+    out = capsys.readouterr().out
+    assert "split: dev" in out and "hi     words" in out and "hi     sentences" in out
+    assert opened and not [name for name in opened if ".test." in name]
+    with pytest.raises(corpora.ReservedSplitError, match="reserved"):
+        corpora.dakshina_lexicon(data, "hi", "test")
+    with pytest.raises(corpora.ReservedSplitError):
+        corpora.dakshina_sentences(data, "hi", "test")
+    bench.main([*args, "--split", "test"])
+    assert "split: test" in capsys.readouterr().out
+    assert "hi.translit.sampled.test.tsv" in opened
