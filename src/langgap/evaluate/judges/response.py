@@ -604,22 +604,28 @@ def classify_many(
     tree: DecisionTree | None = None,
 ) -> list[Classified]:
     """`classify_response` for many responses at once (the same results, faster): prompt
-    languages are resolved once each and the tree is evaluated over all feature rows together."""
+    languages are resolved once each, a reply repeated with the same language (models repeat
+    their refusals word for word) is analysed once, and the tree is evaluated over all feature
+    rows together."""
     given = [None] * len(responses) if languages is None else languages
     if len(given) != len(responses):
         raise ValueError(f"{len(responses)} responses but {len(given)} languages")
     codes = {language: language_code(language) for language in set(given)}
-    found = [_analyse(r, codes[g]) for r, g in zip(responses, given, strict=True)]
+    keys = [(r, codes[g]) for r, g in zip(responses, given, strict=True)]
+    distinct = dict.fromkeys(keys)
+    found = [_analyse(r, code) for r, code in distinct]
     pending = [f for f in found if not isinstance(f, Classified)]
     model = tree or packaged_tree()
     leaves = iter(model.leaves([p[0] for p in pending]))
     shares = model.value
-    return [
+    decided = [
         f
         if isinstance(f, Classified)
         else _decided(_pick(shares[next(leaves)], model.classes, None), model, *f)
         for f in found
     ]
+    verdict = dict(zip(distinct, decided, strict=True))
+    return [verdict[key] for key in keys]
 
 
 # What a reply that needs the tree leaves behind: its feature row, the first cue of each kind,
