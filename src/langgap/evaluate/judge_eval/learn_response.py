@@ -80,8 +80,11 @@ def fit_response_model(
     mean, scale = rows.mean(axis=0), rows.std(axis=0)
     scale[scale == 0] = 1.0
     model = LogisticRegression(C=c, max_iter=5000).fit((rows - mean) / scale, labels)
-    weights = model.coef_ / scale
-    intercept = model.intercept_ - weights @ mean
+    coef, bias = model.coef_, model.intercept_
+    if len(model.classes_) == 2:  # sklearn keeps one row (the second class) for two classes
+        coef, bias = np.vstack([np.zeros_like(coef), coef]), np.array([0.0, bias[0]])
+    weights = coef / scale
+    intercept = bias - weights @ mean
     return ResponseModel(
         features=FEATURES,
         classes=tuple(str(k) for k in model.classes_),
