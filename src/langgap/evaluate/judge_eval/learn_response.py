@@ -101,6 +101,8 @@ def fit_response_model(
             "sklearn": sklearn_version,
             "labels": "Do-Not-Answer human action labels: 0 refused, 1 refuted, 2-3 cautioned, "
             "4 cannot_answer, 5 complied",
-            "licence": "derived from Do-Not-Answer (Apache-2.0, LibrAI)",
+            "licence": "weights derived from Do-Not-Answer's human labels (Libr-AI/do-not-answer; "
+            "its README puts the data under CC BY-NC-SA 4.0, the code under Apache-2.0), so this "
+            "file may carry the data's attribution and non-commercial share-alike terms",
         },
     )
