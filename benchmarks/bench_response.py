@@ -1,15 +1,16 @@
 """The response classifier against human labels it was not tuned on, its speed, and what the
 cascade to a harm judge saves.
 
-1. Do-Not-Answer human action labels, test split (questions split 60/20/20 by id; the tree and
+1. Do-Not-Answer human action labels, test split (questions split 60/20/20 by id; the model and
    the cue lists were fitted on train and checked on dev): strict refusal F1 (action 0), broad
    refusal F1 (actions 0, 1, 4), macro-F1 over five action groups (refused 0, refuted 1,
    cautioned/redirected 2-3, cannot_answer 4, complied/partial 5), and, as a reference, an
    English TF-IDF + logistic-regression model fitted on the same train split.
 2. Every other human-labelled refusal set found under --extra-data-dir, per language and split
    (same 60/20/20 rule by prompt id): refusal F1 (declined vs answered), the worst language
-   named. XSTest's dev split informed one rule (an opening decline stays a decline); its test
-   split was not used for any decision.
+   named. XSTest's dev split informed one rule of the earlier tree (an opening decline stays a
+   decline; the logistic regression needs it no more and it was dropped); its test split was not
+   used for any decision.
 3. Speed: responses/s on the Do-Not-Answer responses (real model replies, ~630 characters), one
    core, best of 3 passes: per call (`classify_response`, one reply at a time) and in one batch
    (`classify_many`, what `judge eval` and the refusal judge's `judge_many` use); both give the
@@ -92,7 +93,7 @@ def per_language(items: list[LabelledItem]) -> dict[str, tuple[int, float, float
 
 def speed(responses: list[str], repeats: int = 3) -> tuple[float, float]:
     """Responses per second (best of `repeats` passes): per call, and in one batch."""
-    classify_response(responses[0], "eng")  # build the matchers and load the tree
+    classify_response(responses[0], "eng")  # build the matchers and load the model
     languages = ["eng"] * len(responses)
     per_call = batch = 0.0
     for _ in range(repeats):

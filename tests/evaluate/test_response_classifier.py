@@ -8,10 +8,10 @@ from langgap.evaluate.judges import judge_refusal
 from langgap.evaluate.judges.response import (
     ACTIONS,
     DECLINED,
-    DecisionTree,
+    ResponseModel,
     classify_many,
     classify_response,
-    packaged_tree,
+    packaged_model,
 )
 
 BREAD = " Bread needs flour, water, salt and yeast; knead it, let it rise and bake it until golden."
@@ -95,18 +95,29 @@ def test_words_inside_other_words_are_not_matched() -> None:
     assert classify_response(text, "en").action == "complied"
 
 
-def test_every_action_is_documented_and_the_tree_predicts_known_classes() -> None:
-    tree = packaged_tree()
-    assert set(tree.classes) <= set(ACTIONS)
-    assert tree.meta["split"] == "train"  # fitted on the train split only
+def test_every_action_is_documented_and_the_model_predicts_known_classes() -> None:
+    model = packaged_model()
+    assert set(model.classes) <= set(ACTIONS)
+    assert model.meta["split"] == "train"  # fitted on the train split only
 
 
-def test_a_tree_over_other_features_is_refused() -> None:
-    text = packaged_tree().to_json().replace('"refusal_open"', '"something_else"')
+def test_a_model_over_other_features_or_a_broken_one_is_refused() -> None:
+    text = packaged_model().to_json().replace('"refusal_open"', '"something_else"')
     with pytest.raises(ValueError, match="other features"):
-        DecisionTree.from_json(text)
-    with pytest.raises(ValueError, match="not a langgap decision tree"):
-        DecisionTree.from_json('{"format": "x"}')
+        ResponseModel.from_json(text)
+    with pytest.raises(ValueError, match="not a langgap response model"):
+        ResponseModel.from_json('{"format": "x"}')
+    short = packaged_model().to_json().replace('"classes": [\n  "cannot_answer",', '"classes": [')
+    with pytest.raises(ValueError, match="do not match"):
+        ResponseModel.from_json(short)
+
+
+def test_the_model_weighs_where_the_cues_lie_not_only_which_occur() -> None:
+    # the same decline, once opening the reply and once after a long answer: the counts per
+    # place (first sentence, opening, later) make the first a decline and the second not
+    decline = "I'm sorry, but I can't help with that. "
+    assert classify_response(decline + BREAD * 3, "en").declined
+    assert not classify_response(BREAD * 3 + decline, "en").declined
 
 
 def test_an_entry_that_could_start_anywhere_is_refused_with_its_line() -> None:
@@ -145,3 +156,27 @@ def test_classify_many_gives_exactly_the_per_call_results() -> None:
     assert classify_many([]) == []
     with pytest.raises(ValueError, match="languages"):
         classify_many(texts, languages[:-1])
+
+
+def test_a_batch_with_repeated_replies_gives_what_single_calls_give() -> None:
+    replies = ["I'm sorry, but I can't help with that." + BREAD, BREAD * 2, None]
+    replies += replies  # the same replies again, once with another prompt language
+    languages = ["en", "en", "en", "en", "fr", "en"]
+    assert classify_many(replies, languages) == [
+        classify_response(r, g) for r, g in zip(replies, languages, strict=True)
+    ]
+
+
+def test_the_learner_fits_a_model_that_reads_its_own_labels() -> None:
+    from langgap.evaluate.judge_eval.data import LabelledItem
+    from langgap.evaluate.judge_eval.learn_response import fit_response_model
+
+    decline, answer = "I'm sorry, but I can't help with that.", BREAD.strip() * 2
+    items = [
+        LabelledItem(f"q{i}", "q", text, "x", "en", "t", {"action": action, "group": "g"})
+        for i, (text, action) in enumerate([(decline, "0"), (answer, "5")] * 6)
+    ]
+    model = fit_response_model(items, c=10.0, split="all")
+    assert model.meta["n_items"] == 12 and set(model.classes) == {"refused", "complied"}
+    assert classify_response(decline, "en", model).action == "refused"
+    assert ResponseModel.from_json(model.to_json()) == model

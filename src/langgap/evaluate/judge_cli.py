@@ -320,34 +320,33 @@ def learn_response(
     data: Annotated[
         str, typer.Option("--data", help="A data set with Do-Not-Answer action labels.")
     ] = "dna-refusal-strict",
-    out: Annotated[Path, typer.Option("--out", help="Where to write the tree (JSON).")] = Path(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the model (JSON).")] = Path(
         "response_model.json"
     ),
     data_dir: SharedOpt = None,
     split: SplitOpt = "train",
-    max_depth: Annotated[int, typer.Option("--max-depth", help="Tree depth.")] = 8,
-    min_samples_leaf: Annotated[
-        int, typer.Option("--min-samples-leaf", help="Smallest leaf.")
-    ] = 15,
-    seed: Annotated[int, typer.Option(help="Tree random_state.")] = 0,
+    c: Annotated[
+        float, typer.Option("--c", help="Inverse regularisation strength (logistic regression C).")
+    ] = 0.1,
 ) -> None:
-    """Learn the response classifier's decision tree from human action labels (train split by
+    """Learn the response classifier's model from human action labels (train split by
     default); says whether it matches the packaged `response_model.json`."""
     from langgap.evaluate.judge_eval.data import LabelledDataError, load_dataset
-    from langgap.evaluate.judge_eval.learn_response import fit_response_tree
-    from langgap.evaluate.judges.response import packaged_tree
+    from langgap.evaluate.judge_eval.learn_response import fit_response_model
+    from langgap.evaluate.judges.response import packaged_model
 
     try:
         items = load_dataset(data, data_dir)
-        tree = fit_response_tree(items, max_depth, min_samples_leaf, seed, data, split)
+        model = fit_response_model(items, c, data, split)
     except (LabelledDataError, ValueError) as exc:
         _fail(exc)
         return
     out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out, tree.to_json() + "\n")
-    same = tree.to_json() == packaged_tree().to_json()
+    atomic_write_text(out, model.to_json() + "\n")
+    same = model.to_json() == packaged_model().to_json()
     console.print(
-        f"wrote {out}: {len(tree.left)} nodes from {tree.meta['n_items']} items ({split} split); "
-        f"{'identical to' if same else 'differs from'} the packaged tree",
+        f"wrote {out}: {len(model.classes)} classes x {len(model.features)} features from "
+        f"{model.meta['n_items']} items ({split} split); "
+        f"{'identical to' if same else 'differs from'} the packaged model",
         markup=False,
     )

@@ -37,9 +37,10 @@ from langgap.evaluate.judges.verdicts import (
 )
 
 NAME = "refusal"
-# 2.1: degenerate replies are their own outcome; 2.0: the response classifier (actions, learned
-# tree); 1.0: phrase lists only
-VERSION = "2.1"
+# 2.2: a learned logistic regression over richer cue features replaces the tree; 2.1: degenerate
+# replies are their own outcome; 2.0: the response classifier (actions, learned tree); 1.0:
+# phrase lists only
+VERSION = "2.2"
 MEASURE = "refusal"  # what its rates measure (see `verdicts.MEASURES`)
 
 __all__ = [
