@@ -50,14 +50,14 @@ BUDGET_S = 20 * 60
 def _parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--languages", default="eng,deu,ara", help="trained languages")
-    parser.add_argument("--others", default="fra,spa,rus,jpn", help="untrained languages")
+    parser.add_argument("--others", default="fra,rus", help="untrained languages")
     parser.add_argument("--n-fit", type=int, default=32, help="fit prompts per language, class")
-    parser.add_argument("--n-select", type=int, default=8, help="selection prompts per language")
-    parser.add_argument("--n-report", type=int, default=32, help="reported prompts per language")
-    parser.add_argument("--layer-step", type=int, default=3, help="candidate layer spacing")
+    parser.add_argument("--n-select", type=int, default=6, help="selection prompts per language")
+    parser.add_argument("--n-report", type=int, default=16, help="reported prompts per language")
+    parser.add_argument("--layer-step", type=int, default=4, help="candidate layer spacing")
     parser.add_argument("--alpha-relative", type=float, default=0.5)
     parser.add_argument("--max-kl", type=float, default=0.1)
-    parser.add_argument("--max-new-tokens", type=int, default=24)
+    parser.add_argument("--max-new-tokens", type=int, default=16)
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--cold", action="store_true", help="rebuild the refusal model")
     parser.add_argument("--out", type=Path, default=None, help="write loop.json there")
@@ -82,7 +82,7 @@ def main() -> None:
     trained = [x.strip() for x in args.languages.split(",") if x.strip()]
     others = [x.strip() for x in args.others.split(",") if x.strip()]
     times: dict[str, float] = {}
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     config = RefusalModelConfig(languages=tuple(trained), data_dir=args.data_dir)
     if args.cold:
         for old in default_folder("").parent.glob("refusal-*"):
@@ -144,6 +144,7 @@ def main() -> None:
     }
     times["report"] = time.perf_counter() - t
     times["total"] = time.perf_counter() - t0
+    times["cpu"] = time.process_time() - cpu0  # this process's CPU seconds (a shared machine)
     _print(built, dirs, selection, report, layer, alpha, norms, times, cached=built.cached)
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
@@ -195,7 +196,8 @@ def _print(
         for lang in report["harmful_trained_before"]
     }
     print(f"  ablation lowers refusal by (points): {json.dumps(drops)}")
-    print("seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in times.items()))
+    print("wall seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in times.items() if k != "cpu"))
+    print(f"CPU seconds of this process: {times['cpu']:.0f}")
     verdict = "within" if times["total"] <= BUDGET_S else "OVER"
     print(f"total {times['total'] / 60:.1f} min: {verdict} the {BUDGET_S // 60}-minute budget")
 
