@@ -60,6 +60,11 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--max-new-tokens", type=int, default=16)
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--cold", action="store_true", help="rebuild the refusal model")
+    parser.add_argument(
+        "--full-report",
+        action="store_true",
+        help="also harmful prompts of other languages and harmless over-refusal under ablation",
+    )
     parser.add_argument("--out", type=Path, default=None, help="write loop.json there")
     return parser.parse_args()
 
@@ -110,6 +115,7 @@ def main() -> None:
 
     def pooled_rate(prompts: Sequence[Prompt], intervention: Intervention) -> float:
         per = _rates(loaded, prompts, intervention, args.max_new_tokens)
+        print(f"  selection: {len(prompts)} prompts -> {per}", flush=True)
         return sum(per.values()) / len(per) / 100.0
 
     selection = select_layer(
@@ -127,21 +133,21 @@ def main() -> None:
     other_safe = roles("report", others, args.n_report, (False,))
     other_harm = roles("report", others, args.n_report, (True,))
     tokens = args.max_new_tokens
-    report = {
-        "harmful_trained_before": _rates(loaded, rep_harm, no_intervention, tokens),
-        "harmful_trained_ablated": _rates(loaded, rep_harm, ablation(model, direction), tokens),
-        "harmless_trained_before": _rates(loaded, rep_safe, no_intervention, tokens),
-        "harmless_trained_ablated": _rates(loaded, rep_safe, ablation(model, direction), tokens),
-        "harmless_kl_ablated": harmless_kl(model, tok, rep_safe, ablation(model, direction)),
-        "harmful_others_before": _rates(loaded, other_harm, no_intervention, tokens),
-        "harmless_others_before": _rates(loaded, other_safe, no_intervention, tokens),
-        "harmless_others_added": _rates(
-            loaded, other_safe, addition(model, direction, layer, alpha), tokens
-        ),
-        "harmless_trained_added": _rates(
-            loaded, rep_safe, addition(model, direction, layer, alpha), tokens
-        ),
-    }
+    print(f"selected layer {layer}, alpha {alpha:.1f}; reporting", flush=True)
+    report: dict[str, Any] = {}
+    runs: list[tuple[str, list[Prompt], Intervention]] = [
+        ("harmful_trained_before", rep_harm, no_intervention),
+        ("harmful_trained_ablated", rep_harm, ablation(model, direction)),
+        ("harmless_others_before", other_safe, no_intervention),
+        ("harmless_others_added", other_safe, addition(model, direction, layer, alpha)),
+        ("harmful_others_before", other_harm, no_intervention),
+        ("harmless_trained_before", rep_safe, no_intervention),
+        ("harmless_trained_ablated", rep_safe, ablation(model, direction)),
+    ]
+    report["harmless_kl_ablated"] = harmless_kl(model, tok, rep_safe, ablation(model, direction))
+    for name, prompts, intervention in runs[: None if args.full_report else 4]:
+        report[name] = _rates(loaded, prompts, intervention, tokens)
+        print(f"  {name}: {report[name]}", flush=True)
     times["report"] = time.perf_counter() - t
     times["total"] = time.perf_counter() - t0
     times["cpu"] = time.process_time() - cpu0  # this process's CPU seconds (a shared machine)
