@@ -33,6 +33,20 @@ def tiny_tokenizer() -> Any:
     return tok
 
 
+@pytest.fixture
+def chat_tokenizer(tiny_tokenizer: Any) -> Any:
+    """The tiny tokenizer with a role-aware template (the prompt is a prefix of prompt+reply)."""
+    import copy
+
+    tok = copy.deepcopy(tiny_tokenizer)
+    tok.chat_template = (
+        "{% for m in messages %}{% if m['role'] == 'user' %}<u>{{ m['content'] }}</u>"
+        "{% else %}<a>{{ m['content'] }}</u>{% endif %}{% endfor %}"
+        "{% if add_generation_prompt %}<a>{% endif %}"
+    )
+    return tok
+
+
 @pytest.fixture(scope="session")
 def tiny_model(tiny_tokenizer: Any) -> Any:
     """A 4-layer Llama with 32-dim hidden states and random weights (fixed seed)."""

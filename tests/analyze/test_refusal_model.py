@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import csv
 import json
 from collections import Counter
@@ -50,18 +49,6 @@ def _table(path: Path, n: int = 60) -> Path:
         writer.writeheader()
         writer.writerows(rows)
     return path
-
-
-@pytest.fixture
-def chat_tokenizer(tiny_tokenizer: Any) -> Any:
-    """The tiny tokenizer with a role-aware template (the prompt is a prefix of prompt+reply)."""
-    tok = copy.deepcopy(tiny_tokenizer)
-    tok.chat_template = (
-        "{% for m in messages %}{% if m['role'] == 'user' %}<u>{{ m['content'] }}</u>"
-        "{% else %}<a>{{ m['content'] }}</u>{% endif %}{% endfor %}"
-        "{% if add_generation_prompt %}<a>{% endif %}"
-    )
-    return tok
 
 
 # --- roles -----------------------------------------------------------------------------------

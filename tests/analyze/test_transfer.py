@@ -66,20 +66,6 @@ def _table(path: Path, *, de_train: bool = True) -> Path:
     return path
 
 
-@pytest.fixture
-def chat_tokenizer(tiny_tokenizer: Any) -> Any:
-    """The tiny tokenizer with a role-aware template (the prompt is a prefix of prompt+reply)."""
-    import copy
-
-    tok = copy.deepcopy(tiny_tokenizer)
-    tok.chat_template = (
-        "{% for m in messages %}{% if m['role'] == 'user' %}<u>{{ m['content'] }}</u>"
-        "{% else %}<a>{{ m['content'] }}</u>{% endif %}{% endfor %}"
-        "{% if add_generation_prompt %}<a>{% endif %}"
-    )
-    return tok
-
-
 # --- data ------------------------------------------------------------------------------------
 
 

@@ -21,7 +21,7 @@ from torch import nn
 
 from langgap.analyze.activations import Activations, Prompt, tokenize_batch
 from langgap.analyze.directions import RefusalDirections
-from langgap.analyze.interventions import ablate, add_direction
+from langgap.analyze.interventions import ablate, add_direction, chat_texts
 
 Intervention = Callable[[], AbstractContextManager[Any]]
 
@@ -31,14 +31,7 @@ def next_token_logprobs(
 ) -> torch.Tensor:
     """Log-probabilities of the first reply token after each chat-templated prompt: [n, vocab]."""
     device = next(model.parameters()).device
-    texts = [
-        str(
-            tokenizer.apply_chat_template(
-                [{"role": "user", "content": p.text}], tokenize=False, add_generation_prompt=True
-            )
-        )
-        for p in prompts
-    ]
+    texts = chat_texts(tokenizer, prompts)
     rows = []
     for start in range(0, len(texts), batch_size):
         batch = tokenize_batch(tokenizer, texts[start : start + batch_size], device)
