@@ -80,6 +80,8 @@ def test_role_prompts_are_parallel_and_never_shared_between_roles(tmp_path: Path
             assert pairs[a].isdisjoint(pairs[b]), (a, b)
     with pytest.raises(SplitError, match="unknown role 'train'"):
         role_prompts(["en"], "train", 2, name=table)
+    with pytest.raises(SplitError, match=r"no language 'sw'; available: deu, eng"):
+        role_prompts(["en", "sw"], "tune", 2, name=table)
 
 
 def test_lab_commands_never_draw_the_tuning_prompts(tmp_path: Path) -> None:

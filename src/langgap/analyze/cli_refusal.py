@@ -37,6 +37,7 @@ def refusal_model(
     """LoRA-tune a model to refuse harmful PolyRefuse prompts (varied refusals in each language;
     harmless prompts keep the base model's own replies), merge it, and print its folder for -m.
     Trains on the CPU in float32; a folder with the same base weights and settings is reused."""
+    from langgap.analyze.lab_splits import SplitError
     from langgap.analyze.models import ModelLoadError
     from langgap.analyze.refusal_data import TransferDataError
     from langgap.analyze.refusal_model import (
@@ -63,7 +64,9 @@ def refusal_model(
         built = build_refusal_model(
             config, out=out, log=lambda m: errors.print(m, markup=False, highlight=False)
         )
-    except (RefusalModelError, TransferDataError, ModelLoadError, BenchmarkError) as exc:
+    except (
+        RefusalModelError, TransferDataError, ModelLoadError, BenchmarkError, SplitError
+    ) as exc:  # fmt: skip
         errors.print(f"error: {exc}", style="red", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     per = built.manifest["examples"]["per_language"]

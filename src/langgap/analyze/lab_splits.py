@@ -60,10 +60,18 @@ def role_prompts(
     if role not in ROLES:
         raise SplitError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
     codes = [canonical_language(lang) for lang in languages]
+    items = _test_items(name, None if data_dir is None else str(data_dir))
+    known = sorted({str(p.language) for p, _ in items})
+    unknown = [lang for lang, code in zip(languages, codes, strict=True) if code not in known]
+    if unknown:
+        raise SplitError(
+            f"{name} test split has no language {', '.join(map(repr, unknown))}; "
+            f"available: {', '.join(known)}"
+        )
     prompts: list[Prompt] = []
     for kind in harmful:
         by_pair: dict[str, dict[str, Prompt]] = {}
-        for prompt, pair in _test_items(name, None if data_dir is None else str(data_dir)):
+        for prompt, pair in items:
             if prompt.harmful is kind and prompt.language in codes and role_of(pair) == role:
                 by_pair.setdefault(pair, {})[str(prompt.language)] = prompt
         # pairs present in the most languages first, then a seeded order: parallel where possible
