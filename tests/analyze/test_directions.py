@@ -61,6 +61,9 @@ def test_controls_length_classifier_split_half_and_shuffled_labels(tmp_path: Pat
     assert back.length_auroc is not None and np.allclose(back.length_auroc, dirs.length_auroc)
     assert back.shuffled_cosine is not None
     assert np.allclose(back.shuffled_cosine, dirs.shuffled_cosine, atol=1e-6)
+    # addition scaled to the residual stream: a multiple of its mean norm at that layer
+    assert back.residual_norm is not None and back.residual_norm[0] > 0
+    assert back.relative_alpha(1, 0.5) == pytest.approx(0.5 * back.residual_norm[1], rel=1e-5)
     controls = json.loads((tmp_path / "directions.json").read_text(encoding="utf-8"))["controls"]
     assert set(controls) >= {"length_auroc", "split_half_cosine", "shuffled_label_cross_cosine"}
 

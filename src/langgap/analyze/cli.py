@@ -170,6 +170,12 @@ def intervene(
     ] = "ablate",
     layer: Annotated[int | None, typer.Option(help="Layer (default: the best one).")] = None,
     alpha: Annotated[float, typer.Option(help="Scale of the added direction (add mode).")] = 4.0,
+    alpha_relative: Annotated[
+        float | None,
+        typer.Option(
+            help="Scale as a multiple of the mean residual norm at the layer (replaces --alpha)."
+        ),
+    ] = None,
     languages: LanguagesOption = "all",
     n: Annotated[int, typer.Option(help="Prompts per target language.")] = 8,
     split: Annotated[
@@ -204,6 +210,8 @@ def intervene(
         prompts = [p for p in drawn if p.harmful == (mode == "ablate")]
         at = dirs.best_layer() if layer is None else layer
         dirs.layer_index(at)  # a layer that was not captured fails here, naming those that were
+        if alpha_relative is not None:
+            alpha = settings["alpha"] = dirs.relative_alpha(at, alpha_relative)
         console.print(f"{mode} at layer {at}: {len(prompts)} prompts", markup=False)
         result = transfer_matrix(
             loaded.model,

@@ -48,6 +48,13 @@ class RefusalDirections:
     length_auroc: NDArray[np.float64] | None = None  # [n_languages], held-out, token count only
     split_half_cosine: NDArray[np.float64] | None = None  # [n_languages, n_layers]
     shuffled_cosine: NDArray[np.float64] | None = None  # [n_layers], cross-language, no labels
+    residual_norm: NDArray[np.float64] | None = None  # [n_layers], mean over harmless prompts
+
+    def relative_alpha(self, layer: int, relative: float) -> float:
+        """An addition scale given as a multiple of the mean residual norm at `layer`."""
+        if self.residual_norm is None:
+            raise DirectionError("these directions carry no residual norms; rerun `directions`")
+        return relative * float(self.residual_norm[self.layer_index(layer)])
 
     def unit(self) -> torch.Tensor:
         """Directions scaled to unit length."""
@@ -118,6 +125,7 @@ class RefusalDirections:
                 for layer, m in zip(self.layers, self.cosine_by_layer(), strict=True)
             },
             "mean_cross_cosine": _jsonable(self.mean_cross_cosine()),
+            "residual_norm": _optional(self.residual_norm),
             "controls": {
                 "length_auroc": _optional(self.length_auroc),
                 "split_half_cosine": _optional(self.split_half_cosine),
@@ -200,7 +208,14 @@ def refusal_directions(
         length_auroc=np.asarray(length_aurocs, dtype=np.float64) if lengths is not None else None,
         split_half_cosine=np.asarray(halves, dtype=np.float64),
         shuffled_cosine=_mean_pair_cosine(torch.stack(shuffled)),
+        residual_norm=_harmless_norm(x, labels),
     )
+
+
+def _harmless_norm(x: torch.Tensor, labels: Sequence[bool | None]) -> NDArray[np.float64]:
+    """Per layer, the mean L2 norm of the residual stream over the harmless prompts."""
+    rows = [i for i, harmful in enumerate(labels) if harmful is False]
+    return np.asarray(x[rows].norm(dim=-1).mean(dim=0).numpy(), dtype=np.float64)
 
 
 def _split_half_cosine(
@@ -339,6 +354,7 @@ def load_directions(folder: str | Path) -> RefusalDirections:
         seed=int(data["seed"]),
         source=dict(data["source"]),
         length_auroc=_array_or_none(data.get("controls", {}).get("length_auroc")),
+        residual_norm=_array_or_none(data.get("residual_norm")),
         split_half_cosine=_array_or_none(data.get("controls", {}).get("split_half_cosine")),
         shuffled_cosine=_array_or_none(data.get("controls", {}).get("shuffled_label_cross_cosine")),
     )
