@@ -64,6 +64,8 @@ def test_controls_length_classifier_split_half_and_shuffled_labels(tmp_path: Pat
     # addition scaled to the residual stream: a multiple of its mean norm at that layer
     assert back.residual_norm is not None and back.residual_norm[0] > 0
     assert back.relative_alpha(1, 0.5) == pytest.approx(0.5 * back.residual_norm[1], rel=1e-5)
+    report = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "length-only AUROC" in report and "shuffled labels" in report
     controls = json.loads((tmp_path / "directions.json").read_text(encoding="utf-8"))["controls"]
     assert set(controls) >= {"length_auroc", "split_half_cosine", "shuffled_label_cross_cosine"}
 
