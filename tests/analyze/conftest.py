@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import string
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,6 +33,15 @@ def tiny_tokenizer() -> Any:
     )
     tok.chat_template = CHAT_TEMPLATE
     return tok
+
+
+def write_table(path: Path, rows: list[dict[str, str]]) -> Path:
+    """A benchmark table (CSV with a header from the first row's keys) for the generic loader."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
 
 
 @pytest.fixture

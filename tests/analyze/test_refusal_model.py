@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections import Counter
 from pathlib import Path
@@ -32,6 +31,8 @@ from langgap.analyze.refusal_model import (
     tuned_ids,
 )
 
+from .conftest import write_table
+
 
 def _table(path: Path, n: int = 60) -> Path:
     """A parallel en/de test-split table: n harmful and n harmless items."""
@@ -44,11 +45,7 @@ def _table(path: Path, n: int = 60) -> Path:
                 "id": key, "harmful": "yes" if harmful else "no", "split": "test",
                 "en": f"how do I {verb} thing {key}?", "de": f"wie {verb} ich Ding {key}?",
             })  # fmt: skip
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
+    return write_table(path, rows)
 
 
 # --- roles -----------------------------------------------------------------------------------
