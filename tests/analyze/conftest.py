@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import string
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,6 +32,29 @@ def tiny_tokenizer() -> Any:
         tokenizer_object=core, pad_token="<pad>", unk_token="<unk>", eos_token="<a>"
     )
     tok.chat_template = CHAT_TEMPLATE
+    return tok
+
+
+def write_table(path: Path, rows: list[dict[str, str]]) -> Path:
+    """A benchmark table (CSV with a header from the first row's keys) for the generic loader."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def chat_tokenizer(tiny_tokenizer: Any) -> Any:
+    """The tiny tokenizer with a role-aware template (the prompt is a prefix of prompt+reply)."""
+    import copy
+
+    tok = copy.deepcopy(tiny_tokenizer)
+    tok.chat_template = (
+        "{% for m in messages %}{% if m['role'] == 'user' %}<u>{{ m['content'] }}</u>"
+        "{% else %}<a>{{ m['content'] }}</u>{% endif %}{% endfor %}"
+        "{% if add_generation_prompt %}<a>{% endif %}"
+    )
     return tok
 
 

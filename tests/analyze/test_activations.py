@@ -108,6 +108,17 @@ def test_save_and_load(tiny_model: Any, tiny_tokenizer: Any, tmp_path: Path, suf
     assert back.tensor.dtype == torch.bfloat16
     assert torch.equal(back.tensor, acts.tensor)
     assert back.harmful == [True, False]
+    # TransformerLens names for the hook points; token counts without padding
+    assert meta["hook_names"] == ["blocks.0.hook_resid_post", "blocks.2.hook_resid_post"]
+    assert (
+        back.lengths == acts.lengths == [len("secret text") + 3, len("other words") + 3]
+    )  # <u> </u> <a>
+    if suffix == ".safetensors":
+        from safetensors.torch import load_file
+
+        stored = load_file(str(path))
+        assert sorted(stored) == meta["hook_names"]
+        assert torch.equal(stored["blocks.2.hook_resid_post"], acts.tensor[:, 1])
 
 
 def test_bfloat16_model(tiny_tokenizer: Any, tiny_model: Any) -> None:

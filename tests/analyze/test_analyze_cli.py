@@ -60,6 +60,18 @@ def test_directions_then_intervene(tiny_folder: Path, tmp_path: Path) -> None:
     assert "warning: base refusal rate ≤ 5% in deu, eng" in result.output
     assert matrix["warnings"] and "bounded by construction" in matrix["warnings"][0]
 
+    # addition scaled to the residual stream's mean norm at the layer (saved with the directions)
+    added = tmp_path / "add"
+    args = ["analyze", "intervene", "-m", str(tiny_folder), "--directions", str(out),
+            "--mode", "add", "--layer", "2", "--alpha-relative", "0.5", "--n", "1",
+            "--max-new-tokens", "1", "--data-dir", str(SHARED_DATA),
+            "--out", str(added)]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    norm = summary["residual_norm"][2]
+    config = json.loads((added / "config.json").read_text(encoding="utf-8"))
+    assert config["settings"]["alpha"] == pytest.approx(0.5 * norm, rel=1e-4)
+
 
 def test_bad_input_names_what_is_available(tiny_folder: Path, tmp_path: Path) -> None:
     _needs_polyrefuse()

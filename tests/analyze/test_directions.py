@@ -41,6 +41,35 @@ def _synthetic(planted: dict[str, torch.Tensor], seed: int = 0) -> Activations:
     return Activations(torch.stack(rows), config, ids, langs, labels)
 
 
+def test_controls_length_classifier_split_half_and_shuffled_labels(tmp_path: Path) -> None:
+    planted = {"eng": _basis(0), "deu": _basis(0)}
+    acts = _synthetic(planted)
+    assert refusal_directions(acts).length_auroc is None  # no lengths captured: nothing claimed
+    # harmful prompts twice as long: token count alone separates them perfectly
+    acts.lengths = [30 if h else 15 for h in acts.harmful]
+    dirs = refusal_directions(acts)
+    assert dirs.length_auroc is not None and (dirs.length_auroc == 1.0).all()
+    assert dirs.split_half_cosine is not None and dirs.shuffled_cosine is not None
+    # a planted direction agrees with itself across halves; shuffled labels share far less
+    assert (dirs.split_half_cosine[:, 1:] > 0.8).all()
+    assert (dirs.mean_cross_cosine()[1:] - dirs.shuffled_cosine[1:] > 0.3).all()
+    assert dirs.split_half_cosine[:, 0].max() < 0.5  # layer 0 carries no signal: noise
+    acts.lengths = [15] * len(acts.ids)  # equal lengths: chance
+    assert (refusal_directions(acts).length_auroc == 0.5).all()
+    write_directions_report(dirs, tmp_path)
+    back = load_directions(tmp_path)
+    assert back.length_auroc is not None and np.allclose(back.length_auroc, dirs.length_auroc)
+    assert back.shuffled_cosine is not None
+    assert np.allclose(back.shuffled_cosine, dirs.shuffled_cosine, atol=1e-6)
+    # addition scaled to the residual stream: a multiple of its mean norm at that layer
+    assert back.residual_norm is not None and back.residual_norm[0] > 0
+    assert back.relative_alpha(1, 0.5) == pytest.approx(0.5 * back.residual_norm[1], rel=1e-5)
+    report = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "length-only AUROC" in report and "shuffled labels" in report
+    controls = json.loads((tmp_path / "directions.json").read_text(encoding="utf-8"))["controls"]
+    assert set(controls) >= {"length_auroc", "split_half_cosine", "shuffled_label_cross_cosine"}
+
+
 def _basis(i: int) -> torch.Tensor:
     return torch.eye(D)[i]
 

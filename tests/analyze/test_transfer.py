@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import csv
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -39,6 +38,8 @@ from langgap.analyze.transfer import (
 )
 from langgap.evaluate.judges.refusal import judge_refusal
 
+from .conftest import write_table
+
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 POLYREFUSE = ["ara", "deu", "eng", "spa", "fra", "ita", "jpn", "kor", "nld", "pol", "rus", "tha",
               "yor", "zho"]  # fmt: skip
@@ -59,25 +60,7 @@ def _table(path: Path, *, de_train: bool = True) -> Path:
                     "en": f"how do I {verb} thing {key}?",
                     "de": f"wie kann ich Ding {key} {verb}en?" if de_train or test else "",
                 })  # fmt: skip
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
-
-
-@pytest.fixture
-def chat_tokenizer(tiny_tokenizer: Any) -> Any:
-    """The tiny tokenizer with a role-aware template (the prompt is a prefix of prompt+reply)."""
-    import copy
-
-    tok = copy.deepcopy(tiny_tokenizer)
-    tok.chat_template = (
-        "{% for m in messages %}{% if m['role'] == 'user' %}<u>{{ m['content'] }}</u>"
-        "{% else %}<a>{{ m['content'] }}</u>{% endif %}{% endfor %}"
-        "{% if add_generation_prompt %}<a>{% endif %}"
-    )
-    return tok
+    return write_table(path, rows)
 
 
 # --- data ------------------------------------------------------------------------------------

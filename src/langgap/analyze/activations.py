@@ -67,15 +67,22 @@ class Activations:
     ids: list[str]
     languages: list[str | None]
     harmful: list[bool | None] = field(default_factory=list)
+    lengths: list[int] = field(default_factory=list)  # chat-templated prompt tokens, no padding
+
+    def hook_names(self) -> list[str]:
+        """TransformerLens names of the captured points, one per layer (the block's output)."""
+        return [hook_name(layer) for layer in self.config.layers]
 
     def metadata(self) -> dict[str, Any]:
         """The JSON sidecar: config, shape and per-prompt ids, languages and labels (never text)."""
         return {
             "config": asdict(self.config),
             "shape": list(self.tensor.shape),
+            "hook_names": self.hook_names(),
             "ids": self.ids,
             "languages": self.languages,
             "harmful": self.harmful,
+            "lengths": self.lengths,
         }
 
     def save(self, path: str | Path) -> Path:
@@ -84,7 +91,7 @@ class Activations:
         if path.suffix not in (".pt", ".safetensors"):
             raise ActivationError(f"{path}: use a .pt or .safetensors file name")
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(path, _tensor_bytes(self.tensor, path.suffix))
+        atomic_write_bytes(path, _tensor_bytes(self.tensor, path.suffix, self.hook_names()))
         text = json.dumps(self.metadata(), indent=2, ensure_ascii=False) + "\n"
         atomic_write_text(path.with_suffix(".json"), text)
         return path
@@ -97,7 +104,14 @@ class Activations:
         if path.suffix == ".safetensors":
             from safetensors.torch import load_file
 
-            tensor = load_file(str(path))["activations"]
+            stored = load_file(str(path))
+            names = meta.get("hook_names") or []
+            # one tensor per hook point; files written before hook names hold one "activations"
+            tensor = (
+                torch.stack([stored[n] for n in names], dim=1)
+                if names and all(n in stored for n in names)
+                else stored["activations"]
+            )
         else:
             tensor = torch.load(path, weights_only=True)
         return cls(
@@ -106,14 +120,21 @@ class Activations:
             ids=meta["ids"],
             languages=meta["languages"],
             harmful=meta["harmful"],
+            lengths=list(meta.get("lengths") or []),
         )
 
 
-def _tensor_bytes(tensor: torch.Tensor, suffix: str) -> bytes:
+def hook_name(layer: int) -> str:
+    """The TransformerLens name of the residual stream after decoder block `layer`."""
+    return f"blocks.{layer}.hook_resid_post"
+
+
+def _tensor_bytes(tensor: torch.Tensor, suffix: str, names: Sequence[str]) -> bytes:
     if suffix == ".safetensors":
         from safetensors.torch import save
 
-        return save({"activations": tensor.contiguous()})
+        # keyed as TransformerLens caches are: acts["blocks.12.hook_resid_post"] is [n, (k,) d]
+        return save({n: tensor[:, i].contiguous() for i, n in enumerate(names)})
     buffer = io.BytesIO()
     torch.save(tensor, buffer)
     return buffer.getvalue()
@@ -177,9 +198,11 @@ def capture(
     run_device = next(model.parameters()).device
     texts = [_render(tokenizer, p.text, chat_template) for p in items]
     out: list[torch.Tensor] = []
+    lengths: list[int] = []
     model.eval()
     for start in range(0, len(texts), batch_size):
         batch = tokenize_batch(tokenizer, texts[start : start + batch_size], run_device)
+        lengths += [int(n) for n in batch["attention_mask"].sum(dim=-1)]
         index = _position_index(batch["attention_mask"], wanted, items[start:])
         got = _forward_capture(model, blocks, chosen, batch, index)
         out.append(got.to(dtype))
@@ -202,6 +225,7 @@ def capture(
         ids=[p.id for p in items],
         languages=[p.language for p in items],
         harmful=[p.harmful for p in items],
+        lengths=lengths,
     )
 
 

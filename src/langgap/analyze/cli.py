@@ -16,6 +16,7 @@ from rich.console import Console
 from langgap.analyze.cli_compare import register as register_compare
 from langgap.analyze.cli_influence import register as register_influence
 from langgap.analyze.cli_options import DEFAULT_DEVICE, DEFAULT_DTYPE, DeviceOption, DtypeOption
+from langgap.analyze.cli_refusal import register as register_refusal
 from langgap.analyze.cli_transfer import register as register_transfer
 
 if TYPE_CHECKING:
@@ -29,7 +30,10 @@ app = typer.Typer(
 )
 
 ModelOption = Annotated[
-    str, typer.Option("--model", "-m", help="Local HF folder, hub name, or 'smollm2'.")
+    str,
+    typer.Option(
+        "--model", "-m", help="Local HF folder, hub name, 'smollm2' or 'smollm2-refusal'."
+    ),
 ]
 LanguagesOption = Annotated[
     str, typer.Option(help="Comma-separated languages (any code or name), or 'all'.")
@@ -73,14 +77,28 @@ def load_on_device(model: str, device: str, dtype: str, settings: dict[str, Any]
 
 
 def _prompts(
-    languages: list[str] | None, n: int, split: str, data_dir: Path | None, seed: int
-) -> tuple[list[Prompt], dict[str, str]]:
-    """Prompts per language from `split`, or from the next split that has the language."""
+    languages: list[str] | None,
+    n: int,
+    split: str,
+    data_dir: Path | None,
+    seed: int,
+    loaded: LoadedModel,
+    settings: dict[str, Any],
+) -> list[Prompt]:
+    """Prompts per language from `split`, or from the next split that has the language; never
+    one that tuned the model (a refusal model's manifest lists them). Records what it did."""
     from langgap.analyze.data import benchmark_languages, prompts_any_split
+    from langgap.analyze.refusal_model import tuned_ids
 
     chosen = languages or benchmark_languages(split=None, data_dir=data_dir)
     order = [split, *(s for s in ("train", "test", "val") if s != split)]
-    return prompts_any_split(chosen, n, splits=order, data_dir=data_dir, seed=seed)
+    exclude = tuned_ids(loaded.path)
+    prompts, used = prompts_any_split(
+        chosen, n, splits=order, data_dir=data_dir, seed=seed, exclude=exclude
+    )
+    settings["splits_used"] = used
+    settings["excluded_tuning_prompts"] = len(exclude)
+    return prompts
 
 
 @app.command()
@@ -117,8 +135,9 @@ def directions(
     try:
         chosen_layers = parse_layers(layers)
         loaded = load_on_device(model, device, dtype, settings)
-        prompts, used = _prompts(parse_languages(languages), n_per_class, split, data_dir, seed)
-        settings["splits_used"] = used
+        prompts = _prompts(
+            parse_languages(languages), n_per_class, split, data_dir, seed, loaded, settings
+        )
         console.print(f"capturing {len(prompts)} prompts through {model}", markup=False)
         acts = capture(
             loaded.model,
@@ -151,6 +170,12 @@ def intervene(
     ] = "ablate",
     layer: Annotated[int | None, typer.Option(help="Layer (default: the best one).")] = None,
     alpha: Annotated[float, typer.Option(help="Scale of the added direction (add mode).")] = 4.0,
+    alpha_relative: Annotated[
+        float | None,
+        typer.Option(
+            help="Scale as a multiple of the mean residual norm at the layer (replaces --alpha)."
+        ),
+    ] = None,
     languages: LanguagesOption = "all",
     n: Annotated[int, typer.Option(help="Prompts per target language.")] = 8,
     split: Annotated[
@@ -181,11 +206,12 @@ def intervene(
         dirs = load_directions(directions_dir)
         chosen = parse_languages(languages) or dirs.languages
         loaded = load_on_device(model, device, dtype, settings)
-        drawn, used = _prompts(chosen, n, split, data_dir, seed)
-        settings["splits_used"] = used
+        drawn = _prompts(chosen, n, split, data_dir, seed, loaded, settings)
         prompts = [p for p in drawn if p.harmful == (mode == "ablate")]
         at = dirs.best_layer() if layer is None else layer
         dirs.layer_index(at)  # a layer that was not captured fails here, naming those that were
+        if alpha_relative is not None:
+            alpha = settings["alpha"] = dirs.relative_alpha(at, alpha_relative)
         console.print(f"{mode} at layer {at}: {len(prompts)} prompts", markup=False)
         result = transfer_matrix(
             loaded.model,
@@ -210,3 +236,4 @@ def intervene(
 register_influence(app)
 register_transfer(app)
 register_compare(app)
+register_refusal(app)

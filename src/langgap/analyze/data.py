@@ -19,13 +19,15 @@ def benchmark_prompts(
     data_dir: str | Path | None = None,
     seed: int = 0,
     required: Sequence[bool] = (True, False),
+    exclude: frozenset[str] = frozenset(),
 ) -> list[Prompt]:
     """n_per_class harmful and n_per_class harmless prompts for each language, labelled.
 
     A language with no prompts of a `required` class (True = harmful) in the split is an error,
-    never silently left out.
+    never silently left out. Prompts whose id is in `exclude` (those that tuned the model under
+    study, see refusal_model.tuned_ids) are never drawn.
     """
-    from langgap.evaluate.benchmarks import load_benchmark
+    from langgap.evaluate.benchmarks import load_benchmark, select
 
     prompts: list[Prompt] = []
     for harmful in (True, False):
@@ -35,9 +37,12 @@ def benchmark_prompts(
             languages=list(languages),
             harmful=harmful,
             split=split,
-            sample_per_language=n_per_class,
+            sample_per_language=None if exclude else n_per_class,
             seed=seed,
         )
+        if exclude:
+            kept = [s for s in samples if str(s.id) not in exclude]
+            samples = select(kept, benchmark=name, sample_per_language=n_per_class, seed=seed)
         for i, sample in enumerate(samples):
             meta = sample.metadata or {}
             prompts.append(
@@ -76,6 +81,7 @@ def prompts_any_split(
     name: str = "polyrefuse",
     data_dir: str | Path | None = None,
     seed: int = 0,
+    exclude: frozenset[str] = frozenset(),
 ) -> tuple[list[Prompt], dict[str, str]]:
     """Prompts per language from the first split (in order) that has both classes for it.
 
@@ -89,7 +95,8 @@ def prompts_any_split(
         if not remaining:
             break
         drawn = benchmark_prompts(remaining, n_per_class, name=name, split=split,
-                                  data_dir=data_dir, seed=seed, required=())  # fmt: skip
+                                  data_dir=data_dir, seed=seed, required=(),
+                                   exclude=exclude)  # fmt: skip
         for language in list(remaining):
             mine = [p for p in drawn if canonical_language(str(p.language)) == language]
             if {bool(p.harmful) for p in mine} == {True, False}:

@@ -44,6 +44,17 @@ class RefusalDirections:
     holdout: float
     seed: int
     source: dict[str, Any]  # the activations' capture config
+    # controls: what prompt length alone gives, and the cosines noise alone gives
+    length_auroc: NDArray[np.float64] | None = None  # [n_languages], held-out, token count only
+    split_half_cosine: NDArray[np.float64] | None = None  # [n_languages, n_layers]
+    shuffled_cosine: NDArray[np.float64] | None = None  # [n_layers], cross-language, no labels
+    residual_norm: NDArray[np.float64] | None = None  # [n_layers], mean over harmless prompts
+
+    def relative_alpha(self, layer: int, relative: float) -> float:
+        """An addition scale given as a multiple of the mean residual norm at `layer`."""
+        if self.residual_norm is None:
+            raise DirectionError("these directions carry no residual norms; rerun `directions`")
+        return relative * float(self.residual_norm[self.layer_index(layer)])
 
     def unit(self) -> torch.Tensor:
         """Directions scaled to unit length."""
@@ -114,6 +125,19 @@ class RefusalDirections:
                 for layer, m in zip(self.layers, self.cosine_by_layer(), strict=True)
             },
             "mean_cross_cosine": _jsonable(self.mean_cross_cosine()),
+            "residual_norm": _optional(self.residual_norm),
+            "controls": {
+                "length_auroc": _optional(self.length_auroc),
+                "split_half_cosine": _optional(self.split_half_cosine),
+                "shuffled_label_cross_cosine": _optional(self.shuffled_cosine),
+                "about": (
+                    "length_auroc: held-out AUROC of the prompt's token count alone (oriented on "
+                    "the train split); split_half_cosine: cosine of directions fitted on two "
+                    "halves of a language's train split (the ceiling noise allows); "
+                    "shuffled_label_cross_cosine: mean cross-language cosine when harmful/"
+                    "harmless labels are shuffled (the floor)"
+                ),
+            },
         }
 
 
@@ -144,7 +168,10 @@ def refusal_directions(
     available = sorted({lang for lang in data_langs if lang})
     chosen = _choose_languages(languages, available)
     gen = torch.Generator().manual_seed(seed)
+    control_gen = torch.Generator().manual_seed(seed + 1)  # controls leave the splits as they were
+    lengths = torch.tensor(acts.lengths, dtype=torch.float64) if acts.lengths else None
     dirs, aurocs, ds, counts = [], [], [], {}
+    length_aurocs, halves, shuffled = [], [], []
     for lang in chosen:
         rows = [i for i, code in enumerate(data_langs) if code == lang]
         harm = [i for i in rows if labels[i] is True]
@@ -164,6 +191,10 @@ def refusal_directions(
         aurocs.append([_auroc(proj_h[:, j], proj_s[:, j]) for j in range(x.shape[1])])
         ds.append([_cohens_d(proj_h[:, j], proj_s[:, j]) for j in range(x.shape[1])])
         counts[lang] = Counts(len(harm_tr), len(safe_tr), len(harm_te), len(safe_te))
+        halves.append(_split_half_cosine(x, harm_tr, safe_tr, control_gen))
+        shuffled.append(_shuffled_direction(x, harm_tr, safe_tr, control_gen))
+        if lengths is not None:
+            length_aurocs.append(_length_auroc(lengths, harm_tr, safe_tr, harm_te, safe_te))
     return RefusalDirections(
         languages=chosen,
         layers=list(acts.config.layers),
@@ -174,7 +205,76 @@ def refusal_directions(
         holdout=holdout,
         seed=seed,
         source=acts.metadata()["config"],
+        length_auroc=np.asarray(length_aurocs, dtype=np.float64) if lengths is not None else None,
+        split_half_cosine=np.asarray(halves, dtype=np.float64),
+        shuffled_cosine=_mean_pair_cosine(torch.stack(shuffled)),
+        residual_norm=_harmless_norm(x, labels),
     )
+
+
+def _harmless_norm(x: torch.Tensor, labels: Sequence[bool | None]) -> NDArray[np.float64]:
+    """Per layer, the mean L2 norm of the residual stream over the harmless prompts."""
+    rows = [i for i, harmful in enumerate(labels) if harmful is False]
+    return np.asarray(x[rows].norm(dim=-1).mean(dim=0).numpy(), dtype=np.float64)
+
+
+def _split_half_cosine(
+    x: torch.Tensor, harm: list[int], safe: list[int], gen: torch.Generator
+) -> list[float]:
+    """Per layer, cosine of the directions fitted on two random halves of the train prompts."""
+    if min(len(harm), len(safe)) < 2:
+        return [math.nan] * x.shape[1]
+    h1, h2 = _split(harm, 0.5, gen)
+    s1, s2 = _split(safe, 0.5, gen)
+    a = x[h1].mean(0) - x[s1].mean(0)
+    b = x[h2].mean(0) - x[s2].mean(0)
+    cos = torch.nn.functional.cosine_similarity(a, b, dim=-1)
+    return [float(v) for v in cos]
+
+
+def _shuffled_direction(
+    x: torch.Tensor, harm: list[int], safe: list[int], gen: torch.Generator
+) -> torch.Tensor:
+    """A difference in means with the harmful/harmless labels shuffled: [layers, d], unit."""
+    rows = harm + safe
+    order = [rows[i] for i in torch.randperm(len(rows), generator=gen).tolist()]
+    d = x[order[: len(harm)]].mean(0) - x[order[len(harm) :]].mean(0)
+    unit: torch.Tensor = d / d.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+    return unit
+
+
+def _mean_pair_cosine(units: torch.Tensor) -> NDArray[np.float64] | None:
+    """Per layer, the mean cosine over distinct language pairs of [languages, layers, d] units."""
+    n = units.shape[0]
+    if n < 2:
+        return None
+    cos = torch.einsum("ild,jld->lij", units, units).numpy()
+    off = ~np.eye(n, dtype=bool)
+    return np.asarray(cos[:, off].mean(axis=1), dtype=np.float64)
+
+
+def _length_auroc(
+    lengths: torch.Tensor, harm_tr: list[int], safe_tr: list[int], harm_te: list[int],
+    safe_te: list[int],
+) -> float:  # fmt: skip
+    """Held-out AUROC of token count alone, its sign (longer = harmful or not) set on train."""
+    sign = 1.0 if lengths[harm_tr].mean() >= lengths[safe_tr].mean() else -1.0
+    return _auroc(
+        (sign * lengths[harm_te]).numpy().astype(np.float64),
+        (sign * lengths[safe_te]).numpy().astype(np.float64),
+    )
+
+
+def _optional(array: NDArray[np.float64] | None) -> Any:
+    return None if array is None else _jsonable(array)
+
+
+def _array_or_none(value: Any) -> NDArray[np.float64] | None:
+    # JSON null (an undefined score) back to NaN, at any depth
+    def nan(v: Any) -> Any:
+        return [nan(x) for x in v] if isinstance(v, list) else (np.nan if v is None else v)
+
+    return None if value is None else np.asarray(nan(value), dtype=np.float64)
 
 
 def canonical_language(code: str) -> str:
@@ -253,4 +353,8 @@ def load_directions(folder: str | Path) -> RefusalDirections:
         holdout=float(data["holdout"]),
         seed=int(data["seed"]),
         source=dict(data["source"]),
+        length_auroc=_array_or_none(data.get("controls", {}).get("length_auroc")),
+        residual_norm=_array_or_none(data.get("residual_norm")),
+        split_half_cosine=_array_or_none(data.get("controls", {}).get("split_half_cosine")),
+        shuffled_cosine=_array_or_none(data.get("controls", {}).get("shuffled_label_cross_cosine")),
     )

@@ -59,6 +59,18 @@ def add_direction(
         handle.remove()
 
 
+def chat_texts(tokenizer: Any, prompts: Sequence[Prompt]) -> list[str]:
+    """Each prompt as one user turn in the chat template, ready for the reply."""
+    return [
+        str(
+            tokenizer.apply_chat_template(
+                [{"role": "user", "content": p.text}], tokenize=False, add_generation_prompt=True
+            )
+        )
+        for p in prompts
+    ]
+
+
 def generate(
     model: nn.Module,
     tokenizer: Any,
@@ -68,14 +80,7 @@ def generate(
 ) -> list[str]:
     """Greedy completions of chat-templated prompts (deterministic, so runs compare)."""
     device = next(model.parameters()).device
-    texts = [
-        str(
-            tokenizer.apply_chat_template(
-                [{"role": "user", "content": p.text}], tokenize=False, add_generation_prompt=True
-            )
-        )
-        for p in prompts
-    ]
+    texts = chat_texts(tokenizer, prompts)
     out: list[str] = []
     for start in range(0, len(texts), batch_size):
         batch = tokenize_batch(tokenizer, texts[start : start + batch_size], device)

