@@ -236,7 +236,9 @@ def make_judge(name: str, model: str | Model | None = None, **options: Any) -> J
     if name in ("refusal", "response"):
         return RefusalJudge()
     if model is None:
-        raise ValueError(f"judge {name!r} needs a model (e.g. --judge-model openai-api/vllm/<name>)")
+        raise ValueError(
+            f"judge {name!r} needs a model (e.g. --judge-model openai-api/vllm/<name>)"
+        )
     if name == "llm":
         return llm_judge(model, **options)
     if name == "guard" or name.startswith("guard/"):
