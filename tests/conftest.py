@@ -21,6 +21,16 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 REAL_MODEL_FIXTURES = {"smollm2_folder", "smollm2_server"}
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist each worker (and the model server it starts) runs torch on one thread:
+    two workers with two threads each oversubscribe two cores, and torch's waiting threads then
+    cost more than the second thread gains."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the group markers into the node ids
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests through the real SmolLM2 share one export and one server, so under pytest-xdist
     (`-n`, with `--dist loadgroup`) they form one group on one worker; they also go first, so
