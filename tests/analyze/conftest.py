@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import string
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -83,3 +84,25 @@ def tiny_gpt2(tiny_tokenizer: Any) -> Any:
         vocab_size=len(tiny_tokenizer), n_embd=32, n_layer=2, n_head=4, n_positions=256
     )
     return transformers.GPT2LMHeadModel(config).eval()
+
+
+def _hook_ids(model: Any) -> set[tuple[str, int]]:
+    """Our forward hooks on the model (transformers' own output-capturing hooks excluded)."""
+    return {
+        (name, key)
+        for name, m in model.named_modules()
+        for key, hook in m._forward_hooks.items()
+        if not str(getattr(hook, "__module__", "")).startswith("transformers")
+    }
+
+
+@pytest.fixture(autouse=True)
+def _no_hook_outlives_its_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The session's tiny model is shared: a forward hook a test adds and leaves changes every
+    later test. (transformers keeps hooks of its own once hidden states are asked for.)"""
+    model = request.getfixturevalue("tiny_model") if "tiny_model" in request.fixturenames else None
+    before = _hook_ids(model) if model is not None else set()
+    yield
+    if model is not None:
+        left = sorted(_hook_ids(model) - before)
+        assert not left, f"forward hooks left on the shared tiny model: {left}"

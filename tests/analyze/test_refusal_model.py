@@ -183,10 +183,17 @@ def test_selection_prefers_the_layer_whose_ablation_removes_refusal_within_the_k
     harmless = [p for p in prompts if not p.harmful][:4]
     calls: list[bool] = []
 
+    def hook_count() -> int:
+        return sum(len(b._forward_hooks) for b in tiny_model.model.layers)
+
+    # transformers keeps hooks of its own on the blocks once hidden states were asked for
+    # (another test may have), so only hooks beyond those count as an intervention
+    resting = hook_count()
+
     def fake_rate(items: Any, intervention: Any) -> float:
         # a stand-in judge: refusal depends on which hook is active (read from the model)
         with intervention():
-            hooked = sum(len(b._forward_hooks) for b in tiny_model.model.layers)
+            hooked = hook_count() - resting
         calls.append(bool(items[0].harmful))
         return 1.0 if hooked == 0 else (0.2 if items[0].harmful else 0.5)
 

@@ -23,7 +23,9 @@ def test_a_program_that_froze_objects_itself_keeps_its_freeze() -> None:
         frozen = gc.get_freeze_count()
         with long_lived_objects_frozen():
             pass
-        assert gc.get_freeze_count() == frozen
+        # unchanged: neither unfrozen (0) nor frozen again (more). Frozen objects can still be
+        # freed by reference counting meanwhile (pytest-xdist's I/O thread), so a few may go.
+        assert frozen * 0.99 <= gc.get_freeze_count() <= frozen
     finally:
         gc.unfreeze()
 
