@@ -408,7 +408,7 @@ def test_smollm2_against_a_perturbed_copy(tmp_path: Path, smollm2_folder: Path) 
     prompts, _ = comparison_prompts(["eng", "deu"], 4, data_dir=SHARED_DATA)
     layers = [4, 12, 19, 20, 22]  # capture stops after layer 22 of 30
     result = compare_checkpoints(
-        before, after, prompts, layers=layers, max_new_tokens=8, batch_size=16, n_boot=200
+        before, after, prompts, layers=layers, max_new_tokens=4, batch_size=16, n_boot=200
     )
     dirs = result.directions
     assert dirs is not None

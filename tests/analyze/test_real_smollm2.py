@@ -44,7 +44,7 @@ def test_smollm2_polyrefuse_directions(
     # Transfer: each language's direction ablated on the other's harmful prompts (a few tokens).
     harmful = [p for p in prompts if p.harmful][::2]
     result = transfer_matrix(
-        model, tokenizer, dirs, harmful, layer=dirs.best_layer(), max_new_tokens=12
+        model, tokenizer, dirs, harmful, layer=dirs.best_layer(), max_new_tokens=6
     )
     assert result.refused.shape == (2, 2) and result.n == {"deu": 4, "eng": 4}
     write_transfer_report(result, out)

@@ -516,9 +516,9 @@ def test_smollm2_transfer_end_to_end(
         model=str(folder),
         train_sets=(("en",),),
         eval_languages=("en", "de"),
-        n_train=8,
-        n_train_harmless=4,
-        n_eval=4,
+        n_train=4,
+        n_train_harmless=2,
+        n_eval=2,
         epochs=2,
         learning_rate=1e-3,
         max_new_tokens=12,
@@ -528,11 +528,11 @@ def test_smollm2_transfer_end_to_end(
     )
     experiment = run_transfer(config)
     row = experiment.rows[0]
-    assert row.n_examples == 12 and row.data["harmful"] == 8
+    assert row.n_examples == 6 and row.data["harmful"] == 4
     assert row.train_nll_after is not None and row.train_nll_before is not None
     assert row.train_nll_after < row.train_nll_before  # the adapter learnt its training replies
     m = experiment.matrix("harmlessness")
-    assert m.rows == ["eng"] and m.columns == ["eng", "deu"] and m.n[0].tolist() == [4, 4]
+    assert m.rows == ["eng"] and m.columns == ["eng", "deu"] and m.n[0].tolist() == [2, 2]
     assert {"q_proj", "v_proj"} <= set(experiment.lora_targets)
     write_report(experiment, out)
     text = (out / "transfer.json").read_text(encoding="utf-8")

@@ -19,7 +19,7 @@ from langgap.models import LocalServer
 
 @pytest.mark.slow
 def test_smollm2_end_to_end(smollm2_server: LocalServer, tmp_path: Path) -> None:
-    spec = ModelSpec(name=smollm2_server.inspect_model, max_tokens=32)
+    spec = ModelSpec(name=smollm2_server.inspect_model, max_tokens=24)
     seeds = write_seeds(tmp_path / "seeds.jsonl")
     seeds.write_text("".join(seeds.read_text(encoding="utf-8").splitlines(True)[:2]))
     config = DatagenConfig(
