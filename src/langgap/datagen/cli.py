@@ -9,15 +9,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from langgap.datagen.config import ConfigError, load_config
-from langgap.datagen.constitution import (
-    ConstitutionError,
-    applicable,
-    constitution_schema,
-    load_constitution,
-    strict_problems,
-)
-
 console = Console(stderr=True)
 app = typer.Typer(help="Generate multilingual safety data grounded in each culture's principles.")
 
@@ -34,6 +25,9 @@ def run(
     ] = False,
 ) -> None:
     """Run (or resume) a datagen config; writes items, SFT/DPO JSONL, rejects and a card."""
+    # imported here, not with the CLI: pydantic and the language tables slow every command
+    from langgap.datagen.config import ConfigError, load_config
+    from langgap.datagen.constitution import ConstitutionError
     from langgap.datagen.pipeline import run_datagen
 
     try:
@@ -66,6 +60,14 @@ def check_constitution(
     ] = False,
 ) -> None:
     """Validate a constitution file and list what applies to each language."""
+    from langgap.datagen.constitution import (
+        ConstitutionError,
+        applicable,
+        constitution_schema,
+        load_constitution,
+        strict_problems,
+    )
+
     if schema:
         typer.echo(json.dumps(constitution_schema(), indent=2))
         return

@@ -12,11 +12,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import openpyxl
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
-
 from langgap._io import atomic_write_bytes, atomic_write_text
 
 Cell = object  # str, int, float, bool, datetime/date/time or None, as the file gave it
@@ -81,6 +76,10 @@ def write_xlsx(
     path: Path, columns: Sequence[str], rows: Sequence[Mapping[str, str]], layout: XlsxLayout
 ) -> Path:
     """Write rows as a workbook: bold frozen header, drop-downs, wrapped text, instructions."""
+    import openpyxl  # here, not at import: it is most of `langgap`'s start-up time
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = layout.title
@@ -111,6 +110,8 @@ def write_xlsx(
 
 
 def _add_choices(sheet: object, cells: str, name: str, choices: Sequence[str]) -> None:
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     validation = DataValidation(
         type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True
     )
@@ -122,6 +123,8 @@ def _add_choices(sheet: object, cells: str, name: str, choices: Sequence[str]) -
 
 
 def _add_instructions(workbook: object, lines: Sequence[tuple[str, str]]) -> None:
+    from openpyxl.styles import Alignment, Font
+
     help_sheet = workbook.create_sheet("instructions")  # type: ignore[attr-defined]
     help_sheet.append(["field", "what to write"])
     for cell in help_sheet[1]:
@@ -190,6 +193,8 @@ def _csv_rows(path: Path) -> list[tuple[int, list[Cell]]]:
 
 
 def _xlsx_table(path: Path, sheet_name: str) -> RawTable:
+    import openpyxl
+
     try:
         # Not read-only: merged-cell ranges are only available on a fully loaded sheet.
         workbook = openpyxl.load_workbook(path, data_only=True)
