@@ -1,6 +1,7 @@
 """Command-line names with one meaning across every `langgap` command (docs/cli.md).
 
-`-m/--model` is always the model under test. A model that judges or annotates has its own name
+`-m/--model` is always the model under test; `--device`/`--dtype` mean the same for every
+command that loads a local model. A model that judges or annotates has its own name
 (`--judge-model`, `--annotator-model`); the old `--model` spelling of those still works for one
 release and says what to type instead.
 """
@@ -23,6 +24,20 @@ AnnotatorModelOption = Annotated[
         "openai-api/vllm/MODEL (with VLLM_BASE_URL), ollama/llama3.1, hf/PATH.",
     ),
 ]
+DeviceOption = Annotated[
+    str,
+    typer.Option(help="auto (cuda when available, else cpu), cpu, cuda, cuda:N or mps."),
+]
+DtypeOption = Annotated[
+    str,
+    typer.Option(
+        help="Weights' dtype: float32, bfloat16, float16, or auto (float32 on cpu, bfloat16 "
+        "or float16 on a GPU)."
+    ),
+]
+DEFAULT_DEVICE = "auto"
+DEFAULT_DTYPE = "float32"
+
 OldModelOption = Annotated[
     str | None,
     typer.Option("--model", hidden=True, help="Deprecated spelling; see docs/cli.md."),

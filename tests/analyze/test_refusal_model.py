@@ -151,6 +151,19 @@ def test_refusal_model_settings_and_folders_are_checked(tmp_path: Path) -> None:
         )  # fmt: skip
 
 
+def test_device_is_where_it_trains_not_what_it_makes(monkeypatch: pytest.MonkeyPatch) -> None:
+    cpu, gpu = RefusalModelConfig(device="cpu"), RefusalModelConfig(device="cuda:0")
+    assert "device" not in cpu.key_parts() and cpu.key_parts() == gpu.key_parts()
+    monkeypatch.setenv("COLUMNS", "300")
+    from typer.testing import CliRunner
+
+    from langgap.cli import app
+
+    result = CliRunner().invoke(app, ["analyze", "refusal-model", "--device", "gpu7"])
+    assert result.exit_code == 2 and "--device 'gpu7': not a device" in result.output
+    assert "Traceback" not in result.output
+
+
 # --- selection by causal effect ----------------------------------------------------------------
 
 

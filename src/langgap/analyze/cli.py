@@ -15,9 +15,9 @@ from rich.console import Console
 
 from langgap.analyze.cli_compare import register as register_compare
 from langgap.analyze.cli_influence import register as register_influence
-from langgap.analyze.cli_options import DEFAULT_DEVICE, DEFAULT_DTYPE, DeviceOption, DtypeOption
 from langgap.analyze.cli_refusal import register as register_refusal
 from langgap.analyze.cli_transfer import register as register_transfer
+from langgap.cli_options import DEFAULT_DEVICE, DEFAULT_DTYPE, DeviceOption, DtypeOption
 
 if TYPE_CHECKING:
     from langgap.analyze.activations import Prompt

@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from langgap.cli_options import DEFAULT_DEVICE, DeviceOption
+
 errors = Console(stderr=True)
 
 
@@ -33,12 +35,13 @@ def refusal_model(
         Path | None,
         typer.Option(help="Model folder to write (default: langgap's cache, keyed by settings)."),
     ] = None,
+    device: DeviceOption = DEFAULT_DEVICE,
 ) -> None:
     """LoRA-tune a model to refuse harmful PolyRefuse prompts (varied refusals in each language;
     harmless prompts keep the base model's own replies), merge it, and print its folder for -m.
-    Trains on the CPU in float32; a folder with the same base weights and settings is reused."""
+    Trains in float32 on --device; a folder with the same base weights and settings is reused."""
     from langgap.analyze.lab_splits import SplitError
-    from langgap.analyze.models import ModelLoadError
+    from langgap.analyze.models import ModelLoadError, resolve_device
     from langgap.analyze.refusal_data import TransferDataError
     from langgap.analyze.refusal_model import (
         RefusalModelConfig,
@@ -47,6 +50,11 @@ def refusal_model(
     )
     from langgap.evaluate.benchmarks import BenchmarkError
 
+    try:
+        chosen_device = resolve_device(device)
+    except ModelLoadError as exc:
+        errors.print(f"error: {exc}", style="red", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
     config = RefusalModelConfig(
         base=base,
         languages=tuple(x.strip() for x in languages.split(",") if x.strip()),
@@ -59,6 +67,7 @@ def refusal_model(
         max_length=max_length,
         seed=seed,
         data_dir=str(data_dir) if data_dir else None,
+        device=chosen_device,
     )
     try:
         built = build_refusal_model(

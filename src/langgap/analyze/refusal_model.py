@@ -64,6 +64,9 @@ class RefusalModelConfig:
     reply_tokens: int = 24  # the base model's harmless replies used as targets
     seed: int = 0
     data_dir: str | None = field(default=None, compare=False)  # where the data is, not what
+    # where it trains (resolved: cpu, cuda, cuda:N, mps); float32 on every device, so the
+    # weights are the same recipe and the cache key leaves it out like data_dir
+    device: str = field(default="cpu", compare=False)
 
     def validate(self) -> None:
         """Raise RefusalModelError naming every bad setting."""
@@ -91,6 +94,7 @@ class RefusalModelConfig:
         """The settings that decide the weights (data_dir is where, not what: left out)."""
         parts = asdict(self)
         parts.pop("data_dir")
+        parts.pop("device")
         parts["languages"] = [canonical_language(x) for x in self.languages]
         return parts
 
@@ -193,7 +197,7 @@ def build_refusal_model(
     seconds: dict[str, float] = {"data": time.perf_counter() - start}
     if loaded is None:
         say(f"loading {config.base}")
-        loaded = load_model(str(base_path))
+        loaded = load_model(str(base_path), device=config.device)
     examples, dropped, seconds["replies"] = _examples(loaded, chosen, config, base_hash, say)
     merged, history, seconds["train"] = _train(loaded, examples, config, folder, say)
     tmp = folder.with_name(folder.name + ".partial")
@@ -280,7 +284,7 @@ def _train(
         train_batch_size=config.train_batch_size,
         max_length=config.max_length,
         seed=config.seed,
-        device="cpu",
+        device=config.device,
     )
     say(f"LoRA SFT on {len(examples)} examples ({config.epochs:g} epochs)")
     work = folder.with_name(folder.name + ".work")
