@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 
 from langgap.evaluate.judges._phrases import load_phrase_lists
-from langgap.evaluate.judges._text import normalise, scripts_in
+from langgap.evaluate.judges._text import normalise
 from langgap.evaluate.judges.response import _languages_for, find_cues
+from langgap.languages.scripts import scripts_in
 
 # per language: (decline, apology/sympathy only, "as an AI I have no access", premise rejection,
 # "please consult a doctor")

@@ -26,10 +26,10 @@ from langgap.datagen.config import Validation
 from langgap.datagen.constitution import Constitution, CultureTerm
 from langgap.datagen.items import DataItem
 from langgap.datagen.repetition import RepetitionLimits, check_repetition
-from langgap.evaluate.judges._text import SCRIPTS
 from langgap.evaluate.judges.refusal import judge_refusal
 from langgap.evaluate.probes.lid import detect_language, supported_languages
 from langgap.languages import Language, lookup
+from langgap.languages.scripts import SCRIPTS
 
 # registry scripts -> the character classes that write them
 _SCRIPT_PARTS = {

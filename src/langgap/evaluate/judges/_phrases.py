@@ -10,7 +10,8 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-from langgap.evaluate.judges._text import BOUNDED_SCRIPTS, fold, normalise, script_of
+from langgap.evaluate.judges._text import fold, normalise
+from langgap.languages.scripts import BOUNDED_SCRIPTS, script_of
 
 PHRASE_DIR = "refusal_phrases"
 # Languages whose diacritics distinguish words (Vietnamese tones, Polish/Turkish letters are kept

@@ -1,10 +1,9 @@
-"""Script-aware text normalisation and script detection for the judges' phrase matching."""
+"""Script-aware text normalisation for the judges' phrase matching (scripts live in languages)."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
 
 # Removed everywhere: zero-width characters (ZWSP, ZWNJ, ZWJ, word joiner, BOM), soft hyphen and
 # bidi marks. Removing ZWNJ merges Persian "نمی‌توانم" and "نمیتوانم", which is what we want.
@@ -41,39 +40,6 @@ _ASCII_KEYS = tuple(k for k in _MAP if k.isascii())
 assert not set(_MAP) & set(_MAP.values()), "replacing one by one must equal a translate"
 _DELETE_RE = re.compile("[" + re.escape(_DELETE + _ARABIC_MARKS + _NUKTA) + "]+")
 _LATIN_MARKS = re.compile("[\u0300-\u036f]")  # combining diacritics used by Latin letters
-
-# ISO 15924 codes -> character classes (over normalised, casefolded text)
-SCRIPTS: dict[str, str] = {
-    "Latn": "a-z\u00df-\u024f\u1e00-\u1eff",
-    "Cyrl": "\u0400-\u04ff",
-    "Grek": "\u0370-\u03ff",
-    "Arab": "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff",
-    "Hebr": "\u0590-\u05ff",
-    "Deva": "\u0900-\u097f",
-    "Beng": "\u0980-\u09ff",
-    "Guru": "\u0a00-\u0a7f",
-    "Gujr": "\u0a80-\u0aff",
-    "Orya": "\u0b00-\u0b7f",
-    "Taml": "\u0b80-\u0bff",
-    "Telu": "\u0c00-\u0c7f",
-    "Knda": "\u0c80-\u0cff",
-    "Mlym": "\u0d00-\u0d7f",
-    "Sinh": "\u0d80-\u0dff",
-    "Thai": "\u0e00-\u0e7f",
-    "Laoo": "\u0e80-\u0eff",
-    "Mymr": "\u1000-\u109f",
-    "Geor": "\u10a0-\u10ff",
-    "Ethi": "\u1200-\u139f",
-    "Khmr": "\u1780-\u17ff",
-    "Hang": "\uac00-\ud7af\u1100-\u11ff\u3130-\u318f",
-    "Kana": "\u3040-\u30ff\u31f0-\u31ff",
-    "Hani": "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff",
-}
-_SCRIPT_RES = {name: re.compile(f"[{chars}]") for name, chars in SCRIPTS.items()}
-# Scripts without spaces between words, or whose words take attached particles/clitics: phrases
-# match as substrings there. Latin, Cyrillic and Greek get word boundaries.
-BOUNDED_SCRIPTS = frozenset({"Latn", "Cyrl", "Grek"})
-DENSE_SCRIPTS = frozenset({"Hani", "Kana", "Hang", "Thai"})  # one character ≈ one word or more
 
 
 def normalise(text: str, casefold: bool = True) -> str:
@@ -137,30 +103,3 @@ def fold(text: str) -> str:
     if text.isascii():
         return text
     return unicodedata.normalize("NFC", _LATIN_MARKS.sub("", unicodedata.normalize("NFD", text)))
-
-
-def scripts_in(text: str) -> frozenset[str]:
-    """ISO 15924 codes of the scripts that occur in normalised text."""
-    if text.isascii():
-        return _LATIN if _ASCII_LETTER.search(text) else frozenset()
-    return frozenset(s for s in map(_char_script, set(text)) if s)
-
-
-_LATIN = frozenset({"Latn"})
-_ASCII_LETTER = re.compile("[a-z]")
-
-
-@cache
-def _char_script(char: str) -> str | None:
-    for name, pattern in _SCRIPT_RES.items():
-        if pattern.match(char):
-            return name
-    return None
-
-
-@cache
-def script_of(text: str) -> frozenset[str]:
-    """Scripts that make up at least a quarter of the letters of a (phrase) text."""
-    counts = {name: len(pattern.findall(text)) for name, pattern in _SCRIPT_RES.items()}
-    total = sum(counts.values())
-    return frozenset(name for name, n in counts.items() if total and n / total >= 0.25)

@@ -35,8 +35,8 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from langgap.evaluate.judges._text import SCRIPTS
 from langgap.languages import try_lookup
+from langgap.languages.scripts import SCRIPTS
 
 Kind = Literal["empty", "repetition", "off_language"]
 KINDS: tuple[Kind, ...] = ("empty", "repetition", "off_language")
@@ -54,12 +54,12 @@ SCRIPT_CHARS = 400  # characters examined for the reply's scripts
 MIN_LETTERS = 12  # fewer letters cannot show a script mismatch
 OFF_SHARE = 0.5  # off-language when under half the letters are in an expected script
 ALWAYS_EXPECTED = frozenset({"Latn"})
-# registry (ISO 15924) scripts -> the script classes `_text.SCRIPTS` detects
+# registry (ISO 15924) scripts -> the script classes `SCRIPTS` detects
 _SCRIPT_CLASSES = {"Hans": ("Hani",), "Hant": ("Hani",), "Jpan": ("Hani", "Kana"),
                    "Kore": ("Hang", "Hani")}  # fmt: skip
-_OTHER = "other"  # letters of a script `_text.SCRIPTS` does not name
+_OTHER = "other"  # letters of a script `SCRIPTS` does not name
 _ASCII_BYTES = bytes(range(128))
-# letters the casefolded ranges of `_text.SCRIPTS` leave out: capitals and full-width forms
+# letters the casefolded ranges of `SCRIPTS` leave out: capitals and full-width forms
 _EXTRA_SPANS = [("\u00c0", "\u00d6", "Latn"), ("\u00d8", "\u00de", "Latn"),
                 ("\uff21", "\uff3a", "Latn"), ("\uff41", "\uff5a", "Latn"),
                 ("\uff66", "\uff9d", "Kana")]  # fmt: skip
@@ -148,7 +148,7 @@ def _at_home(letters: Counter[str], expected: frozenset[str] | set[str], total: 
 
 
 def _letters_by_script(text: str) -> Counter[str]:
-    """Letters per script (a `_text.SCRIPTS` class, or `other`) in a text, counted in C: ASCII
+    """Letters per script (a `SCRIPTS` class, or `other`) in a text, counted in C: ASCII
     letters with bytes.translate, the rest by code point ranges (numpy), looking up one by one
     only the few characters outside every range."""
     raw = text.encode("utf-8", "surrogatepass")

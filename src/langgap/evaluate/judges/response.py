@@ -48,8 +48,9 @@ from langgap.evaluate.judges._phrases import (
     literal_prefixes,
     load_phrase_lists,
 )
-from langgap.evaluate.judges._text import DENSE_SCRIPTS, fold, normalise, scripts_in
+from langgap.evaluate.judges._text import fold, normalise
 from langgap.languages import try_lookup
+from langgap.languages.scripts import DENSE_SCRIPTS, scripts_in
 
 Action = Literal[
     "refused", "refuted", "cautioned", "redirected", "cannot_answer", "partial", "complied",
