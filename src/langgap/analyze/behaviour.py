@@ -18,9 +18,9 @@ import numpy as np
 from torch import nn
 
 from langgap.analyze.activations import ActivationError, Prompt
-from langgap.analyze.directions import canonical_language
 from langgap.analyze.interventions import generate
 from langgap.evaluate.metrics import Interval, aggregate_scores, bootstrap_interval, mcnemar
+from langgap.languages import counting_code
 
 JUDGE = "langgap.evaluate.judges.refusal.judge_refusal"
 DECIDED = ("refused", "complied")  # the judge's decisions; "unclear" is not one
@@ -164,7 +164,7 @@ def evaluate_refusal(
     for i, text in zip(order, texts, strict=True):
         p = prompts[i]
         outcome = judge_refusal(text, p.language).outcome or "unclear"
-        replies[i] = Reply(p.id, canonical_language(str(p.language)), bool(p.harmful), outcome)
+        replies[i] = Reply(p.id, counting_code(str(p.language)), bool(p.harmful), outcome)
     return RefusalEval(name, [r for r in replies if r is not None], max_new_tokens, n_boot, seed)
 
 

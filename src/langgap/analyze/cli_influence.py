@@ -221,9 +221,9 @@ def _read_queries(
         raise InfluenceError(f"PolyRefuse prompts for {', '.join(languages)}: {exc}") from None
     harmful = [p for p in prompts if p.harmful]
     found = {p.language for p in harmful}
-    from langgap.analyze.directions import canonical_language
+    from langgap.languages import counting_code
 
-    missing = [lang for lang in languages if canonical_language(lang) not in found]
+    missing = [lang for lang in languages if counting_code(lang) not in found]
     if missing:
         raise InfluenceError(
             f"no PolyRefuse prompts in {', '.join(missing)}; found languages: "

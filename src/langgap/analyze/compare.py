@@ -58,10 +58,11 @@ from langgap.analyze.compare_measures import (
     what_changed,
 )
 from langgap.analyze.data import benchmark_languages, benchmark_prompts, prompts_any_split
-from langgap.analyze.directions import canonical_language, refusal_directions
+from langgap.analyze.directions import refusal_directions
 from langgap.analyze.experiment import digest, versions
 from langgap.analyze.models import LoadedModel, ModelLoadError, fingerprint
 from langgap.evaluate.benchmarks import BenchmarkError
+from langgap.languages import counting_code
 
 DEFAULT_POSITIONS: tuple[int, ...] = tuple(last_k(3))  # the end-of-instruction tokens
 ANY_SPLIT = "any"  # each language from the first split of ANY_ORDER that has both classes
@@ -97,7 +98,7 @@ def comparison_prompts(
     chosen = (
         benchmark_languages(benchmark, split=None, data_dir=data_dir)
         if every
-        else [canonical_language(w) for w in wanted]
+        else [counting_code(w) for w in wanted]
     )
     try:
         if split == ANY_SPLIT:
@@ -151,9 +152,7 @@ def check_prompts(prompts: Sequence[Prompt], *, directions: bool = True) -> list
 def _class_counts(prompts: Sequence[Prompt]) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = {}
     for p in prompts:
-        entry = counts.setdefault(
-            canonical_language(str(p.language)), {"harmful": 0, "harmless": 0}
-        )
+        entry = counts.setdefault(counting_code(str(p.language)), {"harmful": 0, "harmless": 0})
         entry["harmful" if p.harmful else "harmless"] += 1
     return dict(sorted(counts.items()))
 
@@ -254,7 +253,7 @@ def _evaluate(
 ) -> RefusalEval:
     by_language: dict[str, list[Prompt]] = {}
     for p in prompts:
-        by_language.setdefault(canonical_language(str(p.language)), []).append(p)
+        by_language.setdefault(counting_code(str(p.language)), []).append(p)
     version = judge_version()
     replies: dict[str, Reply] = {}
     for language, chunk in sorted(by_language.items()):

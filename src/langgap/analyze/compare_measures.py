@@ -15,8 +15,9 @@ from numpy.typing import NDArray
 from langgap.analyze.activations import Activations
 from langgap.analyze.behaviour import LanguageRefusal, RefusalEval, paired_changes
 from langgap.analyze.checkpoints import CompareError
-from langgap.analyze.directions import RefusalDirections, canonical_language
+from langgap.analyze.directions import RefusalDirections
 from langgap.evaluate.metrics import Aggregate, aggregate_scores
+from langgap.languages import counting_code
 
 UNCHANGED_COSINE = 0.9999  # above this at every layer and language, directions did not move
 
@@ -195,7 +196,7 @@ def split_half_cosine(
     x = acts.tensor.double()
     if x.dim() == 4:
         x = x.mean(dim=2)
-    langs = [canonical_language(str(lang)) if lang else None for lang in acts.languages]
+    langs = [counting_code(str(lang)) if lang else None for lang in acts.languages]
     gen = torch.Generator().manual_seed(seed)
     rows = []
     for language in languages:

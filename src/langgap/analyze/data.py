@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from langgap.analyze.activations import Prompt
-from langgap.analyze.directions import canonical_language
 from langgap.evaluate.benchmarks import BenchmarkError
+from langgap.languages import counting_code
 
 
 def benchmark_prompts(
@@ -60,8 +60,7 @@ def benchmark_prompts(
         for language in checked
         for harmful in required
         if not any(
-            p.harmful == harmful
-            and canonical_language(str(p.language)) == canonical_language(language)
+            p.harmful == harmful and counting_code(str(p.language)) == counting_code(language)
             for p in prompts
         )
     ]
@@ -90,7 +89,7 @@ def prompts_any_split(
     """
     prompts: list[Prompt] = []
     used: dict[str, str] = {}
-    remaining = [canonical_language(language) for language in languages]
+    remaining = [counting_code(language) for language in languages]
     for split in splits:  # one load per split, for the languages still without prompts
         if not remaining:
             break
@@ -98,7 +97,7 @@ def prompts_any_split(
                                   data_dir=data_dir, seed=seed, required=(),
                                    exclude=exclude)  # fmt: skip
         for language in list(remaining):
-            mine = [p for p in drawn if canonical_language(str(p.language)) == language]
+            mine = [p for p in drawn if counting_code(str(p.language)) == language]
             if {bool(p.harmful) for p in mine} == {True, False}:
                 prompts += mine
                 used[language] = split

@@ -14,7 +14,7 @@ import torch
 from numpy.typing import NDArray
 
 from langgap.analyze.activations import Activations
-from langgap.languages.registry import try_lookup
+from langgap.languages import counting_code
 
 
 class DirectionError(ValueError):
@@ -74,7 +74,7 @@ class RefusalDirections:
 
     def language_index(self, language: str) -> int:
         """Position of a language (any code or name) in `languages`."""
-        code = canonical_language(language)
+        code = counting_code(language)
         if code not in self.languages:
             raise DirectionError(
                 f"language {language!r} has no direction; available: {', '.join(self.languages)}"
@@ -164,7 +164,7 @@ def refusal_directions(
     if x.dim() != 3 or x.shape[0] != len(acts.ids):
         raise DirectionError(f"activations of shape {list(acts.tensor.shape)} do not match ids")
     labels = acts.harmful or [None] * len(acts.ids)
-    data_langs = [canonical_language(lang) if lang else None for lang in acts.languages]
+    data_langs = [counting_code(lang) if lang else None for lang in acts.languages]
     available = sorted({lang for lang in data_langs if lang})
     chosen = _choose_languages(languages, available)
     gen = torch.Generator().manual_seed(seed)
@@ -277,19 +277,12 @@ def _array_or_none(value: Any) -> NDArray[np.float64] | None:
     return None if value is None else np.asarray(nan(value), dtype=np.float64)
 
 
-def canonical_language(code: str) -> str:
-    """The ISO 639-3 counting code of any language code or name (unknown ones unchanged)."""
-    # One vocabulary: "en", "eng" and "English" must meet as the same language.
-    found = try_lookup(code)
-    return found.code if found is not None else code
-
-
 def _choose_languages(wanted: Sequence[str] | None, available: list[str]) -> list[str]:
     if not available:
         raise DirectionError("the activations carry no languages; capture Prompt objects")
     if wanted is None:
         return available
-    chosen = [canonical_language(w) for w in wanted]
+    chosen = [counting_code(w) for w in wanted]
     missing = [w for w, c in zip(wanted, chosen, strict=True) if c not in available]
     if missing:
         raise DirectionError(

@@ -30,7 +30,6 @@ from torch import nn
 
 from langgap._gc import long_lived_objects_frozen
 from langgap.analyze.activations import find_layers
-from langgap.analyze.directions import canonical_language
 from langgap.analyze.experiment import digest
 from langgap.analyze.influence_data import (
     IGNORE,
@@ -51,6 +50,7 @@ from langgap.analyze.influence_modules import (
 )
 from langgap.analyze.influence_results import InfluenceResult
 from langgap.analyze.models import fingerprint as model_fingerprint
+from langgap.languages import counting_code
 
 Strategy = Literal["ekfac", "kfac", "diagonal", "identity"]
 STRATEGIES: tuple[str, ...] = ("ekfac", "kfac", "diagonal", "identity")
@@ -249,9 +249,9 @@ def influence_scores(
     return InfluenceResult(
         scores=scores,
         train_ids=[e.id for e in train],
-        train_languages=[canonical_language(e.language) for e in train],
+        train_languages=[counting_code(e.language) for e in train],
         query_ids=[e.id for e in queries],
-        query_languages=[canonical_language(e.language) for e in queries],
+        query_languages=[counting_code(e.language) for e in queries],
         config=config,
         train=list(train),
         queries=list(queries),

@@ -14,7 +14,7 @@ import torch
 import yaml
 
 from langgap.analyze.activations import Prompt
-from langgap.analyze.directions import canonical_language
+from langgap.languages import counting_code
 
 IGNORE = -100  # label of tokens outside the loss: the prompt and the padding
 
@@ -79,7 +79,7 @@ def _parse_line(line: str, where: str, default_id: str, response_optional: bool)
     if not isinstance(record, dict):
         raise InfluenceError(f"{where}: expected a JSON object with {fields}")
     prompt = _text_field(record, "prompt", where, fields)
-    language = canonical_language(_text_field(record, "language", where, fields))
+    language = counting_code(_text_field(record, "language", where, fields))
     if response_optional and record.get("response") is None:
         try:
             response = refusal_reply(language)
@@ -120,7 +120,7 @@ def refusal_replies() -> dict[str, str]:
 
 def refusal_reply(language: str) -> str:
     """A short refusal ("I'm sorry, but I can't help with that.") in a language (any code)."""
-    code = canonical_language(language)
+    code = counting_code(language)
     replies = _replies()
     if code not in replies:
         raise InfluenceError(
@@ -152,7 +152,7 @@ def _languages(prompts: Sequence[Prompt]) -> list[tuple[Prompt, str]]:
     for prompt in prompts:
         if not prompt.language:
             raise InfluenceError(f"prompt {prompt.id} has no language; a refusal reply needs one")
-    return [(p, canonical_language(p.language or "")) for p in prompts]
+    return [(p, counting_code(p.language or "")) for p in prompts]
 
 
 @dataclass(frozen=True)

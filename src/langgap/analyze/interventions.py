@@ -13,7 +13,8 @@ from numpy.typing import NDArray
 from torch import nn
 
 from langgap.analyze.activations import ActivationError, Prompt, find_layers, tokenize_batch
-from langgap.analyze.directions import RefusalDirections, canonical_language
+from langgap.analyze.directions import RefusalDirections
+from langgap.languages import counting_code
 
 Mode = Literal["ablate", "add"]
 
@@ -162,7 +163,7 @@ def transfer_matrix(
     for p in prompts:
         if p.language is None:
             raise ActivationError(f"prompt {p.id} has no language; transfer needs one per prompt")
-        by_target.setdefault(canonical_language(p.language), []).append(p)
+        by_target.setdefault(counting_code(p.language), []).append(p)
     targets = sorted(by_target)
 
     def rates(items: list[Prompt]) -> tuple[float, int]:

@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 
 from langgap.analyze.activations import Prompt
-from langgap.analyze.directions import canonical_language
+from langgap.languages import counting_code
 
 # role -> share of pair ids (cumulative bounds in percent, in this order)
 ROLES: dict[str, tuple[int, int]] = {
@@ -59,7 +59,7 @@ def role_prompts(
     """
     if role not in ROLES:
         raise SplitError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
-    codes = [canonical_language(lang) for lang in languages]
+    codes = [counting_code(lang) for lang in languages]
     items = _test_items(name, None if data_dir is None else str(data_dir))
     known = sorted({str(p.language) for p, _ in items})
     unknown = [lang for lang, code in zip(languages, codes, strict=True) if code not in known]
@@ -100,7 +100,7 @@ def _test_items(name: str, data_dir: str | None) -> tuple[tuple[Prompt, str], ..
     items = []
     for s in samples:
         meta = s.metadata or {}
-        code = canonical_language(str(meta.get("language")))
+        code = counting_code(str(meta.get("language")))
         prompt = Prompt(str(s.input), str(s.id), code, bool(meta.get("harmful", True)))
         items.append((prompt, str(meta.get("pair_id") or s.id)))
     return tuple(items)

@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 from langgap.analyze.activations import Prompt
-from langgap.analyze.directions import canonical_language
+from langgap.languages import counting_code
 
 TEMPLATES_FILE = Path(__file__).with_name("refusal_templates.yaml")
 ALL = "all"
@@ -48,13 +48,13 @@ def refusal_templates() -> dict[str, tuple[str, ...]]:
     for code, replies in data.items():
         if not isinstance(replies, list) or not all(isinstance(r, str) and r for r in replies):
             raise TransferDataError(f"{TEMPLATES_FILE}: {code}: expected a list of replies")
-        out[canonical_language(str(code))] = tuple(replies)
+        out[counting_code(str(code))] = tuple(replies)
     return out
 
 
 def refusal_reply(language: str, key: str) -> str:
     """One refusal in `language`, chosen by `key` (a prompt id): stable across runs."""
-    code = canonical_language(language)
+    code = counting_code(language)
     replies = refusal_templates().get(code)
     if not replies:
         have = ", ".join(sorted(refusal_templates()))
@@ -147,7 +147,7 @@ def resolve_languages(
         if query.strip().casefold() == ALL:
             out += [a for a in available if a not in out]
             continue
-        code = canonical_language(query.strip())
+        code = counting_code(query.strip())
         if code not in available:
             missing.append(f"{query!r} ({code})" if code != query else repr(query))
         elif code not in out:
@@ -415,7 +415,7 @@ def read_train_file(path: str | Path) -> tuple[list[TrainExample], str]:
         if not isinstance(language, str) or not language.strip():
             problems.append(f"{where}: field 'language': missing or empty")
             continue
-        code = canonical_language(language.strip())
+        code = counting_code(language.strip())
         harmful = row.get("harmful")
         if harmful is not None and not isinstance(harmful, bool):
             problems.append(f"{where}: field 'harmful': expected true or false, got {harmful!r}")

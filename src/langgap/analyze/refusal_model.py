@@ -32,11 +32,11 @@ from typing import Any
 from langgap._io import atomic_write_text, cache_dir
 from langgap.analyze.activations import Prompt
 from langgap.analyze.behaviour import prompt_digest
-from langgap.analyze.directions import canonical_language
 from langgap.analyze.experiment import digest, versions
 from langgap.analyze.lab_splits import SALT, role_prompts
 from langgap.analyze.models import LoadedModel
 from langgap.analyze.refusal_data import TEMPLATES_FILE, build_examples, refusal_reply
+from langgap.languages import counting_code
 
 MANIFEST = "langgap-refusal-model.json"
 ALIAS = "smollm2-refusal"
@@ -95,7 +95,7 @@ class RefusalModelConfig:
         parts = asdict(self)
         parts.pop("data_dir")
         parts.pop("device")
-        parts["languages"] = [canonical_language(x) for x in self.languages]
+        parts["languages"] = [counting_code(x) for x in self.languages]
         return parts
 
 

@@ -36,7 +36,6 @@ from torch import nn
 from langgap._io import atomic_write_text, cache_dir
 from langgap.analyze.activations import Prompt
 from langgap.analyze.behaviour import JUDGE, RefusalEval, Reply, judge_version, prompt_digest
-from langgap.analyze.directions import canonical_language
 from langgap.analyze.experiment import digest, versions
 from langgap.analyze.interventions import generate
 from langgap.analyze.lora_training import (
@@ -66,6 +65,7 @@ from langgap.analyze.transfer_results import (
     TransferRow,
     row_from_evals,
 )
+from langgap.languages import counting_code
 
 Log = Callable[[str], None]
 __all__ = [
@@ -267,7 +267,7 @@ def run_transfer(
     cached: list[str] = []
 
     start = time.perf_counter()
-    train_sets = [tuple(dict.fromkeys(canonical_language(x) for x in s)) for s in config.train_sets]
+    train_sets = [tuple(dict.fromkeys(counting_code(x) for x in s)) for s in config.train_sets]
     if pools is None:
         pools = load_pools(
             config.benchmark,

@@ -27,7 +27,7 @@ from typing import Any, Literal, Protocol
 
 import yaml
 
-from langgap.languages import UnknownLanguageError, lookup
+from langgap.languages import UnknownLanguageError, counting_code
 
 DEFAULT_MINIMUM = 80.0
 ENGLISH = "eng"
@@ -105,9 +105,9 @@ class ThresholdRule(Protocol):
 
 
 def canonical(language: str) -> str:
-    """ISO 639-3 code of any language name or code; unknown names list close matches."""
+    """The counting code of a threshold's language; unknown names list close matches."""
     try:
-        return lookup(language).code
+        return counting_code(language, strict=True)
     except UnknownLanguageError as err:
         raise ThresholdError(f"threshold for {err}") from err
 

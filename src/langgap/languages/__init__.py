@@ -10,6 +10,7 @@ from langgap.languages.mentions import (
 from langgap.languages.registry import (
     Language,
     UnknownLanguageError,
+    counting_code,
     known_languages,
     lookup,
     lookup_code,
@@ -23,6 +24,7 @@ __all__ = [
     "Language",
     "Mention",
     "UnknownLanguageError",
+    "counting_code",
     "find_mentions",
     "known_languages",
     "load_dataset_table",

@@ -234,7 +234,10 @@ def lookup_code(query: str) -> Language | None:
         return None
     if not langcodes.tag_is_valid(tag):
         return None
-    return from_tag(tag)
+    try:
+        return from_tag(tag)
+    except UnknownLanguageError:  # valid tags that name no language: "und"
+        return None
 
 
 @cache
@@ -277,6 +280,24 @@ def try_lookup(query: str) -> Language | None:
     if q[:1].isupper() and q[1:].islower() and " " not in q:
         return _try_name(q) or lookup_code(q)
     return lookup_code(q) or _try_name(q)
+
+
+def counting_code(query: str, *, strict: bool = False) -> str:
+    """The ISO 639-3 code a language is counted under in statistics: "en", "eng", "English"
+    and "en-US" all give "eng", a macrolanguage stands for its varieties ("cmn" -> "zho").
+
+    An unknown query comes back unchanged (a probe variant key such as "ara/arabizi" stays
+    itself), or raises `UnknownLanguageError` with close matches when `strict`.
+
+    >>> counting_code("Mandarin"), counting_code("Englsh")
+    ('zho', 'Englsh')
+    """
+    found = try_lookup(query)
+    if found is not None:
+        return found.code
+    if strict:
+        raise UnknownLanguageError(query, suggest(query))
+    return query
 
 
 def lookup(query: str) -> Language:

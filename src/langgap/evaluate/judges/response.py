@@ -49,7 +49,7 @@ from langgap.evaluate.judges._phrases import (
     load_phrase_lists,
 )
 from langgap.evaluate.judges._text import fold, normalise
-from langgap.languages import try_lookup
+from langgap.languages import counting_code
 from langgap.languages.scripts import DENSE_SCRIPTS, scripts_in
 
 Action = Literal[
@@ -560,13 +560,9 @@ def _response_language(
 
 
 def language_code(language: str | None) -> str | None:
-    """ISO 639-3 for a prompt language (any code or name); phrase-list codes pass unchanged."""
-    # a phrase-list code is already canonical; looking it up again could misread it (the
-    # registry reads "msa" as the "MSA" alias of Arabic, not as Malay)
-    if not language or language in load_phrase_lists():
-        return language
-    found = try_lookup(language)
-    return found.code if found else language
+    """The counting code of a prompt language (any code or name); None when none is given."""
+    # phrase lists are keyed by counting codes (a test checks each is its own counting code)
+    return counting_code(language) if language else language
 
 
 # the cue kinds a declined action needs (one at least), else it is not called declined

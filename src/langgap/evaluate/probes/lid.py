@@ -10,7 +10,7 @@ from collections.abc import Collection
 from functools import lru_cache
 from typing import Any
 
-from langgap.languages import try_lookup
+from langgap.languages import counting_code, try_lookup
 
 UNDETERMINED = "und"
 
@@ -26,11 +26,6 @@ def _identifier() -> Any:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
-def _code(raw: str) -> str:
-    found = try_lookup(raw)
-    return found.code if found else raw
-
-
 def detect_language(text: str, among: Collection[str] | None = None) -> tuple[str, float]:
     """The text's ISO 639-3 counting code (registry-normalised) and a confidence in [0, 1].
 
@@ -41,9 +36,9 @@ def detect_language(text: str, among: Collection[str] | None = None) -> tuple[st
         return UNDETERMINED, 0.0
     if among is None:
         code, prob = _identifier().classify(text)
-        return _code(str(code)), float(prob)
+        return counting_code(str(code)), float(prob)
     wanted = set(among)
-    ranked = [(_code(str(c)), float(p)) for c, p in _identifier().rank(text)]
+    ranked = [(counting_code(str(c)), float(p)) for c, p in _identifier().rank(text)]
     kept = [(c, p) for c, p in ranked if c in wanted]
     total = sum(p for _, p in kept)
     if not kept or total <= 0:
