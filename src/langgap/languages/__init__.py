@@ -5,13 +5,13 @@ from langgap.languages.mentions import (
     Dataset,
     Mention,
     find_mentions,
+    known_languages,
     load_dataset_table,
 )
 from langgap.languages.registry import (
     Language,
     UnknownLanguageError,
     counting_code,
-    known_languages,
     lookup,
     lookup_code,
     suggest,

@@ -180,6 +180,11 @@ def name_table() -> dict[str, Language]:
     return table
 
 
+def known_languages() -> list[Language]:
+    """The languages the mention finder knows by name."""
+    return list(dict.fromkeys(name_table().values()))
+
+
 # --- datasets ------------------------------------------------------------------------------------
 
 

@@ -324,10 +324,3 @@ def suggest(query: str, limit: int = 5) -> list[str]:
     vocab = _vocabulary()
     close = difflib.get_close_matches(query.casefold(), vocab.keys(), n=limit, cutoff=0.6)
     return [vocab[c] for c in close]
-
-
-def known_languages() -> list[Language]:
-    """The languages the mention finder knows by name."""
-    from langgap.languages.mentions import name_table  # mentions builds on this module
-
-    return list(dict.fromkeys(name_table().values()))
