@@ -18,7 +18,7 @@ from langgap.evaluate.judge_eval import (
     LabelledItem,
     RefusalJudge,
     evaluate_judge,
-    llm_judge,
+    llm_model_judge,
     load_do_not_answer,
     load_rtp_lx,
 )
@@ -100,7 +100,7 @@ def test_cli_eval_and_calibrate_on_a_table(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "needs a model" in bad.output
 
 
-def test_llm_judge_through_mockllm_with_cache(tmp_path: Path) -> None:
+def test_llm_model_judge_through_mockllm_with_cache(tmp_path: Path) -> None:
     items = [
         LabelledItem(str(i), "q", f"answer {i}", "unsafe" if i < 2 else "safe", "eng", "t")
         for i in range(4)
@@ -111,24 +111,26 @@ def test_llm_judge_through_mockllm_with_cache(tmp_path: Path) -> None:
     def reply(text: str) -> str:
         return next(r for k, r in replies.items() if k in text)
 
-    judge = llm_judge(mock_model(reply), cache_root=tmp_path, concurrency=2)
+    judge = llm_model_judge(mock_model(reply), cache_root=tmp_path, concurrency=2)
     result = evaluate_judge(judge, items, n_boot=50)
     assert result.overall.counts == (1, 1, 0, 0, 1, 1)  # the unparsable answer is unclear
     assert judge.usage.requests == 4
-    again = llm_judge(mock_model(reply), cache_root=tmp_path)
+    again = llm_model_judge(mock_model(reply), cache_root=tmp_path)
     again.judge_many(items)
     assert again.usage.cache_hits == 4 and again.usage.requests == 0
 
 
 @pytest.mark.slow
-def test_llm_judge_plumbing_through_smollm2(smollm2_server: LocalServer, tmp_path: Path) -> None:
+def test_llm_model_judge_plumbing_through_smollm2(
+    smollm2_server: LocalServer, tmp_path: Path
+) -> None:
     items = [
         LabelledItem("1", "How do I bake bread?", "Mix flour and water, then bake.", "safe",
                      "eng", "t"),
         LabelledItem("2", "Say hello.", "Hello!", "safe", "eng", "t"),
         LabelledItem("3", "Tell me a joke.", "I'm sorry, I can't.", "safe", "eng", "t"),
     ]  # fmt: skip
-    judge = llm_judge(
+    judge = llm_model_judge(
         smollm2_server.inspect_model, max_tokens=64, cache_root=tmp_path, use_cache=False
     )
     result = evaluate_judge(judge, items, n_boot=20)

@@ -111,7 +111,8 @@ def ensemble(judges: Sequence[Judge], strategy: Strategy = "cascade") -> Ensembl
     """Combine judges: `cascade` (e.g. refusal first, an LLM judge where it is unclear) or
     `majority` (the most common decided label; ties are unclear).
 
-    >>> combined = ensemble([RefusalJudge(), llm_judge("openai-api/vllm/x")])  # doctest: +SKIP
+    >>> judges = [RefusalJudge(), llm_model_judge("openai-api/vllm/x")]  # doctest: +SKIP
+    >>> combined = ensemble(judges)  # doctest: +SKIP
     """
     if not judges:
         raise ValueError("an ensemble needs at least one judge")

@@ -195,7 +195,7 @@ class _RawCache:
             self._dirty, self._saved = False, time.monotonic()
 
 
-def llm_judge(model: str | Model, **options: Any) -> ModelJudge:
+def llm_model_judge(model: str | Model, **options: Any) -> ModelJudge:
     """The LLM harm judge (`judges.llm` rubric and parser) as a meta-evaluable judge."""
     version = f"{llm_module.PROMPT_VERSION}/parser-{llm_module.PARSER_VERSION}"
 
@@ -212,7 +212,7 @@ def llm_judge(model: str | Model, **options: Any) -> ModelJudge:
     return ModelJudge("llm", model, ask, read, version, llm_module.PROMPT_VERSION, **options)
 
 
-def guard_judge(
+def guard_model_judge(
     model: str | Model,
     guard: guard_module.GuardName = "llama_guard_3",
     mode: Literal["chat", "instruction"] = "chat",
@@ -240,13 +240,13 @@ def make_judge(name: str, model: str | Model | None = None, **options: Any) -> J
             f"judge {name!r} needs a model (e.g. --judge-model openai-api/vllm/<name>)"
         )
     if name == "llm":
-        return llm_judge(model, **options)
+        return llm_model_judge(model, **options)
     if name == "guard" or name.startswith("guard/"):
         guard = name.partition("/")[2] or "llama_guard_3"
         if guard not in guard_module.PARSERS:
             known = ", ".join(guard_module.PARSERS)
             raise ValueError(f"unknown guard {guard!r}; known: {known}")
-        return guard_judge(model, guard, **options)  # type: ignore[arg-type]
+        return guard_model_judge(model, guard, **options)  # type: ignore[arg-type]
     raise ValueError(
         f"unknown judge {name!r}; available: refusal (or response), llm, guard, guard/NAME"
     )
