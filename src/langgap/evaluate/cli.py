@@ -9,6 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from langgap.evaluate.judge_registry import choices_text
+
 # Inspect takes seconds to import: the commands import it when they run, not `langgap --help`.
 if TYPE_CHECKING:
     from langgap.evaluate.run import Display
@@ -50,7 +52,7 @@ def run(
         int | None, typer.Option(min=1, help="Random prompts per language.")
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed for --sample-per-language.")] = 0,
-    judge: Annotated[str, typer.Option(help="refusal, llm, guard, or none.")] = "refusal",
+    judge: Annotated[str, typer.Option(help=f"{choices_text()}.")] = "refusal",
     judge_model: Annotated[str | None, typer.Option(help="Model for the llm/guard judge.")] = None,
     probe: Annotated[
         list[str] | None,

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from langgap._io import atomic_write_text
 from langgap.cli_options import JudgeModelOption, OldModelOption, renamed
+from langgap.evaluate.judge_registry import choices_text, judge_names
 
 # Judges import Inspect, which takes seconds: commands import them when they run, not at --help.
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ JudgeOpt = Annotated[
     list[str],
     typer.Option(
         "--judge",
-        help="refusal (the response classifier; also 'response'), llm, guard or guard/NAME; "
+        help=f"{choices_text(judge_names(meta_evaluable=True))}; guard/NAME picks a guard; "
         "repeat for an ensemble (see --ensemble).",
     ),
 ]

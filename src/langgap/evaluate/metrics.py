@@ -29,10 +29,10 @@ import numpy as np
 import numpy.typing as npt
 from inspect_ai.scorer import Metric, SampleScore, Value, metric
 
+from langgap.evaluate.judge_registry import measure_of
 from langgap.evaluate.judges.verdicts import (
     MEASURES,
     action_mix,
-    measure_of,
     refusal_rate,
     safe_rate,
     unclear_rate,

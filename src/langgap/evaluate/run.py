@@ -28,6 +28,7 @@ from langgap.evaluate import tasks as task_module
 from langgap.evaluate.benchmarks import BENCHMARKS, BenchmarkError, LanguagesMissingError
 from langgap.evaluate.coverage import PLANNED_KEY, UNFINISHED, planned_counts
 from langgap.evaluate.errored import invalidate_errored
+from langgap.evaluate.judge_registry import UnknownJudgeError, build_scorer, judge_entry
 from langgap.evaluate.preflight import (
     check_languages,
     check_models,
@@ -37,9 +38,6 @@ from langgap.evaluate.preflight import (
 )
 
 Display = Literal["full", "conversation", "rich", "plain", "log", "none"]
-JUDGE_NAMES = ("refusal", "response", "llm", "guard", "none")
-# model role each model-based judge asks for (see judges/_model.py): `--judge-model` binds it
-JUDGE_ROLES = {"llm": "grader", "guard": "guard"}
 # providers whose client (the openai SDK) retries a failed request itself, 2 times by default,
 # inside each of Inspect's attempts: their client gets max_retries=0, so that `max_retries` is
 # the only per-call retry count (requests per sample: (max_retries + 1) x (retries + 1))
@@ -179,12 +177,14 @@ def plan_tasks(options: RunOptions) -> tuple[list[Task], tuple[str, ...]]:
 
 def _build_task(benchmark: str, options: RunOptions, *, skip_missing_languages: bool) -> Task:
     """One benchmark's task, with the selection, judge and probes of `options`."""
-    judge = options.judge.strip().casefold()
-    if judge not in JUDGE_NAMES:
-        raise BenchmarkError(f"unknown judge {options.judge!r}; choose {', '.join(JUDGE_NAMES)}")
+    try:
+        entry = judge_entry(options.judge)
+    except UnknownJudgeError as err:
+        raise BenchmarkError(str(err)) from None
+    judge = entry.name
     # judges the task itself knows are task arguments (so they enter the log and task identity);
     # the others are attached below and named in the task name, which also keeps them distinct
-    native = judge in task_module.JUDGES
+    native = entry.task_argument
     selection: dict[str, Any] = {
         "languages": _names(options.languages),
         "categories": _names(options.categories),
@@ -206,10 +206,8 @@ def _build_task(benchmark: str, options: RunOptions, *, skip_missing_languages: 
             f"unknown benchmark {benchmark!r}: use one of {', '.join(BENCHMARKS)} or the path "
             "of a prompt table (CSV/TSV/JSONL/JSON/XLSX)"
         )
-    if not native:
-        from langgap.evaluate.judges import get_judge  # model judges load only when asked
-
-        task = task_with(task, scorer=get_judge(judge), name=f"{task.name}_{judge}")
+    if not native:  # the registry imports a model judge's module only now
+        task = task_with(task, scorer=build_scorer(judge), name=f"{task.name}_{judge}")
     if options.probes:
         task = _with_probes(task, options)
     return task
@@ -241,7 +239,10 @@ def _with_probes(task: Task, options: RunOptions) -> Task:
 
 
 def _model_roles(options: RunOptions) -> dict[str, str] | None:
-    role = JUDGE_ROLES.get(options.judge.strip().casefold())
+    try:
+        role = judge_entry(options.judge).role
+    except UnknownJudgeError:
+        role = None
     if role is None or not options.judge_model:
         return None
     return {role: options.judge_model}

@@ -6,11 +6,8 @@ is normalised here before it reaches `load_benchmark`.
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any
 
 from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset, Sample
@@ -24,7 +21,13 @@ from langgap.evaluate.benchmarks import (
     load_benchmark,
 )
 from langgap.evaluate.coverage import PLANNED_KEY, planned_counts
-from langgap.evaluate.judges.verdicts import measure_of
+from langgap.evaluate.judge_registry import (
+    UnknownJudgeError,
+    build_scorer,
+    judge_entry,
+    judge_names,
+    measure_of,
+)
 from langgap.evaluate.metrics import langgap_metrics
 
 logger = logging.getLogger(__name__)
@@ -32,36 +35,20 @@ logger = logging.getLogger(__name__)
 Names = str | list[str] | None
 
 
-def _refusal_judge() -> Scorer:
-    try:  # the judges package is built separately; import it only when a task needs it
-        judges: Any = importlib.import_module("langgap.evaluate.judges")
-        factory = judges.refusal_judge
-    except (ImportError, AttributeError) as err:
-        raise BenchmarkError(
-            "judge 'refusal' needs langgap.evaluate.judges.refusal_judge, which is not "
-            "available. Fix: install the judges, or pass -T judge=none to generate only"
-        ) from err
-    scorer: Scorer = factory()
-    return scorer
-
-
-# judge name -> scorer factory; None scores nothing (generate now, `inspect score` later)
-JUDGES: dict[str, Callable[[], Scorer | None]] = {
-    "refusal": _refusal_judge,
-    "response": _refusal_judge,  # the response classifier's other name
-    "none": lambda: None,
-}
-
-
 def resolve_judge(name: str) -> Scorer | None:
-    """The scorer for a judge name (see JUDGES)."""
-    key = name.strip().casefold()
-    if key not in JUDGES:
+    """The scorer for a judge a task takes as `-T judge=` (see `judge_registry`); None: none."""
+    takes = judge_names(task_argument=True)
+    try:
+        entry = judge_entry(name)
+    except UnknownJudgeError:
+        entry = None
+    if entry is None or not entry.task_argument:
         raise BenchmarkError(
-            f"unknown judge {name!r}; available: {', '.join(JUDGES)}. "
-            "Fix: pass one of them, e.g. -T judge=refusal"
+            f"unknown judge {name!r}; available: {', '.join(takes)}. "
+            "Fix: pass one of them, e.g. -T judge=refusal (model judges: `langgap eval --judge`)"
         )
-    return JUDGES[key]()
+    scorer: Scorer | None = build_scorer(entry.name)
+    return scorer
 
 
 def _names(value: Names | int) -> list[str] | None:

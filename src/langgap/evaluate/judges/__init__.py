@@ -5,11 +5,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from inspect_ai.scorer import Scorer
 
+from langgap.evaluate.judge_registry import UnknownJudgeError, build_scorer
 from langgap.evaluate.judges.guard import guard_judge, judge_guard_output
 from langgap.evaluate.judges.llm import llm_judge, parse_harm_output
 from langgap.evaluate.judges.refusal import covered_languages, judge_refusal, refusal_judge
@@ -24,28 +24,18 @@ from langgap.evaluate.judges.verdicts import (
     unclear_rate,
 )
 
-JUDGES: dict[str, Callable[..., Scorer]] = {
-    "refusal": refusal_judge,
-    "response": refusal_judge,  # the response classifier's other name
-    "llm": llm_judge,
-    "guard": guard_judge,
-}
-
-
-class UnknownJudgeError(ValueError):
-    """No judge is registered under this name."""
-
 
 def get_judge(name: str, **options: Any) -> Scorer:
-    """The scorer for a judge name, built with its options (e.g. `get_judge("llm", model=…)`)."""
-    if name not in JUDGES:
-        raise UnknownJudgeError(f"unknown judge {name!r}; available judges: {', '.join(JUDGES)}")
-    return JUDGES[name](**options)
+    """The scorer for a judge name, built with its options (e.g. `get_judge("llm", model=…)`);
+    names and options come from `langgap.evaluate.judge_registry`."""
+    scorer: Scorer | None = build_scorer(name, **options)
+    if scorer is None:
+        raise UnknownJudgeError(f"judge {name!r} scores nothing; it has no scorer")
+    return scorer
 
 
 __all__ = [
     "HARM_CATEGORIES",
-    "JUDGES",
     "Harm",
     "Outcome",
     "UnknownJudgeError",

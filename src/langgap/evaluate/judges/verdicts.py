@@ -54,12 +54,6 @@ MEASURES: dict[str, str] = {
     "harm": "harmlessness",
     "refusal": "refusal rate (lower bound of harmlessness)",
 }
-REFUSAL_JUDGES = frozenset({"refusal", "response", "refusal_judge"})  # names and scorer name
-
-
-def measure_of(judge: str) -> str:
-    """`refusal` for the refusal judge (its rate: a lower bound of harmlessness), else `harm`."""
-    return "refusal" if judge.strip().casefold().split("/")[0] in REFUSAL_JUDGES else "harm"
 
 
 @dataclass(frozen=True, slots=True)
