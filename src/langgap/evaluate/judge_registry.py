@@ -99,9 +99,14 @@ def choices_text(names: tuple[str, ...] | None = None) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
+def find_judge(name: str) -> JudgeEntry | None:
+    """The entry of a judge name (any case, surrounding spaces ignored); None when unknown."""
+    return _BY_NAME.get(name.strip().casefold())
+
+
 def judge_entry(name: str) -> JudgeEntry:
-    """The entry of a judge name (any case, surrounding spaces ignored)."""
-    entry = _BY_NAME.get(name.strip().casefold())
+    """The entry of a judge name, as `find_judge`; unknown names raise, listing the judges."""
+    entry = find_judge(name)
     if entry is None:
         raise UnknownJudgeError(f"unknown judge {name!r}; available judges: {choices_text()}")
     return entry
@@ -137,6 +142,7 @@ __all__ = [
     "UnknownJudgeError",
     "build_scorer",
     "choices_text",
+    "find_judge",
     "judge_entry",
     "judge_names",
     "measure_of",

@@ -28,7 +28,12 @@ from langgap.evaluate import tasks as task_module
 from langgap.evaluate.benchmarks import BENCHMARKS, BenchmarkError, LanguagesMissingError
 from langgap.evaluate.coverage import PLANNED_KEY, UNFINISHED, planned_counts
 from langgap.evaluate.errored import invalidate_errored
-from langgap.evaluate.judge_registry import UnknownJudgeError, build_scorer, judge_entry
+from langgap.evaluate.judge_registry import (
+    UnknownJudgeError,
+    build_scorer,
+    find_judge,
+    judge_entry,
+)
 from langgap.evaluate.preflight import (
     check_languages,
     check_models,
@@ -239,10 +244,8 @@ def _with_probes(task: Task, options: RunOptions) -> Task:
 
 
 def _model_roles(options: RunOptions) -> dict[str, str] | None:
-    try:
-        role = judge_entry(options.judge).role
-    except UnknownJudgeError:
-        role = None
+    entry = find_judge(options.judge)
+    role = entry.role if entry else None
     if role is None or not options.judge_model:
         return None
     return {role: options.judge_model}

@@ -21,13 +21,7 @@ from langgap.evaluate.benchmarks import (
     load_benchmark,
 )
 from langgap.evaluate.coverage import PLANNED_KEY, planned_counts
-from langgap.evaluate.judge_registry import (
-    UnknownJudgeError,
-    build_scorer,
-    judge_entry,
-    judge_names,
-    measure_of,
-)
+from langgap.evaluate.judge_registry import build_scorer, find_judge, judge_names, measure_of
 from langgap.evaluate.metrics import langgap_metrics
 
 logger = logging.getLogger(__name__)
@@ -38,14 +32,11 @@ Names = str | list[str] | None
 def resolve_judge(name: str) -> Scorer | None:
     """The scorer for a judge a task takes as `-T judge=` (see `judge_registry`); None: none."""
     takes = judge_names(task_argument=True)
-    try:
-        entry = judge_entry(name)
-    except UnknownJudgeError:
-        entry = None
+    entry = find_judge(name)
     if entry is None or not entry.task_argument:
         raise BenchmarkError(
-            f"unknown judge {name!r}; available: {', '.join(takes)}. "
-            "Fix: pass one of them, e.g. -T judge=refusal (model judges: `langgap eval --judge`)"
+            f"unknown judge {name!r}; available: {', '.join(takes)}. Fix: pass one of them, "
+            "e.g. -T judge=refusal (model judges: `langgap eval run --judge`)"
         )
     scorer: Scorer | None = build_scorer(entry.name)
     return scorer

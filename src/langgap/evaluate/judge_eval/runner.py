@@ -18,6 +18,12 @@ from inspect_ai.model import ChatMessage, GenerateConfig, Model, get_model
 from langgap._io import atomic_write_text, cache_dir
 from langgap.evaluate.judge_eval.data import LabelledItem, View, item_view
 from langgap.evaluate.judge_eval.metrics import Decision, Judged, MetaEvaluation, meta_evaluate
+from langgap.evaluate.judge_registry import (
+    UnknownJudgeError,
+    choices_text,
+    find_judge,
+    judge_names,
+)
 from langgap.evaluate.judges import guard as guard_module
 from langgap.evaluate.judges import llm as llm_module
 from langgap.evaluate.judges.refusal import VERSION as REFUSAL_VERSION
@@ -231,25 +237,27 @@ def guard_model_judge(
 
 
 def make_judge(name: str, model: str | Model | None = None, **options: Any) -> Judge:
-    """A judge by name: `refusal` (or `response`), `llm` (needs a model), `guard[/<guard>]`
-    (needs a model)."""
-    if name in ("refusal", "response"):
+    """A judge by its registered name (`judge_registry`): `refusal` (or `response`), `llm`
+    (needs a model), `guard[/<guard>]` (needs a model)."""
+    base, slash, guard = name.partition("/")
+    known = judge_names(meta_evaluable=True)
+    entry = find_judge(base)
+    if entry is None or entry.name not in known or (slash and entry.name != "guard"):
+        choices = choices_text((*known, "guard/NAME"))
+        raise UnknownJudgeError(f"unknown judge {name!r}; available: {choices}")
+    if entry.role is None:  # the one model-free judge that human labels can measure
         return RefusalJudge()
     if model is None:
         raise ValueError(
             f"judge {name!r} needs a model (e.g. --judge-model openai-api/vllm/<name>)"
         )
-    if name == "llm":
+    if entry.name == "llm":
         return llm_model_judge(model, **options)
-    if name == "guard" or name.startswith("guard/"):
-        guard = name.partition("/")[2] or "llama_guard_3"
-        if guard not in guard_module.PARSERS:
-            known = ", ".join(guard_module.PARSERS)
-            raise ValueError(f"unknown guard {guard!r}; known: {known}")
-        return guard_model_judge(model, guard, **options)  # type: ignore[arg-type]
-    raise ValueError(
-        f"unknown judge {name!r}; available: refusal (or response), llm, guard, guard/NAME"
-    )
+    guard = guard or "llama_guard_3"
+    if guard not in guard_module.PARSERS:
+        known_guards = ", ".join(guard_module.PARSERS)
+        raise ValueError(f"unknown guard {guard!r}; known: {known_guards}")
+    return guard_model_judge(model, guard, **options)  # type: ignore[arg-type]
 
 
 def decision(verdict: Verdict, view: View, strict: bool = False) -> Decision:
