@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import krippendorff
 import numpy as np
@@ -11,7 +13,7 @@ import pytest
 from sklearn.metrics import cohen_kappa_score
 
 from langgap.stats import (
-    ALPHA_UNPAIRED,
+    ALPHA_UNDEFINED,
     KAPPA_UNDEFINED,
     AlphaUnits,
     alpha_from_weights,
@@ -23,6 +25,14 @@ from langgap.stats import (
     pair_tables,
     resample_weights,
 )
+
+
+@contextmanager
+def quiet() -> Iterator[None]:
+    """Silence sklearn's undefined-kappa warnings (NaN is the expected answer there)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
 
 
 def _expand(table: np.ndarray) -> tuple[list[int], list[int]]:
@@ -67,22 +77,79 @@ def test_cohen_kappa_resamples_are_sklearn_on_the_resampled_papers() -> None:
     assert estimate.low <= estimate.value <= estimate.high and estimate.n == 8
 
 
-def test_alpha_equals_krippendorff_per_resample() -> None:
+# --- the batched statistics equal the libraries (moved from tests/survey) ---------------
+
+
+@pytest.mark.parametrize("k", [2, 3, 7])
+@pytest.mark.parametrize("n", [2, 5, 40])
+def test_batched_kappa_equals_sklearn_on_random_data(k: int, n: int) -> None:
+    rng = np.random.default_rng(k * 100 + n)
+    for _ in range(6):
+        a, b = rng.integers(0, k, n), rng.integers(0, k, n)
+        if rng.random() < 0.3:  # often identical: the kappa = 1 and degenerate corners
+            b = a.copy()
+        weights = resample_weights(rng, n, 25)
+        batched = kappa_from_tables(pair_tables(a, b, k, weights))
+        draws = [np.repeat(np.arange(n), w.astype(int)) for w in weights]
+        with quiet():
+            expected = [cohen_kappa_score(a[d], b[d]) for d in draws]
+        np.testing.assert_allclose(batched, expected, rtol=1e-9, atol=1e-12, equal_nan=True)
+
+
+def test_kappa_degenerate_cases_match_sklearn_and_never_crash() -> None:
+    ones = np.ones((1, 4))
+    same = np.zeros(4, dtype=np.int64)
+    # Both sides one identical label: undefined (sklearn gives NaN too).
+    assert math.isnan(kappa_from_tables(pair_tables(same, same, 2, ones))[0])
+    e = cohen_kappa(["a"] * 4, ["a"] * 4, ["a", "b"], resample_weights(
+        np.random.default_rng(0), 4, 10))  # fmt: skip
+    assert math.isnan(e.value) and math.isnan(e.low) and "undefined" in e.note
+    # One side constant, the other not: defined and 0, as in sklearn.
+    other = np.array([0, 0, 1, 0])
+    got = kappa_from_tables(pair_tables(same, other, 2, ones))[0]
+    with quiet():
+        assert got == pytest.approx(cohen_kappa_score(same, other)) == 0.0
+
+
+def test_alpha_equals_krippendorff_with_missing_values() -> None:
+    rng = np.random.default_rng(3)
+    for k in (2, 3, 7):
+        codes = rng.integers(0, k, size=(4, 60))
+        codes[rng.random(codes.shape) < 0.3] = -1  # annotators skip papers
+        got = krippendorff_alpha(codes, k, 100, np.random.default_rng(0))
+        data = np.where(codes >= 0, codes, np.nan)
+        want = krippendorff.alpha(
+            reliability_data=data, value_domain=np.arange(k), level_of_measurement="nominal"
+        )
+        assert got.value == pytest.approx(want)
+        # The batched formula on unit weights equals the library too.
+        units = AlphaUnits.from_codes(codes, k)
+        batched = alpha_from_weights(units, np.ones((1, units.pairable.size)))
+        assert batched[0] == pytest.approx(want)
+
+
+def test_batched_alpha_equals_krippendorff_on_resamples() -> None:
     rng = np.random.default_rng(5)
-    codes = rng.integers(-1, 3, size=(3, 12))
+    codes = rng.integers(0, 3, size=(3, 25))
+    codes[0, :5] = -1
     units = AlphaUnits.from_codes(codes, 3)
-    estimate = krippendorff_alpha(codes, 3, 300, generator(0))
-    data = np.where(codes >= 0, codes, np.nan)
-    expected = krippendorff.alpha(
-        reliability_data=data, value_domain=np.arange(3), level_of_measurement="nominal"
-    )
-    assert estimate.value == pytest.approx(expected)
-    assert float(alpha_from_weights(units, np.ones((1, units.pairable.size)))[0]) == (
-        pytest.approx(expected)
-    )
-    assert estimate.n == units.pairable.size and estimate.low < estimate.high
+    pairable = codes[:, (codes >= 0).sum(axis=0) >= 2]
+    weights = resample_weights(rng, units.pairable.size, 20)
+    batched = alpha_from_weights(units, weights)
+    for w, got in zip(weights, batched, strict=True):
+        cols = np.repeat(np.arange(pairable.shape[1]), w.astype(int))
+        data = np.where(pairable[:, cols] >= 0, pairable[:, cols], np.nan)
+        want = krippendorff.alpha(
+            reliability_data=data, value_domain=np.arange(3), level_of_measurement="nominal"
+        )
+        assert got == pytest.approx(want)
 
 
-def test_alpha_without_pairable_units() -> None:
-    codes = np.array([[0, -1], [-1, 1]])
-    assert krippendorff_alpha(codes, 2, 10, generator(0)).note == ALPHA_UNPAIRED
+def test_alpha_degenerate_cases_are_nan_with_a_note() -> None:
+    rng = np.random.default_rng(0)
+    same = krippendorff_alpha(np.zeros((3, 10), dtype=np.int64), 2, 50, rng)
+    assert math.isnan(same.value) and same.note == ALPHA_UNDEFINED
+    single = np.full((3, 10), -1)
+    single[0] = 1  # one annotator per paper: nothing to compare
+    unpaired = krippendorff_alpha(single, 2, 50, rng)
+    assert math.isnan(unpaired.value) and unpaired.n == 0 and "two annotators" in unpaired.note
