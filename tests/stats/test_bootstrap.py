@@ -46,6 +46,14 @@ def test_rate_bootstrap_matches_explicit_resampling() -> None:
     assert math.isnan(bootstrap_rate(0, 0).value) and math.isnan(bootstrap_rate(3, 5, n_boot=0).low)
 
 
+def test_rate_bootstrap_is_the_binomial_draw_at_exact_percentiles() -> None:
+    # the seeds and streams of the evaluate/analyze rate intervals before the stats room; the
+    # percentiles are exactly 2.5 and 97.5 (not 100 * (1 - 0.95) / 2, which is 2.5000000000000022)
+    draws = 100.0 * np.random.default_rng([0, 0]).binomial(7, 3 / 7, size=100) / 7
+    estimate = bootstrap_rate(3, 7, n_boot=100, seed=[0, 0])
+    assert (estimate.low, estimate.high) == tuple(np.percentile(draws, [2.5, 97.5]))
+
+
 def test_paired_difference_draws_pairs_whole() -> None:
     first = np.array([1.0] * 8 + [0.0] * 12)
     second = np.zeros(20)  # 8 discordant pairs, all one way
