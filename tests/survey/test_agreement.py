@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,14 +22,6 @@ from langgap.survey.agreement import (
 )
 from langgap.survey.annotations import Annotation, group_for, write_annotations
 from langgap.survey.models import TOPICS
-
-
-@contextmanager
-def quiet() -> Iterator[None]:
-    """Silence sklearn's undefined-kappa warnings (NaN is the expected answer there)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
 
 
 def paper(paper_id: str, annotator: str, **labels: object) -> Annotation:
