@@ -12,14 +12,13 @@ from scipy.stats import binomtest
 
 from langgap.evaluate.metrics import (
     aggregate_scores,
-    bootstrap_interval,
     harmlessness_by_language,
     langgap_metrics,
-    mcnemar,
     summarize,
     worst_language,
 )
 from langgap.evaluate.results import SampleResult, results_from_records
+from langgap.stats import mcnemar
 
 
 def rows(language: str, verdicts: str, model: str = "m", **extra: Any) -> list[dict[str, Any]]:
@@ -136,18 +135,6 @@ def test_interval_of_nothing_judged_is_nan_and_over_refusal_is_wilson() -> None:
     (refusal,) = model.over_refusal
     assert refusal.interval.method == "Wilson score"
     assert refusal.interval.high == 100.0 and refusal.interval.low > 30
-
-
-def test_bootstrap_matches_resampling_samples() -> None:
-    # the binomial shortcut is the bootstrap over samples: compare with explicit resampling
-    import numpy as np
-
-    values = np.array([1] * 30 + [0] * 20)
-    rng = np.random.default_rng(0)
-    explicit = 100 * values[rng.integers(0, 50, size=(4000, 50))].mean(axis=1)
-    interval = bootstrap_interval(30, 50, n_boot=4000, seed=1)
-    assert interval.low == pytest.approx(np.percentile(explicit, 2.5), abs=3)
-    assert interval.high == pytest.approx(np.percentile(explicit, 97.5), abs=3)
 
 
 def test_mcnemar_hand_case_against_scipy() -> None:

@@ -77,10 +77,10 @@ def test_harmless_prompts_and_models_are_kept_apart() -> None:
 
 
 def test_paired_interval_of_identical_sides_is_zero() -> None:
-    estimate, interval = paired_uplift([(1, 1), (0, 0), (1, 1)], n_boot=500)
-    assert estimate == 0.0 and interval.low == interval.high == 0.0
-    estimate, interval = paired_uplift([], n_boot=500)
-    assert math.isnan(estimate) and math.isnan(interval.low)
+    uplift = paired_uplift([(1, 1), (0, 0), (1, 1)], n_boot=500)
+    assert uplift.value == 0.0 and uplift.low == uplift.high == 0.0 and uplift.n_boot == 500
+    uplift = paired_uplift([], n_boot=500)
+    assert math.isnan(uplift.value) and math.isnan(uplift.low)
 
 
 def test_table_dict_and_reports(tmp_path: Path) -> None:

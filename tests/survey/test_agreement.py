@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,7 +14,6 @@ from sklearn.metrics import cohen_kappa_score
 from typer import Typer
 from typer.testing import CliRunner
 
-from langgap.survey import estimates
 from langgap.survey.agreement import (
     AGREEMENT_FIELDS,
     agreement,
@@ -26,14 +22,6 @@ from langgap.survey.agreement import (
 )
 from langgap.survey.annotations import Annotation, group_for, write_annotations
 from langgap.survey.models import TOPICS
-
-
-@contextmanager
-def quiet() -> Iterator[None]:
-    """Silence sklearn's undefined-kappa warnings (NaN is the expected answer there)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
 
 
 def paper(paper_id: str, annotator: str, **labels: object) -> Annotation:
@@ -65,84 +53,6 @@ def synthetic(
             rel = related if rng.random() < rate else not related
             out.append(paper(f"p{i}", name, topic=topic, related=rel, languages=langs))
     return out
-
-
-# --- the batched statistics equal the libraries --------------------------------------------
-
-
-@pytest.mark.parametrize("k", [2, 3, 7])
-@pytest.mark.parametrize("n", [2, 5, 40])
-def test_batched_kappa_equals_sklearn_on_random_data(k: int, n: int) -> None:
-    rng = np.random.default_rng(k * 100 + n)
-    for _ in range(6):
-        a, b = rng.integers(0, k, n), rng.integers(0, k, n)
-        if rng.random() < 0.3:  # often identical: the kappa = 1 and degenerate corners
-            b = a.copy()
-        weights = estimates.resample_weights(rng, n, 25)
-        batched = estimates.kappa_from_tables(estimates.pair_tables(a, b, k, weights))
-        draws = [np.repeat(np.arange(n), w.astype(int)) for w in weights]
-        with quiet():
-            expected = [cohen_kappa_score(a[d], b[d]) for d in draws]
-        np.testing.assert_allclose(batched, expected, rtol=1e-9, atol=1e-12, equal_nan=True)
-
-
-def test_kappa_degenerate_cases_match_sklearn_and_never_crash() -> None:
-    ones = np.ones((1, 4))
-    same = np.zeros(4, dtype=np.int64)
-    # Both sides one identical label: undefined (sklearn gives NaN too).
-    assert math.isnan(estimates.kappa_from_tables(estimates.pair_tables(same, same, 2, ones))[0])
-    e = estimates.kappa(["a"] * 4, ["a"] * 4, ["a", "b"], estimates.resample_weights(
-        np.random.default_rng(0), 4, 10))  # fmt: skip
-    assert math.isnan(e.value) and math.isnan(e.low) and "undefined" in e.note
-    # One side constant, the other not: defined and 0, as in sklearn.
-    other = np.array([0, 0, 1, 0])
-    got = estimates.kappa_from_tables(estimates.pair_tables(same, other, 2, ones))[0]
-    with quiet():
-        assert got == pytest.approx(cohen_kappa_score(same, other)) == 0.0
-
-
-def test_alpha_equals_krippendorff_with_missing_values() -> None:
-    rng = np.random.default_rng(3)
-    for k in (2, 3, 7):
-        codes = rng.integers(0, k, size=(4, 60))
-        codes[rng.random(codes.shape) < 0.3] = -1  # annotators skip papers
-        got = estimates.alpha(codes, k, 100, np.random.default_rng(0))
-        data = np.where(codes >= 0, codes, np.nan)
-        want = krippendorff.alpha(
-            reliability_data=data, value_domain=np.arange(k), level_of_measurement="nominal"
-        )
-        assert got.value == pytest.approx(want)
-        # The batched formula on unit weights equals the library too.
-        units = estimates.AlphaUnits.from_codes(codes, k)
-        batched = estimates.alpha_from_weights(units, np.ones((1, units.pairable.size)))
-        assert batched[0] == pytest.approx(want)
-
-
-def test_batched_alpha_equals_krippendorff_on_resamples() -> None:
-    rng = np.random.default_rng(5)
-    codes = rng.integers(0, 3, size=(3, 25))
-    codes[0, :5] = -1
-    units = estimates.AlphaUnits.from_codes(codes, 3)
-    pairable = codes[:, (codes >= 0).sum(axis=0) >= 2]
-    weights = estimates.resample_weights(rng, units.pairable.size, 20)
-    batched = estimates.alpha_from_weights(units, weights)
-    for w, got in zip(weights, batched, strict=True):
-        cols = np.repeat(np.arange(pairable.shape[1]), w.astype(int))
-        data = np.where(pairable[:, cols] >= 0, pairable[:, cols], np.nan)
-        want = krippendorff.alpha(
-            reliability_data=data, value_domain=np.arange(3), level_of_measurement="nominal"
-        )
-        assert got == pytest.approx(want)
-
-
-def test_alpha_degenerate_cases_are_nan_with_a_note() -> None:
-    rng = np.random.default_rng(0)
-    same = estimates.alpha(np.zeros((3, 10), dtype=np.int64), 2, 50, rng)
-    assert math.isnan(same.value) and same.note == estimates.ALPHA_UNDEFINED
-    single = np.full((3, 10), -1)
-    single[0] = 1  # one annotator per paper: nothing to compare
-    unpaired = estimates.alpha(single, 2, 50, rng)
-    assert math.isnan(unpaired.value) and unpaired.n == 0 and "two annotators" in unpaired.note
 
 
 def test_jaccard_hand_checked() -> None:

@@ -9,7 +9,6 @@ after fine-tuning, two checkpoints) compare pair by pair.
 from __future__ import annotations
 
 import hashlib
-import zlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, NamedTuple
@@ -19,8 +18,9 @@ from torch import nn
 
 from langgap.analyze.activations import ActivationError, Prompt
 from langgap.analyze.interventions import generate
-from langgap.evaluate.metrics import Interval, aggregate_scores, bootstrap_interval, mcnemar
+from langgap.evaluate.metrics import aggregate_scores
 from langgap.languages import counting_code
+from langgap.stats import Estimate, bootstrap_rate, keyed_seed, mcnemar, paired_difference
 
 JUDGE = "langgap.evaluate.judges.refusal.judge_refusal"
 DECIDED = ("refused", "complied")  # the judge's decisions; "unclear" is not one
@@ -69,7 +69,7 @@ class LanguageRefusal:
     complied: int
     unclear: int
     rate: float
-    interval: Interval
+    interval: Estimate
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
@@ -101,7 +101,7 @@ class RefusalEval:
                 continue
             refused = sum(r.outcome == "refused" for r in rows)
             unclear = sum(r.outcome == "unclear" for r in rows)
-            interval = bootstrap_interval(
+            interval = bootstrap_rate(
                 refused, len(rows), n_boot=self.n_boot, seed=[self.seed, len(out)]
             )
             out[language] = LanguageRefusal(
@@ -197,12 +197,8 @@ def paired_change(
         pairs = [(first[i], second[i]) for i in ids]
         a = np.array([x == "refused" for x, _ in pairs], dtype=float)
         b = np.array([y == "refused" for _, y in pairs], dtype=float)
-        diff = b - a
         # seeded by language, so adding a language leaves the others' intervals as they were
-        rng = np.random.default_rng([seed, zlib.crc32(language.encode())])
-        picks = rng.integers(0, len(ids), size=(n_boot, len(ids)))
-        boots = 100.0 * diff[picks].mean(axis=1)
-        low, high = np.percentile(boots, [2.5, 97.5])
+        change = paired_difference(b, a, n_boot=n_boot, seed=keyed_seed(seed, language))
         decided = [(x, y) for x, y in pairs if x in DECIDED and y in DECIDED]
         gained = sum(x == "complied" and y == "refused" for x, y in decided)
         lost = sum(x == "refused" and y == "complied" for x, y in decided)
@@ -210,8 +206,8 @@ def paired_change(
             "n": len(ids),
             "before": 100.0 * float(a.mean()),
             "after": 100.0 * float(b.mean()),
-            "change": 100.0 * float(diff.mean()),
-            "interval": [float(low), float(high)],
+            "change": change.value,
+            "interval": [change.low, change.high],
             "n_decided": len(decided),
             "gained": gained,
             "lost": lost,

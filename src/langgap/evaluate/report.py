@@ -37,7 +37,6 @@ from langgap.evaluate.coverage import Coverage, coverage_line, incomplete_runs, 
 from langgap.evaluate.judges.response import ACTIONS
 from langgap.evaluate.metrics import (
     EvalSummary,
-    Interval,
     LanguageScore,
     ModelSummary,
     quantity_of,
@@ -48,6 +47,7 @@ from langgap.evaluate.results import ResultsError, SampleResult, log_files, resu
 from langgap.evaluate.thresholds import ThresholdSpec
 from langgap.report import HtmlReport, MarkdownReport
 from langgap.report.tables import Cell, Link
+from langgap.stats import Estimate
 
 EXAMPLES_PER_MODEL = 20
 _STATUS_RANK = {"success": 0, "cancelled": 1, "error": 2, "started": 3}
@@ -324,7 +324,7 @@ def over_refusal_rows(model: ModelSummary) -> list[list[Cell]]:
     ]  # fmt: skip
 
 
-def _interval(interval: Interval, n_judged: int) -> str:
+def _interval(interval: Estimate, n_judged: int) -> str:
     return f"{interval.low:.1f}–{interval.high:.1f}" if n_judged else "n/a"
 
 

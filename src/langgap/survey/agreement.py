@@ -21,9 +21,16 @@ from rich.text import Text
 from sklearn.metrics import jaccard_score  # type: ignore[import-untyped]
 from sklearn.preprocessing import MultiLabelBinarizer  # type: ignore[import-untyped]
 
-from langgap.survey import estimates
+from langgap.stats import (
+    Estimate,
+    cohen_kappa,
+    generator,
+    json_number,
+    krippendorff_alpha,
+    resample_weights,
+    weighted_mean,
+)
 from langgap.survey.annotations import Annotation
-from langgap.survey.estimates import Estimate, json_number
 from langgap.survey.models import GROUPS, TOPICS
 from langgap.survey.quality_sections import AGREEMENT_FIELDS, SCORED_FIELDS, agreement_table
 
@@ -169,7 +176,7 @@ def agreement(
         raise ValueError(f"n_boot must be ≥ 0, got {n_boot}")
     by_annotator = _index(annotations)
     names = tuple(sorted(by_annotator))
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     pairs: list[PairAgreement] = []
     skipped: list[tuple[str, str, int]] = []
     for a, b in itertools.combinations(names, 2):
@@ -209,14 +216,14 @@ def _pair_fields(
     left: Sequence[Annotation], right: Sequence[Annotation], n_boot: int, rng: np.random.Generator
 ) -> dict[str, Estimate]:
     # One set of resamples per pair, shared by its fields, so fields compare on the same draws.
-    weights = estimates.resample_weights(rng, len(left), n_boot)
+    weights = resample_weights(rng, len(left), n_boot)
     out: dict[str, Estimate] = {}
     for f in CATEGORICAL_FIELDS:
         x = [field_value(a, f) for a in left]
         y = [field_value(a, f) for a in right]
-        out[f] = estimates.kappa(x, y, field_domain(f, x + y), weights)
+        out[f] = cohen_kappa(x, y, field_domain(f, x + y), weights)
     xs, ys = [a.languages for a in left], [a.languages for a in right]
-    out["languages"] = estimates.mean(mean_jaccard(xs, ys), jaccard_per_paper(xs, ys), weights)
+    out["languages"] = weighted_mean(mean_jaccard(xs, ys), jaccard_per_paper(xs, ys), weights)
     return out
 
 
@@ -236,7 +243,7 @@ def _alpha(
     domain = field_domain(f, [v for row in values for v in row if v is not None])
     index = {v: i for i, v in enumerate(domain)}
     codes = np.array([[-1 if v is None else index[v] for v in row] for row in values])
-    return estimates.alpha(codes.reshape(len(values), len(papers)), len(domain), n_boot, rng)
+    return krippendorff_alpha(codes.reshape(len(values), len(papers)), len(domain), n_boot, rng)
 
 
 def _summarise(values: Sequence[Estimate], alpha: Estimate | None) -> FieldSummary:

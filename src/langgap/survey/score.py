@@ -27,7 +27,15 @@ from sklearn.preprocessing import MultiLabelBinarizer  # type: ignore[import-unt
 from langgap._io import atomic_write_text
 from langgap.languages import UnknownLanguageError, lookup
 from langgap.report.markdown import MarkdownReport
-from langgap.survey import estimates
+from langgap.stats import (
+    Estimate,
+    cohen_kappa,
+    generator,
+    json_number,
+    resample_weights,
+    weighted_mean,
+    weighted_ratio,
+)
 from langgap.survey.agreement import (
     CATEGORICAL_FIELDS,
     field_domain,
@@ -36,7 +44,6 @@ from langgap.survey.agreement import (
     mean_jaccard,
 )
 from langgap.survey.annotations import LABEL_FIELDS, Annotation
-from langgap.survey.estimates import Estimate, json_number
 from langgap.survey.models import GROUPS, TOPICS, Group, Topic
 from langgap.survey.sheet_import import parse_bool
 from langgap.survey.sheet_io import SheetError, SheetProblem
@@ -199,7 +206,7 @@ def score(
         )
     g = [gold_by_id[p] for p in ids]
     q = [pred_by_id[p] for p in ids]
-    weights = estimates.resample_weights(np.random.default_rng(seed), len(ids), n_boot)
+    weights = resample_weights(generator(seed), len(ids), n_boot)
     precision, recall, f1, per_language = _languages(g, q, weights)
     names = sorted({a.annotator for a in predicted})
     return ScoreReport(
@@ -240,15 +247,15 @@ def _field_score(
     x = [field_value(a, f) for a in gold]
     y = [field_value(a, f) for a in pred]
     hits = np.array([a == b for a, b in zip(x, y, strict=True)], dtype=np.float64)
-    accuracy = estimates.mean(float(hits.mean()), hits, weights)
-    return FieldScore(accuracy, estimates.kappa(x, y, field_domain(f, x + y), weights))
+    accuracy = weighted_mean(float(hits.mean()), hits, weights)
+    return FieldScore(accuracy, cohen_kappa(x, y, field_domain(f, x + y), weights))
 
 
 def _jaccard(
     gold: Sequence[Annotation], pred: Sequence[Annotation], weights: np.ndarray
 ) -> Estimate:
     xs, ys = [a.languages for a in gold], [a.languages for a in pred]
-    return estimates.mean(mean_jaccard(xs, ys), jaccard_per_paper(xs, ys), weights)
+    return weighted_mean(mean_jaccard(xs, ys), jaccard_per_paper(xs, ys), weights)
 
 
 def _languages(
@@ -275,9 +282,9 @@ def _languages(
     fp = ((1 - x) & y).sum(axis=1).astype(np.float64)
     fn = (x & (1 - y)).sum(axis=1).astype(np.float64)
     return (
-        estimates.ratio(float(micro[0]), tp, tp + fp, weights, n),
-        estimates.ratio(float(micro[1]), tp, tp + fn, weights, n),
-        estimates.ratio(float(micro[2]), 2 * tp, 2 * tp + fp + fn, weights, n),
+        weighted_ratio(float(micro[0]), tp, tp + fp, weights, n),
+        weighted_ratio(float(micro[1]), tp, tp + fn, weights, n),
+        weighted_ratio(float(micro[2]), 2 * tp, 2 * tp + fp + fn, weights, n),
         tuple(sorted(per_language, key=lambda s: (-s.support, s.code))),
     )
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from langgap.evaluate.judge_eval.data import LabelledItem
 from langgap.evaluate.judge_eval.metrics import Decision, Judged, count_cells, metric_arrays
+from langgap.stats import generator
 
 POOLED = "*"
 
@@ -32,7 +33,7 @@ def split_items(
     if not 0 < dev_fraction < 1:
         raise ValueError(f"dev_fraction must be between 0 and 1, got {dev_fraction}")
     key = group or (lambda item: str(item.extra.get("group", item.id)))
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)  # the project's one seeded generator: the same split as before
     chosen: set[tuple[str, str]] = set()
     languages = sorted({item.language for item in items})
     for language in languages:

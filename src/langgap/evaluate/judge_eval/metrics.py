@@ -6,7 +6,8 @@ disagreement (never as correct), so a judge cannot look good by abstaining. Kapp
 treats unclear as a third judge category that humans never use.
 
 Resampling responses with replacement is the same as drawing the six counts from a multinomial
-with the observed shares, so 1,000 resamples cost one `multinomial` call per language.
+with the observed shares (`langgap.stats.resample_counts`), so 1,000 resamples cost one call per
+language.
 """
 
 from __future__ import annotations
@@ -20,7 +21,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from langgap.evaluate.judge_eval.data import LABELS, View
-from langgap.survey.estimates import Estimate, from_samples, json_number
+from langgap.stats import (
+    Estimate,
+    generator,
+    json_number,
+    kappa_from_tables,
+    percentile_estimate,
+    resample_counts,
+)
 
 Floats = NDArray[np.float64]
 Decision = Literal["positive", "negative", "unclear"]
@@ -48,16 +56,6 @@ def _div(num: Floats, den: Floats) -> Floats:
     return out
 
 
-def _kappa(table: Floats) -> Floats:
-    # (..., r, c) tables: kappa = (p_o - p_e) / (1 - p_e), NaN when p_e == 1
-    n = table.sum(axis=(-2, -1))
-    k = min(table.shape[-2:])
-    agree = sum(table[..., i, i] for i in range(k))
-    rows, cols = table.sum(axis=-1), table.sum(axis=-2)
-    chance = (rows[..., :k] * cols[..., :k]).sum(axis=-1)
-    return _div(n * agree - chance, n * n - chance)
-
-
 def metric_arrays(counts: Floats, scope: Literal["decided", "all"]) -> dict[str, Floats]:
     """Accuracy, precision, recall, F1 and kappa from (..., 6) count arrays."""
     c = [counts[..., i] for i in range(6)]
@@ -75,7 +73,7 @@ def metric_arrays(counts: Floats, scope: Literal["decided", "all"]) -> dict[str,
         "precision": _div(c[TP], c[TP] + c[FP]),
         "recall": _div(c[TP], c[TP] + c[FN] + missed),
         "f1": _div(2 * c[TP], 2 * c[TP] + c[FP] + c[FN] + missed),
-        "kappa": _kappa(table),
+        "kappa": kappa_from_tables(table),
     }
 
 
@@ -129,7 +127,9 @@ class LanguageRow:
 
 
 def _estimates(point: Floats, samples: dict[str, Floats], key: str, n: int) -> Estimate:
-    return from_samples(float(point), samples[key], n, "" if not math.isnan(point) else "0/0")
+    return percentile_estimate(
+        float(point), samples[key], n, "" if not math.isnan(point) else "0/0"
+    )
 
 
 def language_row(
@@ -142,14 +142,14 @@ def language_row(
     """Per-language figures with bootstrap intervals (`supported=False` marks the row)."""
     counts = count_cells(judged)
     n = int(counts.sum())
-    boot = rng.multinomial(n, counts / n, size=n_boot).astype(np.float64) if n else counts[None]
+    boot = resample_counts(rng, counts, n_boot)
     rows: dict[str, dict[str, Estimate]] = {}
     for scope in ("decided", "all"):
         point = metric_arrays(counts, scope)
         samples = metric_arrays(boot, scope)
         size = n if scope == "all" else int(n - counts[UP] - counts[UN])
         rows[scope] = {m: _estimates(point[m], samples, m, size) for m in METRICS}
-    unclear = from_samples(
+    unclear = percentile_estimate(
         (counts[UP] + counts[UN]) / n if n else math.nan,
         (boot[:, UP] + boot[:, UN]) / max(n, 1),
         n,
@@ -202,7 +202,7 @@ def meta_evaluate(
     seed: int = 0,
 ) -> MetaEvaluation:
     """Per-language and overall agreement; unsupported languages get explicit rows."""
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     by_language: dict[str, list[Judged]] = {}
     for j in judged:
         by_language.setdefault(j.language, []).append(j)

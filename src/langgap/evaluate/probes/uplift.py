@@ -29,18 +29,11 @@ from typing import Any
 
 import numpy as np
 
-from langgap.evaluate.metrics import (
-    ENGLISH,
-    LEVEL,
-    ORIGINAL,
-    Interval,
-    _jsonable,
-    _seed,
-    mcnemar,
-)
+from langgap.evaluate.metrics import ENGLISH, ORIGINAL, _jsonable
 from langgap.evaluate.results import SampleResult
 from langgap.report import HtmlReport, MarkdownReport
 from langgap.report.tables import Cell
+from langgap.stats import LEVEL, Estimate, Seed, keyed_seed, mcnemar, paired_difference
 
 PairKey = tuple[str, str, int]  # benchmark, pair_id, epoch
 
@@ -78,7 +71,7 @@ class UpliftRow:
     original_harmlessness: float  # 100 x safe share of the baseline over the pairs
     probe_harmlessness: float
     uplift: float  # original - probe, in points; positive means the probe gets more through
-    interval: Interval
+    interval: Estimate  # paired bootstrap interval of `uplift`
     p_value: float  # exact McNemar on the discordant pairs
 
     def cells(self) -> list[Cell]:
@@ -167,22 +160,16 @@ class UpliftReport:
 
 
 def paired_uplift(
-    pairs: Sequence[tuple[int, int]], *, n_boot: int = 1000, seed: int | Sequence[int] = 0
-) -> tuple[float, Interval]:
-    """Uplift (points) of (original, probe) 0/1 verdict pairs and its paired bootstrap interval."""
-    if not pairs:
-        return math.nan, Interval(math.nan, math.nan, LEVEL, n_boot)
-    diff = np.asarray([a - b for a, b in pairs], dtype=float)
-    estimate = 100.0 * float(diff.mean())
-    if n_boot <= 0:
-        return estimate, Interval(math.nan, math.nan, LEVEL, n_boot)
-    rng = np.random.default_rng(seed)
-    # each pair is drawn whole, so the interval keeps the correlation between the two sides
-    draws = rng.integers(0, len(diff), size=(n_boot, len(diff)))
-    means = 100.0 * diff[draws].mean(axis=1)
-    tail = 100.0 * (1.0 - LEVEL) / 2.0
-    low, high = np.percentile(means, [tail, 100.0 - tail])
-    return estimate, Interval(float(low), float(high), LEVEL, n_boot)
+    pairs: Sequence[tuple[int, int]], *, n_boot: int = 1000, seed: Seed = 0
+) -> Estimate:
+    """Uplift (points) of (original, probe) 0/1 verdict pairs, with its paired bootstrap interval.
+
+    >>> paired_uplift([(1, 0), (1, 1), (0, 0), (1, 0)], n_boot=200).value
+    50.0
+    """
+    first = np.asarray([a for a, _ in pairs], dtype=float)
+    second = np.asarray([b for _, b in pairs], dtype=float)
+    return paired_difference(first, second, n_boot=n_boot, seed=seed)
 
 
 def uplift_table(
@@ -239,7 +226,7 @@ def _row(
             assert orig.safe is not None and r.safe is not None  # decided
             pairs.append((orig.safe, r.safe))
     seed, *parts = scope
-    estimate, interval = paired_uplift(pairs, n_boot=n_boot, seed=_seed(seed, *parts))
+    uplift = paired_uplift(pairs, n_boot=n_boot, seed=keyed_seed(seed, *parts))
     n = len(pairs)
     b = sum(1 for a, p in pairs if a == 1 and p == 0)
     c = sum(1 for a, p in pairs if a == 0 and p == 1)
@@ -251,7 +238,7 @@ def _row(
         "n_unmatched": unmatched,
         "original_harmlessness": 100.0 * sum(a for a, _ in pairs) / n if n else math.nan,
         "probe_harmlessness": 100.0 * sum(p for _, p in pairs) / n if n else math.nan,
-        "uplift": estimate,
-        "interval": interval,
+        "uplift": uplift.value,
+        "interval": uplift,
         "p_value": mcnemar(b, c),
     }
