@@ -19,7 +19,7 @@ from langgap.survey.annotate import Annotator, RuleAnnotator
 from langgap.survey.annotation_cache import annotate_cached
 from langgap.survey.models import Evidence, Labels, Paper
 from langgap.survey.parse_cache import Progress, read_anthology_cached
-from langgap.survey.run_stats import FulltextReport, RunStats
+from langgap.survey.run_stats import FulltextReport, QualityLine, RunStats
 from langgap.survey.screen import Hit, ScreenConfig, screen
 from langgap.survey.sources.errors import SourceError, SourceIssue
 from langgap.survey.stats import survey_stats
@@ -197,7 +197,7 @@ def _trained_on(annotator: Annotator, gold: Path) -> bool:
     """Was the annotator (a learned one) trained on the gold set it is scored against?"""
     from langgap.survey.reference import reference_path
 
-    describe = getattr(annotator, "quality_line", None)
+    describe: Callable[[], QualityLine] | None = getattr(annotator, "quality_line", None)
     if describe is None:
         return False
     trained_on = str(describe().get("trained_on") or "")
@@ -325,13 +325,13 @@ def _probability(labels: Labels, key: str) -> str:
     return "" if value is None else f"{value:.4f}"
 
 
-def _quality_line(annotator: Annotator, labels: Sequence[Labels]) -> dict[str, Any]:
+def _quality_line(annotator: Annotator, labels: Sequence[Labels]) -> QualityLine:
     """Which annotator labelled the run, what is known of its quality, how many papers it
     flagged for a person (the report's "label quality" line)."""
-    line: dict[str, Any] = {"annotator": f"{annotator.name}/{annotator.version}"}
-    describe = getattr(annotator, "quality_line", None)
+    line = QualityLine(annotator=f"{annotator.name}/{annotator.version}")
+    describe: Callable[[], QualityLine] | None = getattr(annotator, "quality_line", None)
     if describe is not None:
-        line |= describe()
+        line.update(describe())
         line["flagged"] = sum(lab.flagged for lab in labels)
     return line
 

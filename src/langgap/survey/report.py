@@ -26,7 +26,7 @@ from langgap.report.markdown import MarkdownReport
 from langgap.report.tables import Cell, Link, Share, format_share
 from langgap.survey.models import GROUPS
 from langgap.survey.quality_sections import agreement_section, label_quality_section
-from langgap.survey.run_stats import RunStats
+from langgap.survey.run_stats import QualityLine, RunStats
 from langgap.survey.stats import SurveyStats
 
 GROUP_LABELS = {
@@ -343,7 +343,7 @@ def _summary_section(r: _Report, run: RunStats) -> None:
         r.paragraph(line)
 
 
-def quality_line_text(line: Mapping[str, Any], screened: int | None) -> str:
+def quality_line_text(line: QualityLine, screened: int | None) -> str:
     """The report's "label quality" line: which annotator, its cross-validated agreement with
     its training labels per field, and how many papers it flagged for a person."""
     if not line:

@@ -10,11 +10,24 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from typing import TypedDict, cast
 
 from langgap.survey.sources.errors import SourceIssue
 from langgap.survey.stats import Counts, SurveyStats
 
 JsonMap = Mapping[str, object]  # a free-form settings block, shown key by key as it is
+
+
+class QualityLine(TypedDict, total=False):
+    """The report's "label quality" line: the annotator, what its provenance says of its quality
+    (a learned model's cross-validation), and how many papers it flagged for a person."""
+
+    annotator: str
+    trained_on: str | None
+    papers: int | None
+    cross_validated: Mapping[str, object] | None  # per field: accuracy, kappa; languages_jaccard
+    flag_below: float
+    flagged: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +48,7 @@ class RunStats:
     inputs: JsonMap
     config: JsonMap
     stats: SurveyStats
-    label_quality_line: JsonMap
+    label_quality_line: QualityLine
     no_year: int | None
     issues: list[SourceIssue]
     fulltext: FulltextReport | None = None
@@ -69,7 +82,8 @@ class RunStats:
             inputs=_map(data.get("inputs")),
             config=_map(data.get("config")),
             stats=_survey_stats(data),
-            label_quality_line=_map(data.get("label_quality_line")),
+            # a hand-edited value may be malformed: the report reads each one tolerantly
+            label_quality_line=cast(QualityLine, dict(_map(data.get("label_quality_line")))),
             no_year=_opt_int(data.get("no_year")),
             issues=[_issue(i) for i in _list(data.get("issues")) if isinstance(i, Mapping)],
             fulltext=_fulltext(fulltext) if fulltext else None,
