@@ -1,11 +1,10 @@
-"""Every `langgap …` command shown in README.md and docs/*.md names a real command and real
-options (a documented `-m` that the command lacks used to reach users first)."""
+"""Every `langgap …` and `inspect eval …` command shown in README.md and docs/*.md names a real
+command and real options (a documented `-m` that the command lacks used to reach users first).
+tests/test_documented_runs.py runs the ones that work offline."""
 
 from __future__ import annotations
 
-import re
 import shlex
-from pathlib import Path
 
 import click
 import pytest
@@ -13,29 +12,10 @@ import typer
 
 from langgap.cli import app
 
-ROOT = Path(__file__).resolve().parents[1]
-DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-_FENCE = re.compile(r"```(?:bash|sh|console|shell)?\n(.*?)```", re.DOTALL)
+from ._documented import documented_commands
 
-
-def documented_commands() -> list[tuple[str, str]]:
-    """(where, command line) for each `langgap` line in a fenced code block, continuations
-    joined and trailing comments dropped."""
-    found = []
-    for path in DOCS:
-        for block in _FENCE.findall(path.read_text(encoding="utf-8")):
-            joined = re.sub(r"\\\n\s*", " ", block)
-            for line in joined.splitlines():
-                line = re.sub(r"^\$\s*", "", line.strip())
-                words = re.sub(r"\s#\s.*$", "", line)
-                # `VAR=value langgap …` sets the environment for the command
-                words = re.sub(r"^(?:[A-Z_]+=\S+\s+)+", "", words)
-                if words.startswith("langgap "):
-                    found.append((f"{path.name}: {line[:60]}", words))
-    return found
-
-
-COMMANDS = documented_commands()
+COMMANDS = documented_commands(("langgap ",))
+INSPECT_COMMANDS = documented_commands(("inspect eval ",))
 
 
 def test_docs_show_commands() -> None:
@@ -65,3 +45,34 @@ def test_documented_command_exists_with_its_options(where: str, line: str) -> No
         if token.startswith("-") and token not in ("-", "--") and not token[1:2].isdigit():
             option = token.split("=", 1)[0]
             assert option in known, f"{where}: {option} is not an option of `{command.name}`"
+
+
+def test_docs_show_inspect_commands() -> None:
+    assert INSPECT_COMMANDS, "README.md shows `inspect eval langgap/...`; the extraction lost it"
+
+
+@pytest.mark.parametrize(("where", "line"), INSPECT_COMMANDS, ids=[w for w, _ in INSPECT_COMMANDS])
+def test_documented_inspect_eval_names_a_langgap_task_and_real_options(
+    where: str, line: str
+) -> None:
+    import inspect
+
+    from inspect_ai._cli.eval import eval_command
+
+    from langgap.evaluate import _registry
+
+    tokens = shlex.split(line)[2:]
+    task = tokens[0]
+    assert task.startswith("langgap/"), f"{where}: {task} is not a langgap task"
+    factory = getattr(_registry, task.removeprefix("langgap/"), None)
+    assert callable(factory), f"{where}: langgap registers no Inspect task {task!r}"
+    known = {name for p in eval_command.params for name in (*p.opts, *p.secondary_opts)}
+    params = set(inspect.signature(factory).parameters)
+    for token, value in zip(tokens, [*tokens[1:], ""], strict=True):
+        if token.startswith("-"):
+            assert token.split("=", 1)[0] in known, (
+                f"{where}: {token} is not an inspect eval option"
+            )
+        if token == "-T":
+            name = value.split("=", 1)[0]
+            assert name in params, f"{where}: task {task} has no parameter {name!r}"

@@ -1,0 +1,49 @@
+"""The documented `langgap analyze directions` / `intervene` lines, run end to end on the tiny
+model (in place of `-m smollm2`) with small limits appended; the list of documented commands and
+why the others are not run lives in tests/test_documented_runs.py."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from langgap.cli import app
+
+from ..test_documented_runs import ANALYZE_RUNS
+
+SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+# few prompts, two token positions and one generated token: the command path, not the science
+SMALL = {
+    "directions": ("--n-per-class", "2", "--positions", "2"),
+    "intervene": ("--n", "1", "--max-new-tokens", "1"),
+}
+
+
+@pytest.fixture(scope="module")
+def tiny_saved(
+    tmp_path_factory: pytest.TempPathFactory, tiny_model: Any, tiny_tokenizer: Any
+) -> Path:
+    folder = tmp_path_factory.mktemp("models") / "tiny"
+    tiny_model.save_pretrained(folder)
+    tiny_tokenizer.save_pretrained(folder)
+    return folder
+
+
+def test_documented_analyze_lines_run_on_the_tiny_model(
+    tiny_saved: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not (SHARED_DATA / "polyrefuse").is_dir():
+        pytest.skip(f"PolyRefuse not found at {SHARED_DATA / 'polyrefuse'} (../shared/data absent)")
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    for line in ANALYZE_RUNS:
+        tokens = [str(tiny_saved) if t == "smollm2" else t for t in shlex.split(line)[1:]]
+        args = [*tokens, *SMALL[tokens[1]], "--data-dir", str(SHARED_DATA)]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, f"`{line}` failed:\n{result.output}"
+    assert (tmp_path / "lab" / "directions" / "directions.json").is_file()
+    assert list((tmp_path / "lab" / "add").glob("transfer_add_*.json"))
