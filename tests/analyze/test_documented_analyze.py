@@ -1,6 +1,7 @@
-"""The documented `langgap analyze directions` / `intervene` lines, run end to end on the tiny
-model (in place of `-m smollm2`) with small limits appended; the list of documented commands and
-why the others are not run lives in tests/test_documented_runs.py."""
+"""The documented `langgap analyze directions` / `intervene` lines, read from the docs at test
+time and run end to end in the docs' order on the tiny model (in place of `smollm2`) with small
+limits appended; which documented commands run where, and why the others do not, is in
+tests/test_documented_runs.py."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typer.testing import CliRunner
 
 from langgap.cli import app
 
-from ..test_documented_runs import ANALYZE_RUNS
+from ..test_documented_runs import ANALYZE, lines_run
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 # few prompts, two token positions and one generated token: the command path, not the science
@@ -40,10 +41,11 @@ def test_documented_analyze_lines_run_on_the_tiny_model(
         pytest.skip(f"PolyRefuse not found at {SHARED_DATA / 'polyrefuse'} (../shared/data absent)")
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
-    for line in ANALYZE_RUNS:
+    lines = lines_run(*ANALYZE)
+    assert lines
+    for line in lines:
         tokens = [str(tiny_saved) if t == "smollm2" else t for t in shlex.split(line)[1:]]
         args = [*tokens, *SMALL[tokens[1]], "--data-dir", str(SHARED_DATA)]
         result = runner.invoke(app, args)
         assert result.exit_code == 0, f"`{line}` failed:\n{result.output}"
-    assert (tmp_path / "lab" / "directions" / "directions.json").is_file()
-    assert list((tmp_path / "lab" / "add").glob("transfer_add_*.json"))
+    assert list(tmp_path.rglob("directions.json"))
