@@ -10,7 +10,6 @@ import click
 import click.testing
 import pytest
 import typer
-
 from typer.testing import CliRunner
 
 from langgap.cli import app

@@ -242,6 +242,7 @@ def test_documented_survey_commands_run(in_workdir: Path, stub_model: str) -> No
     assert len(list(in_workdir.rglob("*.xlsx"))) >= 2
 
 
+@pytest.mark.slow  # reads the benchmarks in ../shared/data
 @pytest.mark.xdist_group("documented-runs")
 def test_documented_probe_commands_run(in_workdir: Path) -> None:
     _needs_shared_data()
@@ -258,6 +259,7 @@ def test_documented_probe_commands_run(in_workdir: Path) -> None:
 EVAL_STAGES = ("eval run", "judge eval", "eval report", "inspect eval")
 
 
+@pytest.mark.slow  # reads the benchmarks in ../shared/data
 @pytest.mark.xdist_group("documented-runs")
 def test_documented_eval_and_judge_commands_run(
     in_workdir: Path, stub_model: str, monkeypatch: pytest.MonkeyPatch

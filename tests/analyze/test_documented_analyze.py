@@ -34,6 +34,7 @@ def tiny_saved(
     return folder
 
 
+@pytest.mark.slow  # reads PolyRefuse in ../shared/data; ~20 s of CPU
 def test_documented_analyze_lines_run_on_the_tiny_model(
     tiny_saved: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
