@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -24,19 +23,9 @@ SMALL = {
 }
 
 
-@pytest.fixture(scope="module")
-def tiny_saved(
-    tmp_path_factory: pytest.TempPathFactory, tiny_model: Any, tiny_tokenizer: Any
-) -> Path:
-    folder = tmp_path_factory.mktemp("models") / "tiny"
-    tiny_model.save_pretrained(folder)
-    tiny_tokenizer.save_pretrained(folder)
-    return folder
-
-
 @pytest.mark.slow  # reads PolyRefuse in ../shared/data; ~20 s of CPU
 def test_documented_analyze_lines_run_on_the_tiny_model(
-    tiny_saved: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tiny_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if not (SHARED_DATA / "polyrefuse").is_dir():
         pytest.skip(f"PolyRefuse not found at {SHARED_DATA / 'polyrefuse'} (../shared/data absent)")
@@ -45,7 +34,7 @@ def test_documented_analyze_lines_run_on_the_tiny_model(
     lines = lines_run(*ANALYZE)
     assert lines
     for line in lines:
-        tokens = [str(tiny_saved) if t == "smollm2" else t for t in shlex.split(line)[1:]]
+        tokens = [str(tiny_folder) if t == "smollm2" else t for t in shlex.split(line)[1:]]
         args = [*tokens, *SMALL[tokens[1]], "--data-dir", str(SHARED_DATA)]
         result = runner.invoke(app, args)
         assert result.exit_code == 0, f"`{line}` failed:\n{result.output}"
