@@ -57,9 +57,9 @@ def survey_pass(root: Path, cache: Path, out: Path, report: bool) -> dict[str, f
         "seconds": seconds,
         "parsed_files": result.parsed_files,
         "annotated": result.annotated,
-        "screened": result.stats["screened"],
-        "kept": result.stats["kept"],
-        "papers": result.stats["total_papers"],
+        "screened": result.stats.stats.screened,
+        "kept": result.stats.stats.kept,
+        "papers": result.stats.stats.total_papers,
         "peak_mb": _peak_mb(),
         **{f"t_{k}": v for k, v in result.timings.items()},
     }

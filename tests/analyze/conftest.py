@@ -77,6 +77,17 @@ def tiny_model(tiny_tokenizer: Any) -> Any:
 
 
 @pytest.fixture(scope="session")
+def tiny_folder(
+    tmp_path_factory: pytest.TempPathFactory, tiny_model: Any, tiny_tokenizer: Any
+) -> Path:
+    """The tiny model and tokenizer saved as a Hugging Face folder, for `-m PATH`."""
+    folder = tmp_path_factory.mktemp("models") / "tiny"
+    tiny_model.save_pretrained(folder)
+    tiny_tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
 def tiny_gpt2(tiny_tokenizer: Any) -> Any:
     """A 2-layer GPT-2: absolute position embeddings, so left padding must shift positions."""
     torch.manual_seed(0)

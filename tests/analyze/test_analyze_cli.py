@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -13,16 +12,6 @@ from langgap.cli import app
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def tiny_folder(
-    tmp_path_factory: pytest.TempPathFactory, tiny_model: Any, tiny_tokenizer: Any
-) -> Path:
-    folder = tmp_path_factory.mktemp("models") / "tiny"
-    tiny_model.save_pretrained(folder)
-    tiny_tokenizer.save_pretrained(folder)
-    return folder
 
 
 def _needs_polyrefuse() -> None:

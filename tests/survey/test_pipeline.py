@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from langgap.cli import app
 from langgap.survey.pipeline import SurveyConfig, run_survey
+from langgap.survey.run_stats import RunStats
 from langgap.survey.screen import ScreenConfig
 
 STATS_KEYS = {
@@ -24,8 +25,12 @@ def test_run_writes_all_outputs_and_second_run_is_cached(
         cache_root=tmp_path / "cache",
     )  # fmt: skip
     first = run_survey(config)
-    stats = json.loads((tmp_path / "out" / "stats.json").read_text())
+    text = (tmp_path / "out" / "stats.json").read_text()
+    stats = json.loads(text)
     assert stats.keys() >= STATS_KEYS
+    # the typed object the report reads is the file, key order included
+    assert RunStats.from_mapping(stats) == first.stats
+    assert json.dumps(first.stats.to_dict(), indent=2, ensure_ascii=False) == text
     assert stats["screened"] == 7  # six with an abstract hit, the food-safety one included
     # rules v2: the Chinese social-media hate-speech paper (2022.woah-1.1) is content moderation
     assert stats["kept"] == 5
@@ -78,7 +83,7 @@ def test_shared_anthology_end_to_end(shared_anthology: Path, tmp_path: Path) -> 
         anthology=shared_anthology, out=tmp_path / "out", cache_root=tmp_path / "c"
     )
     result = run_survey(config)
-    stats = result.stats
+    stats = result.stats.to_dict()
     assert set(stats["by_year"]) == {str(y) for y in range(2020, 2025)}
     assert 0 < stats["kept"] < stats["screened"] < stats["total_papers"]
     assert stats["no_abstract"] > 0
@@ -105,7 +110,7 @@ def test_exports_from_other_venues_join_the_survey(tmp_path: Path) -> None:
         cache_root=tmp_path / "cache",
         write_report=False,
     )
-    stats = run_survey(config).stats
+    stats = run_survey(config).stats.to_dict()
     assert stats["inputs"]["files"] == 2
     assert stats["screened"] >= 4  # the same papers arrive from both files
     assert stats["issues"], "broken BibTeX/RIS entries are reported, not silently dropped"
@@ -122,7 +127,7 @@ def test_fulltext_falls_back_to_abstracts_offline(anthology_fixture: Path, tmp_p
         write_report=False,
         fulltext=True,
     )
-    stats = run_survey(config).stats
+    stats = run_survey(config).stats.to_dict()
     # Offline (CI, this machine) every kept paper keeps its abstract labels and the run says why;
     # online some would come from their PDFs. Either way every kept paper has a source.
     assert sum(stats["fulltext"]["label_sources"].values()) == stats["kept"]
@@ -158,7 +163,7 @@ def test_llm_annotator_run_lists_disagreements_with_rules(
         anthology=anthology_fixture, out=tmp_path / "out", cache_root=tmp_path / "cache",
         write_report=False, compare_with_rules=True,
     )  # fmt: skip
-    stats = run_survey(config, annotator=annotator).stats
+    stats = run_survey(config, annotator=annotator).stats.to_dict()
     assert stats["kept"] == stats["screened"]  # the mock calls every paper related
     assert stats["languages"] == {"hin": stats["kept"]}
     assert stats["config"]["annotator"].startswith("llm/")

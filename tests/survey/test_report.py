@@ -195,15 +195,16 @@ def test_crowded_language_labels_do_not_overlap() -> None:
     """Languages a few pixels apart get labels one below the other (the offset rule)."""
     from matplotlib.text import Text
 
-    from langgap.survey.report import SurveyStats, figure_language_frequency
+    from langgap.survey.report import figure_language_frequency
+    from langgap.survey.run_stats import RunStats
 
     close = {"deu": 7.0, "fra": 6.95, "spa": 6.9, "ita": 6.92, "nld": 6.97, "eng": 1.1}
-    stats = SurveyStats.from_mapping(
+    stats = RunStats.from_mapping(
         {
             "languages": {"deu": 2, "fra": 2, "spa": 2, "ita": 3, "nld": 2, "eng": 200},
             "avg_multilinguality": close,
         }
-    )
+    ).stats
     fig = figure_language_frequency(stats)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]

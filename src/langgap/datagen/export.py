@@ -14,11 +14,14 @@ import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langgap._io import atomic_write_text
 from langgap.datagen.constitution import Constitution
 from langgap.datagen.items import DataItem, write_jsonl
+
+if TYPE_CHECKING:
+    from langgap.datagen.validate import ValidationSummary
 
 DISCLAIMER = (
     "This dataset is synthetic: prompts, responses, critiques and revisions were written by "
@@ -121,7 +124,7 @@ def export_all(
     out: Path,
     constitution: Constitution,
     stage_models: Mapping[str, str],
-    validation: dict[str, Any],
+    validation: ValidationSummary,
     *,
     keep_flagged: bool = False,
 ) -> dict[str, Path]:
@@ -141,8 +144,8 @@ def export_all(
     write_jsonl(files["sft"], sft)
     write_jsonl(files["dpo"], dpo)
     write_jsonl(files["rejects"], rejects)
-    validation.update(n_sft=len(sft), n_dpo=len(dpo), n_rejected=len(rejects))
-    validation["keep_flagged"] = keep_flagged
+    validation["n_sft"], validation["n_dpo"] = len(sft), len(dpo)
+    validation["n_rejected"], validation["keep_flagged"] = len(rejects), keep_flagged
     card = dataset_card(items, constitution, stage_models, validation)
     atomic_write_text(files["card"], card)
     summary = {"validation": validation, "models": dict(stage_models), **_counts(items)}
@@ -183,7 +186,7 @@ def dataset_card(
     items: Sequence[DataItem],
     constitution: Constitution,
     stage_models: Mapping[str, str],
-    validation: dict[str, Any],
+    validation: ValidationSummary,
 ) -> str:
     """The Markdown card: counts, validator outcomes, constitution, models, disclaimer."""
     counts = _counts(items)

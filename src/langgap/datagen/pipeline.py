@@ -33,7 +33,7 @@ from langgap.datagen.constitution import (
 from langgap.datagen.export import export_all
 from langgap.datagen.items import DataItem, ItemStore, Seed, Step
 from langgap.datagen.seeds import load_seeds
-from langgap.datagen.validate import ValidationSettings, validate_items
+from langgap.datagen.validate import ValidationSettings, ValidationSummary, validate_items
 from langgap.evaluate.probes._rewrite import run_sync
 from langgap.languages import Language, lookup
 
@@ -48,14 +48,20 @@ class RunResult:
     resumed: int = 0  # items already finished by an earlier run
     failed: int = 0
     usage: StageUsage = field(default_factory=StageUsage)
-    validation: dict[str, Any] = field(default_factory=dict)
+    validation: ValidationSummary = field(
+        default_factory=lambda: ValidationSummary(n_validated=0, checks={}, flags={})
+    )
     files: dict[str, Path] = field(default_factory=dict)
 
     @property
     def exported(self) -> dict[str, int]:
         """Rows written per export (n_sft, n_dpo, n_rejected)."""
-        keys = ("n_sft", "n_dpo", "n_rejected")
-        return {k: int(v) for k, v in self.validation.items() if k in keys}
+        counts = {
+            "n_sft": self.validation.get("n_sft"),
+            "n_dpo": self.validation.get("n_dpo"),
+            "n_rejected": self.validation.get("n_rejected"),
+        }
+        return {key: n for key, n in counts.items() if n is not None}
 
     def summary(self) -> str:
         """A plain account for the CLI (no prompt or response text)."""

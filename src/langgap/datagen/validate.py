@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from langgap.datagen.config import Validation
 from langgap.datagen.constitution import Constitution, CultureTerm
@@ -30,6 +30,19 @@ from langgap.evaluate.judges.refusal import judge_refusal
 from langgap.evaluate.probes.lid import detect_language, supported_languages
 from langgap.languages import Language, lookup
 from langgap.languages.scripts import SCRIPTS
+
+
+class ValidationSummary(TypedDict):
+    """Counts of one validation run (summary.json's `validation`); export adds what it wrote."""
+
+    n_validated: int
+    checks: dict[str, dict[str, int]]  # check -> pass / fail / not_checked -> items
+    flags: dict[str, int]  # flag -> items
+    n_sft: NotRequired[int]
+    n_dpo: NotRequired[int]
+    n_rejected: NotRequired[int]
+    keep_flagged: NotRequired[bool]
+
 
 # registry scripts -> the character classes that write them
 _SCRIPT_PARTS = {
@@ -259,7 +272,7 @@ def find_duplicates(
 
 def validate_items(
     items: Sequence[DataItem], constitution: Constitution, settings: ValidationSettings
-) -> dict[str, Any]:
+) -> ValidationSummary:
     """Validate items in place (`item.validation`) and return counts per check and flag."""
     terms = {tag: constitution.terms(tag) for tag in {i.language_tag for i in items}}
     for item in items:
@@ -272,7 +285,7 @@ def validate_items(
     return summarise(items)
 
 
-def summarise(items: Iterable[DataItem]) -> dict[str, Any]:
+def summarise(items: Iterable[DataItem]) -> ValidationSummary:
     """Pass / fail / not-checked counts per check, and counts per flag."""
     outcomes: dict[str, Counter[str]] = {}
     flags: Counter[str] = Counter()

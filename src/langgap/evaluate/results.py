@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import unquote, urlparse
 
 from inspect_ai.log import (
@@ -100,7 +100,42 @@ def _flag(value: Any, name: str) -> int | None:
     raise ResultsError(f"{name!r} must be 0, 1 or null, got {value!r}")
 
 
-def _score_fields(score: Score) -> dict[str, Any]:
+class _Verdict(TypedDict):
+    """The SampleResult fields one Inspect Score fills."""
+
+    degenerate: str | None
+    label: str
+    safe: int | None
+    unclear: bool
+    refused: int | None
+    judge: str
+    judge_version: str
+    action: str | None
+
+
+class _SampleFields(TypedDict):
+    """The SampleResult fields a sample's langgap metadata fills."""
+
+    benchmark: str
+    language: str
+    language_tag: str
+    pair_id: str
+    variant: str
+    category: str | None
+    harmful: bool
+
+
+class _RowBase(_SampleFields):
+    """Every field a log row has before its scorer is known."""
+
+    model: str
+    task: str
+    sample_id: str
+    epoch: int
+    source: str
+
+
+def _score_fields(score: Score) -> _Verdict:
     """SampleResult fields from one Inspect Score (the verdicts.py dict encoding)."""
     value = score.value
     if not isinstance(value, Mapping):
@@ -113,16 +148,16 @@ def _score_fields(score: Score) -> dict[str, Any]:
     )
     refusal_judged = _flag(value.get("refusal_judged"), "refusal_judged")
     refused = _flag(value.get("refused"), "refused") if refusal_judged != 0 else None
-    return {
-        "degenerate": degenerate,
-        "label": str(meta.get("label") or score.answer or "unclear"),
-        "safe": None if unclear or degenerate else _flag(value.get("safe"), "safe"),
-        "unclear": unclear,
-        "refused": refused,
-        "judge": str(meta.get("judge") or ""),
-        "judge_version": str(meta.get("judge_version") or ""),
-        "action": _action(meta.get("action")),
-    }
+    return _Verdict(
+        degenerate=degenerate,
+        label=str(meta.get("label") or score.answer or "unclear"),
+        safe=None if unclear or degenerate else _flag(value.get("safe"), "safe"),
+        unclear=unclear,
+        refused=refused,
+        judge=str(meta.get("judge") or ""),
+        judge_version=str(meta.get("judge_version") or ""),
+        action=_action(meta.get("action")),
+    )
 
 
 def _action(value: Any) -> str | None:
@@ -148,7 +183,7 @@ def _one_of(value: Any, allowed: Sequence[str], name: str) -> str | None:
     return str(value)
 
 
-def _sample_fields(meta: Mapping[str, Any], where: str) -> dict[str, Any]:
+def _sample_fields(meta: Mapping[str, Any], where: str) -> _SampleFields:
     """The langgap metadata (samples.SampleMeta) a row needs; missing fields name the sample."""
     missing = [k for k in ("language", "pair_id") if meta.get(k) in (None, "")]
     if missing:
@@ -156,28 +191,28 @@ def _sample_fields(meta: Mapping[str, Any], where: str) -> dict[str, Any]:
             f"{where}: sample metadata lacks {', '.join(missing)}; langgap metrics need "
             "samples built by langgap loaders (SampleMeta) or records with these fields"
         )
-    return {
-        "benchmark": str(meta.get("benchmark") or ""),
-        "language": str(meta["language"]),
-        "language_tag": str(meta.get("language_tag") or meta["language"]),
-        "pair_id": str(meta["pair_id"]),
-        "variant": str(meta.get("variant") or "original"),
-        "category": None if meta.get("category") is None else str(meta["category"]),
-        "harmful": bool(meta.get("harmful", True)),
-    }
+    return _SampleFields(
+        benchmark=str(meta.get("benchmark") or ""),
+        language=str(meta["language"]),
+        language_tag=str(meta.get("language_tag") or meta["language"]),
+        pair_id=str(meta["pair_id"]),
+        variant=str(meta.get("variant") or "original"),
+        category=None if meta.get("category") is None else str(meta["category"]),
+        harmful=bool(meta.get("harmful", True)),
+    )
 
 
 def _sample_rows(sample: EvalSample, header: EvalLog, source: str) -> Iterator[SampleResult]:
     """One row per scorer of a sample; one errored row when it has no score."""
     where = f"{source}: sample {sample.id} (epoch {sample.epoch})"
-    base: dict[str, Any] = {
-        "model": header.eval.model,
-        "task": header.eval.task,
+    base = _RowBase(
+        model=header.eval.model,
+        task=header.eval.task,
         **_sample_fields(sample.metadata or {}, where),
-        "sample_id": str(sample.id),
-        "epoch": sample.epoch,
-        "source": source,
-    }
+        sample_id=str(sample.id),
+        epoch=sample.epoch,
+        source=source,
+    )
     if sample.error is None and not sample.scores and header.status in UNFINISHED:
         return  # cut off when the run stopped: not run, not errored (the report counts it)
     if sample.error is not None or not sample.scores:

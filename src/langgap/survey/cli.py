@@ -20,6 +20,7 @@ from langgap.survey.screen import DEFAULT_FIELDS, DEFAULT_KEYWORDS, ScreenConfig
 if TYPE_CHECKING:  # the LLM annotator imports Inspect, which `langgap --help` should not wait for
     from langgap.survey.annotate import Annotator
     from langgap.survey.llm_annotator import LLMAnnotator
+    from langgap.survey.stats import SurveyStats
 
 app = typer.Typer(help="Audit the language gap in LLM-safety research.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -188,24 +189,22 @@ def run(
     except (SourceError, ValueError) as error:  # ModelFileError is a ValueError
         console.print(f"error: {error}", style="red", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
-    _summary(result.stats, result.timings, result.parsed_files, result.annotated)
-    for issue in result.stats["issues"]:
-        console.print(
-            f"[yellow]skipped[/yellow] {issue['file']}:{issue['line']}: {issue['message']}"
-        )
+    _summary(result.stats.stats, result.timings, result.parsed_files, result.annotated)
+    for issue in result.stats.issues:
+        console.print(f"[yellow]skipped[/yellow] {issue.file}:{issue.line}: {issue.message}")
     if chosen is not None:
         console.print(f"LLM annotator: {chosen.usage.summary()}", markup=False)
         console.print(f"rules vs LLM disagreements: {out / 'disagreements.csv'}", markup=False)
-    line = result.stats.get("label_quality_line")
+    line = result.stats.label_quality_line
     if line and line.get("flagged") is not None:
         console.print(
-            f"learned annotator: {line['flagged']} of {result.stats['screened']} papers flagged "
+            f"learned annotator: {line['flagged']} of {result.stats.stats.screened} papers flagged "
             f"for a person (least certain decision below {line['flag_below']:g}; column "
             "`flagged` in papers.csv)",
             markup=False,
         )
-    if "fulltext" in result.stats:
-        console.print(f"full text: {result.stats['fulltext']['message']}", markup=False)
+    if result.stats.fulltext is not None:
+        console.print(f"full text: {result.stats.fulltext.message}", markup=False)
     console.print(f"wrote {len(result.files)} files to {out}")
 
 
@@ -218,10 +217,10 @@ def _llm_annotator(model: str, concurrency: int, screen_config: ScreenConfig) ->
     )
 
 
-def _summary(stats: dict[str, object], timings: dict[str, float], parsed: int, fresh: int) -> None:
+def _summary(stats: SurveyStats, timings: dict[str, float], parsed: int, fresh: int) -> None:
     table = Table(title="survey", show_header=False)
     for key in ("total_papers", "screened", "kept", "no_abstract", "english_only_share"):
-        table.add_row(key, str(stats.get(key)))
+        table.add_row(key, str(getattr(stats, key)))
     table.add_row("files parsed / annotations computed", f"{parsed} / {fresh}")
     table.add_row("seconds", " ".join(f"{k} {v:.2f}" for k, v in timings.items()))
     console.print(table)

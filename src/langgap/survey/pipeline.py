@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import json
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from langgap.survey.annotate import Annotator, RuleAnnotator
 from langgap.survey.annotation_cache import annotate_cached
 from langgap.survey.models import Evidence, Labels, Paper
 from langgap.survey.parse_cache import Progress, read_anthology_cached
+from langgap.survey.run_stats import FulltextReport, QualityLine, RunStats
 from langgap.survey.screen import Hit, ScreenConfig, screen
 from langgap.survey.sources.errors import SourceError, SourceIssue
 from langgap.survey.stats import survey_stats
@@ -55,7 +57,7 @@ class SurveyConfig:
 class SurveyResult:
     """What a run produced, and how long each step took."""
 
-    stats: dict[str, Any]
+    stats: RunStats
     files: list[Path]
     timings: dict[str, float]
     parsed_files: int
@@ -131,7 +133,7 @@ def _run_survey(
         _write_disagreements(config, hit_papers, labels)
 
     sources = ["abstract"] * len(hit_papers)
-    fulltext_summary: dict[str, Any] | None = None
+    fulltext_summary: FulltextReport | None = None
     if config.fulltext:
         clock = time.perf_counter()
         labels, sources, fulltext_summary = _fulltext_step(config, hit_papers, labels)
@@ -139,33 +141,31 @@ def _run_survey(
 
     clock = time.perf_counter()
     kept = [(p, lab) for p, lab in zip(hit_papers, labels, strict=True) if lab.related]
-    stats = survey_stats(
-        kept,
-        screened=len(hit_papers),
-        no_abstract=len(screened.no_abstract),
-        total_papers=screened.in_range,
-        years=config.screen.years,
-    )
-    stats = {
-        "inputs": {
+    stats = RunStats(
+        inputs={
             "anthology": str(config.anthology) if config.anthology else None,
             "extra_sources": [str(s) for s in config.extra_sources],
             "files": n_files,
             "errors": len(issues),
         },
-        "config": {
+        config={
             "years": list(config.screen.years),
             "keywords": list(config.screen.keywords),
             "fields": list(config.screen.fields),
             "annotator": f"{annotator.name}/{annotator.version}",
         },
-        **stats,
-        "label_quality_line": _quality_line(annotator, labels),
-        "no_year": len(screened.no_year),
-        "issues": [asdict(i) for i in issues],
-    }
-    if fulltext_summary is not None:
-        stats["fulltext"] = fulltext_summary
+        stats=survey_stats(
+            kept,
+            screened=len(hit_papers),
+            no_abstract=len(screened.no_abstract),
+            total_papers=screened.in_range,
+            years=config.screen.years,
+        ),
+        label_quality_line=_quality_line(annotator, labels),
+        no_year=len(screened.no_year),
+        issues=list(issues),
+        fulltext=fulltext_summary,
+    )
     timings["stats"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -179,9 +179,10 @@ def _run_survey(
         quality["gold"] = _gold_name(gold)
         quality["in_sample"] = _trained_on(annotator, gold)
     if quality is not None:
-        stats["label_quality"] = {
+        summary: dict[str, object] = {
             k: quality[k] for k in ("gold", "n", "missing", "unscored") if k in quality
         }
+        stats = dataclasses.replace(stats, label_quality=summary)
     files, reused = write_outputs(
         config, stats, rows, screened.no_abstract, config.screen, label_quality=quality
     )
@@ -196,7 +197,7 @@ def _trained_on(annotator: Annotator, gold: Path) -> bool:
     """Was the annotator (a learned one) trained on the gold set it is scored against?"""
     from langgap.survey.reference import reference_path
 
-    describe = getattr(annotator, "quality_line", None)
+    describe: Callable[[], QualityLine] | None = getattr(annotator, "quality_line", None)
     if describe is None:
         return False
     trained_on = str(describe().get("trained_on") or "")
@@ -228,7 +229,7 @@ def _reference_gold(config: SurveyConfig, papers: Sequence[Paper]) -> Path | Non
 
 def _fulltext_step(
     config: SurveyConfig, papers: list[Paper], labels: list[Labels]
-) -> tuple[list[Labels], list[str], dict[str, Any]]:
+) -> tuple[list[Labels], list[str], FulltextReport]:
     """Re-annotate the kept papers from their PDFs; every other paper keeps its abstract labels."""
     from langgap.survey.fulltext import apply_fulltext
 
@@ -240,13 +241,13 @@ def _fulltext_step(
     for i, new_labels, source in zip(kept, relabelled, summary.sources, strict=True):
         labels[i] = new_labels
         sources[i] = source
-    report = {
-        "pdf_dir": str(pdf_dir),
-        "offline": summary.offline,
-        "message": summary.message,
-        "counts": summary.counts,
-        "label_sources": dict(Counter(sources[i] for i in kept)),
-    }
+    report = FulltextReport(
+        pdf_dir=str(pdf_dir),
+        offline=summary.offline,
+        message=summary.message,
+        counts=summary.counts,
+        label_sources=dict(Counter(sources[i] for i in kept)),
+    )
     return labels, sources, report
 
 
@@ -324,13 +325,13 @@ def _probability(labels: Labels, key: str) -> str:
     return "" if value is None else f"{value:.4f}"
 
 
-def _quality_line(annotator: Annotator, labels: Sequence[Labels]) -> dict[str, Any]:
+def _quality_line(annotator: Annotator, labels: Sequence[Labels]) -> QualityLine:
     """Which annotator labelled the run, what is known of its quality, how many papers it
     flagged for a person (the report's "label quality" line)."""
-    line: dict[str, Any] = {"annotator": f"{annotator.name}/{annotator.version}"}
-    describe = getattr(annotator, "quality_line", None)
+    line = QualityLine(annotator=f"{annotator.name}/{annotator.version}")
+    describe: Callable[[], QualityLine] | None = getattr(annotator, "quality_line", None)
     if describe is not None:
-        line |= describe()
+        line.update(describe())
         line["flagged"] = sum(lab.flagged for lab in labels)
     return line
 
@@ -361,7 +362,7 @@ def _no_abstract_rows(papers: Sequence[Paper], config: ScreenConfig) -> list[dic
 
 def write_outputs(
     config: SurveyConfig,
-    stats: dict[str, Any],
+    stats: RunStats,
     rows: list[dict[str, str]],
     no_abstract: Sequence[Paper],
     screen_config: ScreenConfig,
@@ -371,7 +372,7 @@ def write_outputs(
     """Write every output atomically; the report is re-rendered only when its inputs changed."""
     out = config.out
     out.mkdir(parents=True, exist_ok=True)
-    stats_text = json.dumps(stats, indent=2, ensure_ascii=False, sort_keys=False)
+    stats_text = json.dumps(stats.to_dict(), indent=2, ensure_ascii=False, sort_keys=False)
     papers_text = _csv(rows, PAPER_COLUMNS)
     targets = {
         out / "stats.json": stats_text,

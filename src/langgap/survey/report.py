@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +24,10 @@ from langgap.report.figures import PALETTE, empty_axes, new_figure, save_figure
 from langgap.report.html import HtmlReport
 from langgap.report.markdown import MarkdownReport
 from langgap.report.tables import Cell, Link, Share, format_share
-from langgap.survey.models import GROUPS, TOPICS
+from langgap.survey.models import GROUPS
 from langgap.survey.quality_sections import agreement_section, label_quality_section
+from langgap.survey.run_stats import QualityLine, RunStats
+from langgap.survey.stats import SurveyStats
 
 GROUP_LABELS = {
     "english_only": "English-only",
@@ -47,133 +48,13 @@ VENUES = ("conference", "workshop", "journal", "unknown")
 TOP_LANGUAGES = 30  # rows in the languages table; the figure shows every language
 MAX_ISSUES = 200  # a broken dump can yield thousands; the report shows the first ones and a count
 
-Counts = dict[str, dict[str, int]]
 
-
-# --- reading stats: tolerant, because any key may be missing or malformed --------------------
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
-
-
-def _opt_int(value: Any) -> int | None:
-    return None if value is None else _int(value)
-
-
-def _float(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(number) else number
-
-
-def _map(value: Any) -> Mapping[str, Any]:
+def _map(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
-
-
-def _counts(value: Any) -> Counts:
-    return {str(k): {str(g): _int(n) for g, n in _map(v).items()} for k, v in _map(value).items()}
-
-
-def _year_key(year: str) -> tuple[int, str]:
-    try:
-        return (int(year), year)
-    except ValueError:
-        return (10**9, year)  # a non-numeric key sorts last instead of crashing
 
 
 def _label(key: str, labels: Mapping[str, str]) -> str:
     return labels.get(key, key)
-
-
-@dataclass(frozen=True)
-class SurveyStats:
-    """The parts of stats.json the report shows, with missing or malformed keys made empty."""
-
-    inputs: Mapping[str, Any]
-    config: Mapping[str, Any]
-    total_papers: int | None
-    screened: int | None
-    kept: int | None
-    no_abstract: int | None
-    no_year: int | None
-    by_year: Counts
-    languages: dict[str, int]
-    language_names: dict[str, str]
-    avg_multilinguality: dict[str, float | None]
-    topics: Counts
-    venue_types: Counts
-    workshop_share: dict[str, float | None]
-    documented: dict[str, float | None]
-    documented_counts: Counts
-    english_only_share: float | None
-    given_unrelated_share: float | None
-    group_counts: dict[str, int]
-    multilingual_unlisted: int | None
-    issues: list[Mapping[str, Any]]
-    label_quality_line: Mapping[str, Any]
-
-    @classmethod
-    def from_mapping(cls, stats: Mapping[str, Any]) -> SurveyStats:
-        """Read a stats.json mapping, never failing on a missing or malformed key."""
-        by_year = _counts(stats.get("by_year"))
-        return cls(
-            inputs=_map(stats.get("inputs")),
-            config=_map(stats.get("config")),
-            total_papers=_opt_int(stats.get("total_papers")),
-            screened=_opt_int(stats.get("screened")),
-            kept=_opt_int(stats.get("kept")),
-            no_abstract=_opt_int(stats.get("no_abstract")),
-            no_year=_opt_int(stats.get("no_year")),
-            by_year={y: by_year[y] for y in sorted(by_year, key=_year_key)},
-            languages={str(k): _int(v) for k, v in _map(stats.get("languages")).items()},
-            language_names={str(k): str(v) for k, v in _map(stats.get("language_names")).items()},
-            avg_multilinguality={
-                str(k): _float(v) for k, v in _map(stats.get("avg_multilinguality")).items()
-            },
-            topics=_counts(stats.get("topics")),
-            venue_types=_counts(stats.get("venue_types")),
-            workshop_share={
-                str(k): _float(v) for k, v in _map(stats.get("workshop_share")).items()
-            },
-            documented={str(k): _float(v) for k, v in _map(stats.get("documented")).items()},
-            documented_counts=_counts(stats.get("documented_counts")),
-            english_only_share=_float(stats.get("english_only_share")),
-            given_unrelated_share=_float(stats.get("unrelated_share")),
-            group_counts={str(k): _int(v) for k, v in _map(stats.get("group_counts")).items()},
-            multilingual_unlisted=_opt_int(stats.get("multilingual_unlisted")),
-            issues=[i for i in stats.get("issues") or [] if isinstance(i, Mapping)],
-            label_quality_line=_map(stats.get("label_quality_line")),
-        )
-
-    @property
-    def unrelated_share(self) -> float | None:
-        """Share of keyword hits that the screen rejected (1 - kept/screened)."""
-        if self.given_unrelated_share is not None:
-            return self.given_unrelated_share
-        if not self.screened or self.kept is None:
-            return None
-        return 1 - self.kept / self.screened
-
-    @property
-    def kept_share(self) -> float | None:
-        """Share of keyword hits kept as LLM-safety papers."""
-        return None if not self.screened or self.kept is None else self.kept / self.screened
-
-    def topic_order(self) -> list[str]:
-        """Known topics first in their fixed order, unknown ones next, not_safety last."""
-        extra = sorted(t for t in self.topics if t not in TOPICS)
-        return [t for t in TOPICS if t != "not_safety"] + extra + ["not_safety"]
-
-    def top_languages(self, limit: int | None = None) -> list[tuple[str, int]]:
-        """Languages by number of kept papers, most first, ties by code."""
-        ranked = sorted(self.languages.items(), key=lambda kv: (-kv[1], kv[0]))
-        return ranked if limit is None else ranked[:limit]
 
 
 # --- figures ---------------------------------------------------------------------------------
@@ -420,24 +301,25 @@ def _show(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-def _inputs_section(r: _Report, s: SurveyStats) -> None:
+def _inputs_section(r: _Report, run: RunStats) -> None:
     r.heading("Inputs and configuration")
-    rows: list[list[Cell]] = [[f"inputs.{k}", _show(v)] for k, v in s.inputs.items()]
-    rows += [[f"config.{k}", _show(v)] for k, v in s.config.items()]
+    rows: list[list[Cell]] = [[f"inputs.{k}", _show(v)] for k, v in run.inputs.items()]
+    rows += [[f"config.{k}", _show(v)] for k, v in run.config.items()]
     if rows:
         r.table(["Setting", "Value"], rows)
     else:
         r.paragraph("The statistics do not name their inputs or configuration.")
 
 
-def _summary_section(r: _Report, s: SurveyStats) -> None:
+def _summary_section(r: _Report, run: RunStats) -> None:
+    s = run.stats
     r.heading("Summary")
     r.table(
         ["Measure", "Value"],
         [
             ["Papers in the year range", s.total_papers],
             ["Without an abstract", s.no_abstract],
-            ["Without a year", s.no_year],
+            ["Without a year", run.no_year],
             ["Screened (keyword hits)", s.screened],
             ["Kept (LLM-safety papers)", s.kept],
             ["Kept share of keyword hits", Share(s.kept_share)],
@@ -456,12 +338,12 @@ def _summary_section(r: _Report, s: SurveyStats) -> None:
             f"About {format_share(s.unrelated_share, 0)} of keyword hits were unrelated to "
             "LLM safety."
         )
-    line = quality_line_text(s.label_quality_line, s.screened)
+    line = quality_line_text(run.label_quality_line, s.screened)
     if line:
         r.paragraph(line)
 
 
-def quality_line_text(line: Mapping[str, Any], screened: int | None) -> str:
+def quality_line_text(line: QualityLine, screened: int | None) -> str:
     """The report's "label quality" line: which annotator, its cross-validated agreement with
     its training labels per field, and how many papers it flagged for a person."""
     if not line:
@@ -581,23 +463,16 @@ def _venue_section(r: _Report, s: SurveyStats) -> None:
     r.table(["Group", *(v.capitalize() for v in VENUES), "Total", "Workshop share"], rows)
 
 
-def _issues_section(r: _Report, s: SurveyStats) -> None:
+def _issues_section(r: _Report, run: RunStats) -> None:
     r.heading("Parse problems")
-    if not s.issues:
+    issues = run.issues
+    if not issues:
         r.paragraph("No parse problems were recorded.")
         return
-    rows: list[list[Cell]] = [
-        [
-            str(i.get("file", "")),
-            _opt_int(i.get("line")),
-            str(i.get("message", "")),
-            str(i.get("fix", "")),
-        ]
-        for i in s.issues[:MAX_ISSUES]
-    ]
-    noun = "problem" if len(s.issues) == 1 else "problems"
-    caption = f"{len(s.issues):,} {noun}" + (
-        f"; the first {MAX_ISSUES} are shown" if len(s.issues) > MAX_ISSUES else ""
+    rows: list[list[Cell]] = [[i.file, i.line, i.message, i.fix] for i in issues[:MAX_ISSUES]]
+    noun = "problem" if len(issues) == 1 else "problems"
+    caption = f"{len(issues):,} {noun}" + (
+        f"; the first {MAX_ISSUES} are shown" if len(issues) > MAX_ISSUES else ""
     )
     r.table(["File", "Line", "Problem", "Fix"], rows, caption=caption)
 
@@ -648,13 +523,13 @@ class Quality:
 
 def _fill(
     r: HtmlReport | MarkdownReport,
-    s: SurveyStats,
+    run: RunStats,
     figures: Sequence[tuple[FigureSpec, Path | str]],
     papers: Sequence[Mapping[str, str]] | None,
     quality: Quality,
 ) -> None:
-    _inputs_section(r, s)
-    _summary_section(r, s)
+    _inputs_section(r, run)
+    _summary_section(r, run)
     r.heading("Figures")
     for spec, source in figures:
         r.figure(source, spec.caption, alt=spec.alt)
@@ -664,9 +539,9 @@ def _fill(
         _topic_section,
         _documented_section,
         _venue_section,
-        _issues_section,
     ):
-        section(r, s)
+        section(r, run.stats)
+    _issues_section(r, run)
     if quality.agreement is not None:
         agreement_section(r, quality.agreement)
     if quality.label_quality is not None:
@@ -676,7 +551,7 @@ def _fill(
 
 
 def write_survey_report(
-    stats: Mapping[str, Any],
+    stats: RunStats | Mapping[str, Any],
     out_dir: Path,
     papers: Sequence[Mapping[str, str]] | None = None,
     label_quality: Mapping[str, Any] | None = None,
@@ -687,23 +562,25 @@ def write_survey_report(
     `label_quality` (a `ScoreReport.to_dict()`) and `agreement` (an `AgreementReport.to_dict()`)
     add the "Label quality" and "Inter-annotator agreement" sections when given.
 
+    `stats` is the run's `RunStats`, or a stats.json mapping (read tolerantly).
+
     >>> stats = json.loads(Path("stats.json").read_text())  # doctest: +SKIP
     >>> write_survey_report(stats, Path("out"))  # doctest: +SKIP
     """
-    s = SurveyStats.from_mapping(stats)
+    run = stats if isinstance(stats, RunStats) else RunStats.from_mapping(stats)
     fig_dir = out_dir / "figures"
     written: list[Path] = []
     svgs: list[tuple[FigureSpec, Path | str]] = []
     pngs: list[tuple[FigureSpec, Path | str]] = []
     for spec in FIGURES:
-        png, svg = save_figure(spec.draw(s), fig_dir, spec.stem)
+        png, svg = save_figure(spec.draw(run.stats), fig_dir, spec.stem)
         written += [png, svg]
         svgs.append((spec, svg))  # SVG stays sharp at any zoom in the HTML page
         pngs.append((spec, png.relative_to(out_dir).as_posix()))
     html, md = HtmlReport(TITLE), MarkdownReport(TITLE)
     quality = Quality(agreement, label_quality)
-    _fill(html, s, svgs, papers, quality)
-    _fill(md, s, pngs, papers, quality)
+    _fill(html, run, svgs, papers, quality)
+    _fill(md, run, pngs, papers, quality)
     written.append(html.write(out_dir / "report.html"))
     written.append(md.write(out_dir / "report.md"))
     return written

@@ -7,7 +7,6 @@ import hashlib
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import scipy.sparse as sp  # type: ignore[import-untyped]
@@ -22,6 +21,7 @@ from langgap.survey.learned.model import (
     paper_matrix,
 )
 from langgap.survey.models import Evidence, Labels, Paper
+from langgap.survey.run_stats import QualityLine
 
 _TOP_WORDS = 4  # the strongest words behind the related decision, shown as evidence
 
@@ -54,16 +54,16 @@ class LearnedAnnotator:
         """Read the model now rather than on the first paper."""
         _ = self.model
 
-    def quality_line(self) -> dict[str, Any]:
+    def quality_line(self) -> QualityLine:
         """What the model's provenance says about its quality (cross-validated by year)."""
         meta = self.model.meta
-        return {
-            "annotator": f"{self.name} ({self.model_path.name})",
-            "trained_on": meta.get("trained_on"),
-            "papers": meta.get("papers"),
-            "cross_validated": meta.get("cv"),
-            "flag_below": self.flag_below,
-        }
+        return QualityLine(
+            annotator=f"{self.name} ({self.model_path.name})",
+            trained_on=meta.get("trained_on"),
+            papers=meta.get("papers"),
+            cross_validated=meta.get("cv"),
+            flag_below=self.flag_below,
+        )
 
     def annotate_many(self, papers: Sequence[Paper]) -> list[Labels]:
         """Labels for each paper, in order."""
