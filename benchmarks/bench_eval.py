@@ -28,6 +28,14 @@ What keeps langgap's client cost low (all in `langgap eval run`):
   on: it feeds the sample buffer that recovers a killed run (turning it off is the one setting in
   the sweep worth ~+20 % at an instant server, but a killed run would then redo its samples).
 
+Part (2) on a loaded machine (load 6-9 on 2 cores) gives 0.51-0.57 for langgap: not a langgap
+regression. Bare Inspect falls with the load to 0.40-0.66 of the client, langgap stays at
+0.88-0.90 of bare Inspect under gc.freeze(), and part of its gap (0.5-1.2 s a run, printed at the
+end) is Inspect looking for the installed distribution of a langgap run from a checkout that is
+not the installed one. The CPU figures per sample (langgap ~16-17 ms, bare Inspect ~13-15 ms,
+the client ~1.4 ms) move far less with the load than the ratios; the 0.85 target holds for a quiet
+machine only.
+
 Inspect's own cost is about 15 ms of CPU per sample here, and a bare httpx client is ~14x faster
 at an instant server. One eval process saturates one core; beyond it, scale out: several eval
 processes against several endpoints scale with the cores available (part 3, 2 processes).
@@ -43,13 +51,14 @@ import contextlib
 import json
 import logging
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from inspect_ai import Task, eval
@@ -68,6 +77,7 @@ REFUSAL = "I'm sorry, but I can't help with that. It could hurt people, so I won
 FAST = {"display": "none", "score_display": False, "log_images": False, "log_model_api": False}
 LANGUAGES = ("en", "zh", "it", "vi", "ar", "ko", "th", "bn", "sw", "jv")  # MultiJail's ten
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+T = TypeVar("T")
 
 
 @scorer(metrics=[mean()])
@@ -92,6 +102,14 @@ def bare_task(items: list[Sample]) -> Task:
     return Task(dataset=MemoryDataset(items), solver=generate(), scorer=trivial(), name="bare")
 
 
+def timed(run: Callable[[], T]) -> tuple[T, float]:
+    """What `run` returns, and this process's CPU seconds during it: unlike wall seconds, CPU
+    seconds hardly move with the load of other processes (the stub's are not counted)."""
+    start = time.process_time()
+    result = run()
+    return result, time.process_time() - start
+
+
 def run_inspect(
     task: Task, model: str, connections: int, frozen: bool = False, **settings: Any
 ) -> tuple[float, Path]:
@@ -107,24 +125,26 @@ def run_inspect(
     return elapsed, log_dir
 
 
-def run_langgap_parts(n: int, model: str, connections: int) -> tuple[float, float]:
+def run_langgap_parts(n: int, model: str, connections: int) -> tuple[float, float, float]:
     """Wall seconds of `langgap eval run` (its `run_eval`, so every setting of langgap's own run
-    path) on n MultiJail samples, and of reading its log back and summarising it."""
+    path, the display included) on n MultiJail samples, of reading its log back and summarising
+    it, and the CPU seconds of the run."""
     log_dir = tempfile.mkdtemp(prefix="bench-langgap-")
     options = RunOptions(["multijail"], [model], limit=n // len(LANGUAGES), data_dir=str(DATA),
-                         log_dir=log_dir, display="none", max_connections=connections)  # fmt: skip
+                         log_dir=log_dir, max_connections=connections)  # fmt: skip
     start = time.perf_counter()
-    outcome = run_eval(options)
+    outcome, cpu = timed(lambda: run_eval(options))
     evaluated = time.perf_counter() - start
     assert outcome.success and outcome.errored == 0 and outcome.logs[0].total == n, outcome
     start = time.perf_counter()
     summarize(results_from_logs([log_dir]), n_boot=1000)
-    return evaluated, time.perf_counter() - start
+    return evaluated, time.perf_counter() - start, cpu
 
 
 def run_langgap(n: int, model: str, connections: int) -> float:
     """Wall seconds of the langgap run plus the report's reading and summarising of its log."""
-    return sum(run_langgap_parts(n, model, connections))
+    evaluated, summarised, _ = run_langgap_parts(n, model, connections)
+    return evaluated + summarised
 
 
 async def _client(base_url: str, prompts: list[str], connections: int) -> float:
@@ -171,7 +191,7 @@ def part1(n: int, connections: int) -> None:
     run_inspect(bare_task(items[:50]), model, connections)  # warm imports and connections
     bare, _ = run_inspect(bare_task(items), model, connections)
     frozen, _ = run_inspect(bare_task(items), model, connections, frozen=True)
-    evaluated, summarised = run_langgap_parts(n, model, connections)
+    evaluated, summarised, _ = run_langgap_parts(n, model, connections)
     stub.__exit__(None, None, None)
     ours = evaluated + summarised
     print(f"(1) {n} samples, instant server, {connections} connections")
@@ -188,28 +208,69 @@ def part1(n: int, connections: int) -> None:
           f"eval + report metrics {with_report:+.1f} %")  # fmt: skip
 
 
-def part2(n: int, connections: int, latency: float) -> None:
-    """langgap vs a bare client at realistic latency."""
+def distribution_lookup() -> float:
+    """Seconds of Inspect's lookup, once per run, of the installed distribution that ships
+    langgap's task: ~1 ms when the langgap imported is the installed one, but a scan of every
+    installed package's files when it is not (a checkout or worktree on PYTHONPATH beside an
+    install of another one), which no user run pays."""
+    from inspect_ai._util.package import get_distribution_for_object
+
+    from langgap.evaluate.tasks import multijail
+
+    start = time.perf_counter()
+    get_distribution_for_object(multijail)
+    return time.perf_counter() - start
+
+
+def part2(n: int, connections: int, latency: float, repeat: int = 1) -> None:
+    """langgap vs a bare client at realistic latency, `repeat` times in one process."""
     items = samples(n)
     stub, model = served(latency)
     run_inspect(bare_task(items[:16]), model, connections)  # warm imports, as the client is warm
-    client = run_client(stub.base_url, items, connections)
-    bare, _ = run_inspect(bare_task(items), model, connections)
-    frozen, _ = run_inspect(bare_task(items), model, connections, frozen=True)
-    evaluated, summarised = run_langgap_parts(n, model, connections)
-    stub.__exit__(None, None, None)
     ideal = n * latency / connections
-    print(f"(2) {n} samples, {latency * 1000:.0f} ms latency, {connections} connections "
-          f"(ideal {ideal:.2f} s)")  # fmt: skip
-    print(f"    bare httpx client: {rate(n, client)}")
-    print(f"    bare Inspect:      {rate(n, bare)}  (ratio to client {client / bare:.2f})")
-    print(
-        f"    bare Inspect, gc.freeze(): {rate(n, frozen)}  (ratio to client {client / frozen:.2f})"
-    )
-    print(f"    langgap eval:      {rate(n, evaluated)}")
-    print(f"    + reading the log back and summarize(): {summarised:.2f} s")
-    print(f"    ratio langgap eval / client: {client / evaluated:.2f} (target >= 0.85)")
-    print(f"    ratio with the report step:  {client / (evaluated + summarised):.2f}")
+    ratios: list[float] = []
+    for rep in range(1, repeat + 1):
+        load = os.getloadavg()[0]
+        client, client_cpu = timed(lambda: run_client(stub.base_url, items, connections))
+        (bare, _), bare_cpu = timed(lambda: run_inspect(bare_task(items), model, connections))
+        (frozen, _), frozen_cpu = timed(
+            lambda: run_inspect(bare_task(items), model, connections, frozen=True)
+        )
+        evaluated, summarised, ours_cpu = run_langgap_parts(n, model, connections)
+        ratios.append(client / evaluated)
+
+        def cpu(seconds: float) -> str:
+            return f"CPU {1000 * seconds / n:5.2f} ms/sample"
+
+        print(f"(2) {n} samples, {latency * 1000:.0f} ms latency, {connections} connections "
+              f"(ideal {ideal:.2f} s), run {rep} of {repeat}, load {load:.1f} on "
+              f"{os.cpu_count()} cores")  # fmt: skip
+        print(f"    bare httpx client: {rate(n, client)}  {cpu(client_cpu)}")
+        print(f"    bare Inspect:      {rate(n, bare)}  {cpu(bare_cpu)}  "
+              f"(ratio to client {client / bare:.2f})")  # fmt: skip
+        print(f"    bare Inspect, gc.freeze(): {rate(n, frozen)}  {cpu(frozen_cpu)}  "
+              f"(ratio to client {client / frozen:.2f})")  # fmt: skip
+        print(
+            f"    langgap eval:      {rate(n, evaluated)}  {cpu(ours_cpu)}"
+            + ("  (first run in this process: judge tables built)" if rep == 1 else "")
+        )
+        print(f"    + reading the log back and summarize(): {summarised:.2f} s")
+        print(f"    ratio langgap eval / client: {client / evaluated:.2f} (target >= 0.85)")
+        print(f"    ratio with the report step:  {client / (evaluated + summarised):.2f}")
+        print(f"    ratio langgap eval / bare Inspect under gc.freeze(): {frozen / evaluated:.2f}")
+        if load >= (os.cpu_count() or 1):
+            print("    (not a quiet machine: Inspect's own ratio to the client falls with the "
+                  "load, and langgap's with it)")  # fmt: skip
+    stub.__exit__(None, None, None)
+    if repeat > 1:
+        print(
+            f"    ratio langgap eval / client over {repeat} runs: median "
+            f"{statistics.median(ratios):.2f}, range {min(ratios):.2f}-{max(ratios):.2f}"
+        )
+    if (lookup := distribution_lookup()) > 0.05:
+        print(f"    of each langgap run, {lookup:.2f} s was Inspect's lookup of the installed "
+              "distribution shipping the task: the langgap imported is not the installed one "
+              "(a checkout on PYTHONPATH); an installed langgap pays ~1 ms")  # fmt: skip
 
 
 def part3(n: int, connections: int, sweep: bool) -> None:
@@ -279,6 +340,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--skip-sweep", action="store_true")
     parser.add_argument("--only", type=int, choices=(1, 2, 3), help="run one part only")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of (2), in one process")
     parser.add_argument("--worker", metavar="BASE_URL", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     logging.getLogger("inspect_ai").setLevel(logging.WARNING)
@@ -293,7 +355,7 @@ def main(argv: list[str] | None = None) -> None:
         )
     steps: list[Callable[[], None]] = [
         lambda: part1(n, args.connections),
-        lambda: part2(args.latency_samples, args.connections, 0.2),
+        lambda: part2(args.latency_samples, args.connections, 0.2, args.repeat),
         lambda: part3(n, args.connections, not args.skip_sweep),
     ]
     print(json.dumps({"cpus": os.cpu_count(), "samples": n, "connections": args.connections}))

@@ -338,6 +338,7 @@ def run_eval(options: RunOptions) -> RunOutcome:
     # must not count as an earlier run's (its errored samples would be asked again at once)
     started = datetime.now(UTC).replace(microsecond=0)
     reasked = 0
+    _build_judge_tables(tasks, options.judge)
     with long_lived_objects_frozen():
         success, logs = _eval_set(tasks, options)
         # logs the eval set reused from an earlier run (not run now) may hold errored samples
@@ -350,6 +351,22 @@ def run_eval(options: RunOptions) -> RunOutcome:
         logs = _latest_logs(options.log_dir) or logs
     summaries = tuple(_summary(log) for log in logs)
     return RunOutcome(success, options.log_dir, summaries, reasked, not_run)
+
+
+def _build_judge_tables(tasks: list[Task], judge: str) -> None:
+    """Build the refusal judge's cue tables for the run's languages before the run starts.
+
+    Built lazily, the first sample's scoring did it on Inspect's event loop (about 1 s of CPU for
+    the phrase lists and the first language, tens of ms for each further one), holding up every
+    request in flight; built here, they are also old enough for the collector freeze below.
+    """
+    if judge.strip().casefold() not in ("refusal", "response"):
+        return
+    from langgap.evaluate.judges._model import sample_language
+    from langgap.evaluate.judges.refusal import judge_many
+
+    languages = sorted({sample_language(s.metadata) or "" for t in tasks for s in t.dataset})
+    judge_many(["I can't help with that."] * len(languages), [x or None for x in languages])
 
 
 def _model(name: str) -> str | Model:
