@@ -1,0 +1,111 @@
+"""Rule-based probe outputs stay byte-identical: digests per (probe, language) over real prompts.
+
+Every case of `bench_probe_languages.py` (translit-latn per script, arabizi per variety,
+codeswitch-word/clause English + language) runs `apply` with a fixed seed over MultiJail (all
+languages), XSafety (zh, ar, bn, hi, ja, ru) and PolyRefuse (ko, zh, ar, th, ja, ru) from
+../shared/data, a few thousand prompts per language. Each case's outputs (ids, text, metadata)
+and skip reasons are hashed. `--write` records the digests; `--check` recomputes them and names
+every case that differs (exit 1). A speed-up must leave `--check` passing. Prints digests and
+counts only, never prompt text.
+
+    python benchmarks/check_probe_outputs.py --check benchmarks/probe_output_digests.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from inspect_ai.dataset import Sample
+
+from langgap.evaluate.benchmarks import load_benchmark
+from langgap.evaluate.probes import arabizi, get_probe
+from langgap.evaluate.probes.base import Probe
+from langgap.evaluate.probes.transliterate import UnsupportedScriptError, target_script
+
+SEED = 1
+EXTRA = {"xsafety": ("zh", "ar", "bn", "hi", "ja", "ru"),
+         "polyrefuse": ("ko", "zh", "ar", "th", "ja", "ru")}  # fmt: skip
+CODESWITCH_PER_LANGUAGE = 400  # pairs are slower (LID off, segmenters on): a sample is enough
+
+
+def prompts(data: str | None) -> dict[str, list[Sample]]:
+    """Language tag -> samples, MultiJail first, then the extra benchmarks' non-Latin sets."""
+    by_tag: dict[str, list[Sample]] = {}
+    for name in ("multijail", *EXTRA):
+        samples, _ = load_benchmark(name, data_dir=data)
+        for sample in samples:
+            tag = str((sample.metadata or {})["language_tag"])
+            if name == "multijail" or tag in EXTRA[name]:
+                by_tag.setdefault(tag, []).append(sample)
+    return by_tag
+
+
+def cases(by_tag: dict[str, list[Sample]]) -> list[tuple[str, Callable[[], Probe], list[Sample]]]:
+    """(label, probe factory, samples) for every rule-based probe and language."""
+    out: list[tuple[str, Callable[[], Probe], list[Sample]]] = []
+    english = by_tag["en"][:CODESWITCH_PER_LANGUAGE]
+    for tag, samples in sorted(by_tag.items()):
+        try:
+            target_script(tag)
+        except UnsupportedScriptError:
+            pass
+        else:
+            out.append((f"translit-latn {tag}", lambda: get_probe("translit-latn"), samples))
+        if tag == "ar":
+            for variety in arabizi.varieties():
+                make = lambda v=variety: get_probe("arabizi", variety=v)  # noqa: E731
+                out.append((f"arabizi {variety}", make, samples))
+        if tag != "en":
+            pair = english + samples[:CODESWITCH_PER_LANGUAGE]
+            for level in ("word", "clause"):
+                make = lambda t=tag, lv=level: get_probe(  # noqa: E731
+                    f"codeswitch-{lv}", languages=["en", t], measure=False
+                )
+                out.append((f"codeswitch-{level} en+{tag}", make, pair))
+    return out
+
+
+def digest(probe: Probe, samples: list[Sample]) -> str:
+    """sha256 of every output sample (id, text, metadata) and every skip, in order."""
+    made, report = probe.apply(samples, seed=SEED)
+    h = hashlib.sha256()
+    for sample in made:
+        record = [str(sample.id), sample.input, sample.metadata]
+        h.update(json.dumps(record, ensure_ascii=False, sort_keys=True, default=str).encode())
+    for skip in report.skipped:
+        h.update(f"{skip.sample_id}\x1f{skip.reason}\n".encode())
+    return h.hexdigest()
+
+
+def main() -> None:
+    """Write or check the digests."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", default=None, help="the shared data folder (../shared/data)")
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--write", type=Path, help="record digests in this JSON file")
+    mode.add_argument("--check", type=Path, help="compare with the digests in this JSON file")
+    args = parser.parse_args()
+    by_tag = prompts(args.data)
+    found = {}
+    for label, make, samples in cases(by_tag):
+        found[label] = {"n": len(samples), "sha256": digest(make(), samples)}
+    if args.write:
+        args.write.write_text(json.dumps(found, indent=1, sort_keys=True) + "\n")
+        print(f"wrote {len(found)} digests to {args.write}")
+        return
+    expected = json.loads(args.check.read_text())
+    differ = [k for k in sorted(expected.keys() | found.keys()) if expected.get(k) != found.get(k)]
+    total = sum(v["n"] for v in found.values())
+    for label in differ:
+        print(f"DIFFERS: {label} (expected {expected.get(label)}, found {found.get(label)})")
+    print(f"{len(found) - len(differ)}/{len(found)} cases identical over {total:,} inputs")
+    sys.exit(1 if differ else 0)
+
+
+if __name__ == "__main__":
+    main()
