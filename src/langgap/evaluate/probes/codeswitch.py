@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, partial
 from importlib import import_module
+from itertools import accumulate
 from typing import Any, Literal
 
 from inspect_ai.dataset import Sample
@@ -205,28 +206,26 @@ def _mix(plan: _Plan, matrix: str, others: list[str], ratio: float, rng: random.
     assigned = {flat[i]: lang for i, lang in zip(chosen, order, strict=True)}
     pieces: list[Piece] = []
     for c, clause in enumerate(plan.units):
+        before = list(accumulate((len(unit) for unit in clause), initial=0))  # tokens before u
         u = 0
         while u < len(clause):
             lang = assigned.get((c, u), matrix)
             end = u + 1
             while end < len(clause) and assigned.get((c, end), matrix) == lang:
                 end += 1
-            pieces.append(_piece(plan, c, clause, u, end, matrix, lang, spaceless))
+            pieces.append(_piece(plan, c, clause, before, u, end, matrix, lang, spaceless))
             u = end
     return pieces
 
 
-def _piece(plan: _Plan, c: int, clause: list[list[str]], u: int, end: int, matrix: str,
-           lang: str, spaceless: frozenset[str]) -> Piece:  # fmt: skip
+def _piece(plan: _Plan, c: int, clause: list[list[str]], before: list[int], u: int, end: int,
+           matrix: str, lang: str, spaceless: frozenset[str]) -> Piece:  # fmt: skip
     sep = "" if lang in spaceless else " "
     if lang == matrix:
         words = [t for unit in clause[u:end] for t in unit]
         return Piece(lang, sep.join(words), end - u)
-    a = sum(len(x) for x in clause[:u])
-    b = a + sum(len(x) for x in clause[u:end])
-    m = sum(len(x) for x in clause)
     other = plan.others[lang][c]
-    start, stop = _proportional(a, b, m, len(other))
+    start, stop = _proportional(before[u], before[end], before[-1], len(other))
     return Piece(lang, sep.join(other[start:stop]), end - u)
 
 
