@@ -39,6 +39,7 @@ from langgap.evaluate.probes.base import (
     ProbeError,
     ProbeReport,
     library_versions,
+    params_digest,
     register_probe,
     stable_seed,
     variant_sample,
@@ -285,6 +286,7 @@ class CodeSwitchProbe:
             groups[(str(meta.get("benchmark")), str(meta.get("pair_id")))][found.tag] = sample
         out: list[Sample] = []
         deviations: list[float] = []
+        digests: dict[tuple[str, bool], str] = {}  # per (level used, anchored): hashed once
         for (benchmark, pair_id), group in groups.items():
             sid = f"{benchmark}:{pair_id}"
             missing = [t for t in tags if t not in group]
@@ -304,11 +306,14 @@ class CodeSwitchProbe:
                 measured_other = 1.0 - mix["measured"].get(tags[0], 0.0)
                 deviations.append(abs(measured_other - self.ratio))
             sample_params = {**params, "level_used": plan.level, "anchored": plan.anchored}
+            key = (plan.level, plan.anchored)
+            if key not in digests:
+                digests[key] = params_digest(sample_params)
             extra = {"mix": mix, "languages": tags}
             out.append(
                 variant_sample(group[tags[0]], join(pieces, spaceless), variant=self.name,
                                params=sample_params, language="mul", language_tag="mul",
-                               extra=extra)
+                               extra=extra, digest=digests[key])
             )  # fmt: skip
         report.made = len(out)
         if deviations:
