@@ -46,27 +46,32 @@ def _time(make: Callable[[], Probe], samples: list[Sample], repeat: int) -> tupl
     return cpu, wall
 
 
-def _cases(by_tag: dict[str, list[Sample]]) -> list[tuple[str, Callable[[], Probe], list[Sample]]]:
-    cases: list[tuple[str, Callable[[], Probe], list[Sample]]] = []
+Case = tuple[str, Callable[[], Probe], list[Sample]]  # label, probe factory, its inputs
+
+
+def cases(by_tag: dict[str, list[Sample]], pair_limit: int | None = None) -> list[Case]:
+    """Every rule-based probe and language; `pair_limit` caps each side of a codeswitch pair."""
+    out: list[Case] = []
+    english = by_tag["en"][:pair_limit]
     for tag, samples in sorted(by_tag.items()):
         try:
             target_script(tag)
         except UnsupportedScriptError:
             pass
         else:
-            cases.append((f"translit-latn {tag}", lambda: get_probe("translit-latn"), samples))
+            out.append((f"translit-latn {tag}", lambda: get_probe("translit-latn"), samples))
         if tag == "ar":
             for variety in arabizi.varieties():
                 make = lambda v=variety: get_probe("arabizi", variety=v)  # noqa: E731
-                cases.append((f"arabizi {variety}", make, samples))
+                out.append((f"arabizi {variety}", make, samples))
         if tag != "en":
-            pair = by_tag["en"] + samples
+            pair = english + samples[:pair_limit]
             for level in ("word", "clause"):
                 make = lambda t=tag, lv=level: get_probe(  # noqa: E731
                     f"codeswitch-{lv}", languages=["en", t], measure=False
                 )
-                cases.append((f"codeswitch-{level} en+{tag}", make, pair))
-    return cases
+                out.append((f"codeswitch-{level} en+{tag}", make, pair))
+    return out
 
 
 def main() -> None:
@@ -82,7 +87,7 @@ def main() -> None:
     print(f"MultiJail: {len(samples)} samples; target ≥ {TARGET:,.0f} prompts/s per language")
     print(f"{'probe and language':30s} {'prompts/s (CPU)':>16s} {'(wall)':>9s}")
     below = 0
-    for label, make, used in _cases(by_tag):
+    for label, make, used in cases(by_tag):
         cpu, wall = _time(make, used, args.repeat)
         rate = len(used) / cpu
         flag = "ok" if rate >= TARGET else "BELOW TARGET"

@@ -17,15 +17,13 @@ import argparse
 import hashlib
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from inspect_ai.dataset import Sample
 
+from bench_probe_languages import cases
 from langgap.evaluate.benchmarks import load_benchmark
-from langgap.evaluate.probes import arabizi, get_probe
 from langgap.evaluate.probes.base import Probe
-from langgap.evaluate.probes.transliterate import UnsupportedScriptError, target_script
 
 SEED = 1
 EXTRA = {"xsafety": ("zh", "ar", "bn", "hi", "ja", "ru"),
@@ -43,31 +41,6 @@ def prompts(data: str | None) -> dict[str, list[Sample]]:
             if name == "multijail" or tag in EXTRA[name]:
                 by_tag.setdefault(tag, []).append(sample)
     return by_tag
-
-
-def cases(by_tag: dict[str, list[Sample]]) -> list[tuple[str, Callable[[], Probe], list[Sample]]]:
-    """(label, probe factory, samples) for every rule-based probe and language."""
-    out: list[tuple[str, Callable[[], Probe], list[Sample]]] = []
-    english = by_tag["en"][:CODESWITCH_PER_LANGUAGE]
-    for tag, samples in sorted(by_tag.items()):
-        try:
-            target_script(tag)
-        except UnsupportedScriptError:
-            pass
-        else:
-            out.append((f"translit-latn {tag}", lambda: get_probe("translit-latn"), samples))
-        if tag == "ar":
-            for variety in arabizi.varieties():
-                make = lambda v=variety: get_probe("arabizi", variety=v)  # noqa: E731
-                out.append((f"arabizi {variety}", make, samples))
-        if tag != "en":
-            pair = english + samples[:CODESWITCH_PER_LANGUAGE]
-            for level in ("word", "clause"):
-                make = lambda t=tag, lv=level: get_probe(  # noqa: E731
-                    f"codeswitch-{lv}", languages=["en", t], measure=False
-                )
-                out.append((f"codeswitch-{level} en+{tag}", make, pair))
-    return out
 
 
 def digest(probe: Probe, samples: list[Sample]) -> str:
@@ -92,7 +65,7 @@ def main() -> None:
     args = parser.parse_args()
     by_tag = prompts(args.data)
     found = {}
-    for label, make, samples in cases(by_tag):
+    for label, make, samples in cases(by_tag, CODESWITCH_PER_LANGUAGE):
         found[label] = {"n": len(samples), "sha256": digest(make(), samples)}
     if args.write:
         args.write.write_text(json.dumps(found, indent=1, sort_keys=True) + "\n")
