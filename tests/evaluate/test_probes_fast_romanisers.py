@@ -1,8 +1,9 @@
-"""The fast Chinese and Korean romanisers give exactly their library's output.
+"""The fast Chinese, Korean and Japanese romanisers give exactly their library's output.
 
-`_pinyin` re-implements `lazy_pinyin`'s default path over pypinyin's own dictionaries, and
-`_hangul` tabulates korean-romanizer's sound-change rules; both exist for speed only, so any
-difference from the library is a defect. Checked on random strings and on real prompts.
+`_pinyin` re-implements `lazy_pinyin`'s default path over pypinyin's own dictionaries,
+`_hangul` tabulates korean-romanizer's sound-change rules and `_kakasi` walks text as
+`pykakasi.kakasi().convert` does; all exist for speed only, so any difference from the library
+is a defect. Checked on random strings and on real prompts.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import pytest
 from inspect_ai.dataset import Sample
 
 from langgap.evaluate.probes._hangul import romanize_word
+from langgap.evaluate.probes._kakasi import hepburn_items, original_items
 from langgap.evaluate.probes._pinyin import cut, run_items
 from langgap.evaluate.probes.transliterate import romanize
 
 pypinyin = pytest.importorskip("pypinyin")
 korean_romanizer = pytest.importorskip("korean_romanizer.romanizer")
+pykakasi = pytest.importorskip("pykakasi")
 STYLES = {"none": "NORMAL", "marks": "TONE", "numbers": "TONE3"}
 Loaded = tuple[list[Sample], object]
 
@@ -93,3 +96,34 @@ def test_korean_romanisation_unchanged_on_real_prompts(
     # the whole romaniser: each Hangul word as the library (plus anyascii) writes it
     expected = f"{anyascii(_library_word('안녕하세요'))} yeoreobun"
     assert romanize("안녕하세요 여러분", "ko") == expected
+
+
+def _assert_kakasi_agrees(texts: list[str]) -> None:
+    library = pykakasi.kakasi()
+    for text in texts:
+        items = library.convert(text)
+        assert hepburn_items(text) == [item["hepburn"] for item in items], text
+        assert original_items(text) == [item["orig"] for item in items], text
+
+
+def test_kakasi_matches_the_library_on_random_strings() -> None:
+    rng = random.Random(3)
+    # kana of both kinds, half-width kana, long marks, kanji words and unknown kanji (U+3400,
+    # U+9FFF), end marks, symbols, full-width and ASCII letters, tabs, private use, Greek,
+    # Cyrillic, Latin-1, a variation selector (the library's own path)
+    pool = [
+        *"あかがきゃっーんアカガキャッーンｱｶﾞﾊﾟｰ日本語中国人学校生漢字々〆ヶ、。！？（）「」",
+        *"―−ｰ .,!?)]abAZ09０９ａＡ\t\ue000\uf000\u3400\u9fff鬱龘ΑαЁё¡ÿ~@ヽヾゝ",
+        *("葛\U000e0100飾", "日本\ufe00語"),
+    ]
+    _assert_kakasi_agrees(
+        ["".join(rng.choice(pool) for _ in range(rng.randint(1, 20))) for _ in range(3000)]
+    )
+
+
+def test_kakasi_matches_the_library_on_real_prompts(
+    xsafety_data: Loaded, polyrefuse_data: Loaded
+) -> None:
+    texts = _texts(xsafety_data, "ja")[:1500] + _texts(polyrefuse_data, "ja")[:500]
+    assert len(texts) == 2000
+    _assert_kakasi_agrees(texts)

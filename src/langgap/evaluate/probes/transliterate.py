@@ -30,6 +30,8 @@ from inspect_ai.dataset import Sample
 from langgap.evaluate.probes import learned_roman
 from langgap.evaluate.probes._brahmic import to_roman
 from langgap.evaluate.probes._hangul import romanize_word
+from langgap.evaluate.probes._kakasi import clear_caches as _clear_kakasi
+from langgap.evaluate.probes._kakasi import hepburn_items
 from langgap.evaluate.probes._pinyin import parts as pinyin_parts
 from langgap.evaluate.probes._pinyin import segment_pinyin
 from langgap.evaluate.probes.base import (
@@ -200,6 +202,7 @@ def clear_caches() -> None:
     """Forget every converted word (benchmarks time unseen text)."""
     _convert.cache_clear()
     _pinyin_segment.cache_clear()
+    _clear_kakasi()
     for table in learned_roman.shipped().values():
         table.clear_memo()
 
@@ -319,13 +322,8 @@ def _pinyin_segment(segment: str, tones: str) -> tuple[str, ...]:
     return segment_pinyin(segment, tones)  # lazy_pinyin's output, without its per-call overhead
 
 
-@cache
-def _kakasi() -> Any:
-    return import_module("pykakasi").kakasi()
-
-
 def _japanese(run: str, script: str, options: _Options) -> str:
-    return _join([item["hepburn"] for item in _kakasi().convert(run) if item["hepburn"].strip()])
+    return _join([item for item in hepburn_items(run) if item.strip()])  # pykakasi's, faster
 
 
 @cache
