@@ -21,26 +21,14 @@ from pathlib import Path
 
 from inspect_ai.dataset import Sample
 
-from bench_probe_languages import cases
-from langgap.evaluate.benchmarks import load_benchmark
+from bench_probe_languages import cases, prompts
 from langgap.evaluate.probes.base import Probe
 
 SEED = 1
+# the recorded digests' inputs: no English besides MultiJail's (the benchmark adds it)
 EXTRA = {"xsafety": ("zh", "ar", "bn", "hi", "ja", "ru"),
          "polyrefuse": ("ko", "zh", "ar", "th", "ja", "ru")}  # fmt: skip
 CODESWITCH_PER_LANGUAGE = 400  # pairs are slower (LID off, segmenters on): a sample is enough
-
-
-def prompts(data: str | None) -> dict[str, list[Sample]]:
-    """Language tag -> samples, MultiJail first, then the extra benchmarks' non-Latin sets."""
-    by_tag: dict[str, list[Sample]] = {}
-    for name in ("multijail", *EXTRA):
-        samples, _ = load_benchmark(name, data_dir=data)
-        for sample in samples:
-            tag = str((sample.metadata or {})["language_tag"])
-            if name == "multijail" or tag in EXTRA[name]:
-                by_tag.setdefault(tag, []).append(sample)
-    return by_tag
 
 
 def digest(probe: Probe, samples: list[Sample]) -> str:
@@ -63,8 +51,8 @@ def main() -> None:
     mode.add_argument("--write", type=Path, help="record digests in this JSON file")
     mode.add_argument("--check", type=Path, help="compare with the digests in this JSON file")
     args = parser.parse_args()
-    by_tag = prompts(args.data)
-    found = {}
+    by_tag = prompts(args.data, EXTRA)
+    found: dict[str, dict[str, int | str]] = {}
     for label, make, samples in cases(by_tag, CODESWITCH_PER_LANGUAGE):
         found[label] = {"n": len(samples), "sha256": digest(make(), samples)}
     if args.write:
@@ -73,7 +61,7 @@ def main() -> None:
         return
     expected = json.loads(args.check.read_text())
     differ = [k for k in sorted(expected.keys() | found.keys()) if expected.get(k) != found.get(k)]
-    total = sum(v["n"] for v in found.values())
+    total = sum(int(v["n"]) for v in found.values())
     for label in differ:
         print(f"DIFFERS: {label} (expected {expected.get(label)}, found {found.get(label)})")
     print(f"{len(found) - len(differ)}/{len(found)} cases identical over {total:,} inputs")
