@@ -1,12 +1,15 @@
 """Rule-based probe outputs stay byte-identical: digests per (probe, language) over real prompts.
 
 Every case of `bench_probe_languages.py` (translit-latn per script, arabizi per variety,
-codeswitch-word/clause English + language) runs `apply` with a fixed seed over MultiJail (all
-languages), XSafety (zh, ar, bn, hi, ja, ru) and PolyRefuse (ko, zh, ar, th, ja, ru) from
-../shared/data, a few thousand prompts per language. Each case's outputs (ids, text, metadata)
-and skip reasons are hashed. `--write` records the digests; `--check` recomputes them and names
-every case that differs (exit 1). A speed-up must leave `--check` passing. Prints digests and
-counts only, never prompt text.
+codeswitch-word/clause English + language) runs `apply` with a fixed seed over the benchmark's
+prompts from ../shared/data: MultiJail (all languages), XSafety (en, zh, ar, bn, hi, ja, ru)
+and PolyRefuse (en, ko, zh, ar, th, ja, ru), a few thousand prompts per language; a codeswitch
+pair takes its English from the other language's benchmarks, so Japanese, Hindi and Russian
+mixes are made, not all skipped. Each case's outputs (ids, text, metadata) and skip reasons are
+hashed. `--write` records the digests; `--check` recomputes them and names every case that
+differs (exit 1). A speed-up must leave `--check` passing. Prints digests and counts only,
+never prompt text. The recorded digests come from the code before the speed work:
+`git archive d7e5ddd src | tar -x -C OLD` and `PYTHONPATH=OLD/src ... --write`.
 
     python benchmarks/check_probe_outputs.py --check benchmarks/probe_output_digests.json
 """
@@ -21,13 +24,10 @@ from pathlib import Path
 
 from inspect_ai.dataset import Sample
 
-from bench_probe_languages import cases, prompts
+from bench_probe_languages import EXTRA, cases, prompts
 from langgap.evaluate.probes.base import Probe
 
 SEED = 1
-# the recorded digests' inputs: no English besides MultiJail's (the benchmark adds it)
-EXTRA = {"xsafety": ("zh", "ar", "bn", "hi", "ja", "ru"),
-         "polyrefuse": ("ko", "zh", "ar", "th", "ja", "ru")}  # fmt: skip
 CODESWITCH_PER_LANGUAGE = 400  # pairs are slower (LID off, segmenters on): a sample is enough
 
 
@@ -53,7 +53,7 @@ def main() -> None:
     args = parser.parse_args()
     by_tag = prompts(args.data, EXTRA)
     found: dict[str, dict[str, int | str]] = {}
-    for label, make, samples in cases(by_tag, CODESWITCH_PER_LANGUAGE):
+    for label, make, samples in cases(by_tag, CODESWITCH_PER_LANGUAGE, paired_only=True):
         found[label] = {"n": len(samples), "sha256": digest(make(), samples)}
     if args.write:
         args.write.write_text(json.dumps(found, indent=1, sort_keys=True) + "\n")
