@@ -109,6 +109,23 @@ def test_unreadable_table_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) ->
         arabizi._learned.cache_clear()
 
 
+@pytest.mark.parametrize("punctuation", [{"،": ", ،"}, {"؟؟": "?"}])
+def test_punctuation_table_must_map_single_marks_to_plain_text(
+    monkeypatch: pytest.MonkeyPatch, punctuation: dict[str, str]
+) -> None:
+    # to_arabizi replaces marks one after another: equal to a per-character map only so
+    from langgap.evaluate.probes import arabizi
+
+    raw = {**arabizi._raw(), "punctuation": punctuation}
+    monkeypatch.setattr(arabizi, "_raw", lambda: raw)
+    arabizi._table.cache_clear()
+    try:
+        with pytest.raises(ProbeError, match="punctuation"):
+            get_probe("arabizi", variety="standard")
+    finally:
+        arabizi._table.cache_clear()
+
+
 def test_mixed_empty_and_punctuation() -> None:
     assert to_arabizi("") == ""
     assert to_arabizi("OK مرحبا 2024، كيف حالك؟") == "OK mar7aba 2024, kif 7alak?"

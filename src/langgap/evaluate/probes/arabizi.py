@@ -144,13 +144,17 @@ def _table(variety: str) -> _Table:
     letters = {**raw["letters"], **spec.get("letters", {})}
     long = dict(spec["long"])
     long["\u06cc"] = long["ي"]  # Persian yeh is written for ي in much web text
+    punctuation = {k: str(v) for k, v in raw["punctuation"].items()}
+    if any(len(k) != 1 or set(v) & set(punctuation) for k, v in punctuation.items()):
+        # to_arabizi replaces marks one after another: that equals a per-character mapping
+        raise ProbeError("arabizi.yaml punctuation: map single characters to text without them")
     return _Table(
         letters={k: str(v) for k, v in letters.items()},
         long={k: str(v) for k, v in long.items()},
         article=str(spec["article"]),
         ta_marbuta=str(spec["ta_marbuta"]),
         hamza_below=str(spec["alif_hamza_below"]),
-        punctuation={k: str(v) for k, v in raw["punctuation"].items()},
+        punctuation=punctuation,
     )
 
 
@@ -302,9 +306,10 @@ def to_arabizi(
         text = ARABIC_WORD.sub(lambda m: one(m.group(0)), text)
     else:
         text = ARABIC_WORD.sub(lambda m: rewrite(m.group(0), variety), text)
-    if any(ch in text for ch in table.punctuation):
-        text = "".join(table.punctuation.get(ch, ch) for ch in text)
-    return text.translate(ARABIC_DIGITS)
+    for mark, latin in table.punctuation.items():  # one character each, none in a spelling
+        if mark in text:
+            text = text.replace(mark, latin)
+    return text if text.isascii() else text.translate(ARABIC_DIGITS)  # translate is slow
 
 
 def _is_arabic(tag: str) -> bool:

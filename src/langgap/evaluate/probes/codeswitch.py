@@ -28,16 +28,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, partial
 from importlib import import_module
+from itertools import accumulate
 from typing import Any, Literal
 
 from inspect_ai.dataset import Sample
 
 from langgap.evaluate.probes import romanized_lid
+from langgap.evaluate.probes._kakasi import original_items
 from langgap.evaluate.probes.base import (
     PROBES,
     ProbeError,
     ProbeReport,
     library_versions,
+    params_digest,
     register_probe,
     stable_seed,
     variant_sample,
@@ -78,7 +81,7 @@ def tokens(text: str, language: Language) -> list[str]:
     if language.code in ("zho", "yue"):
         return [t for t in _jieba().lcut(text) if t.strip()]
     if language.code == "jpn":
-        return [str(item["orig"]) for item in _kakasi().convert(text) if item["orig"].strip()]
+        return [word for word in original_items(text) if word.strip()]  # pykakasi's, faster
     return text.split()
 
 
@@ -87,11 +90,6 @@ def _jieba() -> Any:
     jieba = import_module("jieba")
     jieba.setLogLevel(logging.WARNING)  # it announces its dictionary load on stderr
     return jieba
-
-
-@cache
-def _kakasi() -> Any:
-    return import_module("pykakasi").kakasi()
 
 
 @cache
@@ -205,28 +203,26 @@ def _mix(plan: _Plan, matrix: str, others: list[str], ratio: float, rng: random.
     assigned = {flat[i]: lang for i, lang in zip(chosen, order, strict=True)}
     pieces: list[Piece] = []
     for c, clause in enumerate(plan.units):
+        before = list(accumulate((len(unit) for unit in clause), initial=0))  # tokens before u
         u = 0
         while u < len(clause):
             lang = assigned.get((c, u), matrix)
             end = u + 1
             while end < len(clause) and assigned.get((c, end), matrix) == lang:
                 end += 1
-            pieces.append(_piece(plan, c, clause, u, end, matrix, lang, spaceless))
+            pieces.append(_piece(plan, c, clause, before, u, end, matrix, lang, spaceless))
             u = end
     return pieces
 
 
-def _piece(plan: _Plan, c: int, clause: list[list[str]], u: int, end: int, matrix: str,
-           lang: str, spaceless: frozenset[str]) -> Piece:  # fmt: skip
+def _piece(plan: _Plan, c: int, clause: list[list[str]], before: list[int], u: int, end: int,
+           matrix: str, lang: str, spaceless: frozenset[str]) -> Piece:  # fmt: skip
     sep = "" if lang in spaceless else " "
     if lang == matrix:
         words = [t for unit in clause[u:end] for t in unit]
         return Piece(lang, sep.join(words), end - u)
-    a = sum(len(x) for x in clause[:u])
-    b = a + sum(len(x) for x in clause[u:end])
-    m = sum(len(x) for x in clause)
     other = plan.others[lang][c]
-    start, stop = _proportional(a, b, m, len(other))
+    start, stop = _proportional(before[u], before[end], before[-1], len(other))
     return Piece(lang, sep.join(other[start:stop]), end - u)
 
 
@@ -286,6 +282,7 @@ class CodeSwitchProbe:
             groups[(str(meta.get("benchmark")), str(meta.get("pair_id")))][found.tag] = sample
         out: list[Sample] = []
         deviations: list[float] = []
+        digests: dict[tuple[str, bool], str] = {}  # per (level used, anchored): hashed once
         for (benchmark, pair_id), group in groups.items():
             sid = f"{benchmark}:{pair_id}"
             missing = [t for t in tags if t not in group]
@@ -305,11 +302,14 @@ class CodeSwitchProbe:
                 measured_other = 1.0 - mix["measured"].get(tags[0], 0.0)
                 deviations.append(abs(measured_other - self.ratio))
             sample_params = {**params, "level_used": plan.level, "anchored": plan.anchored}
+            key = (plan.level, plan.anchored)
+            if key not in digests:
+                digests[key] = params_digest(sample_params)
             extra = {"mix": mix, "languages": tags}
             out.append(
                 variant_sample(group[tags[0]], join(pieces, spaceless), variant=self.name,
                                params=sample_params, language="mul", language_tag="mul",
-                               extra=extra)
+                               extra=extra, digest=digests[key])
             )  # fmt: skip
         report.made = len(out)
         if deviations:

@@ -21,15 +21,19 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import import_module
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from inspect_ai.dataset import Sample
 
 from langgap.evaluate.probes import learned_roman
 from langgap.evaluate.probes._brahmic import to_roman
+from langgap.evaluate.probes._hangul import romanize_word
+from langgap.evaluate.probes._kakasi import clear_caches as _clear_kakasi
+from langgap.evaluate.probes._kakasi import hepburn_items
+from langgap.evaluate.probes._pinyin import parts as pinyin_parts
+from langgap.evaluate.probes._pinyin import segment_pinyin
 from langgap.evaluate.probes.base import (
     ProbeError,
     ProbeReport,
@@ -110,6 +114,8 @@ _LONG_DOUBLE_TABLE = str.maketrans(_LONG_DOUBLE)
 JOINERS = "\u200c\u200d"  # zero-width non-joiner and joiner
 _NO_JOINERS = str.maketrans("", "", JOINERS)
 _BLANKS = re.compile(r"([ \t]+)")
+_ALNUM = re.compile(r"[^\W_]")  # exactly the characters str.isalnum() accepts
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.!?;:)\]}])")
 _SPACES = re.compile(r" {2,}")
 # Malayalam chillu letters (atomic, Unicode 5.1+) are a consonant with its vowel killed: written
 # as consonant + virama they romanise like any final consonant (അവൻ -> avan). The older encoding,
@@ -168,8 +174,7 @@ def _letters_pattern(script: str) -> re.Pattern[str]:
     return re.compile(f"[{RANGES[script]}]")
 
 
-@dataclass(frozen=True, slots=True)
-class _Options:
+class _Options(NamedTuple):  # a cache key per word: a tuple hashes and compares in C
     language: str  # ISO 639-3
     scheme: str
     tones: str
@@ -197,6 +202,7 @@ def clear_caches() -> None:
     """Forget every converted word (benchmarks time unseen text)."""
     _convert.cache_clear()
     _pinyin_segment.cache_clear()
+    _clear_kakasi()
     for table in learned_roman.shipped().values():
         table.clear_memo()
 
@@ -208,7 +214,8 @@ def learned_languages() -> tuple[str, ...]:
 
 def prepare(run: str, script: str) -> str:
     """`run` as every engine sees it: joiners dropped, Malayalam chillus as consonant + virama."""
-    run = run.translate(_NO_JOINERS)
+    if "\u200c" in run or "\u200d" in run:  # rare; str.translate is slow on non-ASCII text
+        run = run.translate(_NO_JOINERS)
     if script == "Mlym":
         run = _CHILLU_RE.sub(lambda m: _CHILLU[m.group(0)], run)
     return run
@@ -235,7 +242,7 @@ def _convert(word: str, script: str, options: _Options) -> str:
 
 def _learned(word: str, script: str, options: _Options) -> str:
     table = learned_roman.shipped()[options.language]
-    chat = _Options(options.language, "chat", options.tones)
+    chat = options._replace(scheme="chat")
     # a unit no human romanisation had (digits, danda, rare letters) is written as chat writes it
     return table.romanize(
         unicodedata.normalize("NFC", word), lambda unit: _convert(unit, script, chat)
@@ -295,50 +302,28 @@ def _join(items: list[str]) -> str:
 
     # only punctuation is folded (，-> ,); tone marks and long vowels of the romanisation stay
     text = " ".join(
-        item if any(c.isalnum() for c in item) else str(anyascii(item)) for item in items
+        item if item.isalnum() or _ALNUM.search(item) else str(anyascii(item)) for item in items
     )
-    return re.sub(r"\s+([,.!?;:)\]}])", r"\1", text)
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", text)
 
 
 def _pinyin(run: str, script: str, options: _Options) -> str:
-    # pypinyin's own segmentation (Han runs cut into dictionary phrases), each phrase converted
-    # once: lazy_pinyin(run) is exactly the concatenation of lazy_pinyin over these segments.
-    han, cut = _pinyin_segmenter()
-    segments = (
-        segment
-        for part in han.split(run)
-        if part
-        for segment in (cut(part) if han.fullmatch(part) else (part,))
-    )
-    syllables = [s for segment in segments for s in _pinyin_segment(segment, options.tones)]
-    return _join([s.strip() for s in syllables if s.strip()])
-
-
-@cache
-def _pinyin_segmenter() -> tuple[re.Pattern[str], Callable[[str], Any]]:
-    """pypinyin's Han-character class as one splitting pattern, and its phrase segmenter."""
-    from pypinyin.constants import RE_HANS
-    from pypinyin.seg.mmseg import seg
-
-    han_class = RE_HANS.pattern.removeprefix("^(?:").removesuffix(")+$")
-    return re.compile(f"({han_class}+)"), seg.cut
+    # pypinyin's segmentation and readings, each Han segment converted once per process
+    items = [
+        item
+        for segment, is_han in pinyin_parts(run)
+        for item in (_pinyin_segment(segment, options.tones) if is_han else (segment,))
+    ]
+    return _join([s.strip() for s in items if s.strip()])
 
 
 @lru_cache(maxsize=65536)
 def _pinyin_segment(segment: str, tones: str) -> tuple[str, ...]:
-    from pypinyin import Style, lazy_pinyin
-
-    style = {"none": Style.NORMAL, "marks": Style.TONE, "numbers": Style.TONE3}[tones]
-    return tuple(lazy_pinyin(segment, style=style))
-
-
-@cache
-def _kakasi() -> Any:
-    return import_module("pykakasi").kakasi()
+    return segment_pinyin(segment, tones)  # lazy_pinyin's output, without its per-call overhead
 
 
 def _japanese(run: str, script: str, options: _Options) -> str:
-    return _join([item["hepburn"] for item in _kakasi().convert(run) if item["hepburn"].strip()])
+    return _join([item for item in hepburn_items(run) if item.strip()])  # pykakasi's, faster
 
 
 @cache
@@ -349,6 +334,9 @@ def _korean_romanizer() -> Any:
 def _korean(word: str, script: str, options: _Options) -> str:
     from anyascii import anyascii
 
+    latin = romanize_word(word)  # the library's rules, tabulated (None: ask the library)
+    if latin is not None:
+        return str(anyascii(latin))
     try:
         latin = _korean_romanizer()(word).romanize()
     except KeyError:  # the library has no entry for some double finals at word end (않, 곬)
