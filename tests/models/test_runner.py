@@ -105,9 +105,9 @@ def test_client_cleans_replies_and_counts_usage() -> None:
         run_sync(client.complete("Hello"))
     usage = client.usage
     assert (usage.requests, usage.input_tokens, usage.output_tokens) == (2, 20, 10)
-    assert usage.failures == 1 and usage.cost == 1.0
+    assert usage.failures == 0 and usage.cost == 1.0  # the caller counts failed items
     assert usage.summary() == (
-        "2 requests, 20 input + 10 output tokens, cost 1.0000, 0 cached, 0 retries, 1 failed"
+        "2 requests, 20 input + 10 output tokens, cost 1.0000, 0 cached, 0 retries, 0 failed"
     )
 
 
@@ -116,6 +116,6 @@ def test_client_counts_into_the_usage_it_is_given() -> None:
     stage = Usage()
     with pytest.raises(ModelReplyError, match="model error: overloaded"):
         run_sync(client.complete("Hello", stage))
-    assert stage.requests == 1 and stage.failures == 1 and client.usage.requests == 0
+    assert stage.requests == 1 and client.usage.requests == 0
     with pytest.raises(ValueError, match="concurrency"):
         ModelClient("mockllm/model", concurrency=0)

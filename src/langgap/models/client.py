@@ -69,13 +69,18 @@ class ModelClient:
         return output
 
     async def complete(self, prompt: str, usage: Usage | None = None) -> str:
-        """The cleaned reply to one user prompt; ModelReplyError when it errs or says nothing."""
-        counter = self.usage if usage is None else usage
-        output = await self.generate([ChatMessageUser(content=prompt)], counter)
+        """The cleaned reply to one user prompt; ModelReplyError when it errs or says nothing.
+
+        The caller counts the failure against its item (it may ask again, or use a fallback).
+        """
+        output = await self.generate([ChatMessageUser(content=prompt)], usage)
         text = clean_reply(output.completion)
         if output.error or not text:
-            counter.failures += 1
-            raise ModelReplyError(f"model error: {output.error}" if output.error else "empty reply")
+            raise ModelReplyError(
+                f"model error: {output.error}"
+                if output.error
+                else "the model returned an empty reply"
+            )
         return text
 
 
