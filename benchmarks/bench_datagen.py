@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -21,7 +22,11 @@ from langgap.datagen.constitution import EXAMPLE, load_constitution
 from langgap.datagen.items import DataItem
 from langgap.datagen.pipeline import run_datagen
 from langgap.datagen.validate import ValidationSettings, validate_items
-from langgap.models.stub import StubServer
+
+# the test stub lives in tests/support (not in the shipped package): import it from the repo root
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.support.stub_server import StubServer
 
 TEXTS = {
     "de": (

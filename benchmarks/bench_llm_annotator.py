@@ -12,13 +12,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from langgap.models.stub import StubServer
 from langgap.survey.llm_annotator import LLMAnnotator, is_llm_labels
 from langgap.survey.models import Paper
+
+# the test stub lives in tests/support (not in the shipped package): import it from the repo root
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.support.stub_server import StubServer
 
 ANSWER = json.dumps(
     {

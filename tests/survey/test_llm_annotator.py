@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 from inspect_ai.model import ChatMessage, GenerateConfig, ModelOutput, ModelUsage
+from tests.support.stub_server import StubServer
 
-from langgap.models.stub import StubServer
 from langgap.survey.annotate import RuleAnnotator
 from langgap.survey.annotation_cache import annotate_cached
 from langgap.survey.llm_annotator import (
