@@ -23,10 +23,11 @@ from langgap.datagen.items import DataItem
 from langgap.datagen.pipeline import run_datagen
 from langgap.datagen.validate import ValidationSettings, validate_items
 
-# the test stub lives in tests/support (not in the shipped package): import it from the repo root
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The test stub is test support, not shipped: imported from its folder (a package named `tests`
+# installed by some other distribution would shadow the repository's `tests.support`).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
 
-from tests.support.stub_server import StubServer
+from stub_server import StubServer
 
 TEXTS = {
     "de": (

@@ -63,10 +63,11 @@ from langgap.evaluate.metrics import summarize
 from langgap.evaluate.results import results_from_logs
 from langgap.evaluate.run import RunOptions, run_eval
 
-# the test stub lives in tests/support (not in the shipped package): import it from the repo root
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The test stub is test support, not shipped: imported from its folder (a package named `tests`
+# installed by some other distribution would shadow the repository's `tests.support`).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
 
-from tests.support.stub_server import StubProcess
+from stub_server import StubProcess
 
 REFUSAL = "I'm sorry, but I can't help with that. It could hurt people, so I won't provide it."
 FAST = {"display": "none", "score_display": False, "log_images": False, "log_model_api": False}

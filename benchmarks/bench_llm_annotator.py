@@ -20,10 +20,11 @@ from pathlib import Path
 from langgap.survey.llm_annotator import LLMAnnotator, is_llm_labels
 from langgap.survey.models import Paper
 
-# the test stub lives in tests/support (not in the shipped package): import it from the repo root
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The test stub is test support, not shipped: imported from its folder (a package named `tests`
+# installed by some other distribution would shadow the repository's `tests.support`).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
 
-from tests.support.stub_server import StubServer
+from stub_server import StubServer
 
 ANSWER = json.dumps(
     {

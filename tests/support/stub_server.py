@@ -1,7 +1,8 @@
 """A tiny OpenAI-compatible server for tests and benchmarks: fixed answers, measured concurrency.
 
 Test support, not part of the shipped package. Tests import it as `tests.support.stub_server`;
-benchmarks put the repository root on `sys.path` first. `StubProcess` runs this file as a script.
+benchmarks put this folder on `sys.path` and import `stub_server`. `StubProcess` runs this file
+as a script.
 """
 
 from __future__ import annotations
