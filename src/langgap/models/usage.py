@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from inspect_ai.model import ModelOutput
+if TYPE_CHECKING:  # only annotated: code that merely runs coroutines need not load Inspect
+    from inspect_ai.model import ModelOutput
 
 
 @dataclass(slots=True)
