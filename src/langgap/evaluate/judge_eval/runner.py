@@ -154,6 +154,7 @@ def _plain(request: str | list[ChatMessage]) -> Any:
 
 
 def _digest(text: str) -> str:
+    # Not `models.text_key`: these keys and file names are those of the caches already on disk.
     return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
 
 
