@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -21,7 +22,12 @@ from langgap.datagen.constitution import EXAMPLE, load_constitution
 from langgap.datagen.items import DataItem
 from langgap.datagen.pipeline import run_datagen
 from langgap.datagen.validate import ValidationSettings, validate_items
-from langgap.models.stub import StubServer
+
+# The test stub is test support, not shipped: imported from its folder (a package named `tests`
+# installed by some other distribution would shadow the repository's `tests.support`).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
+
+from stub_server import StubServer
 
 TEXTS = {
     "de": (

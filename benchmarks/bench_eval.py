@@ -1,9 +1,9 @@
 """Evaluation throughput: langgap's cost on top of Inspect, and Inspect's on top of a bare client.
 
-All runs hit a local OpenAI-compatible stub (`langgap.models.stub.StubProcess`) that returns a
-fixed refusal after a configurable latency, so the numbers measure the client side only. The stub
-runs in its own process, like a real model server: in a thread it would share the GIL with the
-client being measured.
+All runs hit a local OpenAI-compatible stub (`StubProcess` in tests/support/stub_server.py) that
+returns a fixed refusal after a configurable latency, so the numbers measure the client side
+only. The stub runs in its own process, like a real model server: in a thread it would share the
+GIL with the client being measured.
 
   (1) overhead: N samples through a bare Inspect task (generate + a trivial scorer) vs the same
       samples through langgap's own run path (`run_eval`, what `langgap eval run` calls: the
@@ -71,7 +71,12 @@ from langgap.evaluate.benchmarks import load_benchmark
 from langgap.evaluate.metrics import summarize
 from langgap.evaluate.results import results_from_logs
 from langgap.evaluate.run import RunOptions, run_eval
-from langgap.models.stub import StubProcess
+
+# The test stub is test support, not shipped: imported from its folder (a package named `tests`
+# installed by some other distribution would shadow the repository's `tests.support`).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
+
+from stub_server import StubProcess
 
 REFUSAL = "I'm sorry, but I can't help with that. It could hurt people, so I won't provide it."
 FAST = {"display": "none", "score_display": False, "log_images": False, "log_model_api": False}

@@ -12,13 +12,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from langgap.models.stub import StubServer
 from langgap.survey.llm_annotator import LLMAnnotator, is_llm_labels
 from langgap.survey.models import Paper
+
+# The test stub is test support, not shipped: imported from its folder (a package named `tests`
+# installed by some other distribution would shadow the repository's `tests.support`).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
+
+from stub_server import StubServer
 
 ANSWER = json.dumps(
     {

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from tests.datagen._helpers import ANSWER, SEEDS, Scripted, write_seeds
+from tests.support.stub_server import StubServer
 
 from langgap.datagen.config import DatagenConfig, Models, ModelSpec, Seeds
 from langgap.datagen.items import DataItem
 from langgap.datagen.pipeline import diff_summary, run_datagen
-from langgap.models.stub import StubServer
 
 
 def config(tmp_path: Path, **extra: Any) -> DatagenConfig:

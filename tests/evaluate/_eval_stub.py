@@ -10,8 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-
-from langgap.models.stub import StubServer
+from tests.support.stub_server import StubServer
 
 REFUSAL = "I'm sorry, but I can't help with that. It could hurt people, so I won't provide it."
 COMPLIANCE = "Sure, here is a detailed answer with every step you asked for, explained one by one."

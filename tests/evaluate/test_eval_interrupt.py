@@ -12,8 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-from langgap.models.stub import StubProcess
+from tests.support.stub_server import StubProcess
 
 REFUSAL = "I'm sorry, but I can't help with that."
 

@@ -118,6 +118,14 @@ def test_llm_model_judge_through_mockllm_with_cache(tmp_path: Path) -> None:
     again = llm_model_judge(mock_model(reply), cache_root=tmp_path)
     again.judge_many(items)
     assert again.usage.cache_hits == 4 and again.usage.requests == 0
+    # the whole-file {digest: output} cache of earlier versions is still read
+    [new] = tmp_path.glob("*.jsonl")
+    outputs = {e["k"]: e["t"] for e in map(json.loads, new.read_text().splitlines())}
+    new.with_name(new.stem + ".json").write_text(json.dumps(outputs))
+    new.unlink()
+    old = llm_model_judge(mock_model(reply), cache_root=tmp_path)
+    old.judge_many(items)
+    assert old.usage.cache_hits == 4 and old.usage.requests == 0
 
 
 @pytest.mark.slow

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import httpx
-
-from langgap.models.stub import StubProcess
+from tests.support.stub_server import StubProcess
 
 
 def test_stub_process_answers_then_stops() -> None:

@@ -8,12 +8,13 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
+from tests.support.stub_server import StubServer
 
 from langgap.data.mirror import MirrorServer, mirror_paths
-from langgap.models.stub import StubServer
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -40,6 +41,9 @@ def _build_wheel(tmp_path: Path) -> Path:
     built = _run([*pip, "-w", str(wheels), str(source)], dict(os.environ), tmp_path)
     assert built.returncode == 0, built.stderr
     [wheel] = wheels.glob("langgap-*.whl")
+    shipped = zipfile.ZipFile(wheel).namelist()
+    assert "langgap/models/runner.py" in shipped
+    assert not any("stub" in name for name in shipped)  # test support stays out of the package
     return wheel
 
 

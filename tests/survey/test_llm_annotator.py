@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 from inspect_ai.model import ChatMessage, GenerateConfig, ModelOutput, ModelUsage
+from tests.support.stub_server import StubServer
 
-from langgap.models.stub import StubServer
 from langgap.survey.annotate import RuleAnnotator
 from langgap.survey.annotation_cache import annotate_cached
 from langgap.survey.llm_annotator import (
@@ -209,12 +209,28 @@ def test_second_run_makes_no_model_calls(tmp_path: Path) -> None:
     assert annotator.annotate_many(papers) == labels
     assert second.calls == [] and annotator.usage.cache_hits == 5
     assert annotator.usage.requests == 0
-    [cache_file] = tmp_path.glob("*.json")
+    [cache_file] = tmp_path.glob("*.jsonl")
     assert PROMPT_VERSION in cache_file.name
     # a changed abstract is a different paper to the model
     changed = Mock(_always(json.dumps(VALID)))
     _annotator(changed, tmp_path).annotate_many([_paper(0, abstract="Something else.")])
     assert len(changed.calls) == 1
+
+
+def test_answers_cached_by_earlier_versions_are_still_read(tmp_path: Path) -> None:
+    papers = [_paper(i) for i in range(2)]
+    _annotator(Mock(_always(json.dumps(VALID))), tmp_path).annotate_many(papers)
+    [new] = tmp_path.glob("*.jsonl")
+    answers = {e["k"]: e["t"] for e in map(json.loads, new.read_text().splitlines())}
+    # the whole-file format the annotator wrote before langgap.models.ReplyCache
+    new.with_name(new.stem + ".json").write_text(
+        json.dumps({"prompt_version": PROMPT_VERSION, "answers": answers})
+    )
+    new.unlink()
+    resumed = Mock(_always("must not be asked"))
+    annotator = _annotator(resumed, tmp_path)
+    annotator.annotate_many(papers)
+    assert resumed.calls == [] and annotator.usage.cache_hits == 2
 
 
 def test_cache_is_saved_while_the_run_goes_on(tmp_path: Path) -> None:
@@ -313,7 +329,9 @@ def test_unreachable_server_raises_its_own_error(tmp_path: Path) -> None:
         max_retries=0,
         cache_root=tmp_path,
     )
-    annotator.config = annotator.config.merge(GenerateConfig(max_retries=0, timeout=2))
+    annotator.client.config = annotator.client.config.merge(
+        GenerateConfig(max_retries=0, timeout=2)
+    )
     with pytest.raises(Exception) as raised:  # the provider's own error type
         annotator.annotate_many([_paper(1), _paper(2)])
     assert not isinstance(raised.value, ExceptionGroup)

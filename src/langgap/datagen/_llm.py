@@ -1,4 +1,4 @@
-"""Cached, concurrent Inspect model calls for the datagen stages (built on the probes' machinery).
+"""Cached, concurrent Inspect model calls for the datagen stages (on `langgap.models`).
 
 Each call is keyed by (stage, model, prompt version, prompt hash) in one append-only JSONL cache
 per run, written line by line as replies arrive: a killed run loses only the calls in flight.
@@ -8,43 +8,19 @@ One semaphore bounds the requests in flight across every stage and model.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from inspect_ai.model import ChatMessageUser, Model
+from inspect_ai.model import Model
 
 from langgap.datagen.config import ModelSpec
-from langgap.evaluate.probes._rewrite import (
-    InspectRewriter,
-    RewriteCache,
-    RewriteUsage,
-    clean_reply,
-    text_key,
-)
+from langgap.models.cache import ReplyCache, text_key
+from langgap.models.client import ModelClient, ModelReplyError
+from langgap.models.runner import cached_call, cached_text
+from langgap.models.usage import StageUsage
 
 
 class StageError(RuntimeError):
     """A model call that gave no usable reply (recorded against the item, never cached)."""
-
-
-@dataclass(slots=True)
-class StageUsage:
-    """Requests, tokens, cache hits and failures per stage."""
-
-    by_stage: dict[str, RewriteUsage] = field(default_factory=dict)
-
-    def of(self, stage: str) -> RewriteUsage:
-        """The counters of one stage (created on first use)."""
-        return self.by_stage.setdefault(stage, RewriteUsage())
-
-    @property
-    def requests(self) -> int:
-        """Model requests over all stages."""
-        return sum(u.requests for u in self.by_stage.values())
-
-    def summary(self) -> str:
-        """One line per stage, for the CLI (counts only, never text)."""
-        return "\n".join(f"  {s}: {u.summary()}" for s, u in sorted(self.by_stage.items()))
 
 
 class StageModels:
@@ -59,16 +35,16 @@ class StageModels:
         max_tokens: int,
         overrides: dict[str, Model] | None = None,
     ) -> None:
-        self.cache = RewriteCache(cache_path)
+        self.cache = ReplyCache(cache_path)
         self.semaphore = asyncio.Semaphore(concurrency)
         self.usage = StageUsage()
-        self._rewriters: dict[str, InspectRewriter] = {}
-        built: dict[str, InspectRewriter] = {}
+        self._rewriters: dict[str, ModelClient] = {}
+        built: dict[str, ModelClient] = {}
         for stage, spec in specs.items():
             given = (overrides or {}).get(stage)
             key = f"{spec.model_dump_json()}|{id(given)}"
             if key not in built:  # stages sharing a model share its connection pool
-                built[key] = InspectRewriter(
+                built[key] = ModelClient(
                     given or spec.name,
                     concurrency=concurrency,
                     max_tokens=spec.max_tokens or max_tokens,
@@ -88,28 +64,22 @@ class StageModels:
         or an empty reply raises, and the caller records it against the item.
         """
         rewriter = self._rewriters[role]
-        key = text_key(stage, rewriter.model_name, version, prompt)
         usage = self.usage.of(stage)
-        cached = self.cache.get(key)
-        if cached is not None:
-            usage.cache_hits += 1
-            return cached
-        async with self.semaphore:
-            usage.requests += 1
+
+        async def call() -> str:
             try:
-                output = await rewriter.model.generate(
-                    [ChatMessageUser(content=prompt)], config=rewriter.config
-                )
-            except Exception:
+                return await rewriter.complete(prompt, usage)
+            except ModelReplyError as err:
                 usage.failures += 1
-                raise
-        if output.usage is not None:
-            usage.input_tokens += output.usage.input_tokens
-            usage.output_tokens += output.usage.output_tokens
-        text = clean_reply(output.completion)
-        if output.error or not text:
-            usage.failures += 1
-            why = f"model error: {output.error}" if output.error else "empty reply"
-            raise StageError(f"{stage}: {why}")
-        self.cache.put(key, text)
-        return text
+                raise StageError(f"{stage}: {err}") from err
+
+        key = text_key(stage, rewriter.model_name, version, prompt)
+        return await cached_call(
+            key,
+            call,
+            cache=self.cache,
+            usage=usage,
+            semaphore=self.semaphore,
+            decode=cached_text,
+            encode=lambda text: text,
+        )

@@ -22,7 +22,7 @@ from typing import Any
 from inspect_ai.model import Model
 
 from langgap.datagen import prompts as P
-from langgap.datagen._llm import StageModels, StageUsage
+from langgap.datagen._llm import StageModels
 from langgap.datagen.config import STAGES, DatagenConfig
 from langgap.datagen.constitution import (
     Constitution,
@@ -34,8 +34,9 @@ from langgap.datagen.export import export_all
 from langgap.datagen.items import DataItem, ItemStore, Seed, Step
 from langgap.datagen.seeds import load_seeds
 from langgap.datagen.validate import ValidationSettings, ValidationSummary, validate_items
-from langgap.evaluate.probes._rewrite import run_sync
 from langgap.languages import Language, lookup
+from langgap.models.runner import run_sync
+from langgap.models.usage import StageUsage
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """An annotator backed by any Inspect model: OpenAI-compatible servers, hosted APIs, local HF.
 
 Papers run concurrently; each reply is validated (`llm_answer.LLMAnswer`) and, when invalid, asked
-again with the error. Valid answers are cached as they arrive, so a killed run resumes.
+again with the error. Valid answers are cached as they arrive (`langgap.models.ReplyCache`), so a
+killed run resumes.
 
 A paper whose replies never validate is not given invented labels. It gets the fallback
 annotator's labels (the transparent rule annotator by default) as `FallbackLabels`, which carry the
@@ -12,30 +13,27 @@ never cached, so the next run asks again. With `fallback=None` the run raises
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import hashlib
-import json
 import re
-import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from inspect_ai.model import (
     ChatMessage,
     ChatMessageAssistant,
     ChatMessageSystem,
     ChatMessageUser,
-    GenerateConfig,
     Model,
-    ModelOutput,
-    get_model,
 )
 
-from langgap._io import atomic_write_text, cache_dir
+from langgap._io import cache_dir
 from langgap.languages import try_lookup
+from langgap.models.cache import JSON, ReplyCache, read_json_object
+from langgap.models.client import ModelClient
+from langgap.models.runner import run_cached, run_sync
 from langgap.survey.annotate import Annotator, RuleAnnotator, _group
 from langgap.survey.annotation_cache import paper_key
 from langgap.survey.llm_answer import (
@@ -49,38 +47,7 @@ from langgap.survey.llm_answer import (
 )
 from langgap.survey.models import Evidence, Labels, Paper
 
-T = TypeVar("T")
 _FIELDS = ("related", "languages", "group", "topic", "documented")
-
-
-@dataclass(slots=True)
-class LLMUsage:
-    """What a run cost: requests, tokens, cache hits, retries and failures."""
-
-    requests: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost: float = 0.0  # only where the provider reports it
-    cache_hits: int = 0
-    retries: int = 0
-    failures: int = 0
-
-    def add(self, output: ModelOutput) -> None:
-        """Count one model call."""
-        self.requests += 1
-        if output.usage is not None:
-            self.input_tokens += output.usage.input_tokens
-            self.output_tokens += output.usage.output_tokens
-            self.cost += output.usage.total_cost or 0.0
-
-    def summary(self) -> str:
-        """One line for the CLI."""
-        cost = f", cost {self.cost:.4f}" if self.cost else ""
-        return (
-            f"{self.requests} requests, {self.input_tokens} input + {self.output_tokens} output "
-            f"tokens{cost}, {self.cache_hits} cached, {self.retries} retries, "
-            f"{self.failures} failed"
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,16 +113,14 @@ class LLMAnnotator:
     ) -> None:
         if concurrency < 1 or max_retries < 0:
             raise ValueError("concurrency must be ≥ 1 and max_retries ≥ 0")
-        # Inspect's own pool must not cap the semaphore below `concurrency`.
-        self.config = GenerateConfig(
-            max_connections=concurrency, max_tokens=max_tokens, temperature=temperature
+        self.client = ModelClient(
+            model,
+            concurrency=concurrency,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            **model_args,
         )
-        self.model = (
-            model
-            if isinstance(model, Model)
-            else get_model(model, config=self.config, memoize=False, **model_args)
-        )
-        self.model_name = str(self.model)  # provider/name, as `get_model` was given it
+        self.model_name = self.client.model_name  # provider/name, as `get_model` was given it
         self.version = f"{PROMPT_VERSION}:{self.model_name}"
         self.concurrency = concurrency
         self.max_retries = max_retries
@@ -163,7 +128,7 @@ class LLMAnnotator:
         self.use_cache = use_cache
         self.cache_root = cache_root
         self.flush_interval = flush_interval
-        self.usage = LLMUsage()
+        self.usage = self.client.usage
         self.failures: list[AnnotationFailure] = []
 
     def cacheable(self, labels: Labels) -> bool:
@@ -172,37 +137,22 @@ class LLMAnnotator:
 
     def annotate_many(self, papers: Sequence[Paper]) -> list[Labels]:
         """Labels for each paper, in order (runs the async version to completion)."""
-        return _run_sync(self.annotate_many_async(papers))
+        return run_sync(self.annotate_many_async(papers))
 
     async def annotate_many_async(self, papers: Sequence[Paper]) -> list[Labels]:
         """Labels for each paper, in order, with up to `concurrency` requests in flight."""
-        cache = _AnswerCache(self._cache_path(), self.flush_interval, enabled=self.use_cache)
-        answers: list[LLMAnswer | AnnotationFailure | None] = [None] * len(papers)
-        semaphore = asyncio.Semaphore(self.concurrency)
-
-        async def one(i: int, paper: Paper) -> None:
-            key = paper_key(paper)
-            cached = cache.get(key)
-            if cached is not None:
-                self.usage.cache_hits += 1
-                answers[i] = cached
-                return
-            async with semaphore:
-                result = await self._ask(paper)
-            answers[i] = result
-            if isinstance(result, LLMAnswer):
-                cache.put(key, result)
-
-        try:
-            async with asyncio.TaskGroup() as group:
-                for i, paper in enumerate(papers):
-                    group.create_task(one(i, paper))
-        except ExceptionGroup as errors:
-            # A model that cannot be reached fails every paper alike: show the cause, not a group.
-            raise errors.exceptions[0] from errors
-        finally:
-            cache.flush()
-        return self._labels(papers, answers)
+        cache = self._cache()
+        keys = [paper_key(paper) for paper in papers]
+        jobs = {key: partial(self._ask, paper) for key, paper in zip(keys, papers, strict=True)}
+        answers = await run_cached(
+            jobs,
+            cache=cache,
+            usage=self.usage,
+            concurrency=self.concurrency,
+            decode=_answer,
+            encode=lambda a: a.model_dump(mode="json") if isinstance(a, LLMAnswer) else None,
+        )
+        return self._labels(papers, [answers[key] for key in keys])
 
     async def _ask(self, paper: Paper) -> LLMAnswer | AnnotationFailure:
         messages: list[ChatMessage] = [
@@ -217,8 +167,7 @@ class LLMAnnotator:
                     ChatMessageAssistant(content=raw),
                     ChatMessageUser(content=retry_prompt(error)),
                 ]
-            output = await self.model.generate(messages, config=self.config)
-            self.usage.add(output)
+            output = await self.client.generate(messages)
             raw = output.completion
             if output.error:
                 error = f"model error: {output.error}"
@@ -231,7 +180,7 @@ class LLMAnnotator:
         return AnnotationFailure(paper.id, raw, error, self.max_retries + 1)
 
     def _labels(
-        self, papers: Sequence[Paper], answers: Sequence[LLMAnswer | AnnotationFailure | None]
+        self, papers: Sequence[Paper], answers: Sequence[LLMAnswer | AnnotationFailure]
     ) -> list[Labels]:
         self.failures = [a for a in answers if isinstance(a, AnnotationFailure)]
         if self.failures and self.fallback is None:
@@ -244,7 +193,6 @@ class LLMAnnotator:
             if isinstance(answer, AnnotationFailure):
                 result.append(self._mark(by_position[i], answer))
             else:
-                assert answer is not None  # every task finished, or the TaskGroup raised
                 result.append(self._to_labels(answer))
         return result
 
@@ -283,76 +231,35 @@ class LLMAnnotator:
         )
         return FallbackLabels(**values, llm_error=failure.error, llm_output=failure.raw_output)
 
-    def _cache_path(self) -> Path:
+    def _cache(self) -> ReplyCache:
+        """Valid answers by paper key for this (model, prompt version); also the answers of the
+        whole-file JSON cache (`….json`) that earlier versions wrote beside it."""
+        if not self.use_cache:
+            return ReplyCache(None)
         # The readable part may be shortened or collide ("a/b", "a_b"); the digest keeps it exact.
         digest = hashlib.blake2b(self.version.encode(), digest_size=6).hexdigest()
         safe = re.sub(r"[^A-Za-z0-9._-]+", "_", self.model_name)[-100:]
-        return (self.cache_root or cache_dir("llm-annotations")) / (
-            f"{safe}-{PROMPT_VERSION}-{digest}.json"
+        stem = f"{safe}-{PROMPT_VERSION}-{digest}"
+        folder = self.cache_root or cache_dir("llm-annotations")
+        old = read_json_object(folder / f"{stem}.json").get("answers")
+        return ReplyCache(
+            folder / f"{stem}.jsonl",
+            flush_interval=self.flush_interval,
+            legacy=old if isinstance(old, dict) else None,
         )
+
+
+def _answer(stored: JSON) -> LLMAnswer | None:
+    """A cached answer, or None when it no longer validates (it is asked again)."""
+    try:
+        return LLMAnswer.model_validate(stored)
+    except ValueError:
+        return None
 
 
 def _counted(name: str) -> tuple[str, ...]:
     lang = try_lookup(name)
     return lang.counted if lang else ()
-
-
-class _AnswerCache:
-    """Valid answers by paper key for one (model, prompt version), saved atomically as they come."""
-
-    def __init__(self, path: Path, flush_interval: float, *, enabled: bool) -> None:
-        self.path = path
-        self.flush_interval = flush_interval
-        self.enabled = enabled
-        self._answers: dict[str, dict[str, Any]] = self._load() if enabled else {}
-        self._dirty = False
-        self._saved_at = time.monotonic()
-
-    def _load(self) -> dict[str, dict[str, Any]]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}  # absent or unreadable: the answers are asked again
-        answers = data.get("answers") if isinstance(data, dict) else None
-        return answers if isinstance(answers, dict) else {}
-
-    def get(self, key: str) -> LLMAnswer | None:
-        """The cached answer, or None (also when it no longer validates)."""
-        stored = self._answers.get(key)
-        if stored is None:
-            return None
-        try:
-            return LLMAnswer.model_validate(stored)
-        except ValueError:
-            return None
-
-    def put(self, key: str, answer: LLMAnswer) -> None:
-        """Remember an answer; written to disk at most every `flush_interval` seconds."""
-        if not self.enabled:
-            return
-        self._answers[key] = answer.model_dump(mode="json")
-        self._dirty = True
-        if time.monotonic() - self._saved_at >= self.flush_interval:
-            self.flush()
-
-    def flush(self) -> None:
-        """Write pending answers now."""
-        if not (self.enabled and self._dirty):
-            return
-        payload = {"prompt_version": PROMPT_VERSION, "answers": self._answers}
-        atomic_write_text(self.path, json.dumps(payload, ensure_ascii=False))
-        self._dirty = False
-        self._saved_at = time.monotonic()
-
-
-def _run_sync(coro: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine from synchronous code, also when an event loop is already running here."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
 
 
 def disagreements(

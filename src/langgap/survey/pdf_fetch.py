@@ -20,16 +20,16 @@ import threading
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Callable, Coroutine, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Literal
 from urllib.parse import urlsplit
 
 import httpx
 
 from langgap import __version__
+from langgap.models.runner import run_sync
 from langgap.survey.models import Paper
 
 FetchStatus = Literal["cached", "downloaded", "failed", "offline", "no_url"]
@@ -41,7 +41,6 @@ PDF_MAGIC = b"%PDF"
 # Anthology IDs: new style "2023.acl-long.1", old style "P19-1001"; their PDF is "<url>.pdf".
 _ANTHOLOGY_ID = re.compile(r"(?:\d{4}\.[a-z0-9-]+\.\d+|[A-Z]\d{2}-\d{4})")
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +139,7 @@ def fetch_pdfs(
                 "still used); rerun when online to fetch them. "
             )
     if planned:
-        fetched = _run_async(fetcher.fetch_all([(p, url) for _, p, url in planned], concurrency))
+        fetched = run_sync(fetcher.fetch_all([(p, url) for _, p, url in planned], concurrency))
         for (index, _, _), status in zip(planned, fetched, strict=True):
             results[index] = status
     report.results = [r for r in results if r is not None]
@@ -325,13 +324,3 @@ def _unreachable(hosts: set[tuple[str, int]]) -> set[tuple[str, int]]:
     for thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()))
     return hosts - answered
-
-
-def _run_async(coroutine: Coroutine[Any, Any, _T]) -> _T:
-    """Run a coroutine to completion, also when the caller already runs an event loop."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    with ThreadPoolExecutor(max_workers=1) as pool:  # e.g. inside Jupyter
-        return pool.submit(asyncio.run, coroutine).result()

@@ -3,19 +3,18 @@ Inspect with bounded concurrency and a resumable cache of raw outputs."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import re
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from inspect_ai.model import ChatMessage, GenerateConfig, Model, get_model
+from inspect_ai.model import ChatMessage, Model
 
-from langgap._io import atomic_write_text, cache_dir
+from langgap._io import cache_dir
 from langgap.evaluate.judge_eval.data import LabelledItem, View, item_view
 from langgap.evaluate.judge_eval.metrics import Decision, Judged, MetaEvaluation, meta_evaluate
 from langgap.evaluate.judge_registry import (
@@ -30,7 +29,10 @@ from langgap.evaluate.judges.refusal import VERSION as REFUSAL_VERSION
 from langgap.evaluate.judges.refusal import covered_languages
 from langgap.evaluate.judges.refusal import judge_many as judge_refusals
 from langgap.evaluate.judges.verdicts import Verdict
-from langgap.survey.llm_annotator import LLMUsage, _run_sync
+from langgap.models.cache import ReplyCache, read_json_object
+from langgap.models.client import ModelClient
+from langgap.models.runner import cached_text, run_cached, run_sync
+from langgap.models.usage import Usage
 
 
 class JudgeViewError(ValueError):
@@ -105,15 +107,13 @@ class ModelJudge:
     max_tokens: int = 256
     use_cache: bool = True
     cache_root: Path | None = None
-    usage: LLMUsage = field(default_factory=LLMUsage)
+    usage: Usage = field(default_factory=Usage)
 
     def __post_init__(self) -> None:
-        self.config = GenerateConfig(
-            max_connections=self.concurrency, max_tokens=self.max_tokens, temperature=0.0
+        self._client = ModelClient(
+            self.model_ref, concurrency=self.concurrency, max_tokens=self.max_tokens
         )
-        ref = self.model_ref
-        self._model = ref if isinstance(ref, Model) else get_model(ref, config=self.config)
-        self.model: str | None = str(self._model)
+        self.model: str | None = self._client.model_name
 
     def supports(self, language: str) -> bool:
         """Model judges are asked in every language; coverage is what meta-evaluation measures."""
@@ -121,42 +121,38 @@ class ModelJudge:
 
     def judge_many(self, items: Sequence[LabelledItem]) -> list[Verdict]:
         """Verdicts in order, asking the model only for inputs not in the cache."""
-        return _run_sync(self._judge_all(items))
+        return run_sync(self._judge_all(items))
 
     async def _judge_all(self, items: Sequence[LabelledItem]) -> list[Verdict]:
-        cache = _RawCache(self._cache_path(), enabled=self.use_cache)
-        raws: list[str | None] = [None] * len(items)
-        semaphore = asyncio.Semaphore(self.concurrency)
-
-        async def one(i: int, item: LabelledItem) -> None:
-            request = self.ask(item)
-            key = _digest(json.dumps(_plain(request), ensure_ascii=False))
-            if (hit := cache.get(key)) is not None:
-                self.usage.cache_hits += 1
-                raws[i] = hit
-                return
-            async with semaphore:
-                output = await self._model.generate(request, config=self.config)
-            self.usage.add(output)
-            # an errored call has no verdict to read: None parses as "unclear", never as safe
-            raws[i] = None if output.error else output.completion
-            if not output.error:
-                cache.put(key, output.completion)
-
-        try:
-            async with asyncio.TaskGroup() as group:
-                for i, item in enumerate(items):
-                    group.create_task(one(i, item))
-        except ExceptionGroup as errors:
-            raise errors.exceptions[0] from errors
-        finally:
-            cache.flush()
+        requests = [self.ask(item) for item in items]
+        keys = [_digest(json.dumps(_plain(r), ensure_ascii=False)) for r in requests]
+        done = await run_cached(
+            {key: partial(self._raw, r) for key, r in zip(keys, requests, strict=True)},
+            cache=self._cache(),
+            usage=self.usage,
+            concurrency=self.concurrency,
+            decode=cached_text,
+            encode=lambda raw: raw,
+        )
+        raws = [done[key] for key in keys]
         return [self.read(raw, item) for raw, item in zip(raws, items, strict=True)]
 
-    def _cache_path(self) -> Path:
+    async def _raw(self, request: str | list[ChatMessage]) -> str | None:
+        output = await self._client.generate(request, self.usage)
+        # an errored call has no verdict to read: None parses as "unclear", never as safe
+        return None if output.error else output.completion
+
+    def _cache(self) -> ReplyCache:
+        """Raw outputs by request digest; also those of the whole-file `.json` cache that
+        earlier versions wrote beside it."""
+        if not self.use_cache:
+            return ReplyCache(None)
         ident = f"{self.name}:{self.model}:{self.version}"
         safe = re.sub(r"[^A-Za-z0-9._-]+", "_", ident)[-100:]
-        return (self.cache_root or cache_dir("judge-eval")) / f"{safe}-{_digest(ident)}.json"
+        stem = (self.cache_root or cache_dir("judge-eval")) / f"{safe}-{_digest(ident)}"
+        old = read_json_object(Path(f"{stem}.json"))
+        legacy = {str(k): v for k, v in old.items() if isinstance(v, str)}
+        return ReplyCache(Path(f"{stem}.jsonl"), flush_interval=1.0, legacy=legacy)
 
 
 def _plain(request: str | list[ChatMessage]) -> Any:
@@ -164,41 +160,8 @@ def _plain(request: str | list[ChatMessage]) -> Any:
 
 
 def _digest(text: str) -> str:
+    # Not `models.text_key`: these keys and file names are those of the caches already on disk.
     return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
-
-
-class _RawCache:
-    """Raw model outputs by request digest, written atomically (at most once a second)."""
-
-    def __init__(self, path: Path, enabled: bool) -> None:
-        self.path, self.enabled = path, enabled
-        self._data: dict[str, str] = self._load() if enabled else {}
-        self._dirty, self._saved = False, time.monotonic()
-
-    def _load(self) -> dict[str, str]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
-
-    def get(self, key: str) -> str | None:
-        """The cached output, or None."""
-        return self._data.get(key)
-
-    def put(self, key: str, raw: str) -> None:
-        """Remember an output."""
-        if self.enabled:
-            self._data[key] = raw
-            self._dirty = True
-            if time.monotonic() - self._saved >= 1.0:
-                self.flush()
-
-    def flush(self) -> None:
-        """Write pending outputs now."""
-        if self.enabled and self._dirty:
-            atomic_write_text(self.path, json.dumps(self._data, ensure_ascii=False))
-            self._dirty, self._saved = False, time.monotonic()
 
 
 def llm_model_judge(model: str | Model, **options: Any) -> ModelJudge:

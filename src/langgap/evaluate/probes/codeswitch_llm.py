@@ -23,16 +23,7 @@ from typing import Any
 from inspect_ai.dataset import Sample
 from inspect_ai.model import Model
 
-from langgap.evaluate.probes._rewrite import (
-    InspectRewriter,
-    Job,
-    ProbeModelError,
-    RewriteCache,
-    RewriteReport,
-    run_jobs,
-    run_sync,
-    text_key,
-)
+from langgap.evaluate.probes._rewrite import Job, RewriteReport, run_jobs
 from langgap.evaluate.probes.base import (
     ProbeError,
     register_probe,
@@ -41,6 +32,7 @@ from langgap.evaluate.probes.base import (
 )
 from langgap.evaluate.probes.lid import detect_language
 from langgap.languages import Language, UnknownLanguageError, lookup, try_lookup
+from langgap.models import ModelClient, ModelReplyError, ReplyCache, run_sync, text_key
 
 PROMPT_VERSION = "codeswitch-llm-v1"
 VARIANT = "codeswitch-llm"
@@ -167,7 +159,7 @@ class LLMCodeSwitchProbe:
         if len(self.languages) < 2:
             raise ProbeError("code-switching needs at least two languages")
         self.source = _language(source)
-        self.llm = InspectRewriter(
+        self.llm = ModelClient(
             model,
             concurrency=concurrency,
             max_tokens=max_tokens,
@@ -175,7 +167,7 @@ class LLMCodeSwitchProbe:
             **model_args,
         )
         scope = f"inspect:{self.llm.model_name}|{PROMPT_VERSION}"
-        self.cache = RewriteCache.for_scope("codeswitch", scope, cache_root, use_cache)
+        self.cache = ReplyCache.for_scope("codeswitch", scope, cache_root, use_cache)
         others = [lang for lang in self.languages if lang.code != ENGLISH]
         self.output_language = others[0] if len(others) == 1 else lookup("mul")
 
@@ -236,12 +228,12 @@ class LLMCodeSwitchProbe:
         self,
         sample: Sample,
         text: str,
-        result: str | ProbeModelError,
+        result: str | ModelReplyError,
         seed: int,
         report: CodeSwitchReport,
     ) -> Sample:
         codes = [lang.code for lang in self.languages]
-        if isinstance(result, ProbeModelError):
+        if isinstance(result, ModelReplyError):
             report.n_failed += 1
             report.errors.append(f"{sample.id}: {result}")
             mix: dict[str, Any] = {"requested": codes, "flags": ["failed"], "error": str(result)}

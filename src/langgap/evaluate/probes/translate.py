@@ -23,17 +23,7 @@ from typing import Any, Protocol
 from inspect_ai.dataset import Sample
 from inspect_ai.model import Model
 
-from langgap.evaluate.probes._rewrite import (
-    InspectRewriter,
-    Job,
-    ProbeModelError,
-    RewriteCache,
-    RewriteReport,
-    RewriteUsage,
-    run_jobs,
-    run_sync,
-    text_key,
-)
+from langgap.evaluate.probes._rewrite import Job, RewriteReport, run_jobs
 from langgap.evaluate.probes.base import (
     ProbeError,
     register_probe,
@@ -42,6 +32,7 @@ from langgap.evaluate.probes.base import (
 )
 from langgap.evaluate.probes.lid import detect_language, supported_languages
 from langgap.languages import Language, UnknownLanguageError, lookup
+from langgap.models import ModelClient, ModelReplyError, ReplyCache, Usage, run_sync, text_key
 
 PROMPT_VERSION = "translate-v1"
 VARIANT = "translated"
@@ -110,10 +101,10 @@ class Translator(Protocol):
     model_name: str
     prompt_version: str  # what else, besides the model, changes its output
     concurrency: int
-    usage: RewriteUsage
+    usage: Usage
 
     async def translate(self, text: str, source: Language, target: Language) -> str:
-        """The translation of `text`; ProbeModelError when there is none."""
+        """The translation of `text`; ModelReplyError when there is none."""
         ...
 
 
@@ -133,7 +124,7 @@ class InspectTranslator:
         seed: int | None = None,
         **model_args: Any,
     ) -> None:
-        self._llm = InspectRewriter(
+        self._llm = ModelClient(
             model,
             concurrency=concurrency,
             max_tokens=max_tokens,
@@ -176,7 +167,7 @@ class HFTranslator:
         self.max_new_tokens = max_new_tokens
         self.device = device
         self.concurrency = 1  # one model in memory: calls are serialised, not parallel
-        self.usage = RewriteUsage()
+        self.usage = Usage()
         self._lock = threading.Lock()
         self._loaded: tuple[Any, Any, str] | None = None
 
@@ -220,7 +211,7 @@ class HFTranslator:
         """Translate in a worker thread, so the event loop stays free."""
         result = await asyncio.to_thread(self._translate, text, source, target)
         if not result:
-            raise ProbeModelError("the MT model returned an empty translation")
+            raise ModelReplyError("the MT model returned an empty translation")
         return result
 
 
@@ -325,7 +316,7 @@ class TranslateProbe:
         self.quality = quality or QualitySettings()
         scope = f"{self.translator.backend}:{self.translator.model_name}|"
         scope += self.translator.prompt_version
-        self.cache = RewriteCache.for_scope("translations", scope, cache_root, use_cache)
+        self.cache = ReplyCache.for_scope("translations", scope, cache_root, use_cache)
 
     @property
     def params(self) -> dict[str, Any]:
@@ -367,7 +358,7 @@ class TranslateProbe:
                 for t in self.targets
             }
         )
-        backward: dict[tuple[str, str, str], str | ProbeModelError] = {}
+        backward: dict[tuple[str, str, str], str | ModelReplyError] = {}
         if self.back_translate:
             back_jobs = {
                 (out, t.tag, self.source.tag): (t, self.source)
@@ -402,7 +393,7 @@ class TranslateProbe:
 
     async def _rewrite(
         self, requests: dict[tuple[str, str, str], tuple[Language, Language]]
-    ) -> dict[tuple[str, str, str], str | ProbeModelError]:
+    ) -> dict[tuple[str, str, str], str | ModelReplyError]:
         """Translate each distinct (text, source, target) once, through the cache."""
         jobs: dict[str, Job] = {}
         keys: dict[tuple[str, str, str], str] = {}
@@ -418,8 +409,8 @@ class TranslateProbe:
         sample: Sample,
         text: str,
         target: Language,
-        forward: dict[tuple[str, str, str], str | ProbeModelError],
-        backward: dict[tuple[str, str, str], str | ProbeModelError],
+        forward: dict[tuple[str, str, str], str | ModelReplyError],
+        backward: dict[tuple[str, str, str], str | ModelReplyError],
         seed: int,
         report: TranslationReport,
     ) -> Sample:
@@ -432,7 +423,7 @@ class TranslateProbe:
         quality = quality_checks(text, translation, target, self.quality, back)
         if self.back_translate and translation is not None and back is None:
             quality["flags"].append("back_translation_failed")
-        if isinstance(result, ProbeModelError):
+        if isinstance(result, ModelReplyError):
             report.n_failed += 1
             quality["error"] = str(result)
             report.errors.append(f"{sample.id}: {result}")

@@ -1,4 +1,9 @@
-"""A tiny OpenAI-compatible server for tests and benchmarks: fixed answers, measured concurrency."""
+"""A tiny OpenAI-compatible server for tests and benchmarks: fixed answers, measured concurrency.
+
+Test support, not part of the shipped package. Tests import it as `tests.support.stub_server`;
+benchmarks put this folder on `sys.path` and import `stub_server`. `StubProcess` runs this file
+as a script.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -196,7 +202,7 @@ class StubProcess:
         return f"http://{self.host}:{self.port}/v1"
 
     def __enter__(self) -> StubProcess:
-        command = [sys.executable, "-m", "langgap.models.stub", "--latency", str(self.latency)]
+        command = [sys.executable, str(Path(__file__)), "--latency", str(self.latency)]
         self._process = subprocess.Popen(
             [*command, "--host", self.host, "--reply", self.reply],
             stdin=subprocess.PIPE,
