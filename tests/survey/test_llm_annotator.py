@@ -264,8 +264,9 @@ def test_at_least_eight_requests_in_flight(tmp_path: Path) -> None:
 
 
 def test_inspect_connection_limit_does_not_cap_concurrency(tmp_path: Path) -> None:
-    # openai-api defaults to 10 connections; 16 must reach the (stub) server at once
-    with StubServer(lambda _request: json.dumps(VALID), latency=0.2) as stub:
+    # openai-api defaults to 10 connections; 16 must reach the (stub) server at once (a 1 s
+    # latency leaves a loaded machine time to open all 16)
+    with StubServer(lambda _request: json.dumps(VALID), latency=1.0) as stub:
         annotator = LLMAnnotator(
             "openai-api/stub/model",
             base_url=stub.base_url,
