@@ -90,7 +90,7 @@ def test_bad_input_names_what_is_available(tiny_folder: Path, tmp_path: Path) ->
 
 def test_a_language_missing_from_a_split_is_never_dropped_silently() -> None:
     _needs_polyrefuse()
-    from langgap.analyze.data import benchmark_prompts, prompts_any_split
+    from langgap.analyze.common.data import benchmark_prompts, prompts_any_split
     from langgap.evaluate.benchmarks import BenchmarkError
 
     # PolyRefuse has no English train split and no Chinese harmless test split

@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
-from langgap.analyze.cli_compare import register as register_compare
-from langgap.analyze.cli_influence import register as register_influence
 from langgap.analyze.cli_refusal import register as register_refusal
-from langgap.analyze.cli_transfer import register as register_transfer
+from langgap.analyze.compare.cli import register as register_compare
+from langgap.analyze.influence.cli import register as register_influence
+from langgap.analyze.transfer.cli import register as register_transfer
 from langgap.cli_options import DEFAULT_DEVICE, DEFAULT_DTYPE, DeviceOption, DtypeOption
 
 if TYPE_CHECKING:
-    from langgap.analyze.activations import Prompt
-    from langgap.analyze.models import LoadedModel
+    from langgap.analyze.common.activations import Prompt
+    from langgap.analyze.common.models import LoadedModel
 
 console = Console(stderr=True)
 app = typer.Typer(
@@ -68,7 +68,7 @@ def fail(error: Exception) -> typer.Exit:
 
 def load_on_device(model: str, device: str, dtype: str, settings: dict[str, Any]) -> LoadedModel:
     """The model on the resolved device and dtype (recorded in `settings`)."""
-    from langgap.analyze.models import load_model, resolve_device, resolve_dtype
+    from langgap.analyze.common.models import load_model, resolve_device, resolve_dtype
 
     settings["device"] = run_on = resolve_device(device)
     weights = resolve_dtype(dtype, run_on)
@@ -87,8 +87,8 @@ def _prompts(
 ) -> list[Prompt]:
     """Prompts per language from `split`, or from the next split that has the language; never
     one that tuned the model (a refusal model's manifest lists them). Records what it did."""
-    from langgap.analyze.data import benchmark_languages, prompts_any_split
-    from langgap.analyze.refusal_model import tuned_ids
+    from langgap.analyze.common.data import benchmark_languages, prompts_any_split
+    from langgap.analyze.common.refusal_model import tuned_ids
 
     chosen = languages or benchmark_languages(split=None, data_dir=data_dir)
     order = [split, *(s for s in ("train", "test", "val") if s != split)]
@@ -125,11 +125,11 @@ def directions(
 ) -> None:
     """Refusal direction per language and layer, its quality, and cross-language cosines."""
     settings = {k: v for k, v in locals().items() if k != "out"} | {"out": str(out)}
-    from langgap.analyze.activations import ActivationError, capture, last_k
-    from langgap.analyze.directions import DirectionError, refusal_directions
-    from langgap.analyze.experiment import write_config
-    from langgap.analyze.models import ModelLoadError
-    from langgap.analyze.plots import write_directions_report
+    from langgap.analyze.common.activations import ActivationError, capture, last_k
+    from langgap.analyze.common.experiment import write_config
+    from langgap.analyze.common.models import ModelLoadError
+    from langgap.analyze.directions.report import write_directions_report
+    from langgap.analyze.directions.run import DirectionError, refusal_directions
     from langgap.evaluate.benchmarks import BenchmarkError
 
     try:
@@ -191,12 +191,12 @@ def intervene(
 ) -> None:
     """Source × target transfer: each language's direction applied to every language's prompts."""
     settings = {k: v for k, v in locals().items() if k != "out"} | {"out": str(out)}
-    from langgap.analyze.activations import ActivationError
-    from langgap.analyze.directions import DirectionError, load_directions
-    from langgap.analyze.experiment import write_config
-    from langgap.analyze.interventions import transfer_matrix
-    from langgap.analyze.models import ModelLoadError, resolve_device, resolve_dtype
-    from langgap.analyze.plots import write_transfer_report
+    from langgap.analyze.common.activations import ActivationError
+    from langgap.analyze.common.experiment import write_config
+    from langgap.analyze.common.models import ModelLoadError, resolve_device, resolve_dtype
+    from langgap.analyze.directions.report import write_transfer_report
+    from langgap.analyze.directions.run import DirectionError, load_directions
+    from langgap.analyze.interventions.run import transfer_matrix
     from langgap.evaluate.benchmarks import BenchmarkError
 
     if mode not in ("ablate", "add"):
