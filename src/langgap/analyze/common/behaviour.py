@@ -18,8 +18,8 @@ import numpy as np
 from torch import nn
 
 from langgap.analyze.common.activations import ActivationError, Prompt
+from langgap.analyze.common.generation import generate
 from langgap.analyze.directions.run import canonical_language
-from langgap.analyze.interventions.run import generate
 from langgap.evaluate.metrics import Interval, aggregate_scores, bootstrap_interval, mcnemar
 
 JUDGE = "langgap.evaluate.judges.refusal.judge_refusal"

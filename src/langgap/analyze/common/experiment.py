@@ -58,3 +58,17 @@ def write_config(out_dir: Path, command: str, settings: dict[str, Any]) -> Path:
     path = out_dir / "config.json"
     atomic_write_text(path, json.dumps(record, indent=2, default=str) + "\n")
     return path
+
+
+def read_json(path: Path) -> dict[str, Any] | None:
+    """A JSON object from a cache file; None when it is missing, unreadable or not an object."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write a JSON object atomically (a killed run never leaves half a cache file)."""
+    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")

@@ -5,21 +5,28 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
+import hashlib
 import importlib
 import time
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import torch
 from torch import nn
 
+from langgap._io import cache_dir
 from langgap.analyze.common.activations import Prompt, find_layers
 from langgap.analyze.common.behaviour import RefusalEval, Reply, evaluate_refusal
+from langgap.analyze.common.experiment import digest, read_json, write_json
+from langgap.analyze.common.generation import generate
 from langgap.analyze.common.refusal_data import TrainExample, TransferDataError
 from langgap.analyze.common.transfer_config import TransferConfig, TransferConfigError
+
+if TYPE_CHECKING:
+    from langgap.analyze.common.models import LoadedModel
 
 
 def lora_targets(model: nn.Module, requested: Sequence[str] | None = None) -> list[str]:
@@ -303,3 +310,32 @@ def evaluate(
         replies.update((r.id, r) for r in part.replies)
     ordered = [replies[p.id] for p in prompts]
     return RefusalEval(name, ordered, config.max_new_tokens, config.n_boot, config.seed)
+
+
+def base_replies(
+    loaded: LoadedModel,
+    prompts: Sequence[Prompt],
+    *,
+    max_new_tokens: int,
+    batch_size: int,
+    model_key: str,
+) -> dict[str, str]:
+    """Greedy base-model replies by prompt id, cached in langgap's user cache (not the outputs)."""
+    if not prompts:
+        return {}
+    key = digest(
+        [model_key, max_new_tokens, sorted((p.id, hashlib.sha256(p.text.encode()).hexdigest())
+                                           for p in prompts)],
+        length=16,
+    )  # fmt: skip
+    path = cache_dir("transfer-replies") / f"{key}.json"
+    cached = read_json(path)
+    if cached is not None and all(p.id in cached for p in prompts):
+        return {p.id: str(cached[p.id]) for p in prompts}
+    replies: dict[str, str] = {}
+    for batch in length_batches(loaded.tokenizer, prompts, batch_size):
+        chunk = [prompts[i] for i in batch]
+        texts = generate(loaded.model, loaded.tokenizer, chunk, max_new_tokens, batch_size)
+        replies.update((p.id, t) for p, t in zip(chunk, texts, strict=True))
+    write_json(path, replies)
+    return replies

@@ -251,7 +251,7 @@ def _examples(
     base_hash: str,
     say: Log,
 ) -> tuple[list[Any], dict[str, int], float]:
-    from langgap.analyze.transfer.run import base_replies
+    from langgap.analyze.common.lora_training import base_replies
 
     start = time.perf_counter()
     harmless = [p for p in prompts if not p.harmful]

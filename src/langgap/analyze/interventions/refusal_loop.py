@@ -20,8 +20,9 @@ import torch
 from torch import nn
 
 from langgap.analyze.common.activations import Activations, Prompt, tokenize_batch
+from langgap.analyze.common.generation import chat_texts
 from langgap.analyze.directions.run import RefusalDirections
-from langgap.analyze.interventions.run import ablate, add_direction, chat_texts
+from langgap.analyze.interventions.run import ablate, add_direction
 
 Intervention = Callable[[], AbstractContextManager[Any]]
 

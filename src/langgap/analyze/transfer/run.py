@@ -22,25 +22,23 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
 import time
 import uuid
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 from torch import nn
 
-from langgap._io import atomic_write_text, cache_dir
 from langgap.analyze.common.activations import Prompt
 from langgap.analyze.common.behaviour import JUDGE, RefusalEval, Reply, judge_version, prompt_digest
-from langgap.analyze.common.experiment import digest, versions
+from langgap.analyze.common.experiment import digest, read_json, versions, write_json
 from langgap.analyze.common.lora_training import (
+    base_replies,
     completion_nll,
     evaluate,
-    length_batches,
     lora_targets,
     train_adapter,
 )
@@ -59,7 +57,6 @@ from langgap.analyze.common.refusal_data import (
 )
 from langgap.analyze.common.transfer_config import TransferConfig, TransferConfigError
 from langgap.analyze.directions.run import canonical_language
-from langgap.analyze.interventions.run import generate
 from langgap.analyze.transfer.results import (
     TransferExperiment,
     TransferMatrix,
@@ -92,18 +89,6 @@ def _file_digest16(path: str | None) -> str | None:
     return hashlib.sha256(Path(path).expanduser().read_bytes()).hexdigest()[:16]
 
 
-def _read_json(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-
-
 def eval_to_json(evaluation: RefusalEval, fingerprint: str) -> dict[str, Any]:
     """A RefusalEval as stored in the cache: outcomes by id, no text."""
     return {
@@ -121,7 +106,7 @@ def eval_from_json(data: dict[str, Any], n_boot: int, seed: int) -> RefusalEval:
 
 
 def _cached_eval(path: Path, fingerprint: str, config: TransferConfig) -> RefusalEval | None:
-    data = _read_json(path)
+    data = read_json(path)
     if data is None or data.get("fingerprint") != fingerprint:
         return None
     try:
@@ -147,34 +132,6 @@ class _Base:
             self._loaded = load_model(self.config.model, device=self.config.device, dtype=dtype)
             self.seconds = time.perf_counter() - start
         return self._loaded
-
-
-def base_replies(
-    loaded: LoadedModel,
-    prompts: Sequence[Prompt],
-    *,
-    max_new_tokens: int,
-    batch_size: int,
-    model_key: str,
-) -> dict[str, str]:
-    """Greedy base-model replies by prompt id, cached in langgap's user cache (not the outputs)."""
-    if not prompts:
-        return {}
-    key = _digest16(
-        [model_key, max_new_tokens, sorted((p.id, hashlib.sha256(p.text.encode()).hexdigest())
-                                           for p in prompts)]
-    )  # fmt: skip
-    path = cache_dir("transfer-replies") / f"{key}.json"
-    cached = _read_json(path)
-    if cached is not None and all(p.id in cached for p in prompts):
-        return {p.id: str(cached[p.id]) for p in prompts}
-    replies: dict[str, str] = {}
-    for batch in length_batches(loaded.tokenizer, prompts, batch_size):
-        chunk = [prompts[i] for i in batch]
-        texts = generate(loaded.model, loaded.tokenizer, chunk, max_new_tokens, batch_size)
-        replies.update((p.id, t) for p, t in zip(chunk, texts, strict=True))
-    _write_json(path, replies)
-    return replies
 
 
 def _merged(loaded: LoadedModel, adapter_dir: Path) -> nn.Module:
@@ -314,7 +271,7 @@ def run_transfer(
         targets = lora_targets(b.model, config.lora_targets)  # a bad name fails before the eval
         say(f"evaluating the base model on {len(pools.eval_prompts)} prompts")
         before = evaluate(b.model, b.tokenizer, pools.eval_prompts, name=b.name, config=config)
-        _write_json(cache / "base_eval.json", eval_to_json(before, base_fp))
+        write_json(cache / "base_eval.json", eval_to_json(before, base_fp))
     else:
         cached.append("base_eval")
         say("base evaluation: cached")
@@ -343,7 +300,7 @@ def run_transfer(
                 config.reply_tokens, config.dpo_beta, config.seed,
             ]
         )  # fmt: skip
-        done = _read_json(adapter_dir / "done.json")
+        done = read_json(adapter_dir / "done.json")
         if done is None or done.get("fingerprint") != row_fp:
             examples, info = _row_examples(
                 config, langs, pools, user, method, base, model_key, seconds
@@ -385,7 +342,7 @@ def run_transfer(
                 "train_nll_after": nll_after,
                 "seconds": dict(seconds),
             }
-            _write_json(adapter_dir / "done.json", done)  # written last: marks the adapter done
+            write_json(adapter_dir / "done.json", done)  # written last: marks the adapter done
         else:
             merged = None
             row_cached.append("adapter")
@@ -409,7 +366,7 @@ def run_transfer(
                 name=f"{b.name}+lora[{name}]",
                 config=config,
             )
-            _write_json(after_path, eval_to_json(after, after_fp))
+            write_json(after_path, eval_to_json(after, after_fp))
             seconds["after_eval"] = time.perf_counter() - start
         else:
             row_cached.append("after_eval")
