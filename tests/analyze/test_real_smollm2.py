@@ -20,8 +20,9 @@ def test_smollm2_polyrefuse_directions(
 
     from langgap.analyze.common.activations import capture, last_k
     from langgap.analyze.common.data import benchmark_prompts
-    from langgap.analyze.directions.report import write_directions_report, write_transfer_report
+    from langgap.analyze.directions.report import write_directions_report
     from langgap.analyze.directions.run import refusal_directions
+    from langgap.analyze.interventions.report import write_transfer_report
     from langgap.analyze.interventions.run import transfer_matrix
 
     folder = smollm2_folder
