@@ -148,31 +148,13 @@ def influence_scores(
     finished stage. `damping=None` uses kronfluence's heuristic (0.1 × mean eigenvalue).
     The model runs where it is (CPU or CUDA) and is left as it was found.
     """
-    if strategy not in STRATEGIES:
-        raise InfluenceError(f"unknown strategy {strategy!r}; available: {', '.join(STRATEGIES)}")
-    if not train:
-        raise InfluenceError("the training set is empty; give at least one training example")
-    if not queries:
-        raise InfluenceError("no queries; give at least one query prompt")
-    for name, value in [
-        ("train_batch_size", train_batch_size),
-        ("query_batch_size", query_batch_size),
-    ]:
-        if value < 1:
-            raise InfluenceError(f"{name} must be at least 1, got {value}")
-    _check_examples(train, "training")
-    _check_examples(queries, "query")
+    _check_inputs(strategy, train, queries, train_batch_size, query_batch_size)
     selected = select_modules(model, modules, layers)
     names = [c.name for c in selected]
     train_rows = [encode_example(tokenizer, e, max_length) for e in train]
     query_rows = [encode_example(tokenizer, e, max_length) for e in queries]
 
-    from kronfluence import (  # type: ignore[import-untyped]
-        Analyzer,
-        FactorArguments,
-        ScoreArguments,
-    )
-    from kronfluence.utils.dataset import DataLoaderKwargs  # type: ignore[import-untyped]
+    from kronfluence import FactorArguments, ScoreArguments  # type: ignore[import-untyped]
 
     factor_args = FactorArguments(strategy=strategy)
     score_args = ScoreArguments(damping_factor=damping)
@@ -205,11 +187,74 @@ def influence_scores(
     config["factors_name"] = f"{strategy}-{factors_key[:16]}"
     config["scores_name"] = f"{strategy}-{scores_key[:16]}"
 
+    loaded = _pairwise_scores(
+        model,
+        tokenizer,
+        [c.name for c in selected if c.conv1d],  # GPT-2 Conv1D: tracked as nn.Linear
+        train_rows,
+        query_rows,
+        config,
+        factor_args,
+        score_args,
+        out_dir,
+    )
+    scores = loaded["all_modules"].double().cpu().numpy()
+    return InfluenceResult(
+        scores=scores,
+        train_ids=[e.id for e in train],
+        train_languages=[canonical_language(e.language) for e in train],
+        query_ids=[e.id for e in queries],
+        query_languages=[canonical_language(e.language) for e in queries],
+        config=config,
+        train=list(train),
+        queries=list(queries),
+    )
+
+
+def _check_inputs(
+    strategy: str,
+    train: Sequence[TrainExample],
+    queries: Sequence[TrainExample],
+    train_batch_size: int,
+    query_batch_size: int,
+) -> None:
+    """Raise InfluenceError for settings or examples that cannot be scored."""
+    if strategy not in STRATEGIES:
+        raise InfluenceError(f"unknown strategy {strategy!r}; available: {', '.join(STRATEGIES)}")
+    if not train:
+        raise InfluenceError("the training set is empty; give at least one training example")
+    if not queries:
+        raise InfluenceError("no queries; give at least one query prompt")
+    for name, value in [
+        ("train_batch_size", train_batch_size),
+        ("query_batch_size", query_batch_size),
+    ]:
+        if value < 1:
+            raise InfluenceError(f"{name} must be at least 1, got {value}")
+    _check_examples(train, "training")
+    _check_examples(queries, "query")
+
+
+def _pairwise_scores(
+    model: nn.Module,
+    tokenizer: Any,
+    conv_names: list[str],
+    train_rows: list[Encoded],
+    query_rows: list[Encoded],
+    config: dict[str, Any],
+    factor_args: Any,
+    score_args: Any,
+    out_dir: str | Path,
+) -> Any:
+    """Fit the factors on the training rows and score every query against every training row
+    (kronfluence; reused from out_dir when the names match). The model is left where it was."""
+    from kronfluence import Analyzer
+    from kronfluence.utils.dataset import DataLoaderKwargs  # type: ignore[import-untyped]
+
     device = next(model.parameters()).device
     pad_id = _pad_id(tokenizer)
     loader_kwargs = DataLoaderKwargs(num_workers=0, collate_fn=Collate(pad_id))
-    conv_names = [c.name for c in selected if c.conv1d]
-    task = _make_task(names, seed)
+    task = _make_task(config["tracked_modules"], config["seed"])
     with (
         _quiet(),
         long_lived_objects_frozen(),
@@ -230,7 +275,7 @@ def influence_scores(
         analyzer.fit_all_factors(
             factors_name=config["factors_name"],
             dataset=EncodedDataset(train_rows),
-            per_device_batch_size=train_batch_size,
+            per_device_batch_size=config["train_batch_size"],
             factor_args=factor_args,
         )
         analyzer.compute_pairwise_scores(
@@ -238,24 +283,16 @@ def influence_scores(
             factors_name=config["factors_name"],
             query_dataset=EncodedDataset(query_rows),
             train_dataset=EncodedDataset(train_rows),
-            per_device_query_batch_size=query_batch_size,
-            per_device_train_batch_size=train_batch_size,
+            per_device_query_batch_size=config["query_batch_size"],
+            per_device_train_batch_size=config["train_batch_size"],
             score_args=score_args,
         )
         loaded = analyzer.load_pairwise_scores(config["scores_name"])
     if next(model.parameters()).device != device:
         model.to(device)
-    scores = loaded["all_modules"].double().cpu().numpy()
-    return InfluenceResult(
-        scores=scores,
-        train_ids=[e.id for e in train],
-        train_languages=[canonical_language(e.language) for e in train],
-        query_ids=[e.id for e in queries],
-        query_languages=[canonical_language(e.language) for e in queries],
-        config=config,
-        train=list(train),
-        queries=list(queries),
-    )
+    if next(model.parameters()).device != device:
+        model.to(device)
+    return loaded
 
 
 @contextmanager
