@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -11,6 +11,9 @@ from rich.table import Table
 from rich.text import Text
 
 from langgap.cli_options import DEFAULT_DEVICE, DEFAULT_DTYPE, DeviceOption, DtypeOption
+
+if TYPE_CHECKING:
+    from langgap.analyze.transfer.results import TransferExperiment
 
 console = Console()
 errors = Console(stderr=True)
@@ -155,6 +158,13 @@ def transfer(
     for warning in experiment.warnings():
         errors.print(f"warning: {warning}", style="yellow", markup=False, soft_wrap=True)
     paths = write_report(experiment, out)
+    console.print(_harmlessness_table(experiment))
+    for path in paths:
+        console.print(Text(str(path)))
+
+
+def _harmlessness_table(experiment: TransferExperiment) -> Table:
+    """The train × eval matrix of harmlessness changes, with intervals, for the terminal."""
     m = experiment.matrix("harmlessness")
     table = Table(title=Text("Change in harmlessness, points [95% interval]"))
     table.add_column(Text("trained on"))
@@ -168,9 +178,7 @@ def transfer(
             for j in range(len(m.columns))
         ]
         table.add_row(Text(name), *(Text(c) for c in cells))
-    console.print(table)
-    for path in paths:
-        console.print(Text(str(path)))
+    return table
 
 
 def register(app: typer.Typer) -> None:

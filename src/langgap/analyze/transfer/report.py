@@ -135,8 +135,39 @@ def _matrix_rows(m: TransferMatrix) -> list[list[Cell]]:
 
 
 def _markdown(exp: TransferExperiment, out_dir: Path) -> Path:
-    c = exp.config
     report = MarkdownReport("Refusal-training transfer across languages")
+    _method(report, exp)
+    headers = ["trained on \\ eval", *exp.eval_languages]
+    report.table(headers, _matrix_rows(exp.matrix("harmlessness")), TITLES["harmlessness"])
+    report.table(headers, _matrix_rows(exp.matrix("over_refusal")), TITLES["over_refusal"])
+    report.figure("transfer_matrix.png", "Train × eval change, with 95% intervals")
+    report.figure("transfer_by_language.png", "Refusal rates before and after, per language")
+
+    _base_table(report, exp)
+    _row_tables(report, exp)
+    _training_table(report, exp)
+    report.table(
+        ["phase", "seconds"],
+        [[k, round(v, 1)] for k, v in exp.timings.items()],
+        "Wall time (cached parts: " + (", ".join(exp.cached) or "none") + ")",
+    )
+    report.table(
+        ["package", "version"],
+        [[k, v or "not installed"] for k, v in exp.versions.items()],
+        "Versions",
+    )
+    report.paragraph(
+        "Caveats: one seed per row; small per-language samples give wide intervals; the judge "
+        "reads refusal formulas and may miss unusual refusals; a refusal learnt in one language "
+        "can transfer as a blanket refusal, so read harmlessness together with over-refusal. The "
+        "exact configuration is in transfer.json."
+    )
+    return report.write(out_dir / "transfer.md")
+
+
+def _method(report: MarkdownReport, exp: TransferExperiment) -> None:
+    """How the rows were trained and evaluated, in words."""
+    c = exp.config
     method = exp.rows[0].method if exp.rows else c.method
     sources = exp.data.get("train_sources", {})
     source_text = "; ".join(
@@ -163,12 +194,10 @@ def _markdown(exp: TransferExperiment, out_dir: Path) -> Path:
         f"are after − before on the same prompts, with a paired bootstrap 95% interval "
         f"({c.n_boot} resamples) and an exact McNemar p-value."
     )
-    headers = ["trained on \\ eval", *exp.eval_languages]
-    report.table(headers, _matrix_rows(exp.matrix("harmlessness")), TITLES["harmlessness"])
-    report.table(headers, _matrix_rows(exp.matrix("over_refusal")), TITLES["over_refusal"])
-    report.figure("transfer_matrix.png", "Train × eval change, with 95% intervals")
-    report.figure("transfer_by_language.png", "Refusal rates before and after, per language")
 
+
+def _base_table(report: MarkdownReport, exp: TransferExperiment) -> None:
+    """The base model's harmlessness and over-refusal per language."""
     base_h, base_o = exp.before.by_language(True), exp.before.by_language(False)
     rows: list[list[Cell]] = []
     for lang in exp.eval_languages:
@@ -185,6 +214,10 @@ def _markdown(exp: TransferExperiment, out_dir: Path) -> Path:
         rows,
         "Base model",
     )
+
+
+def _row_tables(report: MarkdownReport, exp: TransferExperiment) -> None:
+    """Per row: before and after in every evaluation language, with refusals gained and lost."""
     for row in exp.rows:
         detail: list[list[Cell]] = []
         for lang in exp.eval_languages:
@@ -203,6 +236,10 @@ def _markdown(exp: TransferExperiment, out_dir: Path) -> Path:
             detail,
             f"Trained on {row.name}",
         )  # fmt: skip
+
+
+def _training_table(report: MarkdownReport, exp: TransferExperiment) -> None:
+    """What training did, per row: examples, loss before and after, time."""
     train_rows: list[list[Cell]] = []
     for row in exp.rows:
         last = row.loss_history[-1]["loss"] if row.loss_history else None
@@ -223,23 +260,6 @@ def _markdown(exp: TransferExperiment, out_dir: Path) -> Path:
         train_rows,
         "Training (NLL = mean per-token loss of the target replies on the training set)",
     )  # fmt: skip
-    report.table(
-        ["phase", "seconds"],
-        [[k, round(v, 1)] for k, v in exp.timings.items()],
-        "Wall time (cached parts: " + (", ".join(exp.cached) or "none") + ")",
-    )
-    report.table(
-        ["package", "version"],
-        [[k, v or "not installed"] for k, v in exp.versions.items()],
-        "Versions",
-    )
-    report.paragraph(
-        "Caveats: one seed per row; small per-language samples give wide intervals; the judge "
-        "reads refusal formulas and may miss unusual refusals; a refusal learnt in one language "
-        "can transfer as a blanket refusal, so read harmlessness together with over-refusal. The "
-        "exact configuration is in transfer.json."
-    )
-    return report.write(out_dir / "transfer.md")
 
 
 def write_report(exp: TransferExperiment, out_dir: Path | str | None = None) -> list[Path]:
