@@ -6,6 +6,11 @@ the raw-GitHub and hub layouts; LANGGAP_DATA_MIRROR and HF_ENDPOINT point langga
 same code paths as a real first use run (httpx for raw files, huggingface_hub for hub sets).
 Data sets with no copy here (or no fixed file list) are listed as skipped.
 
+It also times the offline error as a user meets it: the whole `langgap data fetch multijail`
+command (start-up included) against a port that refuses at once, and on a network that drops
+every packet. This sandbox answers connections to any address, so the dropped network is
+simulated inside the timed process: its connection attempts hang. Target: one line within 3 s.
+
     python benchmarks/bench_data_fetch.py [--data ../shared/data]
 """
 
@@ -14,6 +19,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -22,6 +29,28 @@ from langgap.data import dataset_dir, datasets
 from langgap.data.mirror import MirrorServer, mirror_paths
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+REFUSED = "http://127.0.0.1:9"  # nothing listens: refused at once
+RUN_CLI = "from langgap.cli import app; app()"
+# Every connection attempt hangs, as on a network that drops packets.
+DROP_THEN_RUN_CLI = (
+    "import socket, time; socket.create_connection = lambda *a, **k: time.sleep(60); "
+)
+
+
+def offline_command_seconds(dropped: bool) -> tuple[float, int, int]:
+    """Wall seconds, exit code and output lines of `langgap data fetch multijail` offline."""
+    code = (DROP_THEN_RUN_CLI if dropped else "") + RUN_CLI
+    command = [sys.executable, "-c", code, "data", "fetch"]
+    with tempfile.TemporaryDirectory() as empty:
+        env = {**os.environ, "LANGGAP_DATA_MIRROR": REFUSED, "LANGGAP_DATA_DIR": empty}
+        env.pop("LANGGAP_OFFLINE", None)
+        clock = time.perf_counter()
+        done = subprocess.run([*command, "multijail"], env=env, capture_output=True, text=True)
+        seconds = time.perf_counter() - clock
+    lines = len((done.stdout + done.stderr).strip().splitlines())
+    return seconds, done.returncode, lines
 
 
 def main() -> None:
@@ -51,6 +80,14 @@ def main() -> None:
         second_s = time.perf_counter() - clock
         second_requests = len(mirror.requests) - first_requests
         size = sum(p.stat().st_size for p in Path(target).rglob("*") if p.is_file())
+    offline = {
+        name: dict(
+            zip(("seconds", "exit_code", "lines"), offline_command_seconds(dropped), strict=True)
+        )
+        for name, dropped in (("refused", False), ("dropped_packets", True))
+    }
+    for figures in offline.values():
+        figures["seconds"] = round(figures["seconds"], 2)
     print(
         json.dumps(
             {
@@ -62,6 +99,8 @@ def main() -> None:
                 "first_run_target_s": 10,
                 "second_run_s": round(second_s, 3),
                 "second_run_requests": second_requests,
+                "offline_command": offline,
+                "offline_command_target_s": 3,
             },
             indent=1,
         )

@@ -55,3 +55,63 @@ def test_survey_llm_annotator_names_its_model_option() -> None:
     missing = runner.invoke(app, args)
     assert missing.exit_code == 2 and "--annotator-model" in missing.output
     assert "--annotator-model" in runner.invoke(app, ["survey", "run", "--help"]).output
+
+
+def _survey_run(anthology: Path, out: Path) -> None:
+    args = ["survey", "run", "--anthology", str(anthology), "--out", str(out),
+            "--years", "2020-2024", "--no-report"]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+
+
+def test_survey_sheet_writes_where_out_says_and_beside_the_run_by_default(
+    anthology_fixture: Path, tmp_path: Path
+) -> None:
+    run = tmp_path / "run"
+    _survey_run(anthology_fixture, run)
+    runner = CliRunner()
+    base = [
+        "survey",
+        "sheet",
+        str(run),
+        "--annotators",
+        "ana,ben",
+        "--pairs",
+        "1",
+        "--overlap",
+        "4",
+    ]
+    elsewhere = tmp_path / "for-annotators"
+    assert runner.invoke(app, [*base, "--out", str(elsewhere)]).exit_code == 0
+    assert (elsewhere / "ana.csv").exists() and (elsewhere / "plan.json").exists()
+    assert not (run / "sheets").exists()
+    assert runner.invoke(app, base).exit_code == 0
+    assert (run / "sheets" / "ben.xlsx").exists()
+
+
+def test_boot_is_now_n_boot_and_the_old_spelling_says_so(
+    anthology_fixture: Path, tmp_path: Path
+) -> None:
+    run = tmp_path / "run"
+    _survey_run(anthology_fixture, run)
+    gold = ["survey", "score", "--gold", "reference", "--out", str(run)]
+    runner = CliRunner()
+    new = runner.invoke(app, [*gold, "--n-boot", "20"])
+    assert new.exit_code == 0, new.output
+    assert "deprecated" not in new.output
+    old = runner.invoke(app, [*gold, "--boot", "20"])
+    assert old.exit_code == 0 and "--boot here is deprecated" in old.output
+    assert "use --n-boot" in old.output
+    both = runner.invoke(app, [*gold, "--boot", "20", "--n-boot", "30"])
+    assert both.exit_code == 2 and "give only --n-boot" in both.output
+    assert "--boot" not in runner.invoke(app, ["survey", "agree", "--help"]).output
+
+
+def test_eval_run_takes_benchmarks_positionally_or_with_the_benchmark_option() -> None:
+    runner = CliRunner()
+    none = runner.invoke(app, ["eval", "run", "-m", "mockllm/model"])
+    assert none.exit_code == 2 and "name at least one benchmark" in none.output
+    no_model = runner.invoke(app, ["eval", "run", "--benchmark", "multijail"])
+    assert no_model.exit_code == 2 and "-m/--model" in no_model.output
+    help_text = runner.invoke(app, ["eval", "run", "--help"]).output
+    assert "--benchmark" in help_text

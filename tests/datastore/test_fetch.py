@@ -98,17 +98,23 @@ def test_wrong_checksum_is_refused_and_nothing_is_kept(
     assert not (user_data_dir() / PARTIAL / "tinyraw" / "a.csv").exists()
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        "http://127.0.0.1:9",  # refused at once
-        "http://10.255.255.1:9",  # a black hole: nothing answers, the probe times out
-    ],
-)
+def _drop_every_packet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A network that drops packets: connecting hangs (this sandbox answers any address)."""
+
+    def hang(*args: object, **kwargs: object) -> None:
+        time.sleep(30)
+
+    monkeypatch.setattr("langgap.data.network.socket.create_connection", hang)
+
+
+@pytest.mark.parametrize("network", ["refused", "dropped"])
 def test_offline_error_is_one_line_within_3_seconds(
-    tiny: dict[str, Dataset], online: Path, monkeypatch: pytest.MonkeyPatch, url: str
+    tiny: dict[str, Dataset], online: Path, monkeypatch: pytest.MonkeyPatch, network: str
 ) -> None:
+    url = "http://127.0.0.1:9"  # nothing listens: refused at once
     point_at(url, monkeypatch)
+    if network == "dropped":
+        _drop_every_packet(monkeypatch)
     clock = time.monotonic()
     with pytest.raises(DataUnavailableError) as caught:
         dataset_dir("tinyraw")
@@ -120,6 +126,23 @@ def test_offline_error_is_one_line_within_3_seconds(
                  "langgap data verify tinyraw"):  # fmt: skip
         assert part in message
     assert not target.exists()
+
+
+def test_connect_timeout_variable_sets_the_probe_and_a_bad_value_is_named(
+    tiny: dict[str, Dataset], online: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    point_at("http://127.0.0.1:9", monkeypatch)
+    _drop_every_packet(monkeypatch)
+    monkeypatch.setenv("LANGGAP_CONNECT_TIMEOUT", "0.3")
+    clock = time.monotonic()
+    with pytest.raises(DataUnavailableError, match=r"no answer within 0\.3 s"):
+        dataset_dir("tinyraw")
+    assert time.monotonic() - clock < 1.5
+    monkeypatch.setenv("LANGGAP_CONNECT_TIMEOUT", "soon")
+    with pytest.raises(
+        DataUnavailableError, match="LANGGAP_CONNECT_TIMEOUT='soon' is not a number"
+    ):
+        dataset_dir("tinyraw")
 
 
 def test_langgap_offline_fails_without_asking(

@@ -253,7 +253,7 @@ def test_cli_agree_writes_json_and_markdown(tmp_path: Path) -> None:
     register(app)
     records = synthetic(25, ("A", "[bold]B"), 0.8)
     path = write_annotations(tmp_path / "annotations.csv", records)
-    result = CliRunner().invoke(app, ["agree", str(path), "--boot", "100"])
+    result = CliRunner().invoke(app, ["agree", str(path), "--n-boot", "100"])
     assert result.exit_code == 0, result.output
     assert "[bold]B" in result.output  # a name is text, not markup
     data = json.loads((tmp_path / "agreement.json").read_text())

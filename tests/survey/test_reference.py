@@ -66,7 +66,7 @@ def test_score_rules_against_the_reference_through_the_cli(tmp_path: Path) -> No
     rows += [f"{a.paper_id},true,eng,english_only,alignment,false" for a in gold]
     pred.write_text("\n".join(rows) + "\n")
     result = CliRunner().invoke(
-        app, ["score", "--gold", "reference", "--pred", str(pred), "--boot", "20"]
+        app, ["score", "--gold", "reference", "--pred", str(pred), "--n-boot", "20"]
     )
     assert result.exit_code == 0, result.output
     assert "3 of 360 gold papers scored" in result.output.replace("\n", " ")

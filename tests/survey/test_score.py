@@ -212,7 +212,7 @@ def test_cli_score(tmp_path: Path) -> None:
     write_papers_csv(tmp_path / "papers.csv", papers_rows())
     runner = CliRunner()
     result = runner.invoke(
-        app, ["score", "--gold", str(gold), "--out", str(tmp_path), "--boot", "50"]
+        app, ["score", "--gold", str(gold), "--out", str(tmp_path), "--n-boot", "50"]
     )
     assert result.exit_code == 0, result.output
     assert "p4" in result.output  # the gold paper without a prediction is named

@@ -77,7 +77,7 @@ def test_annotation_workflow_end_to_end(anthology_fixture: Path, tmp_path: Path)
     assert [(r["paper_id"], r["topic"]) for r in chair] == [(disputed, "privacy")]
     assert len(gold_rows) == 5  # every kept paper has a gold label (rules v2: 5 kept)
 
-    _invoke("survey", "agree", str(out / "annotations.csv"), "--boot", "50", "--out", str(out))
+    _invoke("survey", "agree", str(out / "annotations.csv"), "--n-boot", "50", "--out", str(out))
     assert json.loads((out / "agreement.json").read_text())
 
     _invoke("survey", "run", "--anthology", str(anthology_fixture), "--out", str(out),

@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 
 from langgap.data.locate import DataRoot, unavailable
-from langgap.data.network import reachable
+from langgap.data.network import probe_timeout, reachable
 from langgap.data.registry import GITHUB_RAW, HF_HUB, Dataset, FileSpec
 
 MIRROR_ENV = "LANGGAP_DATA_MIRROR"
@@ -71,8 +71,12 @@ def fetch_dataset(dataset: Dataset, root: DataRoot) -> Path:
         if dataset.files
         else (os.environ.get("HF_ENDPOINT") or HF_HUB)
     )
-    if not reachable(probe_url):
-        raise unavailable(dataset, root, "no answer within 3 s (offline?)", probe_url)
+    try:
+        timeout = probe_timeout()
+    except ValueError as error:
+        raise unavailable(dataset, root, str(error), probe_url) from None
+    if not reachable(probe_url, timeout):
+        raise unavailable(dataset, root, f"no answer within {timeout:g} s (offline?)", probe_url)
     partial = root.path / PARTIAL / dataset.folder
     partial.mkdir(parents=True, exist_ok=True)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -9,20 +10,40 @@ import urllib.request
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-PROBE_TIMEOUT_S = 2.5
+# A TCP handshake to GitHub or the hub takes well under a second even on slow links; 1.5 s also
+# survives one lost SYN (retried after 1 s), and keeps start-up + probe under the 3 s in which an
+# offline command must have said so. A very slow link can raise it with LANGGAP_CONNECT_TIMEOUT.
+PROBE_TIMEOUT_S = 1.5
 
 
-def reachable(url: str, timeout: float = PROBE_TIMEOUT_S) -> bool:
+def probe_timeout() -> float:
+    """Seconds a connection probe waits: LANGGAP_CONNECT_TIMEOUT, else PROBE_TIMEOUT_S."""
+    raw = os.environ.get("LANGGAP_CONNECT_TIMEOUT", "").strip()
+    if not raw:
+        return PROBE_TIMEOUT_S
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(
+            f"LANGGAP_CONNECT_TIMEOUT={raw!r} is not a number of seconds; set e.g. 5 or unset it"
+        ) from None
+    if value <= 0:
+        raise ValueError(f"LANGGAP_CONNECT_TIMEOUT={raw!r} must be above 0 seconds")
+    return value
+
+
+def reachable(url: str, timeout: float | None = None) -> bool:
     """Whether url's host (or the proxy in front of it) accepts a TCP connection within timeout."""
     return bool(reachable_urls([url], timeout))
 
 
-def reachable_urls(urls: Sequence[str], timeout: float = PROBE_TIMEOUT_S) -> set[str]:
+def reachable_urls(urls: Sequence[str], timeout: float | None = None) -> set[str]:
     """The urls whose host (or the proxy in front of it) accepts a TCP connection in time.
 
     Each probe runs in a daemon thread, all at once, because a name lookup can hang far longer
     than the socket timeout, which does not cover it; offline, this returns after `timeout`.
     """
+    timeout = probe_timeout() if timeout is None else timeout
     answered: set[str] = set()
 
     def probe(url: str) -> None:

@@ -30,10 +30,21 @@ def _split(values: list[str] | None) -> list[str] | None:
 @app.command()
 def run(
     benchmarks: Annotated[
-        list[str],
-        typer.Argument(help="multijail, xsafety, csrt, polyrefuse, or a prompt table path."),
-    ],
-    model: Annotated[list[str], typer.Option("--model", "-m", help="Inspect model; repeat it.")],
+        list[str] | None,
+        typer.Argument(
+            help="multijail, xsafety, csrt, polyrefuse, or a prompt table path (or --benchmark)."
+        ),
+    ] = None,
+    model: Annotated[
+        list[str] | None, typer.Option("--model", "-m", help="Inspect model; repeat it.")
+    ] = None,
+    benchmark: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="The same as the positional benchmarks (comma-separated or repeated), the "
+            "spelling `probe` and `analyze` use."
+        ),
+    ] = None,
     languages: Annotated[
         list[str] | None, typer.Option(help="Languages (comma-separated).")
     ] = None,
@@ -116,8 +127,13 @@ def run(
     from langgap.evaluate.probes.base import ProbeError
     from langgap.evaluate.run import RunOptions, run_eval
 
+    chosen = [*(benchmarks or []), *(_split(benchmark) or [])]
+    if not chosen:
+        raise typer.BadParameter("name at least one benchmark, e.g. `langgap eval run multijail`")
+    if not model:
+        raise typer.BadParameter("give the model under test: -m/--model, e.g. -m openai/gpt-4o")
     options = RunOptions(
-        benchmarks=benchmarks,
+        benchmarks=list(dict.fromkeys(chosen)),
         models=model,
         languages=_split(languages),
         categories=_split(categories),

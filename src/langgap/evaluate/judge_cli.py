@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from langgap._io import atomic_write_text
-from langgap.cli_options import JudgeModelOption, OldModelOption, renamed
+from langgap.cli_options import MODEL_UNDER_TEST, JudgeModelOption, OldModelOption, renamed
 
 # Judges import Inspect, which takes seconds: commands import them when they run, not at --help.
 if TYPE_CHECKING:
@@ -221,7 +221,9 @@ def eval_command(
     min_n: Annotated[int, typer.Option(help="Card: trusted from this many items.")] = 50,
 ) -> None:
     """Run a judge over a labelled set; per-language agreement, judge_eval.json and a judge card."""
-    model = renamed(judge_model, model, old_name="--model", new_name="--judge-model")
+    model = renamed(
+        judge_model, model, old_name="--model", new_name="--judge-model", why=MODEL_UNDER_TEST
+    )
     from langgap.evaluate.judge_eval.cards import write_judge_card
     from langgap.evaluate.judge_eval.data import LabelledDataError, item_view
     from langgap.evaluate.judge_eval.metrics import meta_evaluate
@@ -269,7 +271,7 @@ def calibrate(
     model: OldModelOption = None,
     languages: LangOpt = None,
     limit: LimitOpt = None,
-    out: OutOpt = Path("judge-calibration"),
+    out: OutOpt = Path("judge-calibrate"),
     data_dir: SharedOpt = None,
     dev_fraction: Annotated[float, typer.Option(help="Share of items for development.")] = 0.5,
     seed: Annotated[int, typer.Option(help="Split and bootstrap seed.")] = 0,
@@ -277,7 +279,9 @@ def calibrate(
     n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap resamples.")] = 1000,
 ) -> None:
     """Calibrate the judge's abstention rule per language on a dev split; report held-out."""
-    model = renamed(judge_model, model, old_name="--model", new_name="--judge-model")
+    model = renamed(
+        judge_model, model, old_name="--model", new_name="--judge-model", why=MODEL_UNDER_TEST
+    )
     from langgap.evaluate.judge_eval.calibrate import calibrate_abstention, split_items
     from langgap.evaluate.judge_eval.data import LabelledDataError, item_view
     from langgap.evaluate.judge_eval.metrics import meta_evaluate

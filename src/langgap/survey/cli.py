@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from langgap.cli_options import AnnotatorModelOption, OldModelOption, renamed
+from langgap.cli_options import MODEL_UNDER_TEST, AnnotatorModelOption, OldModelOption, renamed
 from langgap.survey import cli_annotation as annotation_commands
 from langgap.survey import cli_fulltext as fulltext_commands
 from langgap.survey import cli_learned as learned_commands
@@ -136,7 +136,13 @@ def run(
 
     if annotator not in ("rules", "learned", "llm"):
         raise typer.BadParameter(f"unknown annotator {annotator!r}; available: rules, learned, llm")
-    model = renamed(annotator_model, model, old_name="--model", new_name="--annotator-model")
+    model = renamed(
+        annotator_model,
+        model,
+        old_name="--model",
+        new_name="--annotator-model",
+        why=MODEL_UNDER_TEST,
+    )
     if annotator == "llm" and not model:
         raise typer.BadParameter(
             "--annotator llm needs --annotator-model MODEL (any Inspect model name)"

@@ -48,7 +48,9 @@ def parse_pairs(text: str) -> int | list[tuple[str, str]]:
 
 
 def sheet(
-    out: Annotated[Path, typer.Argument(help="Survey output folder holding papers.csv.")],
+    survey_dir: Annotated[
+        Path, typer.Argument(help="The survey run's folder (`survey run --out`), with papers.csv.")
+    ],
     annotators: Annotated[str, typer.Option(help="Comma-separated annotator names.")],
     overlap: Annotated[int, typer.Option(help="Papers each pair labels in common.")] = 20,
     pairs: Annotated[
@@ -71,14 +73,27 @@ def sheet(
             "also label what the model called unrelated).",
         ),
     ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder for the sheets and plan.json (default: SURVEY_DIR/sheets)."),
+    ] = None,
 ) -> None:
     """Write one labelling sheet (CSV + XLSX) per annotator, with paired overlaps."""
     from langgap.survey.sheets import make_sheets
 
     names = [name.strip() for name in annotators.split(",")]
+    folder = out or survey_dir / "sheets"
     try:
         plan = make_sheets(
-            out, names, overlap, parse_pairs(pairs), blind, seed, order, all_screened
+            survey_dir,
+            names,
+            overlap,
+            parse_pairs(pairs),
+            blind,
+            seed,
+            order,
+            all_screened,
+            sheets_dir=folder,
         )
     except ValueError as error:
         raise _fail(str(error)) from None
@@ -91,7 +106,7 @@ def sheet(
         ]
         table.add_row(name, str(len(ids)), ", ".join(partners) or "-")
     console.print(table, markup=False, highlight=False)
-    console.print(f"wrote {len(plan.files)} files to {out / 'sheets'}", markup=False)
+    console.print(f"wrote {len(plan.files)} files to {folder}", markup=False)
 
 
 def _titles(out: Path) -> dict[str, str]:

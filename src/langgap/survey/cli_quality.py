@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from langgap.cli_options import DEFAULT_N_BOOT, NBootOption, OldBootOption, resolve_n_boot
 from langgap.survey.annotations import Annotation
 from langgap.survey.sheet_io import SheetError, SheetProblem
 
@@ -71,20 +72,22 @@ def agree(
         list[Path],
         typer.Argument(help="annotations.csv from `survey import`, or one filled sheet each."),
     ],
-    boot: Annotated[int, typer.Option(help="Bootstrap resamples for the 95% intervals.")] = 1000,
+    n_boot: NBootOption = DEFAULT_N_BOOT,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
     out: Annotated[
         Path | None, typer.Option(help="Folder for agreement.json/.md; default: next to input.")
     ] = None,
+    boot: OldBootOption = None,
 ) -> None:
     """Cohen's kappa and Jaccard per annotator pair, Krippendorff's alpha overall."""
     from langgap.report.markdown import MarkdownReport
     from langgap.survey.agreement import agreement
     from langgap.survey.quality_sections import agreement_section
 
+    resamples = resolve_n_boot(n_boot, boot)
     records = _read_all(annotations)
     try:
-        report = agreement(records, n_boot=boot, seed=seed)
+        report = agreement(records, n_boot=resamples, seed=seed)
     except ValueError as error:
         raise _fail(str(error)) from None
     console.print(report.rich_table())
@@ -146,20 +149,22 @@ def score(
         Path | None,
         typer.Option(help="Run folder: default --pred is OUT/papers.csv; label_quality.* go here."),
     ] = None,
-    boot: Annotated[int, typer.Option(help="Bootstrap resamples for the 95% intervals.")] = 1000,
+    n_boot: NBootOption = DEFAULT_N_BOOT,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
+    boot: OldBootOption = None,
 ) -> None:
     """Score labels (rules by default) against a gold set: accuracy, kappa, P/R/F1, errors."""
     from langgap.survey.reference import resolve_gold
     from langgap.survey.score import score as score_labels
 
+    resamples = resolve_n_boot(n_boot, boot)
     if pred is None and out is None:
         raise _fail("give --pred FILE or --out RUN_FOLDER (whose papers.csv is scored)")
     predictions = pred or (out or Path()) / "papers.csv"
     try:
         gold_labels = read_annotations(resolve_gold(gold))
         labels, evidence = _predictions(predictions, annotator)
-        report = score_labels(labels, gold_labels, n_boot=boot, seed=seed, evidence=evidence)
+        report = score_labels(labels, gold_labels, n_boot=resamples, seed=seed, evidence=evidence)
     except SheetError as error:
         _problems(error.problems)
         raise _fail("the input has problems; nothing was scored.") from None

@@ -296,8 +296,11 @@ def make_sheets(
     seed: int = 0,
     order: str = "random",
     all_screened: bool = False,
+    sheets_dir: Path | None = None,
 ) -> SheetPlan:
-    """Write OUT/sheets/<annotator>.csv/.xlsx and plan.json for the kept papers of OUT/papers.csv.
+    """Write <annotator>.csv/.xlsx and plan.json for the kept papers of OUT/papers.csv.
+
+    They go to `sheets_dir`, by default OUT/sheets.
 
     >>> make_sheets(Path("out"), ["A", "B", "C", "D"])  # doctest: +SKIP
     """
@@ -319,7 +322,7 @@ def make_sheets(
     if order == "uncertainty":
         assignments = _least_certain_first(assignments, by_id, out_dir / "papers.csv")
     columns = SHEET_COLUMNS if blind else (*SHEET_COLUMNS, *SUGGESTION_COLUMNS)
-    folder = out_dir / "sheets"
+    folder = sheets_dir or out_dir / "sheets"
     files: list[Path] = []
     for name, ids in assignments.items():
         rows = [_sheet_row(by_id[paper_id], blind) for paper_id in ids]
