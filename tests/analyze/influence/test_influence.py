@@ -587,19 +587,19 @@ def test_smollm2_influence_on_refusal_queries(
 def test_refusal_training_set_from_polyrefuse_is_disjoint_from_queries() -> None:
     if not (SHARED_DATA / "polyrefuse").is_dir():
         pytest.skip(f"PolyRefuse not found at {SHARED_DATA / 'polyrefuse'} (../shared/data absent)")
-    from langgap.analyze.influence.cli import _read_queries, _read_train
     from langgap.analyze.influence.data import InfluenceError
+    from langgap.analyze.influence.inputs import query_examples, training_examples
 
-    queries = _read_queries(None, "eng,deu", 3, SHARED_DATA, 0)
-    train = _read_train(None, "en,de", 5, queries, SHARED_DATA, 0)
+    queries = query_examples(None, "eng,deu", 3, SHARED_DATA, 0)
+    train = training_examples(None, "en,de", 5, queries, SHARED_DATA, 0)
     assert [t.language for t in train] == ["eng"] * 5 + ["deu"] * 5
     assert not {t.id for t in train} & {q.id for q in queries}
     assert not {t.prompt for t in train} & {q.prompt for q in queries}
     assert all(t.response == refusal_reply(t.language) for t in train)
     with pytest.raises(InfluenceError, match="not both"):
-        _read_train(SHARED_DATA, "en", 5, queries, SHARED_DATA, 0)
+        training_examples(SHARED_DATA, "en", 5, queries, SHARED_DATA, 0)
     with pytest.raises(InfluenceError, match="Bengali"):
-        _read_train(None, "bn", 5, queries, SHARED_DATA, 0)
+        training_examples(None, "bn", 5, queries, SHARED_DATA, 0)
 
 
 def test_a_training_language_with_no_prompts_left_is_an_error(
@@ -607,7 +607,7 @@ def test_a_training_language_with_no_prompts_left_is_an_error(
 ) -> None:
     from langgap.analyze.common import data
     from langgap.analyze.common.activations import Prompt
-    from langgap.analyze.influence import cli as cli_influence
+    from langgap.analyze.influence import inputs
 
     query = TrainExample("how to x", refusal_reply("deu"), "deu", "q1")
     # every prompt the benchmark offers is the query itself: nothing is left to train on
@@ -615,7 +615,7 @@ def test_a_training_language_with_no_prompts_left_is_an_error(
         data, "benchmark_prompts", lambda *a, **k: [Prompt("how to x", "q1", "deu", True)]
     )
     with pytest.raises(InfluenceError, match="no harmful deu prompts left for training"):
-        cli_influence._read_train(None, "deu", 2, [query], None, 0)
+        inputs.training_examples(None, "deu", 2, [query], None, 0)
 
 
 def test_top_k_at_or_above_the_training_set_is_flagged(tmp_path: Path) -> None:
