@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
-from langgap.cli_options import DEFAULT_DEVICE, DEFAULT_DTYPE, DeviceOption, DtypeOption
+from langgap.cli_options import (
+    DEFAULT_DEVICE,
+    DEFAULT_DTYPE,
+    DEFAULT_N_BOOT,
+    DeviceOption,
+    DtypeOption,
+    NBootOption,
+)
+
+if TYPE_CHECKING:
+    from langgap.analyze.common.activations import Prompt
+    from langgap.analyze.compare.run import CheckpointComparison
 
 console = Console()
 errors = Console(stderr=True)
@@ -60,7 +71,9 @@ def compare(
         ),
     ],
     after: Annotated[str, typer.Option("--after", help="Checkpoint after (same kinds of spec).")],
-    out: Annotated[Path, typer.Option("--out", help="Output folder; rerun with it to resume.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Output folder; rerun with it to resume.")
+    ] = Path("analyze-compare"),
     languages: Annotated[
         str, typer.Option(help="Comma-separated languages (any code or name), or `all`.")
     ] = "all",
@@ -75,7 +88,7 @@ def compare(
         int, typer.Option(help="Mean over the prompt's last k (end-of-instruction) tokens.")
     ] = 3,
     holdout: Annotated[float, typer.Option(help="Held-out share for direction AUROC.")] = 0.25,
-    n_boot: Annotated[int, typer.Option(help="Bootstrap resamples for intervals.")] = 1000,
+    n_boot: NBootOption = DEFAULT_N_BOOT,
     directions: Annotated[
         bool,
         typer.Option(
@@ -114,7 +127,7 @@ def compare(
     from langgap.analyze.common.activations import last_k as last_positions
     from langgap.analyze.common.checkpoints import CompareError, check_layers, peek_architecture
     from langgap.analyze.compare.report import write_compare_report
-    from langgap.analyze.compare.run import compare_specs, comparison_prompts
+    from langgap.analyze.compare.run import compare_specs
     from langgap.analyze.directions.run import DirectionError
     from langgap.evaluate.benchmarks import BenchmarkError
 
@@ -123,13 +136,7 @@ def compare(
         peeked = peek_architecture(before, base=adapter_base) if directions else None
         if peeked is not None:  # a bad layer fails before any data or weights are read
             check_layers(layer_list, peeked.n_layers)
-        wanted = [w.strip() for w in languages.split(",") if w.strip()] or ["all"]
-        chosen_split = None if split.casefold() == "none" else split.casefold()
-        prompts, splits = comparison_prompts(
-            wanted, n, benchmark=benchmark, split=chosen_split, data_dir=data_dir, seed=seed
-        )
-        source = {"benchmark": benchmark, "split": chosen_split, "splits": splits,
-                  "languages": wanted, "n_per_class": n, "seed": seed}  # fmt: skip
+        prompts, source = _prompts(languages, n, benchmark, split, data_dir, seed)
         result = compare_specs(
             before,
             after,
@@ -157,7 +164,27 @@ def compare(
         DirectionError,
     ) as exc:
         raise _fail(str(exc)) from exc
-    paths = write_compare_report(result, out)
+    _print_summary(result, write_compare_report(result, out))
+
+
+def _prompts(
+    languages: str, n: int, benchmark: str, split: str, data_dir: str | None, seed: int
+) -> tuple[list[Prompt], dict[str, Any]]:
+    """The prompts both checkpoints answer, and where they came from (for the report)."""
+    from langgap.analyze.compare.run import comparison_prompts
+
+    wanted = [w.strip() for w in languages.split(",") if w.strip()] or ["all"]
+    chosen_split = None if split.casefold() == "none" else split.casefold()
+    prompts, splits = comparison_prompts(
+        wanted, n, benchmark=benchmark, split=chosen_split, data_dir=data_dir, seed=seed
+    )
+    source = {"benchmark": benchmark, "split": chosen_split, "splits": splits,
+              "languages": wanted, "n_per_class": n, "seed": seed}  # fmt: skip
+    return prompts, source
+
+
+def _print_summary(result: CheckpointComparison, paths: list[Path]) -> None:
+    """What came from the cache, the headline, and the files written."""
     for role, parts in result.reused.items():
         if parts:
             console.print(f"{role}: reused {', '.join(parts)} from the cache", markup=False)
