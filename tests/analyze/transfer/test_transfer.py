@@ -429,9 +429,12 @@ def test_cli_runs_and_rejects_unknown_languages(
     runner = CliRunner()
     common = ["transfer", "--model", str(folder), "--benchmark", str(table), "--n-train", "2",
               "--n-eval", "2", "--epochs", "1", "--max-new-tokens", "4", "--reply-tokens", "4",
-              "--boot", "50"]  # fmt: skip
-    bad = runner.invoke(app, [*common, "--train-languages", "en,sw", "--out", str(tmp_path / "x")])
+              "--n-boot", "50"]  # fmt: skip
+    bad = runner.invoke(
+        app, [*common, "--boot", "50", "--train-languages", "en,sw", "--out", str(tmp_path / "x")]
+    )
     assert bad.exit_code == 2
+    assert "--boot here is deprecated" in bad.output  # the old spelling still works, with a note
     assert "has no 'sw' (swa); available: deu, eng" in bad.output
     ok = runner.invoke(
         app, [*common, "--train-languages", "en", "--eval-languages", "de,en",

@@ -40,7 +40,7 @@ def directions(
     dtype: DtypeOption = DEFAULT_DTYPE,
     save_activations: Annotated[bool, typer.Option(help="Also write activations.pt.")] = False,
     data_dir: DataDirOption = None,
-    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("analyze-out/directions"),
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("analyze-directions"),
 ) -> None:
     """Refusal direction per language and layer, its quality, and cross-language cosines."""
     settings = {k: v for k, v in locals().items() if k != "out"} | {"out": str(out)}

@@ -24,7 +24,7 @@ def intervene(
     model: ModelOption = "smollm2",
     directions_dir: Annotated[
         Path, typer.Option("--directions", help="Folder written by `analyze directions`.")
-    ] = Path("analyze-out/directions"),
+    ] = Path("analyze-directions"),
     mode: Annotated[
         str, typer.Option(help="ablate (harmful prompts) or add (harmless prompts).")
     ] = "ablate",
@@ -47,7 +47,7 @@ def intervene(
     device: DeviceOption = DEFAULT_DEVICE,
     dtype: DtypeOption = DEFAULT_DTYPE,
     data_dir: DataDirOption = None,
-    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("analyze-out/intervene"),
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("analyze-intervene"),
 ) -> None:
     """Source × target transfer: each language's direction applied to every language's prompts."""
     settings = {k: v for k, v in locals().items() if k != "out"} | {"out": str(out)}

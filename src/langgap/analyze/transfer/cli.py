@@ -10,7 +10,16 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from langgap.cli_options import DEFAULT_DEVICE, DEFAULT_DTYPE, DeviceOption, DtypeOption
+from langgap.cli_options import (
+    DEFAULT_DEVICE,
+    DEFAULT_DTYPE,
+    DEFAULT_N_BOOT,
+    DeviceOption,
+    DtypeOption,
+    NBootOption,
+    OldBootOption,
+    resolve_n_boot,
+)
 
 if TYPE_CHECKING:
     from langgap.analyze.transfer.results import TransferExperiment
@@ -48,7 +57,7 @@ def transfer(
         typer.Option("--model", "-m", help="'smollm2', a local Hugging Face folder or a hub name."),
     ] = "smollm2",
     out: Annotated[Path, typer.Option(help="Output folder (also holds the resume cache).")] = Path(
-        "transfer"
+        "analyze-transfer"
     ),
     benchmark: Annotated[
         str, typer.Option(help="Benchmark name or prompt table (needs harmful + harmless).")
@@ -99,10 +108,11 @@ def transfer(
         int, typer.Option(help="New tokens of the base replies used as harmless targets.")
     ] = 40,
     dpo_beta: Annotated[float, typer.Option(help="DPO beta.")] = 0.1,
-    boot: Annotated[int, typer.Option(help="Bootstrap resamples for the intervals.")] = 1000,
+    n_boot: NBootOption = DEFAULT_N_BOOT,
     seed: Annotated[int, typer.Option(help="Seed of data sampling, training, bootstrap.")] = 0,
     device: DeviceOption = DEFAULT_DEVICE,
     dtype: DtypeOption = DEFAULT_DTYPE,
+    boot: OldBootOption = None,
 ) -> None:
     """Fine-tune a fresh LoRA per training set and report the train × eval transfer matrix."""
     from langgap.analyze.common.models import ModelLoadError, resolve_device, resolve_dtype
@@ -114,6 +124,7 @@ def transfer(
         run_transfer,
     )
 
+    resamples = resolve_n_boot(n_boot, boot)
     try:
         device = resolve_device(device)
         resolve_dtype(dtype, device)
@@ -143,7 +154,7 @@ def transfer(
         max_new_tokens=max_new_tokens,
         reply_tokens=reply_tokens,
         dpo_beta=dpo_beta,
-        n_boot=boot,
+        n_boot=resamples,
         seed=seed,
         device=device,
         dtype=dtype,
