@@ -46,9 +46,9 @@ def parse_layers(value: str) -> list[int] | None:
         raise typer.BadParameter(f"layers must be 'all' or numbers like 4,8,12: {value}") from exc
 
 
-def fail(error: Exception) -> typer.Exit:
+def fail(error: Exception | str) -> typer.Exit:
     """Print a bad-input error (no traceback) and give the exit to raise."""
-    console.print(f"error: {error}", style="red", markup=False, soft_wrap=True)
+    console.print(f"error: {error}", style="red", markup=False, highlight=False, soft_wrap=True)
     return typer.Exit(2)
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
+from langgap.analyze.common.cli import fail
 from langgap.cli_options import (
     DEFAULT_DEVICE,
     DEFAULT_DTYPE,
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from langgap.analyze.compare.run import CheckpointComparison
 
 console = Console()
-errors = Console(stderr=True)
 
 _RANGE = re.compile(r"^(\d+)-(\d+)$")
 
@@ -55,11 +55,6 @@ def parse_layers(text: str) -> list[int] | None:
                 "such as 0,4,8-11,-1"
             ) from exc
     return layers or None
-
-
-def _fail(message: str) -> typer.Exit:
-    errors.print(f"error: {message}", style="red", markup=False, highlight=False, soft_wrap=True)
-    return typer.Exit(2)
 
 
 def compare(
@@ -117,12 +112,12 @@ def compare(
     from langgap.analyze.common.models import ModelLoadError, resolve_device, resolve_dtype
 
     if last_k < 1:
-        raise _fail(f"--last-k must be at least 1 (the end-of-instruction tokens), got {last_k}")
+        raise fail(f"--last-k must be at least 1 (the end-of-instruction tokens), got {last_k}")
     try:  # before the heavy imports: a bad device or dtype answers at once
         device = resolve_device(device)
         weights = resolve_dtype(dtype, device)
     except ModelLoadError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     from langgap.analyze.common.activations import ActivationError
     from langgap.analyze.common.activations import last_k as last_positions
     from langgap.analyze.common.checkpoints import CompareError, check_layers, peek_architecture
@@ -163,7 +158,7 @@ def compare(
         ActivationError,
         DirectionError,
     ) as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     _print_summary(result, write_compare_report(result, out))
 
 

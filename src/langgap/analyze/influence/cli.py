@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from langgap.analyze.common.cli import fail
 from langgap.cli_options import DEFAULT_DEVICE, DEFAULT_DTYPE, DeviceOption, DtypeOption
 
 console = Console()
@@ -18,11 +19,6 @@ errors = Console(stderr=True)
 def register(app: typer.Typer) -> None:
     """Add the `influence` command to a Typer app."""
     app.command("influence")(influence)
-
-
-def _fail(message: str) -> typer.Exit:
-    errors.print(f"error: {message}", style="red", markup=False, highlight=False, soft_wrap=True)
-    return typer.Exit(2)
 
 
 def influence(
@@ -106,12 +102,12 @@ def influence(
     from langgap.analyze.influence.run import STRATEGIES, influence_scores
 
     if strategy not in STRATEGIES:
-        raise _fail(f"--strategy {strategy!r}: choose one of {', '.join(STRATEGIES)}")
+        raise fail(f"--strategy {strategy!r}: choose one of {', '.join(STRATEGIES)}")
     try:
         settings["device"] = device = resolve_device(device)
         weights = resolve_dtype(dtype, device)
     except ModelLoadError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     try:
         query_set = query_examples(queries, query_languages, n_queries, data_dir, seed)
         train_set = training_examples(train, train_languages, n_train, query_set, data_dir, seed)
@@ -136,7 +132,7 @@ def influence(
         settings["influence"] = result.config
         paths.append(write_config(out, "langgap analyze influence", settings))
     except (InfluenceError, ActivationError, OSError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     for warning in result.warnings(top):
         errors.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
     _print_summary(result, top)

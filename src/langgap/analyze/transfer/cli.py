@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from langgap.analyze.common.cli import fail
 from langgap.cli_options import (
     DEFAULT_DEVICE,
     DEFAULT_DTYPE,
@@ -26,11 +27,6 @@ if TYPE_CHECKING:
 
 console = Console()
 errors = Console(stderr=True)
-
-
-def _fail(message: str) -> typer.Exit:
-    errors.print(f"error: {message}", style="red", markup=False, highlight=False, soft_wrap=True)
-    return typer.Exit(2)
 
 
 def _split(values: list[str]) -> list[str]:
@@ -129,7 +125,7 @@ def transfer(
         device = resolve_device(device)
         resolve_dtype(dtype, device)
     except ModelLoadError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     sets = tuple(tuple(_split([s])) for s in train_languages)
     evals = _split(eval_languages or ["all"])
     config = TransferConfig(
@@ -165,7 +161,7 @@ def transfer(
             config, log=lambda m: errors.print(m, markup=False, highlight=False)
         )
     except (TransferConfigError, TransferDataError, ModelLoadError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     for warning in experiment.warnings():
         errors.print(f"warning: {warning}", style="yellow", markup=False, soft_wrap=True)
     paths = write_report(experiment, out)
