@@ -173,8 +173,14 @@ def _prompts(
     prompts, splits = comparison_prompts(
         wanted, n, benchmark=benchmark, split=chosen_split, data_dir=data_dir, seed=seed
     )
-    source = {"benchmark": benchmark, "split": chosen_split, "splits": splits,
-              "languages": wanted, "n_per_class": n, "seed": seed}  # fmt: skip
+    source: dict[str, Any] = {
+        "benchmark": benchmark,
+        "split": chosen_split,
+        "splits": splits,
+        "languages": wanted,
+        "n_per_class": n,
+        "seed": seed,
+    }
     return prompts, source
 
 
