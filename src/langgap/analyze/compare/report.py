@@ -109,6 +109,16 @@ def _markdown(result: CheckpointComparison, out_dir: Path) -> Path:
         "not refused); over-refusal = % of harmless prompts refused. Changes are after − before "
         "on the same prompts, with a paired bootstrap 95% interval and a McNemar p-value."
     )
+    _what_changed(report, result)
+    _behaviour_tables(report, result)
+    _direction_section(report, result)
+    report.heading("Configuration")
+    report.table(["setting", "value"], _config_rows(config))
+    return report.write(out_dir / "compare.md")
+
+
+def _what_changed(report: MarkdownReport, result: CheckpointComparison) -> None:
+    """The languages whose harmlessness moved most, and the most rotated directions."""
     report.heading("What changed most")
     changed = result.changed
     lines = [
@@ -129,11 +139,15 @@ def _markdown(result: CheckpointComparison, out_dir: Path) -> Path:
                 for i, c in enumerate(changed.directions[:5], 1)
             )
         )
+
+
+def _behaviour_tables(report: MarkdownReport, result: CheckpointComparison) -> None:
+    """Harmlessness and over-refusal per language, and the worst case across languages."""
+    behaviour = result.behaviour.to_dict()
     report.heading("Harmlessness per language")
-    report.table(*_rate_table(result.behaviour.to_dict()["harmlessness"]))
+    report.table(*_rate_table(behaviour["harmlessness"]))
     report.heading("Over-refusal per language")
-    report.table(*_rate_table(result.behaviour.to_dict()["over_refusal"]))
-    aggregate = result.behaviour.to_dict()["aggregate"]
+    report.table(*_rate_table(behaviour["over_refusal"]))
     report.table(
         ["checkpoint", "average", "worst", "worst language", "English − worst"],
         [
@@ -144,37 +158,39 @@ def _markdown(result: CheckpointComparison, out_dir: Path) -> Path:
                 a["worst_language"] or "n/a",
                 _f(a["english_minus_worst"], 1),
             ]
-            for name, a in aggregate.items()
+            for name, a in behaviour["aggregate"].items()
         ],
         caption="Harmlessness across languages: the worst case",
     )
     report.figure(f"{HARMLESSNESS_STEM}.png", "Harmlessness before and after, 95% intervals")
+
+
+def _direction_section(report: MarkdownReport, result: CheckpointComparison) -> None:
+    """How the refusal directions moved, per layer (or why they were not compared)."""
+    config = result.config
     report.heading("Refusal directions")
     if result.directions is None:
         report.paragraph("Not compared: behaviour only (directions=False / --no-directions).")
-    else:
-        report.paragraph(
-            f"Difference-in-means directions (harmful − harmless) from the residual stream "
-            f"after each layer, mean over token positions {config['positions']} of the chat-"
-            f"templated prompt; held-out share {config['holdout']} (same split for both "
-            "checkpoints) for AUROC. Cosine compares the two checkpoints' directions of one "
-            "language at one layer; the noise floor is the cosine between before directions "
-            "from two disjoint halves of the prompts."
-        )
-        rows: list[list[Cell]] = [
-            [r["layer"], _f(r["mean_cosine"]), _f(r["min_cosine"]), r["min_language"],
-             _f(r["mean_auroc_before"]), _f(r["mean_auroc_after"])]
-            for r in sorted(changed.layers, key=lambda r: r["layer"])
-        ]  # fmt: skip
-        report.table(
-            ["layer", "mean cos", "min cos", "min language", "AUROC before", "AUROC after"],
-            rows,
-            caption="Per layer (AUROC: mean over languages, held-out)",
-        )
-        report.figure(f"{DIRECTIONS_STEM}.png", "Cosine of before and after directions")
-    report.heading("Configuration")
-    report.table(["setting", "value"], _config_rows(config))
-    return report.write(out_dir / "compare.md")
+        return
+    report.paragraph(
+        f"Difference-in-means directions (harmful − harmless) from the residual stream "
+        f"after each layer, mean over token positions {config['positions']} of the chat-"
+        f"templated prompt; held-out share {config['holdout']} (same split for both "
+        "checkpoints) for AUROC. Cosine compares the two checkpoints' directions of one "
+        "language at one layer; the noise floor is the cosine between before directions "
+        "from two disjoint halves of the prompts."
+    )
+    rows: list[list[Cell]] = [
+        [r["layer"], _f(r["mean_cosine"]), _f(r["min_cosine"]), r["min_language"],
+         _f(r["mean_auroc_before"]), _f(r["mean_auroc_after"])]
+        for r in sorted(result.changed.layers, key=lambda r: r["layer"])
+    ]  # fmt: skip
+    report.table(
+        ["layer", "mean cos", "min cos", "min language", "AUROC before", "AUROC after"],
+        rows,
+        caption="Per layer (AUROC: mean over languages, held-out)",
+    )
+    report.figure(f"{DIRECTIONS_STEM}.png", "Cosine of before and after directions")
 
 
 def _rate_table(rows: dict[str, dict[str, Any]]) -> tuple[list[str], list[list[Cell]]]:
