@@ -176,6 +176,58 @@ def _to_prompt(sample: Any) -> tuple[Prompt, str]:
     return prompt, str(meta.get("pair_id") or sample.id)
 
 
+@dataclass(frozen=True)
+class _Picker:
+    """Samples of one benchmark, drawn per language with one seed."""
+
+    benchmark: str
+    seed: int
+
+    def pick(
+        self, split: str | None, harmful: bool, langs: list[str], n: int, pool: list[Any]
+    ) -> list[Any]:
+        """`n` samples per language of `langs` (in `split` when given) from `pool`."""
+        from langgap.evaluate.benchmarks import select
+
+        chosen = [s for s in pool if (s.metadata or {}).get("language") in langs]
+        if split is not None:
+            chosen = [s for s in chosen if (s.metadata or {}).get("split") == split]
+        if not chosen or n == 0:
+            return []
+        return select(
+            chosen, benchmark=self.benchmark, harmful=harmful, sample_per_language=n, seed=self.seed
+        )
+
+
+@dataclass(frozen=True)
+class _Held:
+    """What the evaluation prompts use: training prompts must share none of it."""
+
+    ids: set[str]
+    pairs: set[str]
+    texts: set[str]
+
+    def keep(self, samples: list[Any], lang: str, dropped: dict[str, int]) -> list[Prompt]:
+        """The samples' prompts that overlap no evaluation prompt; the rest counted as dropped."""
+        kept: list[Prompt] = []
+        for sample in samples:
+            prompt, pair = _to_prompt(sample)
+            if prompt.id in self.ids or pair in self.pairs or _norm(prompt.text) in self.texts:
+                dropped[lang] = dropped.get(lang, 0) + 1
+                continue
+            kept.append(prompt)
+        return kept
+
+
+def _has_train_split(metas: list[dict[str, Any]], lang: str, harmful: bool) -> bool:
+    """Whether the benchmark has train-split prompts of this language and harmfulness."""
+    return any(
+        m.get("language") == lang and m.get("split") == "train" and
+        bool(m.get("harmful", True)) is harmful
+        for m in metas
+    )  # fmt: skip
+
+
 def load_pools(
     benchmark: str,
     *,
@@ -188,7 +240,7 @@ def load_pools(
     data_dir: str | Path | None = None,
 ) -> PromptPools:
     """Evaluation and training prompts from a benchmark (name or table path), disjoint."""
-    from langgap.evaluate.benchmarks import BenchmarkError, load_benchmark, select
+    from langgap.evaluate.benchmarks import BenchmarkError, load_benchmark
 
     try:
         samples, report = load_benchmark(benchmark, data_dir=data_dir)
@@ -207,31 +259,39 @@ def load_pools(
         else []
     )
     eval_split = "test" if "test" in splits else None
-
-    def pick(
-        split: str | None, harmful: bool, langs: list[str], n: int, pool: list[Any]
-    ) -> list[Any]:
-        chosen = [s for s in pool if (s.metadata or {}).get("language") in langs]
-        if split is not None:
-            chosen = [s for s in chosen if (s.metadata or {}).get("split") == split]
-        if not chosen or n == 0:
-            return []
-        return select(chosen, benchmark=name, harmful=harmful, sample_per_language=n, seed=seed)
-
+    picker = _Picker(name, seed)
     eval_prompts: list[Prompt] = []
     eval_pairs: set[str] = set()
     for harmful in (True, False):
-        for sample in pick(eval_split, harmful, evals, n_eval, samples):
+        for sample in picker.pick(eval_split, harmful, evals, n_eval, samples):
             prompt, pair = _to_prompt(sample)
             eval_prompts.append(prompt)
             eval_pairs.add(pair)
     if not any(p.harmful for p in eval_prompts):
         raise TransferDataError(f"{name}: no harmful evaluation prompts in {', '.join(evals)}")
-    eval_ids = {p.id for p in eval_prompts}
-    eval_texts = {_norm(p.text) for p in eval_prompts}
+    held = _Held({p.id for p in eval_prompts}, eval_pairs, {_norm(p.text) for p in eval_prompts})
+    train_prompts, sources, dropped = _train_pools(
+        trains, (n_train, n_train_harmless), samples, eval_split, picker, held
+    )
+    pools = PromptPools(name, available, evals, eval_prompts, train_prompts, sources, dropped)
+    check_disjoint(pools.eval_prompts, [p for ps in train_prompts.values() for p in ps])
+    return pools
+
+
+def _train_pools(
+    trains: list[str],
+    counts: tuple[int, int],
+    samples: list[Any],
+    eval_split: str | None,
+    picker: _Picker,
+    held: _Held,
+) -> tuple[dict[str, list[Prompt]], dict[str, dict[str, str]], dict[str, int]]:
+    """Training prompts per language (`counts`: harmful, harmless), their sources, drops."""
+    n_train, n_train_harmless = counts
+    metas = [s.metadata or {} for s in samples]
     # Held-out test items: no pair id that any evaluation prompt has, in any language.
     heldout = [
-        s for s in samples if str((s.metadata or {}).get("pair_id") or s.id) not in eval_pairs
+        s for s in samples if str((s.metadata or {}).get("pair_id") or s.id) not in held.pairs
     ]
     train_prompts: dict[str, list[Prompt]] = {}
     sources: dict[str, dict[str, str]] = {}
@@ -239,37 +299,26 @@ def load_pools(
     for lang in trains:
         chosen_prompts: list[Prompt] = []
         for harmful, n in ((True, n_train), (False, n_train_harmless)):
-            label = "harmful" if harmful else "harmless"
-            has_train = any(
-                m.get("language") == lang and m.get("split") == "train" and
-                bool(m.get("harmful", True)) is harmful
-                for m in metas
-            )  # fmt: skip
-            if has_train:
-                picked = pick("train", harmful, [lang], n, samples)
+            if _has_train_split(metas, lang, harmful):
+                picked = picker.pick("train", harmful, [lang], n, samples)
                 source = "train split"
             else:
-                picked = pick(eval_split, harmful, [lang], n, heldout)
+                picked = picker.pick(eval_split, harmful, [lang], n, heldout)
                 source = (
                     f"{eval_split} split, pair ids held out from evaluation"
                     if eval_split
                     else "pair ids held out from evaluation"
                 )
-            kept = 0
-            for sample in picked:
-                prompt, pair = _to_prompt(sample)
-                if prompt.id in eval_ids or pair in eval_pairs or _norm(prompt.text) in eval_texts:
-                    dropped[lang] = dropped.get(lang, 0) + 1
-                    continue
-                chosen_prompts.append(prompt)
-                kept += 1
-            sources.setdefault(lang, {})[label] = f"{source} ({kept})" if n else "none asked"
+            kept = held.keep(picked, lang, dropped)
+            chosen_prompts.extend(kept)
+            label = "harmful" if harmful else "harmless"
+            sources.setdefault(lang, {})[label] = f"{source} ({len(kept)})" if n else "none asked"
         if not any(p.harmful for p in chosen_prompts) and n_train > 0:
-            raise TransferDataError(f"{name}: no harmful training prompts left for {lang}")
+            raise TransferDataError(
+                f"{picker.benchmark}: no harmful training prompts left for {lang}"
+            )
         train_prompts[lang] = chosen_prompts
-    pools = PromptPools(name, available, evals, eval_prompts, train_prompts, sources, dropped)
-    check_disjoint(pools.eval_prompts, [p for ps in train_prompts.values() for p in ps])
-    return pools
+    return train_prompts, sources, dropped
 
 
 def check_disjoint(eval_prompts: Sequence[Prompt], train_prompts: Sequence[Prompt]) -> None:
@@ -400,54 +449,75 @@ def read_train_file(path: str | Path) -> tuple[list[TrainExample], str]:
     kinds: set[str] = set()
     lines = path.read_text(encoding="utf-8").splitlines()
     for number, line in enumerate(lines, start=1):
-        where = f"{path}:{number}"
         if not line.strip():
             continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"{where}: not valid JSON ({exc.msg})")
-            continue
-        if not isinstance(row, dict):
-            problems.append(f"{where}: expected a JSON object, found {type(row).__name__}")
-            continue
-        language = row.get("language")
-        if not isinstance(language, str) or not language.strip():
-            problems.append(f"{where}: field 'language': missing or empty")
-            continue
-        code = canonical_language(language.strip())
-        harmful = row.get("harmful")
-        if harmful is not None and not isinstance(harmful, bool):
-            problems.append(f"{where}: field 'harmful': expected true or false, got {harmful!r}")
-            continue
-        row_id = str(row.get("id") or f"{path.name}:{number}")
-        source = f"{path.name}:{number}"
-        if "messages" in row:
-            pair = _messages(row, where, problems)
-            if pair is not None:
-                kinds.add("sft")
-                examples.append(TrainExample(row_id, code, harmful, pair[0], pair[1], None, source))
-            continue
-        prompt = _text_field(row, "prompt", where, problems)
-        if "rejected" in row or "chosen" in row:
-            chosen = _text_field(row, "chosen", where, problems)
-            rejected = _text_field(row, "rejected", where, problems)
-            if prompt and chosen and rejected:
-                kinds.add("dpo")
-                examples.append(
-                    TrainExample(row_id, code, harmful, prompt, chosen, rejected, source)
-                )
-        elif "completion" in row:
-            completion = _text_field(row, "completion", where, problems)
-            if prompt and completion:
-                kinds.add("sft")
-                examples.append(
-                    TrainExample(row_id, code, harmful, prompt, completion, None, source)
-                )
-        elif prompt is not None:
-            problems.append(
-                f"{where}: no reply: expected 'messages', 'chosen' + 'rejected', or 'completion'"
-            )
+        parsed = _train_row(line, path, number, problems)
+        if parsed is not None:
+            examples.append(parsed[0])
+            kinds.add(parsed[1])
+    _check_train_file(path, examples, problems, kinds)
+    return examples, kinds.pop()
+
+
+def _train_row(
+    line: str, path: Path, number: int, problems: list[str]
+) -> tuple[TrainExample, str] | None:
+    """One line's example and kind, or None after noting its problems."""
+    where = f"{path}:{number}"
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        problems.append(f"{where}: not valid JSON ({exc.msg})")
+        return None
+    if not isinstance(row, dict):
+        problems.append(f"{where}: expected a JSON object, found {type(row).__name__}")
+        return None
+    language = row.get("language")
+    if not isinstance(language, str) or not language.strip():
+        problems.append(f"{where}: field 'language': missing or empty")
+        return None
+    harmful = row.get("harmful")
+    if harmful is not None and not isinstance(harmful, bool):
+        problems.append(f"{where}: field 'harmful': expected true or false, got {harmful!r}")
+        return None
+    source = f"{path.name}:{number}"
+    head = (str(row.get("id") or source), canonical_language(language.strip()), harmful)
+    reply = _row_reply(row, where, problems)
+    if reply is None:
+        return None
+    prompt, chosen, rejected = reply
+    kind = "sft" if rejected is None else "dpo"
+    return TrainExample(*head, prompt, chosen, rejected, source), kind
+
+
+def _row_reply(
+    row: dict[str, Any], where: str, problems: list[str]
+) -> tuple[str, str, str | None] | None:
+    """Prompt, reply and (DPO) rejected reply of a row in any accepted layout."""
+    if "messages" in row:
+        pair = _messages(row, where, problems)
+        return None if pair is None else (pair[0], pair[1], None)
+    prompt = _text_field(row, "prompt", where, problems)
+    if "rejected" in row or "chosen" in row:
+        chosen = _text_field(row, "chosen", where, problems)
+        rejected = _text_field(row, "rejected", where, problems)
+        if prompt and chosen and rejected:
+            return prompt, chosen, rejected
+    elif "completion" in row:
+        completion = _text_field(row, "completion", where, problems)
+        if prompt and completion:
+            return prompt, completion, None
+    elif prompt is not None:
+        problems.append(
+            f"{where}: no reply: expected 'messages', 'chosen' + 'rejected', or 'completion'"
+        )
+    return None
+
+
+def _check_train_file(
+    path: Path, examples: list[TrainExample], problems: list[str], kinds: set[str]
+) -> None:
+    """Every problem at once (the first 20), or no rows, or SFT and DPO rows mixed."""
     if problems:
         shown = problems[:20]
         more = f"\n… and {len(problems) - 20} more" if len(problems) > 20 else ""
@@ -461,7 +531,6 @@ def read_train_file(path: str | Path) -> tuple[list[TrainExample], str]:
             f"{path}: mixes SFT rows and DPO pairs; use one kind per file (datagen writes "
             "sft.jsonl and dpo.jsonl separately)"
         )
-    return examples, kinds.pop()
 
 
 def select_user_examples(
