@@ -158,7 +158,31 @@ def train_adapter(
         target_modules=list(targets),
         task_type="CAUSAL_LM",
     )
-    common: dict[str, Any] = {
+    common = _training_args(config, work_dir)
+    tokenizer = copy.deepcopy(tokenizer)  # the trainer may set pad/eos tokens: keep the caller's
+    from transformers.trainer_callback import PrinterCallback
+
+    with _quiet_datasets(), warnings.catch_warnings():
+        # transformers' own internals still call the renamed checkpointing property
+        warnings.filterwarnings("ignore", ".*is_gradient_checkpointing", FutureWarning)
+        trainer = _trainer(model, tokenizer, examples, method, config, lora, common)
+        trainer.remove_callback(PrinterCallback)  # the loss history is kept, not printed
+        start = time.perf_counter()
+        trainer.train()
+        seconds = time.perf_counter() - start
+    with contextlib.suppress(OSError):
+        (work_dir / "trainer").rmdir()  # empty: checkpoints are off, the adapter is saved apart
+    history = _loss_history(trainer.state.log_history)
+    peft_model: nn.Module = trainer.model
+    peft_model.eval()
+    return TrainResult(peft_model, history, seconds)
+
+
+def _training_args(config: TransferConfig, work_dir: Path) -> dict[str, Any]:
+    """The trainer's settings shared by SFT and DPO: plain, logged every step, nothing saved."""
+    import transformers
+
+    args: dict[str, Any] = {
         "output_dir": str(work_dir / "trainer"),
         "num_train_epochs": config.epochs,
         "learning_rate": config.learning_rate,
@@ -190,28 +214,17 @@ def train_adapter(
         if "activation_checkpointing" in names
         else "gradient_checkpointing"
     )
-    common[switch] = False
-    tokenizer = copy.deepcopy(tokenizer)  # the trainer may set pad/eos tokens: keep the caller's
-    from transformers.trainer_callback import PrinterCallback
+    args[switch] = False
+    return args
 
-    with _quiet_datasets(), warnings.catch_warnings():
-        # transformers' own internals still call the renamed checkpointing property
-        warnings.filterwarnings("ignore", ".*is_gradient_checkpointing", FutureWarning)
-        trainer = _trainer(model, tokenizer, examples, method, config, lora, common)
-        trainer.remove_callback(PrinterCallback)  # the loss history is kept, not printed
-        start = time.perf_counter()
-        trainer.train()
-        seconds = time.perf_counter() - start
-    with contextlib.suppress(OSError):
-        (work_dir / "trainer").rmdir()  # empty: checkpoints are off, the adapter is saved apart
-    history = [
+
+def _loss_history(log_history: list[dict[str, Any]]) -> list[dict[str, float]]:
+    """The trainer's logged training losses, with their step and epoch."""
+    return [
         {"step": float(h["step"]), "epoch": float(h.get("epoch", 0.0)), "loss": float(h["loss"])}
-        for h in trainer.state.log_history
+        for h in log_history
         if "loss" in h
     ]
-    peft_model: nn.Module = trainer.model
-    peft_model.eval()
-    return TrainResult(peft_model, history, seconds)
 
 
 @contextlib.contextmanager
