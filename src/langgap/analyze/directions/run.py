@@ -158,11 +158,7 @@ def refusal_directions(
     """
     if not 0.0 < holdout < 1.0:
         raise DirectionError(f"holdout must be between 0 and 1 (exclusive), got {holdout}")
-    x = acts.tensor.double()
-    if x.dim() == 4:  # [n, layers, k, d]: the direction lives in the mean over the k positions
-        x = x.mean(dim=2)
-    if x.dim() != 3 or x.shape[0] != len(acts.ids):
-        raise DirectionError(f"activations of shape {list(acts.tensor.shape)} do not match ids")
+    x = _pooled(acts)
     labels = acts.harmful or [None] * len(acts.ids)
     data_langs = [canonical_language(lang) if lang else None for lang in acts.languages]
     available = sorted({lang for lang in data_langs if lang})
@@ -173,23 +169,14 @@ def refusal_directions(
     dirs, aurocs, ds, counts = [], [], [], {}
     length_aurocs, halves, shuffled = [], [], []
     for lang in chosen:
-        rows = [i for i, code in enumerate(data_langs) if code == lang]
-        harm = [i for i in rows if labels[i] is True]
-        safe = [i for i in rows if labels[i] is False]
-        if len(harm) < 2 or len(safe) < 2:
-            raise DirectionError(
-                f"language {lang}: needs at least 2 harmful and 2 harmless labelled prompts "
-                f"(has {len(harm)} and {len(safe)}); capture Prompt objects with `harmful` set"
-            )
+        harm, safe = _labelled_rows(lang, data_langs, labels)
         harm_tr, harm_te = _split(harm, holdout, gen)
         safe_tr, safe_te = _split(safe, holdout, gen)
         direction = x[harm_tr].mean(0) - x[safe_tr].mean(0)  # [layers, d]
-        unit = direction / direction.norm(dim=-1, keepdim=True).clamp_min(1e-12)
-        proj_h = torch.einsum("nld,ld->nl", x[harm_te], unit).numpy()
-        proj_s = torch.einsum("nld,ld->nl", x[safe_te], unit).numpy()
         dirs.append(direction.float())
-        aurocs.append([_auroc(proj_h[:, j], proj_s[:, j]) for j in range(x.shape[1])])
-        ds.append([_cohens_d(proj_h[:, j], proj_s[:, j]) for j in range(x.shape[1])])
+        auroc, d = _held_out_separation(x, direction, harm_te, safe_te)
+        aurocs.append(auroc)
+        ds.append(d)
         counts[lang] = Counts(len(harm_tr), len(safe_tr), len(harm_te), len(safe_te))
         halves.append(_split_half_cosine(x, harm_tr, safe_tr, control_gen))
         shuffled.append(_shuffled_direction(x, harm_tr, safe_tr, control_gen))
@@ -210,6 +197,43 @@ def refusal_directions(
         shuffled_cosine=_mean_pair_cosine(torch.stack(shuffled)),
         residual_norm=_harmless_norm(x, labels),
     )
+
+
+def _pooled(acts: Activations) -> torch.Tensor:
+    """The activations as [n, layers, d] in float64, position-averaged when there are several."""
+    x = acts.tensor.double()
+    if x.dim() == 4:  # [n, layers, k, d]: the direction lives in the mean over the k positions
+        x = x.mean(dim=2)
+    if x.dim() != 3 or x.shape[0] != len(acts.ids):
+        raise DirectionError(f"activations of shape {list(acts.tensor.shape)} do not match ids")
+    return x
+
+
+def _labelled_rows(
+    lang: str, data_langs: Sequence[str | None], labels: Sequence[bool | None]
+) -> tuple[list[int], list[int]]:
+    """A language's harmful and harmless rows; at least two of each, or DirectionError."""
+    rows = [i for i, code in enumerate(data_langs) if code == lang]
+    harm = [i for i in rows if labels[i] is True]
+    safe = [i for i in rows if labels[i] is False]
+    if len(harm) < 2 or len(safe) < 2:
+        raise DirectionError(
+            f"language {lang}: needs at least 2 harmful and 2 harmless labelled prompts "
+            f"(has {len(harm)} and {len(safe)}); capture Prompt objects with `harmful` set"
+        )
+    return harm, safe
+
+
+def _held_out_separation(
+    x: torch.Tensor, direction: torch.Tensor, harm_te: list[int], safe_te: list[int]
+) -> tuple[list[float], list[float]]:
+    """AUROC and Cohen's d per layer of held-out projections onto the (unit) direction."""
+    unit = direction / direction.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+    proj_h = torch.einsum("nld,ld->nl", x[harm_te], unit).numpy()
+    proj_s = torch.einsum("nld,ld->nl", x[safe_te], unit).numpy()
+    aurocs = [_auroc(proj_h[:, j], proj_s[:, j]) for j in range(x.shape[1])]
+    ds = [_cohens_d(proj_h[:, j], proj_s[:, j]) for j in range(x.shape[1])]
+    return aurocs, ds
 
 
 def _harmless_norm(x: torch.Tensor, labels: Sequence[bool | None]) -> NDArray[np.float64]:

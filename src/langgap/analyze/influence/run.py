@@ -158,45 +158,14 @@ def influence_scores(
 
     factor_args = FactorArguments(strategy=strategy)
     score_args = ScoreArguments(damping_factor=damping)
-    config: dict[str, Any] = {
-        "model": _model_name(model),
-        "strategy": strategy,
-        "modules": modules if isinstance(modules, str) else list(modules),
-        "layers": None if layers is None else check_block_layers(layers, len(find_layers(model))),
-        "tracked_modules": names,
-        "max_length": max_length,
-        "train_batch_size": train_batch_size,
-        "query_batch_size": query_batch_size,
-        "damping": damping,
-        "seed": seed,
-        "chat_template": has_chat_template(tokenizer),
-        "fisher": "true (labels sampled from the model)",
-        "measurement": MEASUREMENT,
-        "kronfluence_version": importlib.metadata.version("kronfluence"),
-        "torch_version": str(torch.__version__).split("+")[0],
-        "n_train": len(train),
-        "n_queries": len(queries),
-        "n_truncated_train": sum(r.truncated for r in train_rows),
-        "n_truncated_queries": sum(r.truncated for r in query_rows),
-    }
-    fingerprint = model_fingerprint(model, tokenizer)
-    factors_key = digest(
-        fingerprint, strategy, names, factor_args.to_dict(), seed, [_row_key(r) for r in train_rows]
-    )
-    scores_key = digest(factors_key, score_args.to_dict(), [_row_key(r) for r in query_rows])
-    config["factors_name"] = f"{strategy}-{factors_key[:16]}"
-    config["scores_name"] = f"{strategy}-{scores_key[:16]}"
-
+    config = _settings(
+        model, tokenizer, names, (train_rows, query_rows), (factor_args, score_args),
+        strategy=strategy, modules=modules, layers=layers, max_length=max_length,
+        batch_sizes=(train_batch_size, query_batch_size), damping=damping, seed=seed,
+    )  # fmt: skip
+    conv1d = [c.name for c in selected if c.conv1d]  # GPT-2 Conv1D: tracked as nn.Linear
     loaded = _pairwise_scores(
-        model,
-        tokenizer,
-        [c.name for c in selected if c.conv1d],  # GPT-2 Conv1D: tracked as nn.Linear
-        train_rows,
-        query_rows,
-        config,
-        factor_args,
-        score_args,
-        out_dir,
+        model, tokenizer, conv1d, train_rows, query_rows, config, factor_args, score_args, out_dir
     )
     scores = loaded["all_modules"].double().cpu().numpy()
     return InfluenceResult(
@@ -209,6 +178,63 @@ def influence_scores(
         train=list(train),
         queries=list(queries),
     )
+
+
+def _settings(
+    model: nn.Module,
+    tokenizer: Any,
+    names: list[str],
+    rows: tuple[list[Encoded], list[Encoded]],
+    arguments: tuple[Any, Any],
+    *,
+    strategy: Strategy,
+    modules: ModuleSelection | Sequence[str],
+    layers: Sequence[int] | None,
+    max_length: int,
+    batch_sizes: tuple[int, int],
+    damping: float | None,
+    seed: int,
+) -> dict[str, Any]:
+    """The run's record: what was asked, what was tracked, versions, truncation, cache names.
+
+    The cache names hash the model, the tracked modules, kronfluence's arguments (`arguments`:
+    factor, score) and the encoded rows (`rows`: train, query), so a rerun finds its files.
+    """
+    train_rows, query_rows = rows
+    factor_args, score_args = arguments
+    config: dict[str, Any] = {
+        "model": _model_name(model),
+        "strategy": strategy,
+        "modules": modules if isinstance(modules, str) else list(modules),
+        "layers": None if layers is None else check_block_layers(layers, len(find_layers(model))),
+        "tracked_modules": names,
+        "max_length": max_length,
+        "train_batch_size": batch_sizes[0],
+        "query_batch_size": batch_sizes[1],
+        "damping": damping,
+        "seed": seed,
+        "chat_template": has_chat_template(tokenizer),
+        "fisher": "true (labels sampled from the model)",
+        "measurement": MEASUREMENT,
+        "kronfluence_version": importlib.metadata.version("kronfluence"),
+        "torch_version": str(torch.__version__).split("+")[0],
+        "n_train": len(train_rows),
+        "n_queries": len(query_rows),
+        "n_truncated_train": sum(r.truncated for r in train_rows),
+        "n_truncated_queries": sum(r.truncated for r in query_rows),
+    }
+    factors_key = digest(
+        model_fingerprint(model, tokenizer),
+        strategy,
+        names,
+        factor_args.to_dict(),
+        seed,
+        [_row_key(r) for r in train_rows],
+    )
+    scores_key = digest(factors_key, score_args.to_dict(), [_row_key(r) for r in query_rows])
+    config["factors_name"] = f"{strategy}-{factors_key[:16]}"
+    config["scores_name"] = f"{strategy}-{scores_key[:16]}"
+    return config
 
 
 def _check_inputs(
