@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from langgap.analyze.activations import Prompt, capture, last_k, tokenize_batch
+from langgap.analyze.common.activations import Prompt, capture, last_k, tokenize_batch
 
 TOPICS = ["bread", "tax forms", "the moon", "a bicycle", "photosynthesis", "chess openings"]
 
@@ -28,7 +28,7 @@ TOPICS = ["bread", "tax forms", "the moon", "a bicycle", "photosynthesis", "ches
 def prompts(n: int) -> list[Prompt]:
     """PolyRefuse prompts when the shared data is present, otherwise synthetic questions."""
     try:
-        from langgap.analyze.data import benchmark_prompts
+        from langgap.analyze.common.data import benchmark_prompts
 
         langs = ["eng", "deu", "jpn", "arb"]
         found = benchmark_prompts(langs, max(1, n // (2 * len(langs))))

@@ -23,15 +23,15 @@ from typing import Any
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from langgap.analyze.influence import influence_scores
-from langgap.analyze.influence_data import (
+from langgap.analyze.influence.data import (
     TrainExample,
     encode_example,
     refusal_examples,
     refusal_queries,
     refusal_reply,
 )
-from langgap.analyze.influence_modules import tracked_modules
+from langgap.analyze.influence.modules import tracked_modules
+from langgap.analyze.influence.run import influence_scores
 
 STAGES = {
     "kronfluence.computer.factor_computer.FactorComputer": [
@@ -78,7 +78,7 @@ def examples(n_train: int, n_queries: int) -> tuple[list[TrainExample], list[Tra
     """PolyRefuse harmful (refused) and harmless (answered) prompts, or synthetic ones."""
     answer = "Sure, here is a short overview."
     try:
-        from langgap.analyze.data import benchmark_prompts
+        from langgap.analyze.common.data import benchmark_prompts
 
         langs = ["eng", "deu"]
         prompts = benchmark_prompts(langs, max(1, n_train // (2 * len(langs))))

@@ -9,7 +9,7 @@
    after ablation, harmless-prompt KL, and refusal of harmless prompts in other languages before
    and after addition (alpha relative to the residual norm at that layer).
 
-Roles are disjoint by pair id (langgap.analyze.lab_splits): no prompt is used in two steps.
+Roles are disjoint by pair id (langgap.analyze.common.lab_splits): no prompt is used in two steps.
 Refusal is judged by the response classifier (langgap.evaluate.judges), never by a phrase match
 written for the training refusals. Prints every figure and each phase's time.
 
@@ -27,12 +27,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from langgap.analyze.activations import Prompt, capture, last_k
-from langgap.analyze.behaviour import evaluate_refusal
-from langgap.analyze.directions import refusal_directions
-from langgap.analyze.lab_splits import role_prompts
-from langgap.analyze.models import load_model
-from langgap.analyze.refusal_loop import (
+from langgap.analyze.common.activations import Prompt, capture, last_k
+from langgap.analyze.common.behaviour import evaluate_refusal
+from langgap.analyze.common.lab_splits import role_prompts
+from langgap.analyze.common.models import load_model
+from langgap.analyze.common.refusal_model import (
+    RefusalModelConfig,
+    build_refusal_model,
+    default_folder,
+)
+from langgap.analyze.directions.run import refusal_directions
+from langgap.analyze.interventions.refusal_loop import (
     Intervention,
     ablation,
     addition,
@@ -42,7 +47,6 @@ from langgap.analyze.refusal_loop import (
     residual_norms,
     select_layer,
 )
-from langgap.analyze.refusal_model import RefusalModelConfig, build_refusal_model, default_folder
 
 BUDGET_S = 20 * 60
 

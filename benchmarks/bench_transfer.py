@@ -22,9 +22,9 @@ from pathlib import Path
 
 import torch
 
-from langgap.analyze.models import smollm2_folder
-from langgap.analyze.transfer import TransferConfig, run_transfer
-from langgap.analyze.transfer_report import write_report
+from langgap.analyze.common.models import smollm2_folder
+from langgap.analyze.transfer.report import write_report
+from langgap.analyze.transfer.run import TransferConfig, run_transfer
 
 BUDGET_S = 15 * 60
 

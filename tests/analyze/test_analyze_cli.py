@@ -79,7 +79,7 @@ def test_bad_input_names_what_is_available(tiny_folder: Path, tmp_path: Path) ->
 
 def test_a_language_missing_from_a_split_is_never_dropped_silently() -> None:
     _needs_polyrefuse()
-    from langgap.analyze.data import benchmark_prompts, prompts_any_split
+    from langgap.analyze.common.data import benchmark_prompts, prompts_any_split
     from langgap.evaluate.benchmarks import BenchmarkError
 
     # PolyRefuse has no English train split and no Chinese harmless test split
@@ -97,3 +97,21 @@ def test_a_language_missing_from_a_split_is_never_dropped_silently() -> None:
     assert sorted((str(p.language), bool(p.harmful)) for p in prompts) == sorted(
         [("eng", True)] * 2 + [("eng", False)] * 2 + [("zho", True)] * 2 + [("zho", False)] * 2
     )
+
+
+def test_out_defaults_follow_the_group_command_rule() -> None:
+    import typer
+
+    from langgap.analyze.cli import app as analyze_app
+
+    commands = typer.main.get_command(analyze_app).commands  # type: ignore[attr-defined]
+    defaults = {
+        name: {p.name: p.default for p in commands[name].params}
+        for name in ("directions", "intervene", "transfer", "compare")
+    }
+    for name in ("directions", "intervene", "transfer", "compare"):
+        assert str(defaults[name]["out"]) == f"analyze-{name}"
+    assert str(defaults["intervene"]["directions_dir"]) == "analyze-directions"
+    assert defaults["transfer"]["n_boot"] == defaults["compare"]["n_boot"] == 1000
+    help_text = runner.invoke(app, ["analyze", "transfer", "--help"]).output
+    assert "--n-boot" in help_text and "--boot" not in help_text  # the old spelling is hidden

@@ -10,7 +10,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from langgap.analyze.models import DeviceError, resolve_device, resolve_dtype
+from langgap.analyze.common.models import DeviceError, resolve_device, resolve_dtype
 from langgap.cli import app
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"

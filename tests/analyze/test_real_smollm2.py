@@ -18,11 +18,12 @@ def test_smollm2_polyrefuse_directions(
         pytest.skip(f"PolyRefuse not found at {SHARED_DATA / 'polyrefuse'} (../shared/data absent)")
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from langgap.analyze.activations import capture, last_k
-    from langgap.analyze.data import benchmark_prompts
-    from langgap.analyze.directions import refusal_directions
-    from langgap.analyze.interventions import transfer_matrix
-    from langgap.analyze.plots import write_directions_report, write_transfer_report
+    from langgap.analyze.common.activations import capture, last_k
+    from langgap.analyze.common.data import benchmark_prompts
+    from langgap.analyze.directions.report import write_directions_report
+    from langgap.analyze.directions.run import refusal_directions
+    from langgap.analyze.interventions.report import write_transfer_report
+    from langgap.analyze.interventions.run import transfer_matrix
 
     folder = smollm2_folder
     model = AutoModelForCausalLM.from_pretrained(folder)

@@ -40,10 +40,10 @@ def refusal_model(
     """LoRA-tune a model to refuse harmful PolyRefuse prompts (varied refusals in each language;
     harmless prompts keep the base model's own replies), merge it, and print its folder for -m.
     Trains in float32 on --device; a folder with the same base weights and settings is reused."""
-    from langgap.analyze.lab_splits import SplitError
-    from langgap.analyze.models import ModelLoadError, resolve_device
-    from langgap.analyze.refusal_data import TransferDataError
-    from langgap.analyze.refusal_model import (
+    from langgap.analyze.common.lab_splits import SplitError
+    from langgap.analyze.common.models import ModelLoadError, resolve_device
+    from langgap.analyze.common.refusal_data import TransferDataError
+    from langgap.analyze.common.refusal_model import (
         RefusalModelConfig,
         RefusalModelError,
         build_refusal_model,

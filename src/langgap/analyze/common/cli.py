@@ -1,0 +1,87 @@
+"""What the lab's commands share: the model, languages and data options, argument parsing, the
+one-line error, and loading a model and its prompts the same way in every command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from langgap.analyze.common.activations import Prompt
+    from langgap.analyze.common.models import LoadedModel
+
+console = Console(stderr=True)
+
+ModelOption = Annotated[
+    str,
+    typer.Option(
+        "--model", "-m", help="Local HF folder, hub name, 'smollm2' or 'smollm2-refusal'."
+    ),
+]
+LanguagesOption = Annotated[
+    str, typer.Option(help="Comma-separated languages (any code or name), or 'all'.")
+]
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(help="Folder holding polyrefuse/ (default: `langgap data where polyrefuse`)."),
+]
+
+
+def parse_languages(value: str) -> list[str] | None:
+    """'all' → None (every language the data has); else the comma-separated list."""
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    return None if not items or items == ["all"] else items
+
+
+def parse_layers(value: str) -> list[int] | None:
+    """'all' → None; else comma-separated layer numbers."""
+    if value.strip() in ("", "all"):
+        return None
+    try:
+        return [int(v) for v in value.split(",") if v.strip()]
+    except ValueError as exc:
+        raise typer.BadParameter(f"layers must be 'all' or numbers like 4,8,12: {value}") from exc
+
+
+def fail(error: Exception | str) -> typer.Exit:
+    """Print a bad-input error (no traceback) and give the exit to raise."""
+    console.print(f"error: {error}", style="red", markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+def load_on_device(model: str, device: str, dtype: str, settings: dict[str, Any]) -> LoadedModel:
+    """The model on the resolved device and dtype (recorded in `settings`)."""
+    from langgap.analyze.common.models import load_model, resolve_device, resolve_dtype
+
+    settings["device"] = run_on = resolve_device(device)
+    weights = resolve_dtype(dtype, run_on)
+    settings["dtype"] = str(weights).removeprefix("torch.")
+    return load_model(model, device=run_on, dtype=weights)
+
+
+def lab_prompts(
+    languages: list[str] | None,
+    n: int,
+    split: str,
+    data_dir: Path | None,
+    seed: int,
+    loaded: LoadedModel,
+    settings: dict[str, Any],
+) -> list[Prompt]:
+    """Prompts per language from `split`, or from the next split that has the language; never
+    one that tuned the model (a refusal model's manifest lists them). Records what it did."""
+    from langgap.analyze.common.data import benchmark_languages, prompts_any_split
+    from langgap.analyze.common.refusal_model import tuned_ids
+
+    chosen = languages or benchmark_languages(split=None, data_dir=data_dir)
+    order = [split, *(s for s in ("train", "test", "val") if s != split)]
+    exclude = tuned_ids(loaded.path)
+    prompts, used = prompts_any_split(
+        chosen, n, splits=order, data_dir=data_dir, seed=seed, exclude=exclude
+    )
+    settings["splits_used"] = used
+    settings["excluded_tuning_prompts"] = len(exclude)
+    return prompts

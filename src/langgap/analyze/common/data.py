@@ -1,0 +1,120 @@
+"""Harmful and harmless prompts per language from a benchmark, ready for activation capture."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from langgap.analyze.common.activations import Prompt
+from langgap.evaluate.benchmarks import BenchmarkError
+from langgap.languages import counting_code
+
+
+def benchmark_prompts(
+    languages: Sequence[str],
+    n_per_class: int,
+    *,
+    name: str = "polyrefuse",
+    split: str | None = "test",
+    data_dir: str | Path | None = None,
+    seed: int = 0,
+    required: Sequence[bool] = (True, False),
+    exclude: frozenset[str] = frozenset(),
+) -> list[Prompt]:
+    """n_per_class harmful and n_per_class harmless prompts for each language, labelled.
+
+    A language with no prompts of a `required` class (True = harmful) in the split is an error,
+    never silently left out. Prompts whose id is in `exclude` (those that tuned the model under
+    study, see refusal_model.tuned_ids) are never drawn.
+    """
+    from langgap.evaluate.benchmarks import load_benchmark, select
+
+    prompts: list[Prompt] = []
+    for harmful in (True, False):
+        samples, _ = load_benchmark(
+            name,
+            data_dir=data_dir,
+            languages=list(languages),
+            harmful=harmful,
+            split=split,
+            sample_per_language=None if exclude else n_per_class,
+            seed=seed,
+        )
+        if exclude:
+            kept = [s for s in samples if str(s.id) not in exclude]
+            samples = select(kept, benchmark=name, sample_per_language=n_per_class, seed=seed)
+        for i, sample in enumerate(samples):
+            meta = sample.metadata or {}
+            prompts.append(
+                Prompt(
+                    text=str(sample.input),
+                    id=str(sample.id if sample.id is not None else f"{name}-{harmful}-{i}"),
+                    language=meta.get("language"),
+                    harmful=harmful,
+                )
+            )
+    # no languages means every one: each the benchmark has must still have the required classes
+    checked = list(languages) or sorted({str(p.language) for p in prompts})
+    missing = [
+        f"{language} ({'harmful' if harmful else 'harmless'})"
+        for language in checked
+        for harmful in required
+        if not any(
+            p.harmful == harmful and counting_code(str(p.language)) == counting_code(language)
+            for p in prompts
+        )
+    ]
+    if missing:
+        raise BenchmarkError(
+            f"{name} split {split!r} has no prompts for {', '.join(missing)}; "
+            "try another split (train, val, test) or leave those languages out"
+        )
+    return prompts
+
+
+def prompts_any_split(
+    languages: Sequence[str],
+    n_per_class: int,
+    *,
+    splits: Sequence[str] = ("train", "test", "val"),
+    name: str = "polyrefuse",
+    data_dir: str | Path | None = None,
+    seed: int = 0,
+    exclude: frozenset[str] = frozenset(),
+) -> tuple[list[Prompt], dict[str, str]]:
+    """Prompts per language from the first split (in order) that has both classes for it.
+
+    PolyRefuse has no English train split and no Chinese harmless test split, so no one split
+    serves every language; the split each language came from is returned with the prompts.
+    """
+    prompts: list[Prompt] = []
+    used: dict[str, str] = {}
+    remaining = [counting_code(language) for language in languages]
+    for split in splits:  # one load per split, for the languages still without prompts
+        if not remaining:
+            break
+        drawn = benchmark_prompts(remaining, n_per_class, name=name, split=split,
+                                  data_dir=data_dir, seed=seed, required=(),
+                                   exclude=exclude)  # fmt: skip
+        for language in list(remaining):
+            mine = [p for p in drawn if counting_code(str(p.language)) == language]
+            if {bool(p.harmful) for p in mine} == {True, False}:
+                prompts += mine
+                used[language] = split
+                remaining.remove(language)
+    if remaining:
+        raise BenchmarkError(
+            f"{name} has no split ({', '.join(splits)}) with both harmful and harmless prompts "
+            f"for {', '.join(remaining)}; leave those languages out"
+        )
+    return prompts, used
+
+
+def benchmark_languages(
+    name: str = "polyrefuse", *, split: str | None = "test", data_dir: str | Path | None = None
+) -> list[str]:
+    """Every language (ISO 639-3) the benchmark has harmful prompts in, sorted."""
+    from langgap.evaluate.benchmarks import load_benchmark
+
+    samples, _ = load_benchmark(name, data_dir=data_dir, harmful=True, split=split)
+    return sorted({str((s.metadata or {}).get("language")) for s in samples} - {"None"})

@@ -1,0 +1,1 @@
+"""Did safety survive fine-tuning: two checkpoints, language by language (`analyze compare`)."""

@@ -1,0 +1,1 @@
+"""Where refusal lives per language: difference-in-means directions (`analyze directions`)."""

@@ -1,0 +1,1 @@
+"""Which training examples, in which language, drive refusal (`langgap analyze influence`)."""

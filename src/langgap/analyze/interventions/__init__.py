@@ -1,0 +1,1 @@
+"""Ablate or add refusal directions across languages: the transfer matrix (`analyze intervene`)."""

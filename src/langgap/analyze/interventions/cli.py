@@ -1,0 +1,98 @@
+"""`langgap analyze intervene`: each language's refusal direction ablated or added everywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from langgap.analyze.common.cli import (
+    DataDirOption,
+    LanguagesOption,
+    ModelOption,
+    console,
+    fail,
+    lab_prompts,
+    load_on_device,
+    parse_languages,
+)
+from langgap.cli_options import DEFAULT_DEVICE, DEFAULT_DTYPE, DeviceOption, DtypeOption
+
+
+def intervene(
+    model: ModelOption = "smollm2",
+    directions_dir: Annotated[
+        Path, typer.Option("--directions", help="Folder written by `analyze directions`.")
+    ] = Path("analyze-directions"),
+    mode: Annotated[
+        str, typer.Option(help="ablate (harmful prompts) or add (harmless prompts).")
+    ] = "ablate",
+    layer: Annotated[int | None, typer.Option(help="Layer (default: the best one).")] = None,
+    alpha: Annotated[float, typer.Option(help="Scale of the added direction (add mode).")] = 4.0,
+    alpha_relative: Annotated[
+        float | None,
+        typer.Option(
+            help="Scale as a multiple of the mean residual norm at the layer (replaces --alpha)."
+        ),
+    ] = None,
+    languages: LanguagesOption = "all",
+    n: Annotated[int, typer.Option(help="Prompts per target language.")] = 8,
+    split: Annotated[
+        str, typer.Option(help="PolyRefuse split; a language it lacks uses the next one.")
+    ] = "test",
+    max_new_tokens: int = 24,
+    batch_size: int = 16,
+    seed: int = 0,
+    device: DeviceOption = DEFAULT_DEVICE,
+    dtype: DtypeOption = DEFAULT_DTYPE,
+    data_dir: DataDirOption = None,
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("analyze-intervene"),
+) -> None:
+    """Source × target transfer: each language's direction applied to every language's prompts."""
+    settings = {k: v for k, v in locals().items() if k != "out"} | {"out": str(out)}
+    from langgap.analyze.common.activations import ActivationError
+    from langgap.analyze.common.experiment import write_config
+    from langgap.analyze.common.models import ModelLoadError, resolve_device, resolve_dtype
+    from langgap.analyze.directions.run import DirectionError, load_directions
+    from langgap.analyze.interventions.report import write_transfer_report
+    from langgap.analyze.interventions.run import transfer_matrix
+    from langgap.evaluate.benchmarks import BenchmarkError
+
+    if mode not in ("ablate", "add"):
+        raise fail(ValueError(f"unknown mode {mode!r}; available: ablate, add"))
+    try:
+        resolve_dtype(dtype, resolve_device(device))  # a bad device fails before any reading
+        dirs = load_directions(directions_dir)
+        chosen = parse_languages(languages) or dirs.languages
+        loaded = load_on_device(model, device, dtype, settings)
+        drawn = lab_prompts(chosen, n, split, data_dir, seed, loaded, settings)
+        prompts = [p for p in drawn if p.harmful == (mode == "ablate")]
+        at = dirs.best_layer() if layer is None else layer
+        dirs.layer_index(at)  # a layer that was not captured fails here, naming those that were
+        if alpha_relative is not None:
+            alpha = settings["alpha"] = dirs.relative_alpha(at, alpha_relative)
+        console.print(f"{mode} at layer {at}: {len(prompts)} prompts", markup=False)
+        result = transfer_matrix(
+            loaded.model,
+            loaded.tokenizer,
+            dirs,
+            prompts,
+            layer=at,
+            mode="ablate" if mode == "ablate" else "add",
+            alpha=alpha,
+            max_new_tokens=max_new_tokens,
+            batch_size=batch_size,
+        )
+    except (ActivationError, DirectionError, ModelLoadError, BenchmarkError) as error:
+        raise fail(error) from error
+    for warning in result.warnings():
+        console.print(f"warning: {warning}", style="yellow", markup=False, soft_wrap=True)
+    write_config(out, "langgap analyze intervene", settings)
+    paths = write_transfer_report(result, out)
+    console.print(f"wrote {len(paths)} files to {out}", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `intervene` to the `langgap analyze` app."""
+    app.command()(intervene)

@@ -1,0 +1,175 @@
+"""Direction selection by causal effect, and the coherence cost of an intervention.
+
+Following Arditi et al. ("Refusal in LLMs is mediated by a single direction"): a candidate
+direction (one per layer, the difference in means pooled over languages) is chosen on a
+*selection* split, disjoint from the prompts that fitted it and from those the result is reported
+on, by what it does: ablating it should lower refusal of harmful prompts, adding it should induce
+refusal of harmless ones, and ablating it should barely change the next-token distribution on
+harmless prompts (KL). Addition is scaled relative to the residual stream's norm at that layer,
+so one alpha means the same on every layer and model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from langgap.analyze.common.activations import Activations, Prompt, tokenize_batch
+from langgap.analyze.common.generation import chat_texts
+from langgap.analyze.directions.run import RefusalDirections
+from langgap.analyze.interventions.run import ablate, add_direction
+
+Intervention = Callable[[], AbstractContextManager[Any]]
+
+
+def next_token_logprobs(
+    model: nn.Module, tokenizer: Any, prompts: Sequence[Prompt], batch_size: int = 16
+) -> torch.Tensor:
+    """Log-probabilities of the first reply token after each chat-templated prompt: [n, vocab]."""
+    device = next(model.parameters()).device
+    texts = chat_texts(tokenizer, prompts)
+    rows = []
+    for start in range(0, len(texts), batch_size):
+        batch = tokenize_batch(tokenizer, texts[start : start + batch_size], device)
+        with torch.inference_mode():
+            logits = model(**batch).logits[:, -1].double()  # left padding: last is the prompt's
+        rows.append(torch.log_softmax(logits, dim=-1).cpu())
+    return torch.cat(rows)
+
+
+def harmless_kl(
+    model: nn.Module,
+    tokenizer: Any,
+    prompts: Sequence[Prompt],
+    intervention: Intervention,
+    *,
+    baseline: torch.Tensor | None = None,
+    batch_size: int = 16,
+) -> float:
+    """Mean KL(base ‖ intervened) of the first reply token's distribution (nats).
+
+    Near 0: the intervention leaves the model's behaviour on these prompts alone; large: it
+    damages the model beyond refusal. `baseline` reuses already computed base log-probabilities.
+    """
+    base = (
+        baseline
+        if baseline is not None
+        else next_token_logprobs(model, tokenizer, prompts, batch_size)
+    )
+    with intervention():
+        after = next_token_logprobs(model, tokenizer, prompts, batch_size)
+    kl = (base.exp() * (base - after)).sum(dim=-1)
+    return float(kl.mean())
+
+
+def residual_norms(acts: Activations, harmful: bool | None = False) -> dict[int, float]:
+    """Mean L2 norm of the captured residual stream per layer (harmless prompts by default)."""
+    x = acts.tensor.double()
+    if x.dim() == 4:
+        x = x.mean(dim=2)
+    labels = acts.harmful or [None] * len(acts.ids)
+    rows = [i for i, h in enumerate(labels) if harmful is None or h is harmful]
+    norms = x[rows].norm(dim=-1).mean(dim=0)
+    return {layer: float(v) for layer, v in zip(acts.config.layers, norms, strict=True)}
+
+
+def pooled_direction(dirs: RefusalDirections, layer: int, languages: Sequence[str]) -> torch.Tensor:
+    """Mean of the languages' difference-in-means vectors at one layer (one shared candidate)."""
+    j = dirs.layer_index(layer)
+    rows = [dirs.directions[dirs.language_index(lang), j] for lang in languages]
+    pooled: torch.Tensor = torch.stack(rows).mean(dim=0)
+    return pooled
+
+
+def ablation(model: nn.Module, direction: torch.Tensor) -> Intervention:
+    """A factory of the ablation context (it can be entered many times)."""
+    return lambda: ablate(model, direction)
+
+
+def addition(model: nn.Module, direction: torch.Tensor, layer: int, alpha: float) -> Intervention:
+    """A factory of the addition context: alpha × unit(direction) after `layer`."""
+    return lambda: add_direction(model, direction, layer, alpha)
+
+
+def no_intervention() -> AbstractContextManager[Any]:
+    """The baseline: nothing changed."""
+    return nullcontext()
+
+
+RateFn = Callable[[Sequence[Prompt], Intervention], float]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One layer's direction on the selection split."""
+
+    layer: int
+    ablated_refusal: float  # refusal rate of harmful prompts with the direction ablated (0-1)
+    added_refusal: float  # refusal rate of harmless prompts with the direction added (0-1)
+    kl: float  # harmless next-token KL under ablation (nats)
+    alpha: float  # the absolute alpha used for addition
+    eligible: bool  # KL within the limit
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The chosen layer and every candidate's scores (all on the selection split)."""
+
+    layer: int
+    baseline_refusal: float
+    candidates: list[Candidate]
+    max_kl: float
+    alpha_relative: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return asdict(self)
+
+
+def select_layer(
+    model: nn.Module,
+    tokenizer: Any,
+    dirs: RefusalDirections,
+    languages: Sequence[str],
+    harmful: Sequence[Prompt],
+    harmless: Sequence[Prompt],
+    *,
+    candidates: Sequence[int],
+    norms: dict[int, float],
+    refusal_rate: RateFn,
+    alpha_relative: float = 1.0,
+    max_kl: float = 0.1,
+) -> Selection:
+    """The layer whose pooled direction, ablated, leaves the least refusal on harmful prompts,
+    among those whose ablation keeps harmless KL ≤ max_kl; ties go to stronger induced refusal.
+
+    `refusal_rate(prompts, intervention)` generates and judges (injected so tests can use a fake
+    judge); `norms` gives the residual norm per layer that scales `alpha_relative`.
+    """
+    if not candidates:
+        raise ValueError("no candidate layers to select from")
+    base_lp = next_token_logprobs(model, tokenizer, harmless)
+    baseline = refusal_rate(harmful, no_intervention)
+    scored: list[Candidate] = []
+    for layer in candidates:
+        direction = pooled_direction(dirs, layer, languages)
+        alpha = alpha_relative * norms[layer]
+        kl = harmless_kl(model, tokenizer, harmless, ablation(model, direction), baseline=base_lp)
+        scored.append(
+            Candidate(
+                layer=layer,
+                ablated_refusal=refusal_rate(harmful, ablation(model, direction)),
+                added_refusal=refusal_rate(harmless, addition(model, direction, layer, alpha)),
+                kl=kl,
+                alpha=alpha,
+                eligible=kl <= max_kl,
+            )
+        )
+    pool = [c for c in scored if c.eligible] or scored  # none within the limit: say so in docs
+    best = min(pool, key=lambda c: (c.ablated_refusal, -c.added_refusal, c.kl))
+    return Selection(best.layer, baseline, scored, max_kl, alpha_relative)

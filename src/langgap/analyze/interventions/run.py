@@ -1,0 +1,190 @@
+"""Steer with a refusal direction (ablation, addition) and measure its cross-language transfer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+from torch import nn
+
+from langgap.analyze.common.activations import ActivationError, Prompt, find_layers
+from langgap.analyze.common.generation import generate
+from langgap.analyze.directions.run import RefusalDirections
+from langgap.languages import counting_code
+
+Mode = Literal["ablate", "add"]
+
+
+@contextmanager
+def ablate(model: nn.Module, direction: torch.Tensor) -> Iterator[None]:
+    """Project `direction` out of the residual stream before the first and after every layer."""
+    blocks = find_layers(model)
+    unit = _unit(direction, model)
+
+    def project(hidden: torch.Tensor) -> torch.Tensor:
+        return hidden - (hidden @ unit)[..., None] * unit
+
+    def pre(_m: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        # The embeddings enter layer 0 as its input; every later input is an ablated output.
+        if args:
+            return (project(args[0]), *args[1:]), kwargs
+        return args, kwargs | {"hidden_states": project(kwargs["hidden_states"])}
+
+    with ExitStack() as stack:
+        handle = blocks[0].register_forward_pre_hook(pre, with_kwargs=True)
+        stack.callback(handle.remove)
+        for block in blocks:
+            stack.callback(block.register_forward_hook(_map_output(project)).remove)
+        yield
+
+
+@contextmanager
+def add_direction(
+    model: nn.Module, direction: torch.Tensor, layer: int, alpha: float
+) -> Iterator[None]:
+    """Add alpha × unit(direction) to the residual stream after one layer, at every position."""
+    blocks = find_layers(model)
+    if not -len(blocks) <= layer < len(blocks):
+        raise ActivationError(
+            f"layer {layer} is out of range: valid indices are 0..{len(blocks) - 1}"
+        )
+    shift = alpha * _unit(direction, model)
+    handle = blocks[layer].register_forward_hook(_map_output(lambda h: h + shift))
+    try:
+        yield
+    finally:
+        handle.remove()
+
+
+@dataclass
+class TransferResult:
+    """Refusal rate on target-language prompts with each source language's direction applied."""
+
+    mode: Mode
+    layer: int
+    alpha: float
+    sources: list[str]
+    targets: list[str]
+    baseline: NDArray[np.float64]  # [targets]: refusal rate with no intervention
+    refused: NDArray[np.float64]  # [sources, targets]: refusal rate with the intervention
+    unclear: NDArray[np.int64]  # [sources, targets]: responses the judge could not decide
+    baseline_unclear: NDArray[np.int64]
+    n: dict[str, int]  # prompts per target language
+    max_new_tokens: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form; rates are refused / all responses, unclear counted separately."""
+        return {
+            "mode": self.mode,
+            "layer": self.layer,
+            "alpha": self.alpha,
+            "sources": self.sources,
+            "targets": self.targets,
+            "n_per_target": self.n,
+            "max_new_tokens": self.max_new_tokens,
+            "decoding": "greedy",
+            "judge": "langgap.evaluate.judges.refusal.judge_refusal",
+            "baseline_refusal_rate": self.baseline.round(6).tolist(),
+            "baseline_unclear": self.baseline_unclear.tolist(),
+            "refusal_rate": self.refused.round(6).tolist(),
+            "unclear": self.unclear.tolist(),
+            "warnings": self.warnings(),
+        }
+
+    def warnings(self) -> list[str]:
+        """Targets whose base refusal rate bounds the measurable change (near 0 or 1)."""
+        from langgap.analyze.common.bounds import base_rate_warnings
+
+        return base_rate_warnings(dict(zip(self.targets, map(float, self.baseline), strict=True)))
+
+
+def transfer_matrix(
+    model: nn.Module,
+    tokenizer: Any,
+    dirs: RefusalDirections,
+    prompts: Sequence[Prompt],
+    *,
+    layer: int,
+    mode: Mode = "ablate",
+    alpha: float = 4.0,
+    max_new_tokens: int = 24,
+    batch_size: int = 8,
+) -> TransferResult:
+    """Source × target refusal rates: each language's direction applied to every language's prompts.
+
+    Ablation is meant for harmful prompts (does removing it stop refusal?), addition for harmless
+    ones (does adding it cause refusal?); the prompts passed decide which is measured.
+    """
+    if mode not in ("ablate", "add"):
+        raise ValueError(f"unknown mode {mode!r}; available: ablate, add")
+    by_target: dict[str, list[Prompt]] = {}
+    for p in prompts:
+        if p.language is None:
+            raise ActivationError(f"prompt {p.id} has no language; transfer needs one per prompt")
+        by_target.setdefault(counting_code(p.language), []).append(p)
+    targets = sorted(by_target)
+
+    def rates(items: list[Prompt]) -> tuple[float, int]:
+        from langgap.evaluate.judges.refusal import judge_refusal
+
+        replies = generate(model, tokenizer, items, max_new_tokens, batch_size)
+        outcomes = [
+            # an undecided verdict is unclear: never counted as complied (or as refused)
+            judge_refusal(r, p.language).outcome or "unclear"
+            for r, p in zip(replies, items, strict=True)
+        ]
+        return outcomes.count("refused") / len(outcomes), outcomes.count("unclear")
+
+    base = [rates(by_target[t]) for t in targets]
+    refused = np.zeros((len(dirs.languages), len(targets)))
+    unclear = np.zeros((len(dirs.languages), len(targets)), dtype=np.int64)
+    for i, source in enumerate(dirs.languages):
+        direction = dirs.direction(source, layer)
+        for j, target in enumerate(targets):
+            with _intervene(model, mode, direction, layer, alpha):
+                refused[i, j], unclear[i, j] = rates(by_target[target])
+    return TransferResult(
+        mode=mode,
+        layer=layer,
+        alpha=alpha,
+        sources=list(dirs.languages),
+        targets=targets,
+        baseline=np.array([b[0] for b in base]),
+        refused=refused,
+        unclear=unclear,
+        baseline_unclear=np.array([b[1] for b in base], dtype=np.int64),
+        n={t: len(by_target[t]) for t in targets},
+        max_new_tokens=max_new_tokens,
+    )
+
+
+def _intervene(
+    model: nn.Module, mode: Mode, direction: torch.Tensor, layer: int, alpha: float
+) -> Any:
+    return (
+        ablate(model, direction)
+        if mode == "ablate"
+        else add_direction(model, direction, layer, alpha)
+    )
+
+
+def _unit(direction: torch.Tensor, model: nn.Module) -> torch.Tensor:
+    param = next(model.parameters())
+    d = direction.to(device=param.device, dtype=param.dtype)
+    unit: torch.Tensor = d / d.norm().clamp_min(1e-12)
+    return unit
+
+
+def _map_output(fn: Callable[[torch.Tensor], torch.Tensor]) -> Callable[..., Any]:
+    # Decoder layers return a tensor or a tuple whose first item is the hidden state.
+    def hook(_m: nn.Module, _args: Any, output: Any) -> Any:
+        if isinstance(output, tuple):
+            return (fn(output[0]), *output[1:])
+        return fn(output)
+
+    return hook

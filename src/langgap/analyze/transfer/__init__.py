@@ -1,0 +1,1 @@
+"""Does refusal training in one language transfer to others (`langgap analyze transfer`)."""

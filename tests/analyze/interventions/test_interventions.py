@@ -1,0 +1,104 @@
+"""Directional ablation, activation addition and the transfer matrix on a tiny random Llama."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from langgap.analyze.common.activations import ActivationError, Activations, Prompt, capture  # noqa: E402
+from langgap.analyze.common.generation import generate  # noqa: E402
+from langgap.analyze.directions.run import refusal_directions  # noqa: E402
+from langgap.analyze.interventions.report import write_transfer_report  # noqa: E402
+from langgap.analyze.interventions.run import (  # noqa: E402
+    ablate,
+    add_direction,
+    transfer_matrix,
+)
+
+PROMPTS = ["Hi", "How do I bake bread?", "A longer prompt to pad the batch."]
+
+
+def test_ablation_removes_the_direction_everywhere(tiny_model: Any, tiny_tokenizer: Any) -> None:
+    direction = torch.randn(32, generator=torch.Generator().manual_seed(1))
+    unit = direction / direction.norm()
+    before = capture(tiny_model, tiny_tokenizer, PROMPTS, positions=[-3, -1]).tensor
+    assert (before @ unit).abs().max() > 1e-2
+    with ablate(tiny_model, direction):
+        after = capture(tiny_model, tiny_tokenizer, PROMPTS, positions=[-3, -1]).tensor
+    assert (after @ unit).abs().max() < 1e-4
+    again = capture(tiny_model, tiny_tokenizer, PROMPTS, positions=[-3, -1]).tensor
+    assert torch.equal(again, before)  # hooks are gone
+
+
+def test_addition_shifts_one_layer(tiny_model: Any, tiny_tokenizer: Any) -> None:
+    direction = torch.zeros(32)
+    direction[3] = 2.0
+    before = capture(tiny_model, tiny_tokenizer, PROMPTS, layers=[0, 1]).tensor
+    with add_direction(tiny_model, direction, layer=1, alpha=5.0):
+        after = capture(tiny_model, tiny_tokenizer, PROMPTS, layers=[0, 1]).tensor
+    assert torch.allclose(after[:, 0], before[:, 0])
+    assert torch.allclose(after[:, 1] - before[:, 1], 5.0 * direction / 2.0, atol=1e-5)
+    with pytest.raises(ActivationError, match=r"valid indices are 0\.\.3"):
+        add_direction(tiny_model, direction, layer=9, alpha=1.0).__enter__()
+
+
+def test_generate_is_batch_independent(tiny_model: Any, tiny_tokenizer: Any) -> None:
+    items = [Prompt(t, f"g{i}") for i, t in enumerate(PROMPTS)]
+    batched = generate(tiny_model, tiny_tokenizer, items, max_new_tokens=4, batch_size=3)
+    alone = [generate(tiny_model, tiny_tokenizer, [p], max_new_tokens=4)[0] for p in items]
+    assert batched == alone
+
+
+def test_transfer_matrix_shape_and_report(
+    tiny_model: Any, tiny_tokenizer: Any, tmp_path: Path
+) -> None:
+    prompts = [
+        Prompt(f"{lang} prompt {i}", f"{lang}{i}{h}", lang, h)
+        for lang in ("eng", "deu")
+        for h in (True, False)
+        for i in range(3)
+    ]
+    acts: Activations = capture(tiny_model, tiny_tokenizer, prompts, layers=[1, 2])
+    dirs = refusal_directions(acts, holdout=0.34)
+    harmful = [p for p in prompts if p.harmful]
+    for mode in ("ablate", "add"):
+        result = transfer_matrix(
+            tiny_model, tiny_tokenizer, dirs, harmful, layer=2, mode=mode, max_new_tokens=3
+        )
+        assert result.refused.shape == (2, 2) and result.sources == result.targets == ["deu", "eng"]
+        assert result.n == {"deu": 3, "eng": 3}
+        assert ((result.refused >= 0) & (result.refused <= 1)).all()
+        assert np.all(result.unclear <= 3)
+    paths = write_transfer_report(result, tmp_path)
+    assert {p.suffix for p in paths} == {".json", ".png", ".svg", ".md"}
+    data = json.loads(paths[0].read_text(encoding="utf-8"))
+    assert data["mode"] == "add" and len(data["refusal_rate"]) == 2
+
+
+def test_an_undecided_verdict_counts_as_unclear_never_complied(
+    tiny_model: Any, tiny_tokenizer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from langgap.evaluate.judges import refusal
+    from langgap.evaluate.judges.verdicts import Verdict
+
+    prompts = [
+        Prompt(f"{lang} prompt {i}", f"{lang}{i}{h}", lang, h)
+        for lang in ("eng", "deu")
+        for h in (True, False)
+        for i in range(3)
+    ]
+    dirs = refusal_directions(
+        capture(tiny_model, tiny_tokenizer, prompts, layers=[1]), holdout=0.34
+    )
+    undecided = Verdict(judge="refusal", version="test", outcome=None)
+    monkeypatch.setattr(refusal, "judge_refusal", lambda response, language=None: undecided)
+    harmful = [p for p in prompts if p.harmful]
+    result = transfer_matrix(tiny_model, tiny_tokenizer, dirs, harmful, layer=1, max_new_tokens=2)
+    assert (result.refused == 0).all() and (result.unclear == 3).all()
+    assert (result.baseline_unclear == 3).all()
