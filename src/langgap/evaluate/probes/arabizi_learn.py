@@ -23,6 +23,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 VOWELS = frozenset("aeiouy")
+# Consonants a chat writer spells with a letter or digit: a chunk of vowels alone for one of
+# them (ع -> "a" in "alikom", ظ -> "" in "har") is a misalignment or a dropped consonant, so
+# it is never the learned choice where a spelled chunk was seen. Not here: the long-vowel and
+# hamza letters, ه (silent at word end) and ل (assimilated in the article: ech-chems).
+FIRM = frozenset("بتثجحخدذرزسشصضطظعغفقكمن")
 MAX_CHUNK = 5
 START, END = "^", "$"
 # Harakat other than shadda carry no letters in chat writing; shadda is kept (doubles letters).
@@ -121,8 +126,21 @@ def _contexts(word: str, i: int) -> tuple[str, str, str]:
     return left, word[i], right
 
 
-def _best(counts: Counter[str]) -> str:
-    return max(sorted(counts), key=lambda chunk: counts[chunk])
+def _best(counts: Counter[str], letter: str = "") -> str:
+    """The most frequent chunk; for a FIRM `letter`, the most frequent one that spells it."""
+    options = sorted(counts)
+    if letter in FIRM:
+        options = [chunk for chunk in options if _spells(chunk)] or options
+    return max(options, key=lambda chunk: counts[chunk])
+
+
+def _spells(chunk: str) -> bool:
+    """Whether `chunk` has a letter or digit other than a vowel."""
+    return any(c not in VOWELS for c in chunk)
+
+
+def _drops_firm(arabic: str, chunks: Sequence[str]) -> bool:
+    return any(a in FIRM and not _spells(c) for a, c in zip(arabic, chunks, strict=True))
 
 
 def learn_table(
@@ -156,7 +174,9 @@ def learn_table(
                 counts[letter][chunk] += n
         score = _Estimate(counts)
     table = _context_table(alignments, min_count)
-    table["words"] = _lexicon(data + _clean_pairs(lexicon_only), table, lexicon_min, lexicon_size)
+    dropped = {(a, "".join(chunks)) for a, chunks, _ in alignments if _drops_firm(a, chunks)}
+    kept = [pair for pair in data if pair[:2] not in dropped] + _clean_pairs(lexicon_only)
+    table["words"] = _lexicon(kept, table, lexicon_min, lexicon_size)
     table["pairs"] = len(data)
     table["aligned"] = len(alignments)
     return table
@@ -184,9 +204,14 @@ def _context_table(
             levels["lc"][left + letter][chunk] += n
             levels["cr"][letter + right][chunk] += n
             levels["lcr"][left + letter + right][chunk] += n
-    letters = {k: _best(v) for k, v in levels["c"].items()}
+    letters = {k: _best(v, k) for k, v in levels["c"].items()}
+    at = {"lc": 1, "cr": 0, "lcr": 1}  # where the letter is in each level's key
     keep = {
-        name: {k: _best(v) for k, v in levels[name].items() if sum(v.values()) >= min_count}
+        name: {
+            k: _best(v, k[at[name]])
+            for k, v in levels[name].items()
+            if sum(v.values()) >= min_count
+        }
         for name in ("lc", "cr", "lcr")
     }
     # An entry whose choice its back-off would make anyway is dropped (same output, smaller file).
