@@ -78,6 +78,12 @@ def test_learned_vowels(variety: str) -> None:
     assert not any("\u0600" <= c <= "\u06ff" for c in out) and "," in out
 
 
+def test_algerian_pronoun_suffix_is_written_as_said() -> None:
+    # NArabizi writes the suffix as said (عندو: 3andou x8); MSA's عنده must not become 3andah
+    assert to_arabizi("عنده", "algerian") == "3andou"
+    assert to_arabizi("فيه", "algerian") == "fih"  # after a long vowel ه stays a letter
+
+
 def test_learner_keeps_a_consonant_that_most_writers_drop() -> None:
     from langgap.evaluate.probes.arabizi_learn import learn_table
 

@@ -106,6 +106,7 @@ class _Learned:
     words: dict[str, str]  # whole words whose spelling the rules miss
     overrides: dict[str, str]
     chunks: dict[str, str]  # context -> chunk, filled as words are spelled
+    suffix_ha: str = ""  # how the corpus spells a final pronoun ه after a consonant ("" = ه)
 
 
 @cache
@@ -132,7 +133,7 @@ def _learned(variety: str) -> _Learned | None:
     overrides = {k: str(v) for k, v in spec.get("letters", {}).items()}
     # A lexicon word is kept only if no overridden letter is in it (its chunks are not known).
     words = {k: v for k, v in data["words"].items() if not set(k) & set(overrides)}
-    return _Learned(table, words, overrides, {})
+    return _Learned(table, words, overrides, {}, str(spec.get("suffix_ha", "")))
 
 
 @cache
@@ -238,11 +239,27 @@ def _word(word: str, variety: str) -> str:
     return "".join(out)
 
 
+def _pronoun_ha(word: str) -> bool:
+    """A final ه read as the pronoun suffix: after a consonant, not in الله (and its forms,
+    allah/wallah in NArabizi) nor in laughter (ههه)."""
+    return (
+        len(word) > 2
+        and word[-1] == "ه"
+        and word[-2] not in LONG_LETTERS
+        and word[-2] != "ه"
+        and not word.endswith("لله")
+    )
+
+
 @lru_cache(maxsize=65536)
 def _learned_word(word: str, variety: str) -> str:
     learned = _learned(variety)
     assert learned is not None
     word = normalise_arabic(word)
+    if learned.suffix_ha and _pronoun_ha(word):
+        # MSA spells the pronoun -hu ه; the corpus writes it as said (عندو, 3andou), so the
+        # table knows that spelling, and ه -> "ah" is a rare writer's choice, not the norm
+        word = word[:-1] + learned.suffix_ha
     found = learned.words.get(word, WORDS.get(word))
     return (
         found
