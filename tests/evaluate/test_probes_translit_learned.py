@@ -30,6 +30,11 @@ def test_learned_scheme_writes_as_people_do() -> None:
     assert romanize("नमस्ते दोस्त", "hi", scheme="learned") == "namaste dost"
     assert romanize("করে", "bn", scheme="learned") == "kore"
     assert romanize("இந்த", "ta", scheme="learned") == "intha"
+    # issue 18: Dakshina's train lexicon has करने only as karane (x3), and a sample of its pairs
+    # kept এবং's ebang x1 but not its ebong x3; people write karne and ebong
+    assert romanize("करने", "hi", scheme="learned") == "karne"
+    assert romanize("এবং", "bn", scheme="learned") == "ebong"
+    assert romanize("उसने", "hi", scheme="learned") == "usne"
     # rules kept as options, and other scripts untouched by the learned tables
     assert romanize("अपने", "hi", scheme="chat") == "apane"
     assert romanize("Hi अपने 12", "hi", scheme="learned") == "Hi apne 12"
@@ -56,6 +61,18 @@ def test_learner_finds_schwa_deletion_in_the_pairs() -> None:
     assert table.romanize("कमने", fallback=str) == "kamne"
     assert table.romanize("नमक", fallback=str) == "namak"
     assert table.romanize("ज़", fallback=lambda unit: "<z>") == "<z>"  # unseen unit: fallback
+
+
+def test_one_word_is_not_taken_for_a_rule() -> None:
+    # "karane" is one word's spelling: the context it gives र (क_र_ने) comes from that word
+    # alone, so the rule the other words show (schwa dropped before a vowel sign) decides
+    pairs = [("करने", "karane", 2), ("मरने", "marne", 1), ("धरने", "dharne", 1), ("भरने", "bharne", 1)]
+    pairs += [("कर", "kar", 2), ("क", "ka", 1)]
+    rule = lambda u: romanize(u, "hi", scheme="chat")  # noqa: E731
+    assert fit(pairs, rule, min_count=1).romanize("करने", fallback=str) == "karne"
+    # a one-letter word has no other word to learn its spelling from: it keeps its own
+    pairs += [("में", "mein", 3), ("मेला", "mela", 2), ("मेरा", "mera", 2)]
+    assert fit(pairs, rule, min_count=1).romanize("में", fallback=str) == "mein"
 
 
 def _write(path: Path, doc: object, *, gz: bool = True) -> Path:
