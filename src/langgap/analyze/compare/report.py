@@ -101,6 +101,8 @@ def _markdown(result: CheckpointComparison, out_dir: Path) -> Path:
     before, after = config["before"], config["after"]
     report = MarkdownReport("Checkpoint comparison: does safety survive?")
     report.paragraph(result.headline)
+    for warning in result.warnings():
+        report.paragraph(f"Warning: {warning}.")
     report.paragraph(
         f"Before: {before['spec']}. After: {after['spec']}. "
         f"{config['prompts']['n']} prompts in {len(config['prompts']['per_language'])} "
