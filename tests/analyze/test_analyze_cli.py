@@ -130,3 +130,15 @@ def test_out_defaults_follow_the_group_command_rule() -> None:
     assert defaults["transfer"]["n_boot"] == defaults["compare"]["n_boot"] == 1000
     help_text = runner.invoke(app, ["analyze", "transfer", "--help"]).output
     assert "--n-boot" in help_text and "--boot" not in help_text  # the old spelling is hidden
+
+
+def test_every_model_option_offers_the_refusal_model_and_its_build_time() -> None:
+    import typer
+
+    from langgap.analyze.cli import app as analyze_app
+
+    commands = typer.main.get_command(analyze_app).commands  # type: ignore[attr-defined]
+    for name in ("directions", "intervene", "influence", "transfer"):
+        (option,) = [p for p in commands[name].params if p.name == "model"]
+        assert "'smollm2-refusal'" in option.help, name
+        assert "the first use builds it, ~38 min on a CPU" in option.help, name

@@ -18,7 +18,10 @@ console = Console(stderr=True)
 ModelOption = Annotated[
     str,
     typer.Option(
-        "--model", "-m", help="Local HF folder, hub name, 'smollm2' or 'smollm2-refusal'."
+        "--model",
+        "-m",
+        help="Local HF folder, hub name, 'smollm2' or 'smollm2-refusal' (SmolLM2 tuned here to "
+        "refuse: the first use builds it, ~38 min on a CPU, then it is cached).",
     ),
 ]
 LanguagesOption = Annotated[
