@@ -55,15 +55,20 @@ def test_generate_is_batch_independent(tiny_model: Any, tiny_tokenizer: Any) -> 
     assert batched == alone
 
 
-def test_transfer_matrix_shape_and_report(
-    tiny_model: Any, tiny_tokenizer: Any, tmp_path: Path
-) -> None:
-    prompts = [
+def _labelled() -> list[Prompt]:
+    """3 harmful and 3 harmless prompts in English and German."""
+    return [
         Prompt(f"{lang} prompt {i}", f"{lang}{i}{h}", lang, h)
         for lang in ("eng", "deu")
         for h in (True, False)
         for i in range(3)
     ]
+
+
+def test_transfer_matrix_shape_and_report(
+    tiny_model: Any, tiny_tokenizer: Any, tmp_path: Path
+) -> None:
+    prompts = _labelled()
     acts: Activations = capture(tiny_model, tiny_tokenizer, prompts, layers=[1, 2])
     dirs = refusal_directions(acts, holdout=0.34)
     harmful = [p for p in prompts if p.harmful]
@@ -87,12 +92,7 @@ def test_an_undecided_verdict_counts_as_unclear_never_complied(
     from langgap.evaluate.judges import refusal
     from langgap.evaluate.judges.verdicts import Verdict
 
-    prompts = [
-        Prompt(f"{lang} prompt {i}", f"{lang}{i}{h}", lang, h)
-        for lang in ("eng", "deu")
-        for h in (True, False)
-        for i in range(3)
-    ]
+    prompts = _labelled()
     dirs = refusal_directions(
         capture(tiny_model, tiny_tokenizer, prompts, layers=[1]), holdout=0.34
     )
@@ -109,12 +109,7 @@ def test_a_reply_in_another_language_is_counted_apart(
 ) -> None:
     from langgap.analyze.interventions import run
 
-    prompts = [
-        Prompt(f"{lang} prompt {i}", f"{lang}{i}{h}", lang, h)
-        for lang in ("eng", "deu")
-        for h in (True, False)
-        for i in range(3)
-    ]
+    prompts = _labelled()
     dirs = refusal_directions(
         capture(tiny_model, tiny_tokenizer, prompts, layers=[1]), holdout=0.34
     )
