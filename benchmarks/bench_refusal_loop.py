@@ -1,7 +1,7 @@
 """The full refusal loop on a CPU (claim: ≤ 20 minutes on a 2-core CPU).
 
 1. build a refusal-tuned SmolLM2 (LoRA on the `tune` role of PolyRefuse's parallel test split;
-   cached by base weights + settings, so --cold rebuilds it);
+   cached by base weights + settings; --cold removes that one build first, so it is rebuilt);
 2. fit difference-in-means directions per language and layer on the `fit` role;
 3. select one layer by causal effect on the `select` role (ablation lowers refusal, addition
    induces it, harmless KL ≤ --max-kl);
@@ -34,7 +34,7 @@ from langgap.analyze.common.models import load_model
 from langgap.analyze.common.refusal_model import (
     RefusalModelConfig,
     build_refusal_model,
-    default_folder,
+    planned_folder,
 )
 from langgap.analyze.directions.run import refusal_directions
 from langgap.analyze.interventions.refusal_loop import (
@@ -85,6 +85,15 @@ def _rates(
     return {k: round(v.rate, 1) for k, v in result.by_language(harmful).items()}
 
 
+def clear_cached(config: RefusalModelConfig) -> Path:
+    """--cold: remove the cached build of this config (and a half-written one), and no other
+    refusal model: other settings' builds in langgap's cache are kept."""
+    folder = planned_folder(config)
+    for path in (folder, folder.with_name(folder.name + ".partial")):
+        shutil.rmtree(path, ignore_errors=True)
+    return folder
+
+
 def main() -> None:
     """Run the loop once and print its figures and timings."""
     args = _parse()
@@ -94,8 +103,7 @@ def main() -> None:
     t0, cpu0 = time.perf_counter(), time.process_time()
     config = RefusalModelConfig(languages=tuple(trained), data_dir=args.data_dir)
     if args.cold:
-        for old in default_folder("").parent.glob("refusal-*"):
-            shutil.rmtree(old, ignore_errors=True)
+        print(f"--cold: removed {clear_cached(config)}", flush=True)
     built = build_refusal_model(config, log=lambda m: print(f"  {m}", flush=True))
     times["build"] = time.perf_counter() - t0
     loaded = load_model(str(built.path))

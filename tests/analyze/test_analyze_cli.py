@@ -35,15 +35,22 @@ def test_directions_then_intervene(tiny_folder: Path, tmp_path: Path) -> None:
     assert config["settings"]["splits_used"] == {"eng": "test", "deu": "train"}
     assert (out / "report.md").is_file() and (out / "directions.safetensors").is_file()
 
+    fitted = set(config["settings"]["prompt_ids"])  # the ids that fitted the directions
+    assert len(fitted) == 16
+
     moved = tmp_path / "intervene"
     args = ["analyze", "intervene", "-m", str(tiny_folder), "--directions", str(out),
-            "--layer", "2", "--n", "2", "--max-new-tokens", "2", "--data-dir", str(SHARED_DATA),
+            "--layer", "2", "--n", "4", "--max-new-tokens", "2", "--data-dir", str(SHARED_DATA),
             "--out", str(moved)]  # fmt: skip
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
+    # the same English test prompts would be drawn again (same seed): those that fitted are not
+    used = json.loads((moved / "config.json").read_text(encoding="utf-8"))["settings"]
+    assert used["excluded_fitting_prompts"] == 16 and len(used["prompt_ids"]) == 16
+    assert not fitted & set(used["prompt_ids"])
     matrix = json.loads((moved / "transfer_ablate_layer2.json").read_text(encoding="utf-8"))
     assert matrix["sources"] == ["deu", "eng"] and matrix["targets"] == ["deu", "eng"]
-    assert matrix["layer"] == 2 and matrix["n_per_target"] == {"deu": 2, "eng": 2}
+    assert matrix["layer"] == 2 and matrix["n_per_target"] == {"deu": 4, "eng": 4}
     # a random model never refuses: the ablation's change is bounded by construction, and said
     assert matrix["baseline_refusal_rate"] == [0.0, 0.0]
     assert "warning: base refusal rate ≤ 5% in deu, eng" in result.output
@@ -58,6 +65,14 @@ def test_directions_then_intervene(tiny_folder: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     norm = summary["residual_norm"][2]
+    # directions that do not say which prompts fitted them: a warning, not a silent overlap
+    config_path = out / "config.json"
+    old = json.loads(config_path.read_text(encoding="utf-8"))
+    del old["settings"]["prompt_ids"]
+    config_path.write_text(json.dumps(old), encoding="utf-8")
+    result = runner.invoke(app, [*args[:-1], str(tmp_path / "old")])
+    assert result.exit_code == 0, result.output
+    assert "does not record which prompts fitted its directions" in " ".join(result.output.split())
     config = json.loads((added / "config.json").read_text(encoding="utf-8"))
     assert config["settings"]["alpha"] == pytest.approx(0.5 * norm, rel=1e-4)
 
@@ -115,3 +130,15 @@ def test_out_defaults_follow_the_group_command_rule() -> None:
     assert defaults["transfer"]["n_boot"] == defaults["compare"]["n_boot"] == 1000
     help_text = runner.invoke(app, ["analyze", "transfer", "--help"]).output
     assert "--n-boot" in help_text and "--boot" not in help_text  # the old spelling is hidden
+
+
+def test_every_model_option_offers_the_refusal_model_and_its_build_time() -> None:
+    import typer
+
+    from langgap.analyze.cli import app as analyze_app
+
+    commands = typer.main.get_command(analyze_app).commands  # type: ignore[attr-defined]
+    for name in ("directions", "intervene", "influence", "transfer"):
+        (option,) = [p for p in commands[name].params if p.name == "model"]
+        assert "'smollm2-refusal'" in option.help, name
+        assert "the first use builds it, ~38 min on a CPU" in option.help, name

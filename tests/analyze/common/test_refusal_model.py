@@ -135,6 +135,40 @@ def test_refusal_model_is_built_merged_cached_and_records_its_tuning_prompts(
     assert model_key(config, "other weights", prompts) != manifest["key"]
 
 
+SHARED_DATA = Path(__file__).resolve().parents[4] / "shared" / "data"
+LOOP_BENCH = Path(__file__).resolve().parents[3] / "benchmarks" / "bench_refusal_loop.py"
+
+
+@pytest.mark.skipif(
+    not (SHARED_DATA / "polyrefuse").is_dir(), reason="PolyRefuse not found in ../shared/data"
+)
+def test_a_cold_loop_removes_only_the_model_it_rebuilds(
+    tiny_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    from langgap.analyze.common.refusal_model import planned_folder
+
+    monkeypatch.setenv("LANGGAP_CACHE_DIR", str(tmp_path / "cache"))
+    spec = importlib.util.spec_from_file_location("bench_refusal_loop", LOOP_BENCH)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    config = RefusalModelConfig(
+        base=str(tiny_folder), languages=("en", "de"), n_harmful=2, n_harmless=1,
+        data_dir=str(SHARED_DATA),
+    )  # fmt: skip
+    mine = planned_folder(config)
+    other = mine.with_name("refusal-0123456789abcdef")  # another settings' build
+    for folder in (mine, mine.with_name(mine.name + ".partial"), other):
+        folder.mkdir(parents=True)
+        (folder / MANIFEST).write_text("{}", encoding="utf-8")
+    assert bench.clear_cached(config) == mine
+    assert sorted(p.name for p in mine.parent.iterdir()) == [other.name]
+    # the folder is the one a build of this config uses: the key of its weights and prompts
+    assert planned_folder(RefusalModelConfig(**{**vars(config), "seed": 1})) != mine
+
+
 def test_refusal_model_settings_and_folders_are_checked(tmp_path: Path) -> None:
     with pytest.raises(RefusalModelError, match=r"n_harmful must be at least 1.*languages"):
         RefusalModelConfig(n_harmful=0, languages=()).validate()

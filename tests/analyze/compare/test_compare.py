@@ -27,6 +27,7 @@ from langgap.analyze.compare.measures import (  # noqa: E402
 )
 from langgap.analyze.compare.report import write_compare_report  # noqa: E402
 from langgap.analyze.compare.run import (  # noqa: E402
+    CheckpointComparison,
     check_prompts,
     compare_checkpoints,
     compare_specs,
@@ -191,6 +192,20 @@ def test_ranked_changes_and_headline_from_hand_built_evals() -> None:
         compare_behaviour(before, _eval("c", {"deu": (_r(9), _r(0, 4))}))
 
 
+def test_a_base_refusal_rate_near_0_or_1_is_warned() -> None:
+    before = _eval("a", {"deu": (_r(0), _r(0, 4)), "eng": (_r(10), _r(0, 4)), "fra": (_r(5), [])})
+    after = _eval("b", {"deu": (_r(0), _r(0, 4)), "eng": (_r(3), _r(0, 4)), "fra": (_r(5), [])})
+    behaviour = compare_behaviour(before, after, n_boot=50, seed=0)
+    result = CheckpointComparison(behaviour, None, what_changed(behaviour), config={})
+    low, high = result.warnings()
+    assert low.startswith("base refusal rate ≤ 5% in deu:")
+    assert high.startswith("base refusal rate ≥ 95% in eng:")
+    assert result.to_dict()["warnings"] == [low, high]
+    middle = _eval("m", {"fra": (_r(5), [])})
+    steady = compare_behaviour(middle, middle)
+    assert CheckpointComparison(steady, None, what_changed(steady), {}).warnings() == []
+
+
 def test_bad_input_errors_name_what_is_available(tiny_model: Any, tiny_tokenizer: Any) -> None:
     model = _loaded(tiny_model, tiny_tokenizer, "tiny")
     torch.manual_seed(0)
@@ -310,6 +325,9 @@ def test_report_files_and_no_prompt_text(
     assert len(data["directions"]["cosine"]) == 2 and len(data["directions"]["cosine"][0]) == 4
     md = (tmp_path / "compare.md").read_text(encoding="utf-8")
     assert "What changed most" in md and "compare_harmlessness.png" in md
+    # the random model refuses nothing: the base rate bounds any drop, and both files say so
+    assert data["warnings"] == result.warnings() and len(data["warnings"]) == 1
+    assert f"Warning: {data['warnings'][0]}." in " ".join(md.split())
     # Deterministic: writing again gives byte-identical files.
     svg = (tmp_path / "compare_harmlessness.svg").read_bytes()
     write_compare_report(result, tmp_path)
@@ -393,7 +411,9 @@ def test_benchmark_languages_and_cli(tiny_model: Any, tiny_tokenizer: Any, tmp_p
     assert data["config"]["layers"] == [0, 1]
     assert sorted(data["config"]["prompts"]["per_language"]) == ["eng", "yor"]
     assert data["config"]["prompts"]["source"]["benchmark"] == "polyrefuse"
-    assert (out / "cache").is_dir() and data["headline"] in " ".join(ok.output.split())
+    assert (out / "cache").is_dir() and data["headline"] in " ".join(ok.stdout.split())
+    assert data["warnings"] and "base refusal rate ≤ 5% in eng, yor" in data["warnings"][0]
+    assert "warning: base refusal rate ≤ 5% in eng, yor" in " ".join(ok.stderr.split())
 
 
 @pytest.mark.slow

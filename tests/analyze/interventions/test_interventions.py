@@ -55,15 +55,20 @@ def test_generate_is_batch_independent(tiny_model: Any, tiny_tokenizer: Any) -> 
     assert batched == alone
 
 
-def test_transfer_matrix_shape_and_report(
-    tiny_model: Any, tiny_tokenizer: Any, tmp_path: Path
-) -> None:
-    prompts = [
+def _labelled() -> list[Prompt]:
+    """3 harmful and 3 harmless prompts in English and German."""
+    return [
         Prompt(f"{lang} prompt {i}", f"{lang}{i}{h}", lang, h)
         for lang in ("eng", "deu")
         for h in (True, False)
         for i in range(3)
     ]
+
+
+def test_transfer_matrix_shape_and_report(
+    tiny_model: Any, tiny_tokenizer: Any, tmp_path: Path
+) -> None:
+    prompts = _labelled()
     acts: Activations = capture(tiny_model, tiny_tokenizer, prompts, layers=[1, 2])
     dirs = refusal_directions(acts, holdout=0.34)
     harmful = [p for p in prompts if p.harmful]
@@ -87,12 +92,7 @@ def test_an_undecided_verdict_counts_as_unclear_never_complied(
     from langgap.evaluate.judges import refusal
     from langgap.evaluate.judges.verdicts import Verdict
 
-    prompts = [
-        Prompt(f"{lang} prompt {i}", f"{lang}{i}{h}", lang, h)
-        for lang in ("eng", "deu")
-        for h in (True, False)
-        for i in range(3)
-    ]
+    prompts = _labelled()
     dirs = refusal_directions(
         capture(tiny_model, tiny_tokenizer, prompts, layers=[1]), holdout=0.34
     )
@@ -102,3 +102,28 @@ def test_an_undecided_verdict_counts_as_unclear_never_complied(
     result = transfer_matrix(tiny_model, tiny_tokenizer, dirs, harmful, layer=1, max_new_tokens=2)
     assert (result.refused == 0).all() and (result.unclear == 3).all()
     assert (result.baseline_unclear == 3).all()
+
+
+def test_a_reply_in_another_language_is_counted_apart(
+    tiny_model: Any, tiny_tokenizer: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from langgap.analyze.interventions import run
+
+    prompts = _labelled()
+    dirs = refusal_directions(
+        capture(tiny_model, tiny_tokenizer, prompts, layers=[1]), holdout=0.34
+    )
+    sorry = "I'm sorry, but I can't help with that."
+    monkeypatch.setattr(run, "generate", lambda _m, _t, items, *_a: [sorry] * len(items))
+    harmful = [p for p in prompts if p.harmful]
+    result = transfer_matrix(tiny_model, tiny_tokenizer, dirs, harmful, layer=1, max_new_tokens=2)
+    assert result.targets == ["deu", "eng"]
+    # an English refusal to a German prompt is no German refusal
+    assert result.baseline.tolist() == [0.0, 1.0] and result.refused[:, 0].tolist() == [0.0, 0.0]
+    assert result.off_language is not None and result.off_language[:, 0].tolist() == [3, 3]
+    assert result.baseline_off_language is not None
+    assert result.baseline_off_language.tolist() == [3, 0]
+    paths = write_transfer_report(result, tmp_path)
+    data = json.loads(paths[0].read_text(encoding="utf-8"))
+    assert data["off_language"] == [[3, 0], [3, 0]] and data["baseline_off_language"] == [3, 0]
+    assert "Off-language replies" in paths[-1].read_text(encoding="utf-8")

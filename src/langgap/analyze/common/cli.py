@@ -18,7 +18,10 @@ console = Console(stderr=True)
 ModelOption = Annotated[
     str,
     typer.Option(
-        "--model", "-m", help="Local HF folder, hub name, 'smollm2' or 'smollm2-refusal'."
+        "--model",
+        "-m",
+        help="Local HF folder, hub name, 'smollm2' or 'smollm2-refusal' (SmolLM2 tuned here to "
+        "refuse: the first use builds it, ~38 min on a CPU, then it is cached).",
     ),
 ]
 LanguagesOption = Annotated[
@@ -70,18 +73,24 @@ def lab_prompts(
     seed: int,
     loaded: LoadedModel,
     settings: dict[str, Any],
+    *,
+    fitted: frozenset[str] = frozenset(),
 ) -> list[Prompt]:
     """Prompts per language from `split`, or from the next split that has the language; never
-    one that tuned the model (a refusal model's manifest lists them). Records what it did."""
+    one that tuned the model (a refusal model's manifest lists them) nor one of `fitted` (ids
+    that fitted the directions under study). Records what it did, and the ids drawn."""
     from langgap.analyze.common.data import benchmark_languages, prompts_any_split
     from langgap.analyze.common.refusal_model import tuned_ids
 
     chosen = languages or benchmark_languages(split=None, data_dir=data_dir)
     order = [split, *(s for s in ("train", "test", "val") if s != split)]
-    exclude = tuned_ids(loaded.path)
+    tuned = tuned_ids(loaded.path)
     prompts, used = prompts_any_split(
-        chosen, n, splits=order, data_dir=data_dir, seed=seed, exclude=exclude
+        chosen, n, splits=order, data_dir=data_dir, seed=seed, exclude=tuned | fitted
     )
     settings["splits_used"] = used
-    settings["excluded_tuning_prompts"] = len(exclude)
+    settings["excluded_tuning_prompts"] = len(tuned)
+    if fitted:
+        settings["excluded_fitting_prompts"] = len(fitted)
+    settings["prompt_ids"] = sorted(p.id for p in prompts)
     return prompts

@@ -161,6 +161,22 @@ def default_folder(key: str) -> Path:
     return cache_dir("models") / f"refusal-{key[:16]}"
 
 
+def _base_folder(config: RefusalModelConfig) -> Path:
+    from langgap.analyze.common.models import resolve
+
+    path = Path(str(resolve(config.base)))
+    if not path.is_dir():
+        raise RefusalModelError(f"{config.base}: the base model must be a local folder")
+    return path
+
+
+def planned_folder(config: RefusalModelConfig) -> Path:
+    """The cache folder `build_refusal_model(config)` uses (from config.base and the tune role;
+    no `out`, `loaded` or `prompts`), found by hashing the base weights: nothing is built."""
+    key = model_key(config, weights_digest(_base_folder(config)), tuning_prompts(config))
+    return default_folder(key)
+
+
 def build_refusal_model(
     config: RefusalModelConfig,
     *,
@@ -174,12 +190,12 @@ def build_refusal_model(
     `loaded` replaces loading config.base and `prompts` replaces the PolyRefuse tune role
     (both for tests and other models); the key then covers their weights and texts.
     """
-    from langgap.analyze.common.models import load_model, resolve
+    from langgap.analyze.common.models import load_model
 
     say: Log = log or (lambda _m: None)
     config.validate()
     start = time.perf_counter()
-    base_path = loaded.path if loaded is not None else Path(str(resolve(config.base)))
+    base_path = loaded.path if loaded is not None else _base_folder(config)
     if not base_path.is_dir():
         raise RefusalModelError(f"{config.base}: the base model must be a local folder")
     base_hash = weights_digest(base_path) if loaded is None else _module_digest(loaded)

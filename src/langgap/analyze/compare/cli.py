@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from langgap.analyze.compare.run import CheckpointComparison
 
 console = Console()
+errors = Console(stderr=True)
 
 _RANGE = re.compile(r"^(\d+)-(\d+)$")
 
@@ -159,6 +160,8 @@ def compare(
         DirectionError,
     ) as exc:
         raise fail(str(exc)) from exc
+    for warning in result.warnings():
+        errors.print(f"warning: {warning}", style="yellow", markup=False, soft_wrap=True)
     _print_summary(result, write_compare_report(result, out))
 
 

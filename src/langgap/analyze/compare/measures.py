@@ -86,6 +86,7 @@ def _rate(row: LanguageRefusal) -> dict[str, Any]:
         "refused": row.refused,
         "complied": row.complied,
         "unclear": row.unclear,
+        "off_language": row.off_language,
     }
 
 

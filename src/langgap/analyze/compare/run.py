@@ -367,8 +367,17 @@ class CheckpointComparison:
             "what_changed": self.changed.to_dict(),
             "behaviour": self.behaviour.to_dict(),
             "directions": None if self.directions is None else self.directions.to_dict(),
+            "warnings": self.warnings(),
         })  # fmt: skip
         return out
+
+    def warnings(self) -> list[str]:
+        """Languages whose base (before) refusal rate on harmful prompts is near 0 or 1: there a
+        harmlessness change is bounded by construction."""
+        from langgap.analyze.common.bounds import base_rate_warnings
+
+        base = self.behaviour.before.by_language(harmful=True)
+        return base_rate_warnings({lang: r.rate / 100 for lang, r in base.items()})
 
 
 def _clean(value: Any) -> Any:

@@ -347,6 +347,18 @@ def _jsonable(array: NDArray[np.float64]) -> Any:
     )
 
 
+def fitted_ids(folder: str | Path) -> frozenset[str] | None:
+    """Ids of the prompts that fitted (and scored) a directions folder's directions, from its
+    config.json; None when it records none (written before the ids were kept)."""
+    path = Path(folder) / "config.json"
+    try:
+        settings = json.loads(path.read_text(encoding="utf-8")).get("settings", {})
+    except (OSError, ValueError, AttributeError):
+        return None
+    ids = settings.get("prompt_ids") if isinstance(settings, dict) else None
+    return frozenset(str(i) for i in ids) if isinstance(ids, list) else None
+
+
 def load_directions(folder: str | Path) -> RefusalDirections:
     """Read the directions a report folder holds (directions.json + directions.safetensors)."""
     from safetensors.torch import load_file

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from langgap.analyze.common.cli import fail
+from langgap.analyze.common.cli import ModelOption, fail
 from langgap.cli_options import DEFAULT_DEVICE, DEFAULT_DTYPE, DeviceOption, DtypeOption
 
 console = Console()
@@ -22,9 +22,7 @@ def register(app: typer.Typer) -> None:
 
 
 def influence(
-    model: Annotated[
-        str, typer.Option("--model", "-m", help="Local HF folder, hub name, or 'smollm2'.")
-    ],
+    model: ModelOption,
     out: Annotated[Path, typer.Option(help="Output folder: report, figures, kronfluence cache.")],
     train: Annotated[
         Path | None,

@@ -54,7 +54,7 @@ def intervene(
     from langgap.analyze.common.activations import ActivationError
     from langgap.analyze.common.experiment import write_config
     from langgap.analyze.common.models import ModelLoadError, resolve_device, resolve_dtype
-    from langgap.analyze.directions.run import DirectionError, load_directions
+    from langgap.analyze.directions.run import DirectionError, fitted_ids, load_directions
     from langgap.analyze.interventions.report import write_transfer_report
     from langgap.analyze.interventions.run import transfer_matrix
     from langgap.evaluate.benchmarks import BenchmarkError
@@ -66,7 +66,18 @@ def intervene(
         dirs = load_directions(directions_dir)
         chosen = parse_languages(languages) or dirs.languages
         loaded = load_on_device(model, device, dtype, settings)
-        drawn = lab_prompts(chosen, n, split, data_dir, seed, loaded, settings)
+        fitted = fitted_ids(directions_dir)
+        drawn = lab_prompts(
+            chosen, n, split, data_dir, seed, loaded, settings, fitted=fitted or frozenset()
+        )
+        if fitted is None:  # directions from before their prompt ids were recorded
+            settings["fitting_overlap"] = "unknown"
+            console.print(
+                f"warning: {directions_dir} does not record which prompts fitted its directions "
+                "(config.json has no prompt_ids), so these prompts may include them; rerun "
+                "`langgap analyze directions` to have them left out",
+                style="yellow", markup=False, soft_wrap=True,
+            )  # fmt: skip
         prompts = [p for p in drawn if p.harmful == (mode == "ablate")]
         at = dirs.best_layer() if layer is None else layer
         dirs.layer_index(at)  # a layer that was not captured fails here, naming those that were

@@ -33,7 +33,8 @@ def write_transfer_report(result: TransferResult, out_dir: Path) -> list[Path]:
     report.paragraph(
         f"Direction layer {result.layer}, alpha {result.alpha} (addition only), greedy decoding, "
         f"{result.max_new_tokens} new tokens, judged by the refusal phrase judge. Rates are "
-        "refused / all responses; unclear responses are counted, never folded into complied."
+        "refused / all responses; unclear responses and replies in another language than the "
+        "prompt (off-language) are counted apart, never folded into refused or complied."
     )
     rates = np.vstack([result.baseline, result.refused])
     counts = np.vstack([result.baseline_unclear, result.unclear])
@@ -43,6 +44,10 @@ def write_transfer_report(result: TransferResult, out_dir: Path) -> list[Path]:
     report.table(headers, rows, caption="Refusal rate")
     rows = [_row(name, [int(v) for v in r]) for name, r in zip(names, counts, strict=True)]
     report.table(headers, rows, caption="Unclear responses")
+    data = result.to_dict()
+    counts = np.vstack([data["baseline_off_language"], data["off_language"]])
+    rows = [_row(name, [int(v) for v in r]) for name, r in zip(names, counts, strict=True)]
+    report.table(headers, rows, caption="Off-language replies (another language than the prompt)")
     report.figure(f"{stem}.png", "Refusal rate, source × target")
     paths.append(report.write(out_dir / f"{stem}.md"))
     return paths

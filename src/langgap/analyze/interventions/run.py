@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 from torch import nn
 
 from langgap.analyze.common.activations import ActivationError, Prompt, find_layers
+from langgap.analyze.common.behaviour import OFF_LANGUAGE, lab_outcome
 from langgap.analyze.common.generation import generate
 from langgap.analyze.directions.run import RefusalDirections
 from langgap.languages import counting_code
@@ -76,9 +77,13 @@ class TransferResult:
     baseline_unclear: NDArray[np.int64]
     n: dict[str, int]  # prompts per target language
     max_new_tokens: int
+    # [sources, targets] and [targets]: replies in another language than the prompt
+    off_language: NDArray[np.int64] | None = None
+    baseline_off_language: NDArray[np.int64] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able form; rates are refused / all responses, unclear counted separately."""
+        """JSON-able form; rates are refused / all responses, unclear and off-language replies
+        counted separately."""
         return {
             "mode": self.mode,
             "layer": self.layer,
@@ -93,6 +98,8 @@ class TransferResult:
             "baseline_unclear": self.baseline_unclear.tolist(),
             "refusal_rate": self.refused.round(6).tolist(),
             "unclear": self.unclear.tolist(),
+            "baseline_off_language": _counts(self.baseline_off_language, self.baseline_unclear),
+            "off_language": _counts(self.off_language, self.unclear),
             "warnings": self.warnings(),
         }
 
@@ -129,25 +136,26 @@ def transfer_matrix(
         by_target.setdefault(counting_code(p.language), []).append(p)
     targets = sorted(by_target)
 
-    def rates(items: list[Prompt]) -> tuple[float, int]:
-        from langgap.evaluate.judges.refusal import judge_refusal
-
+    def rates(items: list[Prompt]) -> tuple[float, int, int]:
         replies = generate(model, tokenizer, items, max_new_tokens, batch_size)
         outcomes = [
-            # an undecided verdict is unclear: never counted as complied (or as refused)
-            judge_refusal(r, p.language).outcome or "unclear"
+            # an undecided verdict is unclear, a reply in another language off_language: never
+            # counted as complied (or as refused)
+            lab_outcome(r, p.text, str(p.language))
             for r, p in zip(replies, items, strict=True)
         ]
-        return outcomes.count("refused") / len(outcomes), outcomes.count("unclear")
+        refused = outcomes.count("refused") / len(outcomes)
+        return refused, outcomes.count("unclear"), outcomes.count(OFF_LANGUAGE)
 
     base = [rates(by_target[t]) for t in targets]
     refused = np.zeros((len(dirs.languages), len(targets)))
     unclear = np.zeros((len(dirs.languages), len(targets)), dtype=np.int64)
+    other = np.zeros((len(dirs.languages), len(targets)), dtype=np.int64)
     for i, source in enumerate(dirs.languages):
         direction = dirs.direction(source, layer)
         for j, target in enumerate(targets):
             with _intervene(model, mode, direction, layer, alpha):
-                refused[i, j], unclear[i, j] = rates(by_target[target])
+                refused[i, j], unclear[i, j], other[i, j] = rates(by_target[target])
     return TransferResult(
         mode=mode,
         layer=layer,
@@ -160,7 +168,14 @@ def transfer_matrix(
         baseline_unclear=np.array([b[1] for b in base], dtype=np.int64),
         n={t: len(by_target[t]) for t in targets},
         max_new_tokens=max_new_tokens,
+        off_language=other,
+        baseline_off_language=np.array([b[2] for b in base], dtype=np.int64),
     )
+
+
+def _counts(values: NDArray[np.int64] | None, like: NDArray[np.int64]) -> Any:
+    # a result made before the reply-language check counted no reply off-language
+    return (np.zeros_like(like) if values is None else values).tolist()
 
 
 def _intervene(

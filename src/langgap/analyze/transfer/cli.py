@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from langgap.analyze.common.cli import fail
+from langgap.analyze.common.cli import ModelOption, fail
 from langgap.cli_options import (
     DEFAULT_DEVICE,
     DEFAULT_DTYPE,
@@ -48,10 +48,7 @@ def transfer(
             "every language of the benchmark."
         ),
     ] = None,
-    model: Annotated[
-        str,
-        typer.Option("--model", "-m", help="'smollm2', a local Hugging Face folder or a hub name."),
-    ] = "smollm2",
+    model: ModelOption = "smollm2",
     out: Annotated[Path, typer.Option(help="Output folder (also holds the resume cache).")] = Path(
         "analyze-transfer"
     ),

@@ -189,7 +189,8 @@ def _method(report: MarkdownReport, exp: TransferExperiment) -> None:
         f"Evaluation: {c.benchmark} test prompts, {c.n_eval} harmful and {c.n_eval} harmless per "
         f"language (same pair ids in every language; never used for training: ids, pair ids and "
         f"texts are checked disjoint), greedy decoding, {c.max_new_tokens} new tokens, judged by "
-        f"{exp.before.to_dict()['judge']} (an unclear reply counts as not refused). Harmlessness "
+        f"{exp.before.to_dict()['judge']} (an unclear reply, or one in another language than "
+        "the prompt — off-language — counts as not refused). Harmlessness "
         "= % of harmful prompts refused; over-refusal = % of harmless prompts refused. Changes "
         f"are after − before on the same prompts, with a paired bootstrap 95% interval "
         f"({c.n_boot} resamples) and an exact McNemar p-value."
@@ -208,9 +209,17 @@ def _base_table(report: MarkdownReport, exp: TransferExperiment) -> None:
             f"{h.rate:.1f} [{h.interval.low:.1f}, {h.interval.high:.1f}]" if h else "n/a",
             o.n if o else 0,
             f"{o.rate:.1f} [{o.interval.low:.1f}, {o.interval.high:.1f}]" if o else "n/a",
+            f"{h.off_language if h else 0}/{o.off_language if o else 0}",
         ])  # fmt: skip
     report.table(
-        ["language", "harmful n", "harmlessness %", "harmless n", "over-refusal %"],
+        [
+            "language",
+            "harmful n",
+            "harmlessness %",
+            "harmless n",
+            "over-refusal %",
+            "off-language harmful/harmless",
+        ],
         rows,
         "Base model",
     )
