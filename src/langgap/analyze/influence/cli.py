@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from langgap.analyze.common.cli import fail
+from langgap.analyze.common.cli import fail, require_data
 from langgap.cli_options import DEFAULT_DEVICE, DEFAULT_DTYPE, DeviceOption, DtypeOption
 
 console = Console()
@@ -103,6 +103,8 @@ def influence(
 
     if strategy not in STRATEGIES:
         raise fail(f"--strategy {strategy!r}: choose one of {', '.join(STRATEGIES)}")
+    if query_languages is not None or train_languages is not None:  # prompts from PolyRefuse
+        require_data("polyrefuse", data_dir)
     try:
         settings["device"] = device = resolve_device(device)
         weights = resolve_dtype(dtype, device)
