@@ -75,3 +75,16 @@ def test_the_registry_names_every_loader_folder() -> None:
             assert spec.sha256 is None or len(spec.sha256) == 64
         if dataset.checksums == "shared-copy":
             assert all(spec.sha256 for spec in dataset.files), dataset.name
+
+
+def test_list_name_keeps_each_url_on_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Piped (80 columns), a described data set's long URLs are not split across lines."""
+    from langgap.data import entry
+
+    monkeypatch.setenv("COLUMNS", "80")
+    described = runner.invoke(app, ["list", "polyrefuse"])
+    assert described.exit_code == 0, described.output
+    dataset = entry("polyrefuse")
+    lines = described.stdout.splitlines()
+    for spec in dataset.files:
+        assert any(line.endswith(dataset.url(spec)) for line in lines), dataset.url(spec)

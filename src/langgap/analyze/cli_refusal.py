@@ -11,7 +11,7 @@ from rich.console import Console
 from langgap.analyze.common.cli import require_data
 from langgap.cli_options import DEFAULT_DEVICE, DeviceOption
 
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)  # progress lines name folders: keep them whole
 
 
 def refusal_model(

@@ -52,7 +52,8 @@ def list_command(
 ) -> None:
     """The registered data sets, their licence, source and whether they are here."""
     chosen = _chosen(names or [])
-    console = Console(highlight=False)
+    # described one line per field, so a URL or path is never split where a pipe reads it
+    console = Console(highlight=False, soft_wrap=bool(names))
     if names:
         for dataset in chosen:
             _describe(console, dataset, find(dataset, data_dir))

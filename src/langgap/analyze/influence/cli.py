@@ -13,7 +13,7 @@ from langgap.analyze.common.cli import fail, require_data
 from langgap.cli_options import DEFAULT_DEVICE, DEFAULT_DTYPE, DeviceOption, DtypeOption
 
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)  # warnings stay whole lines
 
 
 def register(app: typer.Typer) -> None:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from langgap.analyze.transfer.results import TransferExperiment
 
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)  # log lines name folders: keep them whole
 
 
 def _split(values: list[str]) -> list[str]:
