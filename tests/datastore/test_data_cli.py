@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,17 @@ def test_list_name_keeps_each_url_on_one_line(monkeypatch: pytest.MonkeyPatch) -
     lines = described.stdout.splitlines()
     for spec in dataset.files:
         assert any(line.endswith(dataset.url(spec)) for line in lines), dataset.url(spec)
+
+
+def test_every_unpinned_or_manual_source_carries_a_note(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A source at a branch, a living one or a manual one says so in `langgap data list NAME`."""
+    from langgap.data import datasets
+
+    monkeypatch.setenv("COLUMNS", "200")
+    for dataset in datasets().values():
+        pinned = re.fullmatch(r"[0-9a-f]{40}", dataset.source.revision) is not None
+        if pinned and dataset.fetchable:
+            continue
+        assert dataset.note, f"{dataset.name}: unpinned ({dataset.source.revision}) or manual"
+        described = runner.invoke(app, ["list", dataset.name])
+        assert f"  note: {dataset.note}" in described.stdout
