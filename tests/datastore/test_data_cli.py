@@ -103,3 +103,30 @@ def test_every_unpinned_or_manual_source_carries_a_note(monkeypatch: pytest.Monk
         assert dataset.note, f"{dataset.name}: unpinned ({dataset.source.revision}) or manual"
         described = runner.invoke(app, ["list", dataset.name])
         assert f"  note: {dataset.note}" in described.stdout
+
+
+def test_fetch_all_offline_probes_each_server_once(
+    tiny: dict[str, Dataset], online: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dropped packets: three data sets on one server wait for it once, not once each."""
+    import dataclasses
+    import time
+
+    from langgap.data import network
+
+    tiny["tinyraw2"] = dataclasses.replace(tiny["tinyraw"], name="tinyraw2", folder="tinyraw2")
+    point_at("http://127.0.0.1:9", monkeypatch)
+    monkeypatch.setenv("LANGGAP_CONNECT_TIMEOUT", "0.5")
+    probed: list[tuple[str, int]] = []
+
+    def dropped(address: tuple[str, int], **_: object) -> None:
+        probed.append(address)
+        time.sleep(5)
+
+    monkeypatch.setattr(network.socket, "create_connection", dropped)
+    clock = time.monotonic()
+    result = runner.invoke(app, ["fetch", "all"])
+    assert time.monotonic() - clock < 1.4  # one wait of 0.5 s, not three (1.5 s)
+    assert result.exit_code == 1
+    assert result.stderr.count("no answer within 0.5 s") == 3, result.stderr
+    assert probed == [("127.0.0.1", 9)]

@@ -61,6 +61,13 @@ def file_url(dataset: Dataset, spec: FileSpec) -> str:
     return url.replace(GITHUB_RAW, mirror.rstrip("/"), 1) if mirror else url
 
 
+def first_url(dataset: Dataset) -> str:
+    """The URL a fetch of dataset connects to first (its server is probed before it starts)."""
+    if dataset.files:
+        return file_url(dataset, dataset.files[0])
+    return os.environ.get("HF_ENDPOINT") or HF_HUB
+
+
 def fetch_dataset(dataset: Dataset, root: DataRoot) -> Path:
     """Download dataset into root and return its folder (DataUnavailableError when impossible)."""
     target = root.path / dataset.folder
@@ -71,11 +78,7 @@ def fetch_dataset(dataset: Dataset, root: DataRoot) -> Path:
             else "the Anthology is fetched by `langgap data fetch acl-anthology`"
         )
         raise unavailable(dataset, root, reason, dataset.source.page)
-    probe_url = (
-        file_url(dataset, dataset.files[0])
-        if dataset.files
-        else (os.environ.get("HF_ENDPOINT") or HF_HUB)
-    )
+    probe_url = first_url(dataset)
     try:
         timeout = probe_timeout()
     except ValueError as error:
