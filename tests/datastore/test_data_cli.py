@@ -122,6 +122,7 @@ def test_fetch_all_offline_probes_each_server_once(
     def dropped(address: tuple[str, int], **_: object) -> None:
         probed.append(address)
         time.sleep(5)
+        raise OSError("no answer")
 
     monkeypatch.setattr(network.socket, "create_connection", dropped)
     clock = time.monotonic()

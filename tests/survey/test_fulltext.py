@@ -201,6 +201,7 @@ def test_dropped_packets_cost_one_probe_timeout(
 
     def dropped(*_: object, **__: object) -> None:
         time.sleep(5)
+        raise OSError("no answer")
 
     monkeypatch.setattr(network.socket, "create_connection", dropped)
     monkeypatch.setenv("LANGGAP_CONNECT_TIMEOUT", "0.3")
