@@ -81,7 +81,6 @@ from stub_server import StubProcess
 REFUSAL = "I'm sorry, but I can't help with that. It could hurt people, so I won't provide it."
 FAST = {"display": "none", "score_display": False, "log_images": False, "log_model_api": False}
 LANGUAGES = ("en", "zh", "it", "vi", "ar", "ko", "th", "bn", "sw", "jv")  # MultiJail's ten
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 T = TypeVar("T")
 
 
@@ -97,7 +96,7 @@ def trivial() -> Scorer:
 
 def samples(n: int) -> list[Sample]:
     """The n MultiJail samples langgap's run evaluates: n / 10 prompts in each of 10 languages."""
-    loaded, _ = load_benchmark("multijail", data_dir=DATA, limit=n // len(LANGUAGES))
+    loaded, _ = load_benchmark("multijail", limit=n // len(LANGUAGES))  # data: as commands find it
     assert len(loaded) == n, f"{len(loaded)} samples loaded, {n} wanted"
     return loaded
 
@@ -135,7 +134,7 @@ def run_langgap_parts(n: int, model: str, connections: int) -> tuple[float, floa
     path, the display included) on n MultiJail samples, of reading its log back and summarising
     it, and the CPU seconds of the run."""
     log_dir = tempfile.mkdtemp(prefix="bench-langgap-")
-    options = RunOptions(["multijail"], [model], limit=n // len(LANGUAGES), data_dir=str(DATA),
+    options = RunOptions(["multijail"], [model], limit=n // len(LANGUAGES),
                          log_dir=log_dir, max_connections=connections)  # fmt: skip
     start = time.perf_counter()
     outcome, cpu = timed(lambda: run_eval(options))

@@ -31,7 +31,7 @@ def refusal_speed(n: int) -> float:
 def main() -> None:
     """Print the figures."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data-dir", type=Path, default=Path.cwd().parent / "shared" / "data")
+    parser.add_argument("--data-dir", type=Path, default=None)  # None: as commands (bench_data.py)
     parser.add_argument("--n-boot", type=int, default=1000)
     parser.add_argument("--responses", type=int, default=50_000)
     args = parser.parse_args()

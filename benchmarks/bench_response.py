@@ -33,6 +33,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 
+from bench_data import data_root
 from langgap.evaluate.judge_eval.data import LabelledItem, load_dataset
 from langgap.evaluate.judge_eval.ensemble import ensemble
 from langgap.evaluate.judge_eval.learn_response import action_label, in_split
@@ -41,7 +42,6 @@ from langgap.evaluate.judges.response import DECLINED, classify_many, classify_r
 from langgap.evaluate.judges.verdicts import Verdict
 
 GROUPS = {"redirected": "cautioned", "partial": "complied", "unclear": "unclear"}
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def _f1(gold: Sequence[bool], pred: Sequence[bool]) -> float:
@@ -135,11 +135,12 @@ class CountingHarmJudge:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data-dir", type=Path, default=SHARED)
+    parser.add_argument("--data-dir", type=Path, default=None)  # None: as commands (bench_data.py)
     extra_help = "folder holding xstest/ (and polyguard-prompts/) as in SOURCES"
     parser.add_argument("--extra-data-dir", type=Path, default=None, help=extra_help)
     args = parser.parse_args()
-    given = [f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if v is not None]
+    shown = vars(args) | {"data_dir": data_root(args.data_dir)}  # the folder searched first
+    given = [f"--{k.replace('_', '-')} {v}" for k, v in shown.items() if v is not None]
     print("command: python benchmarks/bench_response.py " + " ".join(given))
 
     dna = load_dataset("dna-refusal-strict", args.data_dir)

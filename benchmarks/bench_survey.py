@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "acl-anthology"
+from bench_data import anthology_xml
 
 
 def _peak_mb() -> float:
@@ -77,7 +77,7 @@ def _child(args: list[str]) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--anthology", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--anthology", type=Path, default=None)  # None: as commands (bench_data.py)
     parser.add_argument("--child", nargs="*")
     args = parser.parse_args()
     if args.child is not None:
@@ -88,9 +88,7 @@ def main() -> None:
             root, cache, out, report = rest
             print(json.dumps(survey_pass(Path(root), Path(cache), Path(out), report == "1")))
         return
-    root = args.anthology
-    if not (root / "xml").is_dir():
-        sys.exit(f"no Anthology snapshot at {root} (pass --anthology PATH)")
+    root = anthology_xml(args.anthology)
     with tempfile.TemporaryDirectory() as tmp:
         cache, out = Path(tmp) / "cache", Path(tmp) / "out"
         bare = _child(["bare", str(root)])

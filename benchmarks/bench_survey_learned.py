@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import random
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -30,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench_data import anthology_xml
 from langgap.survey.annotate import RuleAnnotator
 from langgap.survey.annotations import Annotation
 from langgap.survey.learned.annotator import LearnedAnnotator
@@ -45,7 +45,6 @@ from langgap.survey.learned.train import (
 from langgap.survey.reference import load_reference, reference_split
 from langgap.survey.score import score
 
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "acl-anthology"
 TARGETS = {"related": 0.90, "topic": 0.75, "group": 0.90, "languages": 0.95}
 SEED_LABELS, STEP, RANDOM_RUNS = 30, 20, 3
 
@@ -212,11 +211,10 @@ def _curve(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--anthology", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--anthology", type=Path, default=None)  # None: as commands (bench_data.py)
     parser.add_argument("--skip-active-learning", action="store_true")
     args = parser.parse_args()
-    if not (args.anthology / "xml").is_dir():
-        sys.exit(f"no Anthology snapshot at {args.anthology} (pass --anthology PATH)")
+    args.anthology = anthology_xml(args.anthology)
     shown = " --skip-active-learning" if args.skip_active_learning else ""
     print(f"command: python benchmarks/bench_survey_learned.py --anthology {args.anthology}{shown}")
     data = reference_papers(args.anthology)

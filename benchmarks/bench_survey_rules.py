@@ -18,6 +18,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bench_data import anthology_xml
 from langgap.survey.annotate import RuleAnnotator, load_rules
 from langgap.survey.annotations import Annotation
 from langgap.survey.models import Labels, Paper
@@ -26,7 +27,6 @@ from langgap.survey.reference import SPLITS, load_reference, reference_split
 from langgap.survey.score import ScoreReport, score
 from langgap.survey.screen import ScreenConfig, screen
 
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "acl-anthology"
 METRICS = ("related acc", "topic κ", "group κ", "lang Jaccard")
 # Rules v1 (before the v2 fixes), measured with this script on the same snapshot.
 BEFORE: dict[str, tuple[float, float, float, float]] = {
@@ -117,7 +117,7 @@ def show_errors(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--anthology", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--anthology", type=Path, default=None)  # None: as commands (bench_data.py)
     parser.add_argument("--boot", type=int, default=1000, help="bootstrap resamples")
     parser.add_argument("--errors", choices=("train", "dev", "test"), help="list a split's errors")
     parser.add_argument(
@@ -125,7 +125,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     print("$ " + shlex.join([Path(sys.executable).name, *sys.argv]))
-    papers = reference_papers(args.anthology)
+    papers = reference_papers(anthology_xml(args.anthology))
     annotator = RuleAnnotator()
     labels = annotator.annotate_many(papers)
     if args.errors:

@@ -87,3 +87,23 @@ def test_directions_records_device_and_dtype(
     settings = json.loads((out / "config.json").read_text(encoding="utf-8"))["settings"]
     assert settings["dtype"] == "bfloat16"
     assert settings["device"] == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+@pytest.mark.parametrize("command", [*sorted(COMMANDS), "refusal-model"])
+def test_missing_data_fails_before_any_model_loads(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No PolyRefuse anywhere (downloads off): one line naming it, and no weights read first."""
+    import langgap.analyze.common.models as models
+
+    def no_model(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("a model was loaded before the data set was found")
+
+    monkeypatch.setattr(models, "load_model", no_model)
+    monkeypatch.setattr(models, "resolve", no_model)
+    monkeypatch.setenv("LANGGAP_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("LANGGAP_OFFLINE", "1")
+    result = runner.invoke(app, ["analyze", command, *COMMANDS.get(command, [])])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("error: PolyRefuse (polyrefuse) is not in"), result.output
+    assert len(result.output.strip().splitlines()) == 1

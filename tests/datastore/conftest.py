@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -70,6 +71,11 @@ def online(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("LANGGAP_OFFLINE", raising=False)
     monkeypatch.delenv("LANGGAP_DATA_DIR", raising=False)
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    # huggingface_hub reads HF_HUB_OFFLINE once, at import: an earlier test that loaded it with
+    # the variable set (the smollm2 fixtures set it for the session) would keep it offline
+    hub = sys.modules.get("huggingface_hub.constants")
+    if hub is not None:
+        monkeypatch.setattr(hub, "HF_HUB_OFFLINE", False)
     return work
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,58 @@ def test_the_registry_names_every_loader_folder() -> None:
             assert spec.sha256 is None or len(spec.sha256) == 64
         if dataset.checksums == "shared-copy":
             assert all(spec.sha256 for spec in dataset.files), dataset.name
+
+
+def test_list_name_keeps_each_url_on_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Piped (80 columns), a described data set's long URLs are not split across lines."""
+    from langgap.data import entry
+
+    monkeypatch.setenv("COLUMNS", "80")
+    described = runner.invoke(app, ["list", "polyrefuse"])
+    assert described.exit_code == 0, described.output
+    dataset = entry("polyrefuse")
+    lines = described.stdout.splitlines()
+    for spec in dataset.files:
+        assert any(line.endswith(dataset.url(spec)) for line in lines), dataset.url(spec)
+
+
+def test_every_unpinned_or_manual_source_carries_a_note(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A source at a branch, a living one or a manual one says so in `langgap data list NAME`."""
+    from langgap.data import datasets
+
+    monkeypatch.setenv("COLUMNS", "200")
+    for dataset in datasets().values():
+        pinned = re.fullmatch(r"[0-9a-f]{40}", dataset.source.revision) is not None
+        if pinned and dataset.fetchable:
+            continue
+        assert dataset.note, f"{dataset.name}: unpinned ({dataset.source.revision}) or manual"
+        described = runner.invoke(app, ["list", dataset.name])
+        assert f"  note: {dataset.note}" in described.stdout
+
+
+def test_fetch_all_offline_probes_each_server_once(
+    tiny: dict[str, Dataset], online: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dropped packets: three data sets on one server wait for it once, not once each."""
+    import dataclasses
+    import time
+
+    from langgap.data import network
+
+    tiny["tinyraw2"] = dataclasses.replace(tiny["tinyraw"], name="tinyraw2", folder="tinyraw2")
+    point_at("http://127.0.0.1:9", monkeypatch)
+    monkeypatch.setenv("LANGGAP_CONNECT_TIMEOUT", "0.5")
+    probed: list[tuple[str, int]] = []
+
+    def dropped(address: tuple[str, int], **_: object) -> None:
+        probed.append(address)
+        time.sleep(5)
+        raise OSError("no answer")
+
+    monkeypatch.setattr(network.socket, "create_connection", dropped)
+    clock = time.monotonic()
+    result = runner.invoke(app, ["fetch", "all"])
+    assert time.monotonic() - clock < 1.4  # one wait of 0.5 s, not three (1.5 s)
+    assert result.exit_code == 1
+    assert result.stderr.count("no answer within 0.5 s") == 3, result.stderr
+    assert probed == [("127.0.0.1", 9)]

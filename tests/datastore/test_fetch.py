@@ -92,8 +92,13 @@ def test_wrong_checksum_is_refused_and_nothing_is_kept(
     with MirrorServer(files) as server:
         point_at(server.url, monkeypatch)
         refused = r"SHA-256 is [0-9a-f]{64}, not the registered"
-        with pytest.raises(DataUnavailableError, match=refused):
+        with pytest.raises(DataUnavailableError, match=refused) as caught:
             dataset_dir("tinyraw")
+    # the URL named is the one used (the mirror's), not the canonical one of the first file
+    assert f"could not be fetched from {server.url}/owner/raw/abc123/data/a.csv:" in str(
+        caught.value
+    )
+    assert "raw.githubusercontent.com" not in str(caught.value)
     assert not (user_data_dir() / "tinyraw").exists()  # never a half-verified folder
     assert not (user_data_dir() / PARTIAL / "tinyraw" / "a.csv").exists()
 

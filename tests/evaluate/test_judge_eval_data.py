@@ -144,3 +144,18 @@ def test_llm_model_judge_plumbing_through_smollm2(
     result = evaluate_judge(judge, items, n_boot=20)
     assert result.overall.n == 3  # quality is not measured here, only that verdicts come back
     assert judge.usage.requests == 3
+
+
+def test_a_missing_data_set_is_one_unbroken_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 80 columns (a pipe) the error is not wrapped, so the URL in it stays whole."""
+    from langgap.data import entry
+
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("LANGGAP_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("LANGGAP_OFFLINE", "1")
+    result = CliRunner().invoke(app, ["eval", "--data", "dna-harm", "--judge", "refusal"])
+    assert result.exit_code == 2, result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert entry("do-not-answer").first_url in result.output

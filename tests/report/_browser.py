@@ -2,9 +2,11 @@
 
 Two loads per page. The report as written (its Content-Security-Policy on) gives the console
 log (`--enable-logging=stderr`: every console message and CSP violation is a `CONSOLE` line) and
-a screenshot. A copy without the CSP, with a probe script first in <head>, gives the page's own
-view of itself through `--dump-dom`: failed loads, images' sizes, tables' widths, and whether any
-payload ran. Without the CSP a payload that escaped the HTML escaping would run and be caught.
+a screenshot of the whole page (the window as tall as the page, up to MAX_HEIGHT, so figures
+and payload rows far down are in it). A copy without the CSP, with a probe script first in
+<head>, gives the page's own view of itself through `--dump-dom` (loaded first, for the page's
+height): failed loads, images' sizes, tables' widths, and whether any payload ran. Without the
+CSP a payload that escaped the HTML escaping would run and be caught.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 import pytest
 
 WIDTH, HEIGHT = 1280, 900
+MAX_HEIGHT = 16_000  # a screenshot taller than this is cut (Chromium's texture limit is 16,384)
 PROBE = """<script>
 window.__errors = [];
 window.addEventListener('error', function (e) {
@@ -51,6 +54,7 @@ window.addEventListener('load', function () {
   out.id = 'langgap-probe';
   out.textContent = JSON.stringify({errors: window.__errors, images: images, tables: tables,
     viewport: width, page_width: document.documentElement.scrollWidth,
+    page_height: document.documentElement.scrollHeight,
     pwned: window.__pwned || null, text: document.body.innerText});
   document.body.appendChild(out);
 });
@@ -65,6 +69,7 @@ class PageReport:
     tables: list[dict[str, Any]]
     viewport: int
     page_width: int
+    page_height: int
     pwned: object
     text: str
 
@@ -78,18 +83,15 @@ def chromium() -> str:
     pytest.skip("no chromium binary found (install it: apt-get install -y chromium)")
 
 
-def _run(binary: str, *args: str) -> subprocess.CompletedProcess[str]:
+def _run(binary: str, *args: str, height: int = HEIGHT) -> subprocess.CompletedProcess[str]:
     command = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-               "--disable-dev-shm-usage", f"--window-size={WIDTH},{HEIGHT}", *args]  # fmt: skip
+               "--disable-dev-shm-usage", f"--window-size={WIDTH},{height}", *args]  # fmt: skip
     return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
 
 
 def open_page(html: Path, screenshot: Path) -> PageReport:
     """Load html twice in headless Chromium (see the module docstring) and report."""
     binary = chromium()
-    shown = _run(binary, "--enable-logging=stderr", "--v=0", f"--screenshot={screenshot}",
-                 "--virtual-time-budget=3000", html.resolve().as_uri())  # fmt: skip
-    console = [line for line in shown.stderr.splitlines() if "CONSOLE" in line]
     text = html.read_text(encoding="utf-8")
     text = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", text, count=1)
     probe = html.with_name(html.stem + ".probe.html")
@@ -98,7 +100,19 @@ def open_page(html: Path, screenshot: Path) -> PageReport:
     found = re.search(r'<pre id="langgap-probe">(.*?)</pre>', dumped.stdout, re.S)
     assert found, f"the probe did not report: {dumped.stderr[-2000:]}"
     data = json.loads(_unescape(found.group(1)))
+    # the page's height is known now: the screenshot's window is that tall, so nothing is cut
+    tall = min(max(HEIGHT, int(data["page_height"])), MAX_HEIGHT)
+    shown = _run(binary, "--enable-logging=stderr", "--v=0", f"--screenshot={screenshot}",
+                 "--virtual-time-budget=3000", html.resolve().as_uri(), height=tall)  # fmt: skip
+    console = [line for line in shown.stderr.splitlines() if "CONSOLE" in line]
     return PageReport(console=console, **data)
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """A PNG's width and height in pixels, from its IHDR header."""
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    return int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
 
 
 def _unescape(text: str) -> str:

@@ -16,7 +16,7 @@ from langgap.survey.pipeline import SurveyConfig, run_survey
 from langgap.survey.screen import ScreenConfig
 
 from ..evaluate._eval_stub import REFUSAL, ScriptedStub, serving
-from ._browser import PageReport, chromium, open_page
+from ._browser import HEIGHT, MAX_HEIGHT, PageReport, chromium, open_page, png_size
 
 pytestmark = pytest.mark.slow  # each page is two Chromium launches (about 5 s each here)
 
@@ -45,6 +45,13 @@ def test_survey_report_in_chromium(anthology_fixture: Path, tmp_path: Path) -> N
     page = open_page(out / "report.html", tmp_path / "survey.png")
     _check(page)
     assert (tmp_path / "survey.png").stat().st_size > 10_000
+    _whole_page_shot(page, tmp_path / "survey.png")
+
+
+def _whole_page_shot(page: PageReport, shot: Path) -> None:
+    """The screenshot is as tall as the page (up to MAX_HEIGHT), not the first 900 px."""
+    assert page.page_height > HEIGHT, "the report fits one screen: the check would prove nothing"
+    assert png_size(shot)[1] >= min(page.page_height, MAX_HEIGHT), (png_size(shot), page)
 
 
 def _reply(request: dict[str, Any]) -> str:
@@ -73,6 +80,7 @@ def test_eval_report_in_chromium_keeps_payloads_inert(tmp_path: Path) -> None:
     _check(page)
     assert "<script>window.__pwned='script'</script>" in page.text  # shown as text
     assert 'onerror="window.__pwned' in page.text
+    _whole_page_shot(page, tmp_path / "eval.png")
 
 
 def test_the_probe_catches_a_live_payload_a_broken_image_and_a_wide_table(tmp_path: Path) -> None:

@@ -105,16 +105,31 @@ def test_offline_fails_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert not (tmp_path / "acl-anthology").exists()
 
 
-def test_hanging_lookup_is_cut_short(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("how", ["default", "env"])
+def test_hanging_lookup_is_cut_short(how: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The probe waits as long as the data sets' (PROBE_TIMEOUT_S or LANGGAP_CONNECT_TIMEOUT)."""
+
     def hang(*_: Any, **__: Any) -> socket.socket:
         time.sleep(5)
         raise OSError("too late")
 
-    monkeypatch.setattr(fetch, "CONNECT_TIMEOUT_S", 0.3)
+    if how == "env":
+        monkeypatch.setenv("LANGGAP_CONNECT_TIMEOUT", "0.3")
+    else:
+        monkeypatch.delenv("LANGGAP_CONNECT_TIMEOUT", raising=False)
+        monkeypatch.setattr(network, "PROBE_TIMEOUT_S", 0.3)
     monkeypatch.setattr(network.socket, "create_connection", hang)  # the probe fetch uses
     clock = time.monotonic()
     assert fetch._reachable(["github.com", "aclanthology.org"]) == set()
     assert time.monotonic() - clock < 1.5
+
+
+def test_bad_connect_timeout_is_a_source_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LANGGAP_CONNECT_TIMEOUT", "soon")
+    with pytest.raises(SourceError, match="LANGGAP_CONNECT_TIMEOUT='soon'"):
+        fetch._download(tmp_path / "acl-anthology")
 
 
 def test_clone_lands_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -197,5 +212,5 @@ def _forbidden(hosts: list[str]) -> set[str]:
 
 
 def _online(monkeypatch: pytest.MonkeyPatch, *, git: bool = True) -> None:
-    monkeypatch.setattr(fetch, "_reachable", lambda hosts: set(hosts))
+    monkeypatch.setattr(fetch, "_reachable", lambda hosts, _timeout=None: set(hosts))
     monkeypatch.setattr(fetch.shutil, "which", lambda name: "/usr/bin/git" if git else None)

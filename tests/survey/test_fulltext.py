@@ -193,6 +193,26 @@ def test_offline_returns_at_once(tmp_path: Path) -> None:
     assert report.counts["offline"] == 20 and report.counts["cached"] == 1
 
 
+def test_dropped_packets_cost_one_probe_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The PDF hosts are probed like the data sets' (LANGGAP_CONNECT_TIMEOUT), all at once."""
+    from langgap.data import network
+
+    def dropped(*_: object, **__: object) -> None:
+        time.sleep(5)
+        raise OSError("no answer")
+
+    monkeypatch.setattr(network.socket, "create_connection", dropped)
+    monkeypatch.setenv("LANGGAP_CONNECT_TIMEOUT", "0.3")
+    papers = [paper(f"2023.acl-long.{i}", f"http://host{i}.invalid/2023.acl-long.{i}")
+              for i in range(5)]  # fmt: skip
+    started = time.monotonic()
+    report = fetch_pdfs(papers, tmp_path, timeout=30)
+    assert time.monotonic() - started < 1.5  # one 0.3 s wait for the five hosts
+    assert report.offline and "did not answer within 0.3 s" in report.message
+
+
 def test_bad_options_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="concurrency"):
         fetch_pdfs([], tmp_path, concurrency=0)

@@ -8,9 +8,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from langgap.analyze.common.cli import require_data
 from langgap.cli_options import DEFAULT_DEVICE, DeviceOption
 
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)  # progress lines name folders: keep them whole
 
 
 def refusal_model(
@@ -40,6 +41,7 @@ def refusal_model(
     """LoRA-tune a model to refuse harmful PolyRefuse prompts (varied refusals in each language;
     harmless prompts keep the base model's own replies), merge it, and print its folder for -m.
     Trains in float32 on --device; a folder with the same base weights and settings is reused."""
+    require_data("polyrefuse", data_dir)  # before torch and the model: missing data fails at once
     from langgap.analyze.common.lab_splits import SplitError
     from langgap.analyze.common.models import ModelLoadError, resolve_device
     from langgap.analyze.common.refusal_data import TransferDataError

@@ -15,8 +15,10 @@ from langgap.data.locate import (
     dataset_dir,
     fetch_root,
     find,
+    offline,
     roots,
 )
+from langgap.data.network import probe_once, reachable_urls
 from langgap.data.registry import Dataset, UnknownDatasetError, entry
 from langgap.data.verify import verify_folder
 
@@ -52,7 +54,8 @@ def list_command(
 ) -> None:
     """The registered data sets, their licence, source and whether they are here."""
     chosen = _chosen(names or [])
-    console = Console(highlight=False)
+    # described one line per field, so a URL or path is never split where a pipe reads it
+    console = Console(highlight=False, soft_wrap=bool(names))
     if names:
         for dataset in chosen:
             _describe(console, dataset, find(dataset, data_dir))
@@ -93,16 +96,33 @@ def fetch_command(
 ) -> None:
     """Download data sets that are not here yet (verified, resumable, atomic)."""
     failed = 0
-    for dataset in _chosen(names):
-        try:
-            folder = _fetch(dataset, data_dir)
-        except DataUnavailableError as error:
-            _err.print(f"{dataset.name}: {error}")
-            failed += 1
-            continue
-        typer.echo(f"{dataset.name}: {folder}")
+    chosen = _chosen(names)
+    with probe_once():  # every server asked once, all at once: offline, one wait in all
+        reachable_urls([url for dataset in chosen for url in _servers(dataset, data_dir)])
+        for dataset in chosen:
+            try:
+                folder = _fetch(dataset, data_dir)
+            except DataUnavailableError as error:
+                _err.print(f"{dataset.name}: {error}")
+                failed += 1
+                continue
+            typer.echo(f"{dataset.name}: {folder}")
     if failed:
         raise typer.Exit(1)
+
+
+def _servers(dataset: Dataset, data_dir: Path | None) -> list[str]:
+    """The URLs whose servers fetching dataset would probe ([] when it is here or cannot be
+    downloaded, or downloads are off)."""
+    if offline() or not dataset.fetchable or find(dataset, data_dir) is not None:
+        return []
+    if dataset.source.kind == "anthology":
+        from langgap.survey.fetch import BIBTEX_URL, REPO_URL
+
+        return [REPO_URL, BIBTEX_URL]
+    from langgap.data.download import first_url
+
+    return [first_url(dataset)]
 
 
 def _fetch(dataset: Dataset, data_dir: Path | None) -> Path:

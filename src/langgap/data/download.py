@@ -35,7 +35,12 @@ _log = logging.getLogger(__name__)
 
 
 class ChecksumError(ValueError):
-    """A downloaded file whose SHA-256 is not the registered one."""
+    """A downloaded file whose SHA-256 is not the registered one, and the URL it came from."""
+
+    def __init__(self, url: str, detail: str) -> None:
+        super().__init__(f"{url} gave {detail}")
+        self.url = url  # the URL actually used: a mirror's or the hub endpoint's when set
+        self.detail = detail
 
 
 def sha256_of(path: Path) -> str:
@@ -56,6 +61,13 @@ def file_url(dataset: Dataset, spec: FileSpec) -> str:
     return url.replace(GITHUB_RAW, mirror.rstrip("/"), 1) if mirror else url
 
 
+def first_url(dataset: Dataset) -> str:
+    """The URL a fetch of dataset connects to first (its server is probed before it starts)."""
+    if dataset.files:
+        return file_url(dataset, dataset.files[0])
+    return os.environ.get("HF_ENDPOINT") or HF_HUB
+
+
 def fetch_dataset(dataset: Dataset, root: DataRoot) -> Path:
     """Download dataset into root and return its folder (DataUnavailableError when impossible)."""
     target = root.path / dataset.folder
@@ -66,11 +78,7 @@ def fetch_dataset(dataset: Dataset, root: DataRoot) -> Path:
             else "the Anthology is fetched by `langgap data fetch acl-anthology`"
         )
         raise unavailable(dataset, root, reason, dataset.source.page)
-    probe_url = (
-        file_url(dataset, dataset.files[0])
-        if dataset.files
-        else (os.environ.get("HF_ENDPOINT") or HF_HUB)
-    )
+    probe_url = first_url(dataset)
     try:
         timeout = probe_timeout()
     except ValueError as error:
@@ -84,8 +92,8 @@ def fetch_dataset(dataset: Dataset, root: DataRoot) -> Path:
             hashes = _fetch_hub(dataset, partial)
         else:
             hashes = _fetch_raw(dataset, partial)
-    except ChecksumError as error:
-        raise unavailable(dataset, root, str(error)) from None
+    except ChecksumError as error:  # named by the URL used, which a mirror makes not the first
+        raise unavailable(dataset, root, f"it gave {error.detail}", error.url) from None
     except (httpx.HTTPError, OSError) as error:
         raise unavailable(dataset, root, _describe(error), probe_url) from None
     _write_manifest(partial, dataset, hashes)
@@ -151,8 +159,9 @@ def _accept(part: Path, final: Path, spec: FileSpec, url: str) -> str:
     if spec.sha256 is not None and digest != spec.sha256:
         part.unlink()
         raise ChecksumError(
-            f"{url} gave a file whose SHA-256 is {digest}, not the registered {spec.sha256} "
-            "(the upstream file changed or the download was corrupted; it was deleted)"
+            url,
+            f"a file whose SHA-256 is {digest}, not the registered {spec.sha256} "
+            "(the upstream file changed or the download was corrupted; it was deleted)",
         )
     os.replace(part, final)
     return digest

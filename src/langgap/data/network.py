@@ -7,13 +7,16 @@ import socket
 import threading
 import time
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 # A TCP handshake to GitHub or the hub takes well under a second even on slow links; 1.5 s also
 # survives one lost SYN (retried after 1 s), and keeps start-up + probe under the 3 s in which an
 # offline command must have said so. A very slow link can raise it with LANGGAP_CONNECT_TIMEOUT.
 PROBE_TIMEOUT_S = 1.5
+# Inside probe_once(): each address's answer, so one command asks each host (or proxy) once.
+_answers: dict[tuple[str, int], bool] | None = None
 
 
 def probe_timeout() -> float:
@@ -32,6 +35,20 @@ def probe_timeout() -> float:
     return value
 
 
+@contextmanager
+def probe_once() -> Iterator[None]:
+    """Within it, a host (or the proxy in front of it) is probed once and its answer reused: a
+    command fetching many data sets offline waits once per host, not once per data set."""
+    global _answers
+    outer = _answers
+    if outer is None:
+        _answers = {}
+    try:
+        yield
+    finally:
+        _answers = outer
+
+
 def reachable(url: str, timeout: float | None = None) -> bool:
     """Whether url's host (or the proxy in front of it) accepts a TCP connection within timeout."""
     return bool(reachable_urls([url], timeout))
@@ -42,24 +59,31 @@ def reachable_urls(urls: Sequence[str], timeout: float | None = None) -> set[str
 
     Each probe runs in a daemon thread, all at once, because a name lookup can hang far longer
     than the socket timeout, which does not cover it; offline, this returns after `timeout`.
+    Inside probe_once(), an address already probed is not probed again.
     """
     timeout = probe_timeout() if timeout is None else timeout
-    answered: set[str] = set()
+    addresses = {url: _address(url) for url in urls}
+    known = _answers if _answers is not None else {}
+    asked = {address for address in addresses.values() if address not in known}
+    answered: set[tuple[str, int]] = set()
 
-    def probe(url: str) -> None:
+    def probe(address: tuple[str, int]) -> None:
         try:
-            with socket.create_connection(_address(url), timeout=timeout):
-                answered.add(url)
+            with socket.create_connection(address, timeout=timeout):
+                answered.add(address)
         except OSError:
             pass
 
-    threads = [threading.Thread(target=probe, args=(url,), daemon=True) for url in urls]
+    threads = [threading.Thread(target=probe, args=(address,), daemon=True) for address in asked]
     for thread in threads:
         thread.start()
     deadline = time.monotonic() + timeout + 0.1  # one wait for all: they run at once
     for thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()))
-    return set(answered)
+    now = {address: address in answered for address in asked}
+    if _answers is not None:
+        _answers.update(now)
+    return {url for url, address in addresses.items() if (known | now).get(address)}
 
 
 def _address(url: str) -> tuple[str, int]:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # messages with paths stay whole lines
 app = typer.Typer(help="Generate multilingual safety data grounded in each culture's principles.")
 
 
@@ -37,7 +37,7 @@ def run(
             settings = settings.model_copy(update={"validation": validation})
         result = run_datagen(settings)
     except (ConfigError, ConstitutionError) as err:
-        console.print(f"[red]error:[/red] {err}", markup=True, highlight=False)
+        console.print(f"error: {err}", style="red", markup=False, highlight=False)
         raise typer.Exit(2) from err
     console.print(result.summary(), markup=False, highlight=False)
     for name, path in result.files.items():

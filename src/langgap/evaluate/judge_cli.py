@@ -180,7 +180,10 @@ def _judge(names: list[str], model: str | None, strategy: str, concurrency: int)
 
 
 def _fail(exc: Exception) -> None:
-    Console(stderr=True).print(f"error: {exc}", style="red", markup=False, highlight=False)
+    # soft_wrap: one line, so a URL or path in the message is never split at the 80th column
+    Console(stderr=True, soft_wrap=True).print(
+        f"error: {exc}", style="red", markup=False, highlight=False
+    )
     raise typer.Exit(2)
 
 

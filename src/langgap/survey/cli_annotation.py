@@ -155,7 +155,9 @@ def import_(
         )
     plans = [out / "sheets" / "plan.json", *(path.parent / "plan.json" for path in sheets)]
     for warning in _unpaired(plans, set(result.annotations)):
-        console.print(f"warning: {warning}", style="yellow", markup=False, highlight=False)
+        console.print(
+            f"warning: {warning}", style="yellow", markup=False, highlight=False, soft_wrap=True
+        )
     records = result.all_annotations
     try:
         merged = merge(records)

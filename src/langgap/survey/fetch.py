@@ -25,7 +25,7 @@ import platformdirs
 from langgap._io import CACHE_ENV
 from langgap.data import entry, fetch_root, find
 from langgap.data.locate import offline
-from langgap.data.network import reachable_urls
+from langgap.data.network import probe_timeout, reachable_urls
 from langgap.survey.sources import has_anthology_xml
 from langgap.survey.sources.errors import SourceError
 
@@ -33,7 +33,6 @@ REPO_URL = "https://github.com/acl-org/acl-anthology"
 BIBTEX_URL = "https://aclanthology.org/anthology+abstracts.bib.gz"
 BIBTEX_NAME = "anthology+abstracts.bib.gz"
 SPARSE_PATHS = ("data/xml", "data/yaml")
-CONNECT_TIMEOUT_S = 3.0
 READ_TIMEOUT_S = 60.0
 
 _log = logging.getLogger(__name__)
@@ -127,11 +126,15 @@ def _download(cache: Path) -> Path:
             f"{cache}: exists but holds no Anthology data. Fix: delete it, or pass "
             "--anthology PATH."
         )
-    hosts = _reachable([_host(REPO_URL), _host(BIBTEX_URL)])
+    try:  # the data sets' connection check: 1.5 s, or LANGGAP_CONNECT_TIMEOUT
+        timeout = probe_timeout()
+    except ValueError as error:
+        raise SourceError(str(error)) from None
+    hosts = _reachable([_host(REPO_URL), _host(BIBTEX_URL)], timeout)
     if not hosts:
         raise SourceError(
             f"The ACL Anthology could not be reached ({_host(REPO_URL)} and {_host(BIBTEX_URL)} "
-            f"did not answer within {CONNECT_TIMEOUT_S:.0f} s; offline?). {_fix(cache)}"
+            f"did not answer within {timeout:g} s; offline?). {_fix(cache)}"
         )
     cache.parent.mkdir(parents=True, exist_ok=True)
     failures: list[str] = []
@@ -200,9 +203,10 @@ def _move_into_place(source: Path, target: Path) -> None:
     os.replace(source, target)
 
 
-def _reachable(hosts: list[str]) -> set[str]:
-    """The hosts that accept an HTTPS connection (or one via the proxy) within the timeout."""
-    answered = reachable_urls([f"https://{host}/" for host in hosts], CONNECT_TIMEOUT_S)
+def _reachable(hosts: list[str], timeout: float | None = None) -> set[str]:
+    """The hosts that accept an HTTPS connection (or one via the proxy) within timeout (None:
+    langgap.data.network.probe_timeout())."""
+    answered = reachable_urls([f"https://{host}/" for host in hosts], timeout)
     return {urlsplit(url).hostname or "" for url in answered}
 
 

@@ -5,7 +5,8 @@ apart, a User-Agent naming langgap, retries with exponential backoff only where 
 (5xx, 429, timeouts, dropped connections; never 404). Resumable: a finished PDF is never fetched
 again; a download is written to `<id>.pdf.part` and renamed only once complete and checked to
 start with `%PDF`, so an interrupted run never leaves a half file that passes for a cached one.
-Offline: every host is probed once up front (a TCP connect, `CONNECT_TIMEOUT_S`), so an offline
+Offline: every host is probed once up front (a TCP connect within
+`langgap.data.network.probe_timeout()`, 1.5 s or LANGGAP_CONNECT_TIMEOUT), so an offline
 run returns at once instead of waiting out every paper's timeouts.
 """
 
@@ -15,10 +16,7 @@ import asyncio
 import hashlib
 import os
 import re
-import socket
-import threading
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,13 +27,13 @@ from urllib.parse import urlsplit
 import httpx
 
 from langgap import __version__
+from langgap.data.network import probe_timeout, reachable_urls
 from langgap.models.runner import run_sync
 from langgap.survey.models import Paper
 
 FetchStatus = Literal["cached", "downloaded", "failed", "offline", "no_url"]
 FETCH_STATUSES: tuple[FetchStatus, ...] = ("cached", "downloaded", "failed", "offline", "no_url")
 USER_AGENT = f"langgap/{__version__} (language-gap survey; polite PDF fetcher)"
-CONNECT_TIMEOUT_S = 3.0
 PDF_MAGIC = b"%PDF"
 
 # Anthology IDs: new style "2023.acl-long.1", old style "P19-1001"; their PDF is "<url>.pdf".
@@ -128,14 +126,15 @@ def fetch_pdfs(
     results, planned = _plan(papers, cache_dir, url_for, fetcher)
     report = FetchReport()
     if planned and offline_check:
-        unreachable = _unreachable({_host_port(url) for _, _, url in planned})
+        timeout = probe_timeout()
+        unreachable = _unreachable({_host_port(url) for _, _, url in planned}, timeout)
         if unreachable:
             planned = _mark_offline(planned, unreachable, results, fetcher)
             report.offline = not planned
             hosts = ", ".join(sorted(f"{h}:{p}" for h, p in unreachable))
             report.message = (
                 f"{'offline' if report.offline else 'unreachable'}: {hosts} did not answer "
-                f"within {CONNECT_TIMEOUT_S:g} s, so its PDFs were not fetched (cached ones are "
+                f"within {timeout:g} s, so its PDFs were not fetched (cached ones are "
                 "still used); rerun when online to fetch them. "
             )
     if planned:
@@ -296,31 +295,10 @@ def _host_port(url: str) -> tuple[str, int]:
     return parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
 
 
-def _unreachable(hosts: set[tuple[str, int]]) -> set[tuple[str, int]]:
-    """The (host, port)s that refuse or ignore a TCP connect (or whose proxy does) in time.
-
-    The probes run in daemon threads, because a name lookup can hang far longer than the socket
-    timeout, which does not cover it; so this returns after at most CONNECT_TIMEOUT_S.
-    """
-    proxies = urllib.request.getproxies()
-    answered: set[tuple[str, int]] = set()
-
-    def probe(host: str, port: int) -> None:
-        proxy = proxies.get("https" if port == 443 else "http")
-        address = (host, port)
-        if proxy and not urllib.request.proxy_bypass(host):
-            parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
-            address = (parts.hostname or "", parts.port or 8080)
-        try:
-            with socket.create_connection(address, timeout=CONNECT_TIMEOUT_S):
-                answered.add((host, port))
-        except OSError:
-            pass
-
-    threads = [threading.Thread(target=probe, args=hp, daemon=True) for hp in hosts]
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + CONNECT_TIMEOUT_S + 0.2  # one wait for all: they run at once
-    for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    return hosts - answered
+def _unreachable(hosts: set[tuple[str, int]], timeout: float) -> set[tuple[str, int]]:
+    """The (host, port)s that refuse or ignore a TCP connect (or whose proxy does) in timeout:
+    the data sets' probe (langgap.data.network), all at once, so offline costs one timeout."""
+    urls = {f"{'https' if port == 443 else 'http'}://{host}:{port}/": (host, port)
+            for host, port in hosts}  # fmt: skip
+    answered = reachable_urls(list(urls), timeout)
+    return {address for url, address in urls.items() if url not in answered}

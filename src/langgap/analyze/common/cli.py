@@ -55,6 +55,19 @@ def fail(error: Exception | str) -> typer.Exit:
     return typer.Exit(2)
 
 
+def require_data(benchmark: str, data_dir: str | Path | None) -> None:
+    """Find (or fetch on first use) a registered data set before any model is loaded, so that
+    missing data is one line within seconds, not after the weights; a table path passes."""
+    from langgap.data import DataUnavailableError, UnknownDatasetError, dataset_dir
+
+    try:
+        dataset_dir(benchmark.strip().casefold(), data_dir)
+    except UnknownDatasetError:
+        return  # a prompt table or an unknown name: its loader says what is wrong
+    except DataUnavailableError as error:
+        raise fail(error) from None
+
+
 def load_on_device(model: str, device: str, dtype: str, settings: dict[str, Any]) -> LoadedModel:
     """The model on the resolved device and dtype (recorded in `settings`)."""
     from langgap.analyze.common.models import load_model, resolve_device, resolve_dtype

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
-from langgap.analyze.common.cli import fail
+from langgap.analyze.common.cli import fail, require_data
 from langgap.cli_options import (
     DEFAULT_DEVICE,
     DEFAULT_DTYPE,
@@ -110,10 +110,11 @@ def compare(
     ] = True,
 ) -> None:
     """Compare two checkpoints language by language: refusal behaviour and refusal directions."""
-    from langgap.analyze.common.models import ModelLoadError, resolve_device, resolve_dtype
-
     if last_k < 1:
         raise fail(f"--last-k must be at least 1 (the end-of-instruction tokens), got {last_k}")
+    require_data(benchmark, data_dir)  # before torch and the model: missing data fails at once
+    from langgap.analyze.common.models import ModelLoadError, resolve_device, resolve_dtype
+
     try:  # before the heavy imports: a bad device or dtype answers at once
         device = resolve_device(device)
         weights = resolve_dtype(dtype, device)

@@ -17,6 +17,7 @@ from langgap.analyze.common.cli import (
     load_on_device,
     parse_languages,
     parse_layers,
+    require_data,
 )
 from langgap.cli_options import DEFAULT_DEVICE, DEFAULT_DTYPE, DeviceOption, DtypeOption
 
@@ -44,6 +45,7 @@ def directions(
 ) -> None:
     """Refusal direction per language and layer, its quality, and cross-language cosines."""
     settings = {k: v for k, v in locals().items() if k != "out"} | {"out": str(out)}
+    require_data("polyrefuse", data_dir)  # before the model: missing data fails in seconds
     from langgap.analyze.common.activations import ActivationError, capture, last_k
     from langgap.analyze.common.experiment import write_config
     from langgap.analyze.common.models import ModelLoadError

@@ -9,11 +9,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from langgap.analyze.common.cli import ModelOption, fail
+from langgap.analyze.common.cli import ModelOption, fail, require_data
 from langgap.cli_options import DEFAULT_DEVICE, DEFAULT_DTYPE, DeviceOption, DtypeOption
 
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)  # warnings stay whole lines
 
 
 def register(app: typer.Typer) -> None:
@@ -101,6 +101,8 @@ def influence(
 
     if strategy not in STRATEGIES:
         raise fail(f"--strategy {strategy!r}: choose one of {', '.join(STRATEGIES)}")
+    if query_languages is not None or train_languages is not None:  # prompts from PolyRefuse
+        require_data("polyrefuse", data_dir)
     try:
         settings["device"] = device = resolve_device(device)
         weights = resolve_dtype(dtype, device)

@@ -16,6 +16,7 @@ from langgap.analyze.common.cli import (
     lab_prompts,
     load_on_device,
     parse_languages,
+    require_data,
 )
 from langgap.cli_options import DEFAULT_DEVICE, DEFAULT_DTYPE, DeviceOption, DtypeOption
 
@@ -51,6 +52,7 @@ def intervene(
 ) -> None:
     """Source × target transfer: each language's direction applied to every language's prompts."""
     settings = {k: v for k, v in locals().items() if k != "out"} | {"out": str(out)}
+    require_data("polyrefuse", data_dir)  # before the model: missing data fails in seconds
     from langgap.analyze.common.activations import ActivationError
     from langgap.analyze.common.experiment import write_config
     from langgap.analyze.common.models import ModelLoadError, resolve_device, resolve_dtype

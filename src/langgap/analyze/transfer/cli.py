@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from langgap.analyze.common.cli import ModelOption, fail
+from langgap.analyze.common.cli import ModelOption, fail, require_data
 from langgap.cli_options import (
     DEFAULT_DEVICE,
     DEFAULT_DTYPE,
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from langgap.analyze.transfer.results import TransferExperiment
 
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)  # log lines name folders: keep them whole
 
 
 def _split(values: list[str]) -> list[str]:
@@ -108,6 +108,7 @@ def transfer(
     boot: OldBootOption = None,
 ) -> None:
     """Fine-tune a fresh LoRA per training set and report the train × eval transfer matrix."""
+    require_data(benchmark, data_dir)  # before torch and the model: missing data fails at once
     from langgap.analyze.common.models import ModelLoadError, resolve_device, resolve_dtype
     from langgap.analyze.transfer.report import write_report
     from langgap.analyze.transfer.run import (
