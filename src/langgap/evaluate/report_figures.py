@@ -62,7 +62,8 @@ def heat_map(
     models: Sequence[ModelSummary], languages: Sequence[str], labels: Sequence[str], out: Path
 ) -> list[Path]:
     """Models (rows) × languages (columns), coloured and annotated by harmlessness."""
-    fig, ax = new_figure(max(6.0, 0.7 * len(languages) + 3), max(2.5, 0.5 * len(models) + 1.5))
+    width, height = max(6.0, 0.7 * len(languages) + 3), max(2.5, 0.5 * len(models) + 1.5)
+    fig, ax = new_figure(width, height)
     if not models or not languages:
         empty_axes(ax)
         return save_figure(fig, out, "heatmap")
@@ -74,6 +75,8 @@ def heat_map(
     ax.set_xticks(range(len(languages)), list(languages))
     ax.set_yticks(range(len(models)), [fold_label(label) for label in labels])
     quantity = quantity_of(models)
-    fig.colorbar(image, ax=ax, label=quantity)
-    ax.set_title(f"{quantity.removesuffix(' %')}: model × language")
+    # folded to the figure's size: a one-model map is 2.5 in tall, and constrained layout
+    # clips a colour-bar label or title longer than the figure instead of shrinking it
+    fig.colorbar(image, ax=ax, label=fold_label(quantity, max(12, int(height * 7))))
+    ax.set_title(fold_label(f"{quantity.removesuffix(' %')}: model × language", int(width * 8)))
     return save_figure(fig, out, "heatmap")
