@@ -195,6 +195,7 @@ def run(
         raise typer.Exit(1)
     if outcome.errored:
         raise typer.Exit(1)  # a run with unscored samples is not a clean pass
+    console.print("Completed successfully: every sample ran and was scored.", markup=False)
 
 
 def _fail(err: Exception) -> NoReturn:

@@ -36,6 +36,8 @@ except ImportError:  # pragma: no cover - a later Inspect moved it: read sample 
 
 READ_BATCH = 500  # samples held in memory at once while a log is read
 UNFINISHED = ("cancelled", "started")  # log statuses of a run that stopped before its end
+# the error Inspect logs for a sample in flight when a run is cancelled (Ctrl-C, SIGINT)
+CANCELLED = "CancelledError("
 NO_SCORE = "no score: the sample was not judged (run `inspect score` on the log)"
 
 
@@ -213,7 +215,7 @@ def _sample_rows(sample: EvalSample, header: EvalLog, source: str) -> Iterator[S
         epoch=sample.epoch,
         source=source,
     )
-    if sample.error is None and not sample.scores and header.status in UNFINISHED:
+    if _cut_off(sample, header):
         return  # cut off when the run stopped: not run, not errored (the report counts it)
     if sample.error is not None or not sample.scores:
         message = sample.error.message if sample.error is not None else NO_SCORE
@@ -228,6 +230,14 @@ def _sample_rows(sample: EvalSample, header: EvalLog, source: str) -> Iterator[S
             raise ResultsError(f"{where}, scorer {name!r}: {err}") from err
         scored["judge"] = scored["judge"] or name
         yield SampleResult(**base, **scored, scorer=name)
+
+
+def _cut_off(sample: EvalSample, header: EvalLog) -> bool:
+    """True for a sample the stop of an unfinished run left unscored: never reached, or in flight
+    and cancelled by Ctrl-C (its error a CancelledError); the run counts both as not run."""
+    if header.status not in UNFINISHED or sample.scores:
+        return False
+    return sample.error is None or sample.error.message.startswith(CANCELLED)
 
 
 def log_files(paths: Sequence[Path | str]) -> list[Path]:
