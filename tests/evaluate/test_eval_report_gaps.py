@@ -158,3 +158,16 @@ def test_an_unfinished_log_says_how_much_ran_per_language(
     assert "incomplete: 3 of 12 samples" in markdown  # the flag column: the model's total
     assert "incomplete: 3 of 4 samples" in terminal
     assert markdown.count("incomplete: 3 of 4 samples") >= 2
+
+
+def test_live_metrics_of_an_all_degenerate_run_have_no_nan(tmp_path: Path) -> None:
+    """Every reply junk: no reply is decided, so the rates have no value (never `nan`), and the
+    action mix says the replies were degenerate."""
+    logs = _run(tmp_path, ScriptedStub(lambda request: JUNK), "gapsjunk")
+    [path] = list(logs.glob("*.eval"))
+    results = read_eval_log(str(path), header_only=True).results
+    assert results is not None
+    metrics = {name: m.value for s in results.scores for name, m in s.metrics.items()}
+    assert not [name for name, value in metrics.items() if value != value], metrics  # no nan
+    assert "refusal_rate" not in metrics and metrics["unclear_rate"] == 1.0
+    assert metrics["degenerate"] == 1.0 and metrics["complied"] == 0.0
