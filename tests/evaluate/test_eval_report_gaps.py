@@ -170,4 +170,4 @@ def test_live_metrics_of_an_all_degenerate_run_have_no_nan(tmp_path: Path) -> No
     metrics = {name: m.value for s in results.scores for name, m in s.metrics.items()}
     assert not [name for name, value in metrics.items() if value != value], metrics  # no nan
     assert "refusal_rate" not in metrics and metrics["unclear_rate"] == 1.0
-    assert metrics["degenerate"] == 1.0 and metrics["complied"] == 0.0
+    assert metrics["degenerate"] == 1.0 and "complied" not in metrics
