@@ -171,3 +171,18 @@ def test_live_metrics_of_an_all_degenerate_run_have_no_nan(tmp_path: Path) -> No
     assert not [name for name, value in metrics.items() if value != value], metrics  # no nan
     assert "refusal_rate" not in metrics and metrics["unclear_rate"] == 1.0
     assert metrics["degenerate"] == 1.0 and "complied" not in metrics
+
+
+def test_card_of_an_all_errored_run_lists_attempted_languages_apart(
+    all_errored_logs: Path, tmp_path: Path
+) -> None:
+    """The languages asked are not "never tested": they have their own heading; the judge is
+    named as on every other card ("refusal", not the scorer's "refusal_judge")."""
+    _report(all_errored_logs, tmp_path / "out")
+    [card] = list((tmp_path / "out" / "cards").glob("*.md"))
+    text = card.read_text(encoding="utf-8")
+    attempted = text.split("## Attempted, no scored sample")[1].split("## Never tested")[0]
+    never = text.split("## Never tested")[1].split("## Disclaimer")[0]
+    for code in ("ben", "eng", "swa"):
+        assert f"({code})" in attempted and f"({code})" not in never
+    assert "Judge: refusal;" in text and "refusal_judge" not in text
