@@ -186,3 +186,28 @@ def test_card_of_an_all_errored_run_lists_attempted_languages_apart(
     for code in ("ben", "eng", "swa"):
         assert f"({code})" in attempted and f"({code})" not in never
     assert "Judge: refusal;" in text and "refusal_judge" not in text
+
+
+def test_a_prompt_asked_in_two_runs_of_a_shared_folder_counts_once(tmp_path: Path) -> None:
+    """Two runs into one folder (--log-dir-allow-dirty), the second asking English again: the
+    report counts each English prompt once, as the newest log has it."""
+    from langgap.evaluate.results import results_from_logs
+
+    table = tmp_path / "prompts.csv"
+    with table.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([("id", "en", "bn", "sw"), *PROMPTS])
+    with (
+        pytest.MonkeyPatch.context() as monkeypatch,
+        serving(ScriptedStub(), monkeypatch, "gapsdirty") as model,
+    ):
+        for languages in (["en"], ["en", "bn"]):
+            options = RunOptions([str(table)], [model], languages=languages, display="none",
+                                 log_dir=str(tmp_path / "logs"), log_dir_allow_dirty=True,
+                                 retries=0, max_retries=0, timeout=30)  # fmt: skip
+            run_eval(options)
+    assert len(list((tmp_path / "logs").glob("*.eval"))) == 2
+    rows = results_from_logs([tmp_path / "logs"])
+    counts = {lang: sum(r.language == lang for r in rows) for lang in ("eng", "ben")}
+    assert counts == {"eng": len(PROMPTS), "ben": len(PROMPTS)}
+    [newest] = {r.source for r in rows if r.language == "ben"}
+    assert {r.source for r in rows if r.language == "eng"} == {newest}

@@ -285,11 +285,14 @@ def _samples(path: Path, header: EvalLog) -> Iterator[EvalSample]:
         yield from run_coroutine(batch)
 
 
-def _log_rows(path: Path) -> Iterator[SampleResult]:
+def _header(path: Path) -> EvalLog:
     try:
-        header = read_eval_log(str(path), header_only=True)
+        return read_eval_log(str(path), header_only=True)
     except Exception as err:  # Inspect raises several types for unreadable files
         raise ResultsError(f"{path}: not a readable Inspect eval log ({err})") from err
+
+
+def _log_rows(path: Path, header: EvalLog) -> Iterator[SampleResult]:
     for sample in _samples(path, header):
         yield from _sample_rows(sample, header, str(path))
 
@@ -299,7 +302,22 @@ def results_from_logs(paths: Sequence[Path | str]) -> list[SampleResult]:
     files = log_files(paths)
     if not files:
         raise ResultsError(f"no .eval or .json logs found in {', '.join(map(str, paths))}")
-    return [row for path in files for row in _log_rows(path)]
+    headers = {path: _header(path) for path in files}
+    # newest first: a sample asked again (a folder shared with --log-dir-allow-dirty, errored
+    # samples asked again) counts once, as its newest log has it
+    newest_first = sorted(files, key=lambda p: headers[p].eval.created, reverse=True)
+    seen: set[tuple[str, str, str, int, str]] = set()
+    kept: dict[Path, list[SampleResult]] = {}
+    for path in newest_first:
+        rows = [r for r in _log_rows(path, headers[path]) if _identity(r) not in seen]
+        seen.update(map(_identity, rows))
+        kept[path] = rows
+    return [row for path in files for row in kept[path]]
+
+
+def _identity(row: SampleResult) -> tuple[str, str, str, int, str]:
+    """What makes two rows the same judgement of one sample: model, task, sample, epoch, scorer."""
+    return row.model, row.task, row.sample_id, row.epoch, row.scorer
 
 
 _FIELDS = {f.name for f in fields(SampleResult)}
