@@ -303,21 +303,23 @@ def results_from_logs(paths: Sequence[Path | str]) -> list[SampleResult]:
     if not files:
         raise ResultsError(f"no .eval or .json logs found in {', '.join(map(str, paths))}")
     headers = {path: _header(path) for path in files}
-    # newest first: a sample asked again (a folder shared with --log-dir-allow-dirty, errored
-    # samples asked again) counts once, as its newest log has it
+    # newest first: a sample asked again in one folder (shared with --log-dir-allow-dirty,
+    # errored samples asked again) counts once, as its newest log has it; logs of separate
+    # folders are separate runs the caller chose to pool, and all count
     newest_first = sorted(files, key=lambda p: headers[p].eval.created, reverse=True)
-    seen: set[tuple[str, str, str, int, str]] = set()
+    seen: set[tuple[Path, str, str, str, int, str]] = set()
     kept: dict[Path, list[SampleResult]] = {}
     for path in newest_first:
-        rows = [r for r in _log_rows(path, headers[path]) if _identity(r) not in seen]
-        seen.update(map(_identity, rows))
+        rows = [r for r in _log_rows(path, headers[path]) if _identity(path, r) not in seen]
+        seen.update(_identity(path, r) for r in rows)
         kept[path] = rows
     return [row for path in files for row in kept[path]]
 
 
-def _identity(row: SampleResult) -> tuple[str, str, str, int, str]:
-    """What makes two rows the same judgement of one sample: model, task, sample, epoch, scorer."""
-    return row.model, row.task, row.sample_id, row.epoch, row.scorer
+def _identity(path: Path, row: SampleResult) -> tuple[Path, str, str, str, int, str]:
+    """What makes two rows of a folder the same judgement of one sample: model, task, sample,
+    epoch and scorer."""
+    return path.parent, row.model, row.task, row.sample_id, row.epoch, row.scorer
 
 
 _FIELDS = {f.name for f in fields(SampleResult)}
