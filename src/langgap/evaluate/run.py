@@ -419,13 +419,17 @@ def _is_verdict(renderable: ConsoleRenderable) -> bool:
 def _inspect_verdict_hidden(display: Display) -> Iterator[None]:
     """While the eval set runs, the global console (the one Inspect prints its verdict with)
     leaves that line out: a render hook, rich's public way to filter what a console prints."""
-    from inspect_ai._display.core.active import display as inspect_display
-    from inspect_ai.util._display import init_display_type
-
     # Inspect's display, made once per process, reconfigures the global console (which drops
-    # its render hooks): made first here, with the type eval_set() would set, the hook stays
-    init_display_type(display)
-    inspect_display()
+    # its render hooks): made first here, with the type eval_set() would set, the hook stays.
+    # Private modules: should they move, the verdict line shows again and the run goes on
+    try:
+        from inspect_ai._display.core.active import display as inspect_display
+        from inspect_ai.util._display import init_display_type
+    except ImportError:
+        pass
+    else:
+        init_display_type(display)
+        inspect_display()
     console, hook = rich.get_console(), _VerdictFilter()
     console.push_render_hook(hook)
     try:
