@@ -78,6 +78,17 @@ def test_corrupt_log_file_is_named_with_the_fix(tmp_path: Path) -> None:
     assert str(bad) in line and f"mv '{bad}' /tmp/" in line and "EOCD" in line
 
 
+def test_report_over_a_folder_with_a_corrupt_log_names_it_with_the_fix(tmp_path: Path) -> None:
+    """`eval report DIR` says what `eval run` says of a corrupt log: one line, the `mv` fix."""
+    _run(tmp_path, "--languages", "en")  # a readable log beside the corrupt one
+    assert list((tmp_path / "logs").glob("*.eval"))
+    bad = tmp_path / "logs" / "2024-01-01T00-00-00+00-00_wide_abc.eval"
+    bad.write_bytes(b"not a zip file")
+    result = runner.invoke(app, ["report", str(tmp_path / "logs"), "--out", str(tmp_path / "out")])
+    line = _one_line_error(result)
+    assert str(bad) in line and f"mv '{bad}' /tmp/" in line
+
+
 def test_rerun_with_other_arguments_suggests_an_option_that_exists(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

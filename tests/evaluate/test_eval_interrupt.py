@@ -5,6 +5,7 @@ logs after an interruption; langgap reads the folder, says how many samples did 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -52,7 +53,8 @@ def test_sigint_exits_130_and_names_what_did_not_run(tmp_path: Path) -> None:
         output, _ = run.communicate(timeout=120)
     assert run.returncode == 130, output[-2000:]
     assert "samples not run; rerun the same command to resume" in output
-    assert "Completed all tasks" not in output.split("Logs in")[-1]
+    assert "successfully" not in output  # Inspect's "Completed all tasks in … successfully"
+    _report_agrees_with_run(log_dir, output)
 
     with StubProcess(REFUSAL) as stub:
         env.update(STUB_BASE_URL=stub.base_url)
@@ -60,3 +62,18 @@ def test_sigint_exits_130_and_names_what_did_not_run(tmp_path: Path) -> None:
                               timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stdout[-2000:]
     assert "success" in done.stdout and "interrupted" not in done.stdout
+
+
+def _report_agrees_with_run(log_dir: Path, output: str) -> None:
+    """The report over the SIGINT'd log counts what the run said: samples in flight at the
+    signal (logged with a CancelledError) did not run, and none errored."""
+    from langgap.evaluate.coverage import incomplete_runs, total
+    from langgap.evaluate.results import log_files, results_from_logs
+
+    found = re.search(r"interrupted: (\d+) of (\d+) samples not run", output)
+    assert found, output[-2000:]
+    not_run, planned = map(int, found.groups())
+    rows = results_from_logs([log_dir])
+    assert not [row.error for row in rows if row.errored]
+    (coverage,) = incomplete_runs(log_files([log_dir]), rows).values()
+    assert (total(coverage).ran, total(coverage).planned) == (planned - not_run, planned)

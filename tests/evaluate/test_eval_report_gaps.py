@@ -158,3 +158,56 @@ def test_an_unfinished_log_says_how_much_ran_per_language(
     assert "incomplete: 3 of 12 samples" in markdown  # the flag column: the model's total
     assert "incomplete: 3 of 4 samples" in terminal
     assert markdown.count("incomplete: 3 of 4 samples") >= 2
+
+
+def test_live_metrics_of_an_all_degenerate_run_have_no_nan(tmp_path: Path) -> None:
+    """Every reply junk: no reply is decided, so the rates have no value (never `nan`), and the
+    action mix says the replies were degenerate."""
+    logs = _run(tmp_path, ScriptedStub(lambda request: JUNK), "gapsjunk")
+    [path] = list(logs.glob("*.eval"))
+    results = read_eval_log(str(path), header_only=True).results
+    assert results is not None
+    metrics = {name: m.value for s in results.scores for name, m in s.metrics.items()}
+    assert not [name for name, value in metrics.items() if value != value], metrics  # no nan
+    assert "refusal_rate" not in metrics and metrics["unclear_rate"] == 1.0
+    assert metrics["degenerate"] == 1.0 and "complied" not in metrics
+
+
+def test_card_of_an_all_errored_run_lists_attempted_languages_apart(
+    all_errored_logs: Path, tmp_path: Path
+) -> None:
+    """The languages asked are not "never tested": they have their own heading; the judge is
+    named as on every other card ("refusal", not the scorer's "refusal_judge")."""
+    _report(all_errored_logs, tmp_path / "out")
+    [card] = list((tmp_path / "out" / "cards").glob("*.md"))
+    text = card.read_text(encoding="utf-8")
+    attempted = text.split("## Attempted, no scored sample")[1].split("## Never tested")[0]
+    never = text.split("## Never tested")[1].split("## Disclaimer")[0]
+    for code in ("ben", "eng", "swa"):
+        assert f"({code})" in attempted and f"({code})" not in never
+    assert "Judge: refusal;" in text and "refusal_judge" not in text
+
+
+def test_a_prompt_asked_in_two_runs_of_a_shared_folder_counts_once(tmp_path: Path) -> None:
+    """Two runs into one folder (--log-dir-allow-dirty), the second asking English again: the
+    report counts each English prompt once, as the newest log has it."""
+    from langgap.evaluate.results import results_from_logs
+
+    table = tmp_path / "prompts.csv"
+    with table.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([("id", "en", "bn", "sw"), *PROMPTS])
+    with (
+        pytest.MonkeyPatch.context() as monkeypatch,
+        serving(ScriptedStub(), monkeypatch, "gapsdirty") as model,
+    ):
+        for languages in (["en"], ["en", "bn"]):
+            options = RunOptions([str(table)], [model], languages=languages, display="none",
+                                 log_dir=str(tmp_path / "logs"), log_dir_allow_dirty=True,
+                                 retries=0, max_retries=0, timeout=30)  # fmt: skip
+            run_eval(options)
+    assert len(list((tmp_path / "logs").glob("*.eval"))) == 2
+    rows = results_from_logs([tmp_path / "logs"])
+    counts = {lang: sum(r.language == lang for r in rows) for lang in ("eng", "ben")}
+    assert counts == {"eng": len(PROMPTS), "ben": len(PROMPTS)}
+    [newest] = {r.source for r in rows if r.language == "ben"}
+    assert {r.source for r in rows if r.language == "eng"} == {newest}

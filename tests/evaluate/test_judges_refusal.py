@@ -315,6 +315,7 @@ def test_refusal_scorer_end_to_end(tmp_path: Path) -> None:
     # the action mix is over the replies the classifier read: not the degenerate (empty) one
     assert metrics["refused"].value == pytest.approx(1 / 3)
     assert metrics["unclear"].value == pytest.approx(1 / 3)
+    assert metrics["degenerate"].value == pytest.approx(1 / 4)  # 1 of the 4 judged replies
     assert (scores["a"].metadata or {})["action"] == "refused"
 
 

@@ -76,23 +76,28 @@ class CardFacts:
     passing: tuple[ThresholdVerdict, ...]
     failing: tuple[ThresholdVerdict, ...]
     unjudged: tuple[ThresholdVerdict, ...]  # tested, but no threshold applied
-    untested: tuple[str, ...]  # standard languages with no score
+    untested: tuple[str, ...]  # standard languages no sample was asked in
     false_sense_of_safety: bool
+    # languages asked, but with no scored sample (every sample errored or did not run)
+    unscored: tuple[str, ...] = ()
 
 
 def card_facts(
     summary: ModelSummary, standard: Sequence[str], false_sense: bool = False
 ) -> CardFacts:
-    """Sort a model's threshold verdicts into pass / fail / no threshold / never tested."""
+    """Sort a model's threshold verdicts into pass / fail / no threshold / never tested, and the
+    languages attempted with no scored sample apart from those never tested."""
     verdicts = summary.thresholds
     tested = {row.language for row in summary.languages if row.n_judged > 0}
+    attempted = {row.language for row in summary.languages}
     return CardFacts(
         model=summary.model,
         judge=summary.judge,
         passing=tuple(v for v in verdicts if v.status == "pass"),
         failing=tuple(v for v in verdicts if v.status == "fail"),
         unjudged=tuple(v for v in verdicts if v.status == "no_threshold" and v.score is not None),
-        untested=tuple(code for code in standard if code not in tested),
+        untested=tuple(code for code in standard if code not in attempted),
+        unscored=tuple(sorted(attempted - tested)),
         false_sense_of_safety=false_sense,
     )
 
@@ -145,11 +150,19 @@ def disclaimer(facts: CardFacts, summary: ModelSummary) -> str:
         f"{benchmarks} with the {facts.judge or 'named'} judge, which measures "
         f"{summary.quantity.lower()}. It met the minimum "
         f"in: {_names(facts.passing)}. It did not meet it in: {_names(facts.failing)}.{worst} "
-        f"It was not tested in: {untested or 'none of the standard languages'}.{_over(summary)} "
+        f"It was not tested in: {untested or 'none of the standard languages'}.{_unscored(facts)}"
+        f"{_over(summary)} "
         "Do not assume the model behaves safely in any language not listed as meeting the minimum; "
         "scores are estimates from a sample of prompts, with the 95% confidence intervals shown "
         "(Wilson score intervals of each language's rate)."
     )
+
+
+def _unscored(facts: CardFacts) -> str:
+    if not facts.unscored:
+        return ""
+    names = ", ".join(language_name(c) for c in facts.unscored)
+    return f" It was attempted, with no scored sample, in: {names}."
 
 
 def _over(summary: ModelSummary) -> str:
@@ -245,6 +258,12 @@ def render_card(
             "refusing everything in a language shows here."
         )
         card.table(_OVER_REFUSAL_HEADERS, [_over_refusal_row(r) for r in summary.over_refusal])
+    if facts.unscored:
+        card.heading("Attempted, no scored sample")
+        card.paragraph(
+            ", ".join(f"{language_name(c)} ({c})" for c in facts.unscored)
+            + ": every sample errored or did not run; rerun the same command to ask them again."
+        )
     card.heading("Never tested")
     card.paragraph(
         ", ".join(f"{language_name(c)} ({c})" for c in facts.untested)

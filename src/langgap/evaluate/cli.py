@@ -195,6 +195,7 @@ def run(
         raise typer.Exit(1)
     if outcome.errored:
         raise typer.Exit(1)  # a run with unscored samples is not a clean pass
+    console.print("Completed successfully: every sample ran and was scored.", markup=False)
 
 
 def _fail(err: Exception) -> NoReturn:
@@ -267,11 +268,20 @@ def report(
         rule = as_rule(spec)  # a bad threshold file fails before the logs are read
         options = ReportOptions(rule, codes, show_prompts, n_boot, seed, tuple(judge_cards or ()))
         built, written = write_report(logs, out, options)
-    except (ResultsError, ThresholdError, OSError) as err:
+    except ResultsError as err:
+        _fail(_corrupt_log(logs) or err)
+    except (ThresholdError, OSError) as err:
         raise typer.BadParameter(str(err)) from err
     console = Console()
     print_report(console, built)
     console.print(f"Wrote {len(written)} files to {out}")
+
+
+def _corrupt_log(logs: list[Path]) -> Exception | None:
+    """One line naming an unreadable log in a folder and how to move it away (as `eval run`)."""
+    from langgap.evaluate.preflight import corrupt_log_error
+
+    return next((e for d in logs if d.is_dir() and (e := corrupt_log_error(str(d)))), None)
 
 
 def _threshold_spec(

@@ -125,6 +125,13 @@ def build_scorer(name: str, **options: Any) -> Any:
     return getattr(importlib.import_module(module), function)(**options)
 
 
+def judge_of_scorer(scorer: str) -> str:
+    """The judge name of a scorer name in a log ("refusal_judge" -> "refusal"); else `scorer`."""
+    key = scorer.strip().casefold()
+    entry = next((e for e in JUDGES if key in (e.name, e.scorer_name)), None)
+    return entry.name if entry is not None else scorer
+
+
 def measure_of(judge: str) -> Measure:
     """What a judge's rate measures, from a judge name ("guard/llama_guard_3" counts as "guard")
     or a scorer name in a log ("refusal_judge"); unknown names measure harm."""
@@ -145,5 +152,6 @@ __all__ = [
     "find_judge",
     "judge_entry",
     "judge_names",
+    "judge_of_scorer",
     "measure_of",
 ]

@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 from inspect_ai.scorer import Metric, SampleScore, Value, metric
 
-from langgap.evaluate.judge_registry import measure_of
+from langgap.evaluate.judge_registry import judge_of_scorer, measure_of
 from langgap.evaluate.judges.verdicts import (
     MEASURES,
     action_mix,
@@ -475,7 +475,8 @@ def _summarize_model(results: Sequence[SampleResult]) -> tuple[ModelSummary, dic
     judges = sorted({r.judge for r in results if r.judge})
     summary = ModelSummary(
         model=first.model,
-        judge=", ".join(judges) or first.scorer,
+        # every sample errored: no verdict names the judge, the scorer does ("refusal_judge")
+        judge=", ".join(judges) or judge_of_scorer(first.scorer),
         scorer=first.scorer,
         tasks=tuple(sorted({r.task for r in results})),
         benchmarks=tuple(sorted({r.benchmark for r in results})),

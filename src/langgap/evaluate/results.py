@@ -36,6 +36,8 @@ except ImportError:  # pragma: no cover - a later Inspect moved it: read sample 
 
 READ_BATCH = 500  # samples held in memory at once while a log is read
 UNFINISHED = ("cancelled", "started")  # log statuses of a run that stopped before its end
+# the error Inspect logs for a sample in flight when a run is cancelled (Ctrl-C, SIGINT)
+CANCELLED = "CancelledError("
 NO_SCORE = "no score: the sample was not judged (run `inspect score` on the log)"
 
 
@@ -213,7 +215,7 @@ def _sample_rows(sample: EvalSample, header: EvalLog, source: str) -> Iterator[S
         epoch=sample.epoch,
         source=source,
     )
-    if sample.error is None and not sample.scores and header.status in UNFINISHED:
+    if _cut_off(sample, header):
         return  # cut off when the run stopped: not run, not errored (the report counts it)
     if sample.error is not None or not sample.scores:
         message = sample.error.message if sample.error is not None else NO_SCORE
@@ -228,6 +230,14 @@ def _sample_rows(sample: EvalSample, header: EvalLog, source: str) -> Iterator[S
             raise ResultsError(f"{where}, scorer {name!r}: {err}") from err
         scored["judge"] = scored["judge"] or name
         yield SampleResult(**base, **scored, scorer=name)
+
+
+def _cut_off(sample: EvalSample, header: EvalLog) -> bool:
+    """True for a sample the stop of an unfinished run left unscored: never reached, or in flight
+    and cancelled by Ctrl-C (its error a CancelledError); the run counts both as not run."""
+    if header.status not in UNFINISHED or sample.scores:
+        return False
+    return sample.error is None or sample.error.message.startswith(CANCELLED)
 
 
 def log_files(paths: Sequence[Path | str]) -> list[Path]:
@@ -275,11 +285,14 @@ def _samples(path: Path, header: EvalLog) -> Iterator[EvalSample]:
         yield from run_coroutine(batch)
 
 
-def _log_rows(path: Path) -> Iterator[SampleResult]:
+def _header(path: Path) -> EvalLog:
     try:
-        header = read_eval_log(str(path), header_only=True)
+        return read_eval_log(str(path), header_only=True)
     except Exception as err:  # Inspect raises several types for unreadable files
         raise ResultsError(f"{path}: not a readable Inspect eval log ({err})") from err
+
+
+def _log_rows(path: Path, header: EvalLog) -> Iterator[SampleResult]:
     for sample in _samples(path, header):
         yield from _sample_rows(sample, header, str(path))
 
@@ -289,7 +302,24 @@ def results_from_logs(paths: Sequence[Path | str]) -> list[SampleResult]:
     files = log_files(paths)
     if not files:
         raise ResultsError(f"no .eval or .json logs found in {', '.join(map(str, paths))}")
-    return [row for path in files for row in _log_rows(path)]
+    headers = {path: _header(path) for path in files}
+    # newest first: a sample asked again in one folder (shared with --log-dir-allow-dirty,
+    # errored samples asked again) counts once, as its newest log has it; logs of separate
+    # folders are separate runs the caller chose to pool, and all count
+    newest_first = sorted(files, key=lambda p: headers[p].eval.created, reverse=True)
+    seen: set[tuple[Path, str, str, str, int, str]] = set()
+    kept: dict[Path, list[SampleResult]] = {}
+    for path in newest_first:
+        rows = [r for r in _log_rows(path, headers[path]) if _identity(path, r) not in seen]
+        seen.update(_identity(path, r) for r in rows)
+        kept[path] = rows
+    return [row for path in files for row in kept[path]]
+
+
+def _identity(path: Path, row: SampleResult) -> tuple[Path, str, str, str, int, str]:
+    """What makes two rows of a folder the same judgement of one sample: model, task, sample,
+    epoch and scorer."""
+    return path.parent, row.model, row.task, row.sample_id, row.epoch, row.scorer
 
 
 _FIELDS = {f.name for f in fields(SampleResult)}

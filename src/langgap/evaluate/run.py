@@ -12,16 +12,20 @@ errored samples again and keeps the others (`errored.py`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+import rich
 from inspect_ai import Task, eval_set, task_with
 from inspect_ai._util.error import PrerequisiteError
 from inspect_ai.log import list_eval_logs, read_eval_log, read_eval_log_sample_summaries
 from inspect_ai.model import Model, get_model
+from rich.console import ConsoleRenderable, RenderHook
+from rich.text import Text
 
 from langgap._gc import long_lived_objects_frozen
 from langgap.evaluate import tasks as task_module
@@ -383,7 +387,8 @@ def _eval_set(tasks: list[Task], options: RunOptions) -> tuple[bool, list[Any]]:
         kwargs["model"] = [_model(name) for name in options.models]
         if kwargs["model_roles"]:
             kwargs["model_roles"] = {r: _model(m) for r, m in kwargs["model_roles"].items()}
-        success, logs = eval_set(tasks, **kwargs)
+        with _inspect_verdict_hidden(options.display):
+            success, logs = eval_set(tasks, **kwargs)
     except PrerequisiteError as err:
         raise explain_prerequisite(err, options.log_dir) from err
     except Exception as err:
@@ -392,3 +397,44 @@ def _eval_set(tasks: list[Task], options: RunOptions) -> tuple[bool, list[Any]]:
             raise corrupt from err
         raise
     return success, list(logs)
+
+
+# Inspect's closing line of an eval set: "Completed all tasks in '…' successfully" even after
+# Ctrl-C or when every sample errored; langgap's own summary, from the logs, replaces it
+INSPECT_VERDICTS = ("Completed all tasks in ", "Did not successfully complete all tasks in ")
+
+
+class _VerdictFilter(RenderHook):
+    """Drops Inspect's closing status line from what the console prints; all else passes."""
+
+    def process_renderables(self, renderables: list[ConsoleRenderable]) -> list[ConsoleRenderable]:
+        return [r for r in renderables if not _is_verdict(r)]
+
+
+def _is_verdict(renderable: ConsoleRenderable) -> bool:
+    return isinstance(renderable, Text) and renderable.plain.startswith(INSPECT_VERDICTS)
+
+
+@contextmanager
+def _inspect_verdict_hidden(display: Display) -> Iterator[None]:
+    """While the eval set runs, the global console (the one Inspect prints its verdict with)
+    leaves that line out: a render hook, rich's public way to filter what a console prints."""
+    # Inspect's display, made once per process, reconfigures the global console (which drops
+    # its render hooks): made first here, with the type eval_set() would set, the hook stays.
+    # Private modules: should they move, the verdict line shows again and the run goes on
+    try:
+        from inspect_ai._display.core.active import display as inspect_display
+        from inspect_ai.util._display import init_display_type
+    except ImportError:
+        pass
+    else:
+        init_display_type(display)
+        inspect_display()
+    console, hook = rich.get_console(), _VerdictFilter()
+    console.push_render_hook(hook)
+    try:
+        yield
+    finally:
+        # removed by identity: Inspect's live displays push and pop hooks of their own
+        with console._lock, suppress(ValueError):
+            console._render_hooks.remove(hook)
