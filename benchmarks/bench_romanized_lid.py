@@ -2,9 +2,10 @@
 
 On human token-labelled dev splits (never trained or tuned on; test splits are never read):
 ICON 2016 Bengali-English (dev), L3Cube-HingLID Hindi-English (validation), NArabizi Algerian
-Arabizi-French (dev), then word-by-word checks against English for romanised Hindi, Bengali and
-Urdu (Dakshina dev lexicons) and Arabizi (NArabizi dev). For each set, `codeswitch.identify` as
-the probe calls it, beside py3langid restricted to the pair:
+Arabizi-French (dev), LinCE Spanish-English tweets (dev) and the Denglisch German-English Reddit
+posts (the hand-annotated part, whole: it has no split), then word-by-word checks against English
+for romanised Hindi, Bengali and Urdu (Dakshina dev lexicons) and Arabizi (NArabizi dev). For
+each set, `codeswitch.identify` as the probe calls it, beside py3langid restricted to the pair:
 
 - token accuracy: each token labelled with one of the pair's languages, identified alone;
 - run accuracy: each maximal run of same-language tokens, identified as one piece (the probe
@@ -26,12 +27,15 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from langgap.evaluate.probes import codeswitch
 from romanized_corpora import (
+    CODESWITCH_REPOS,
     DEFAULT_DATA,
     Sentence,
     dakshina_dev_words,
+    denglisch_manual,
     ensure,
     hinglid_validation,
     icon_bn_en,
+    lince_spaeng_dev,
     narabizi,
 )
 
@@ -103,12 +107,16 @@ def main() -> None:
     parser.add_argument("--download", action="store_true")
     args = parser.parse_args()
     ensure(args.data, args.download)
+    ensure(args.data, args.download, CODESWITCH_REPOS)
     arabizi = {"fr": "fr", "ar_dz": "ar-Latn", "ar_msa": "ar-Latn"}
     hindi = {"en": "en", "hi": "hi"}
+    spanish = {"lang1": "en", "lang2": "es"}
     sets = {
         "Hindi-English (HingLID validation)": (hinglid_validation(args.data), hindi),
         "Bengali-English (ICON 2016 dev)": (icon_bn_en(args.data, "dev"), {"en": "en", "bn": "bn"}),
         "Arabizi-French (NArabizi dev)": (narabizi(args.data, "dev"), arabizi),
+        "Spanish-English (LinCE dev)": (lince_spaeng_dev(args.data), spanish),
+        "German-English (Denglisch manual)": (denglisch_manual(args.data), {"1": "en", "2": "de"}),
     }  # fmt: skip
     print(f"{'set':36s} {'identifier':10s} {'tokens':>7s} {'token acc':>9s} {'run acc':>8s} "
           f"{'mixed':>6s} {'mix err':>8s}")  # fmt: skip

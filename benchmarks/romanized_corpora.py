@@ -21,13 +21,27 @@ Arabizi with the Arabic-script spelling beside it (`ARABIZI_REPOS`, for the `ara
 - Arabizi-Transliteration-jo: bashartalafha/Arabizi-Transliteration (Jordanian words):
   `keras-attention/data/training.csv` (train) and `validation.csv` (dev); its test files and
   the top-level `Arabizi-Arabic` file (which may hold test pairs) are never opened
+
+Latin-Latin code-switching with human token labels (`CODESWITCH_REPOS`; reporting only, never
+trained or tuned on; neither repository states a licence, so they are read from a clone and
+never copied):
+- lince-spaeng: MarkdenO/MLP-Final-Project-4 (commit 08f55303b97acac7fe2683e039925834219b2922),
+  `lid_spaeng/{train,dev,test}.conll`: a copy of LinCE's Spanish-English language ID set (the
+  CALCS 2016 shared-task tweets, research use under LinCE's terms; lang1 English, lang2
+  Spanish); only `dev.conll` is read
+- Denglisch: HaifaCLG/Denglisch (commit 091013054fc4c5d40ede8c9692df572459a70832; Osmelak and
+  Wintner, SIGTYP 2023), German-English Reddit posts; `corpus/Manu_corpus.csv.zip`, the
+  hand-annotated part (1 English, 2 German, 3*/4* mixed or unclear words), read whole: it has
+  no split
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import subprocess
 import sys
+import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,6 +57,10 @@ ARABIZI_REPOS = {
     "TArC": "eligugliotta/tarc",
     "DODa": "darija-open-dataset/dataset",
     "Arabizi-Transliteration-jo": "bashartalafha/Arabizi-Transliteration",
+}
+CODESWITCH_REPOS = {
+    "lince-spaeng": "MarkdenO/MLP-Final-Project-4",
+    "Denglisch": "HaifaCLG/Denglisch",
 }
 DEFAULT_DATA = Path.home() / ".cache" / "langgap" / "romanized-corpora"
 Sentence = list[tuple[str, str]]  # (token, label)
@@ -178,6 +196,45 @@ def narabizi(data: Path, split: str) -> list[Sentence]:
             current.append((cols[1], lang))
     if current:
         sentences.append(current)
+    return sentences
+
+
+def lince_spaeng_dev(data: Path) -> list[Sentence]:
+    """LinCE Spanish-English dev tweets, tokens tagged lang1 (English), lang2 (Spanish), ne,
+    other, ... (reporting only: the copy's test.conll is never opened)."""
+    path = data / "lince-spaeng" / "lid_spaeng" / "dev.conll"
+    sentences: list[Sentence] = []
+    current: Sentence = []
+    for line in path.read_text("utf-8").splitlines():
+        if line.startswith("# sent_enum") or not line.strip():
+            if current:
+                sentences.append(current)
+            current = []
+            continue
+        # a few rows separate token and label with spaces instead of a tab
+        parts = line.split("\t") if "\t" in line else line.rsplit(None, 1)
+        if len(parts) == 2:
+            current.append((parts[0], parts[1].strip()))
+    if current:
+        sentences.append(current)
+    return sentences
+
+
+def denglisch_manual(data: Path) -> list[Sentence]:
+    """Denglisch's hand-annotated sentences (post id and sentence number), tokens tagged 1
+    (English), 2 (German), 3*/4* or <punct>; the <EOS>/<EOP> markers are dropped."""
+    path = data / "Denglisch" / "corpus" / "Manu_corpus.csv.zip"
+    with zipfile.ZipFile(path) as archive:
+        text = archive.read("Manu_corpus.csv").decode("utf-8")
+    sentences: list[Sentence] = []
+    key: tuple[str, str] | None = None
+    for row in csv.DictReader(io.StringIO(text)):
+        if row["categ"] in ("<EOS>", "<EOP>"):
+            continue
+        if (row["sen_id"], row["sen_num"]) != key:
+            key = (row["sen_id"], row["sen_num"])
+            sentences.append([])
+        sentences[-1].append((row["token"], row["categ"]))
     return sentences
 
 
