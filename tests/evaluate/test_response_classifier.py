@@ -180,3 +180,27 @@ def test_the_learner_fits_a_model_that_reads_its_own_labels() -> None:
     assert model.meta["n_items"] == 12 and set(model.classes) == {"refused", "complied"}
     assert classify_response(decline, "en", model).action == "refused"
     assert ResponseModel.from_json(model.to_json()) == model
+
+
+def test_matcher_prefix_helpers_match_their_definitions() -> None:
+    # _antichain and _compatible answer by lookup (they dominated a fresh process's first second);
+    # check them against the plain definitions on random keys, views included
+    import random
+
+    from langgap.evaluate.judges.response import _antichain, _compatible, _mark
+
+    rnd = random.Random(0)
+
+    def word() -> str:
+        return "".join(rnd.choice("ab -") for _ in range(rnd.randint(0, 4)))
+
+    for _ in range(5000):
+        keys = {word() for _ in range(rnd.randint(0, 8))}
+        assert _antichain(keys) == {
+            k for k in keys if not any(k != o and k.startswith(o) for o in keys)
+        }
+        anchors, key = frozenset(word() for _ in range(rnd.randint(0, 6))), word()
+        for view in (str, _mark):
+            assert _compatible(key, anchors, view) == tuple(
+                sorted(a for a in anchors if view(a).startswith(key) or key.startswith(view(a)))
+            )

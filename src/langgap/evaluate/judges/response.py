@@ -36,9 +36,10 @@ from __future__ import annotations
 import json
 import math
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Any, Literal, NamedTuple
 
@@ -177,7 +178,8 @@ def _entries(p: PhraseList, kind: str) -> tuple[str, ...]:
 
 def _antichain(keys: set[str]) -> set[str]:
     """The keys none of the others is a prefix of: then at most one occurs at a position."""
-    return {k for k in keys if not any(k != o and k.startswith(o) for o in keys)}
+    # a key's own proper prefixes, looked up: linear in the keys' length, not quadratic
+    return {k for k in keys if not any(k[:i] in keys for i in range(len(k)))}
 
 
 @cache
@@ -196,7 +198,26 @@ def _mark(text: str) -> str:
 
 def _compatible(key: str, anchors: frozenset[str], view: Any = str) -> tuple[str, ...]:
     """The anchors that can occur where `key` does (one is a prefix of the other, as `view`s)."""
-    return tuple(sorted(a for a in anchors if view(a).startswith(key) or key.startswith(view(a))))
+    # Building the matchers called this for every key against every anchor (~8 M prefix tests,
+    # most of a fresh process's first second); the anchors' views, sorted, answer it by lookup.
+    views, originals = _anchor_index(anchors, view)
+    found = {a for i in range(len(key) + 1) for a in originals.get(key[:i], ())}
+    j = bisect_left(views, key)
+    while j < len(views) and views[j].startswith(key):
+        found.update(originals[views[j]])
+        j += 1
+    return tuple(sorted(found))
+
+
+@lru_cache(maxsize=64)
+def _anchor_index(
+    anchors: frozenset[str], view: Any
+) -> tuple[list[str], dict[str, tuple[str, ...]]]:
+    """One entry's anchors by their view: the sorted views, and the anchors behind each."""
+    originals: dict[str, list[str]] = {}
+    for a in anchors:
+        originals.setdefault(view(a), []).append(a)
+    return sorted(originals), {v: tuple(found) for v, found in originals.items()}
 
 
 def _add_entry(
