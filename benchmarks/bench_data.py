@@ -23,12 +23,12 @@ def data_root(given: Path | None) -> Path:
 def anthology_xml(given: Path | None) -> Path:
     """The folder whose xml/ holds the ACL Anthology: given, or found (fetched on first use)
     through langgap.data; exits with the one-line reason when there is none."""
-    from langgap.survey.fetch import locate_anthology
-    from langgap.survey.sources.errors import SourceError
+    from langgap.data import DataUnavailableError
+    from langgap.data.anthology import locate_anthology
 
     try:
         root = given if given is not None else locate_anthology()
-    except SourceError as error:
+    except DataUnavailableError as error:
         sys.exit(f"error: {error}")
     if (root / "data" / "xml").is_dir():  # a checkout `langgap data fetch` made
         root = root / "data"

@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from langgap.data import network
+from langgap.data import DataUnavailableError, anthology, network
+from langgap.data.anthology import BIBTEX_NAME
 from langgap.survey import fetch
-from langgap.survey.fetch import BIBTEX_NAME, resolve_anthology
+from langgap.survey.fetch import resolve_anthology
 from langgap.survey.sources import read_papers
 from langgap.survey.sources.errors import SourceError
 
@@ -43,13 +44,13 @@ def test_path_spec_is_checked(tmp_path: Path) -> None:
 def test_auto_uses_cached_checkout_without_network(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(fetch, "_reachable", _forbidden)
+    monkeypatch.setattr(anthology, "_reachable", _forbidden)
     cache = _xml_checkout(tmp_path / "acl-anthology")
     assert resolve_anthology("auto", cache_dir=cache) == cache
 
 
 def test_auto_uses_cached_bibtex_export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fetch, "_reachable", _forbidden)
+    monkeypatch.setattr(anthology, "_reachable", _forbidden)
     cache = tmp_path / "acl-anthology"
     cache.mkdir()
     (cache / BIBTEX_NAME).write_bytes(gzip.compress(b""))
@@ -60,7 +61,7 @@ def test_default_cache_follows_langgap_cache_dir(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LANGGAP_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(fetch, "_reachable", _forbidden)
+    monkeypatch.setattr(anthology, "_reachable", _forbidden)
     (tmp_path / "work").mkdir()
     monkeypatch.chdir(tmp_path / "work")  # no ../shared/data beside it
     _xml_checkout(tmp_path / "acl-anthology")
@@ -72,7 +73,7 @@ def test_data_folders_come_before_the_old_cache(
 ) -> None:
     """auto (and no --anthology at all) resolve like every data set: LANGGAP_DATA_DIR first."""
     monkeypatch.setenv("LANGGAP_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(fetch, "_reachable", _forbidden)
+    monkeypatch.setattr(anthology, "_reachable", _forbidden)
     _xml_checkout(tmp_path / "cache" / "acl-anthology")
     _xml_checkout(tmp_path / "data" / "acl-anthology")
     monkeypatch.setenv("LANGGAP_DATA_DIR", str(tmp_path / "data"))
@@ -83,7 +84,7 @@ def test_data_folders_come_before_the_old_cache(
 def test_missing_anthology_offline_is_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(fetch, "_reachable", _forbidden)
+    monkeypatch.setattr(anthology, "_reachable", _forbidden)
     off = r"not in .*acl-anthology and downloads are off"
     with pytest.raises(SourceError, match=off) as caught:
         fetch.locate_anthology(tmp_path)
@@ -93,8 +94,10 @@ def test_missing_anthology_offline_is_one_line(
 
 def test_offline_fails_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Real sockets and name lookups; .invalid names never resolve, online or not."""
-    monkeypatch.setattr(fetch, "REPO_URL", "https://acl-anthology.invalid/acl-org/acl-anthology")
-    monkeypatch.setattr(fetch, "BIBTEX_URL", "https://aclanthology.invalid/x.bib.gz")
+    monkeypatch.setattr(
+        anthology, "REPO_URL", "https://acl-anthology.invalid/acl-org/acl-anthology"
+    )
+    monkeypatch.setattr(anthology, "BIBTEX_URL", "https://aclanthology.invalid/x.bib.gz")
     clock = time.monotonic()
     with pytest.raises(SourceError) as caught:
         resolve_anthology("auto", cache_dir=tmp_path / "acl-anthology")
@@ -120,16 +123,19 @@ def test_hanging_lookup_is_cut_short(how: str, monkeypatch: pytest.MonkeyPatch) 
         monkeypatch.setattr(network, "PROBE_TIMEOUT_S", 0.3)
     monkeypatch.setattr(network.socket, "create_connection", hang)  # the probe fetch uses
     clock = time.monotonic()
-    assert fetch._reachable(["github.com", "aclanthology.org"]) == set()
+    assert anthology._reachable(["github.com", "aclanthology.org"]) == set()
     assert time.monotonic() - clock < 1.5
 
 
-def test_bad_connect_timeout_is_a_source_error(
+def test_bad_connect_timeout_is_a_data_error_and_a_source_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The data layer raises its own error; the survey's layer reports the same line."""
     monkeypatch.setenv("LANGGAP_CONNECT_TIMEOUT", "soon")
+    with pytest.raises(DataUnavailableError, match="LANGGAP_CONNECT_TIMEOUT='soon'"):
+        anthology.download(tmp_path / "acl-anthology")
     with pytest.raises(SourceError, match="LANGGAP_CONNECT_TIMEOUT='soon'"):
-        fetch._download(tmp_path / "acl-anthology")
+        resolve_anthology("auto", cache_dir=tmp_path / "acl-anthology")
 
 
 def test_clone_lands_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -144,7 +150,7 @@ def test_clone_lands_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         return subprocess.CompletedProcess(command, 0, "", "")
 
     _online(monkeypatch)
-    monkeypatch.setattr(fetch.subprocess, "run", fake_run)
+    monkeypatch.setattr(anthology.subprocess, "run", fake_run)
     cache = tmp_path / "cache" / "acl-anthology"
     assert resolve_anthology("auto", cache_dir=cache) == cache
     assert (cache / "data" / "xml" / "2024.acl.xml").is_file()
@@ -162,8 +168,8 @@ def test_failed_clone_falls_back_to_bibtex_export(
 
     export = gzip.compress((DATA / "papers.bib").read_bytes())
     _online(monkeypatch)
-    monkeypatch.setattr(fetch.subprocess, "run", failing_run)
-    monkeypatch.setattr(fetch.urllib.request, "urlopen", lambda *a, **k: io.BytesIO(export))
+    monkeypatch.setattr(anthology.subprocess, "run", failing_run)
+    monkeypatch.setattr(anthology.urllib.request, "urlopen", lambda *a, **k: io.BytesIO(export))
     cache = tmp_path / "acl-anthology"
     result = resolve_anthology("auto", cache_dir=cache)
     assert result == cache / BIBTEX_NAME
@@ -181,7 +187,9 @@ def test_interrupted_download_leaves_nothing(
             return super().read(10)
 
     _online(monkeypatch, git=False)
-    monkeypatch.setattr(fetch.urllib.request, "urlopen", lambda *a, **k: Broken(b"\x1f\x8b" * 50))
+    monkeypatch.setattr(
+        anthology.urllib.request, "urlopen", lambda *a, **k: Broken(b"\x1f\x8b" * 50)
+    )
     with pytest.raises(SourceError, match=r"could not be downloaded.*timed out.*--anthology"):
         resolve_anthology("auto", cache_dir=tmp_path / "acl-anthology")
     assert list(tmp_path.iterdir()) == []
@@ -190,7 +198,7 @@ def test_interrupted_download_leaves_nothing(
 def test_non_gzip_answer_is_rejected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _online(monkeypatch, git=False)
     page = b"<html>maintenance</html>"
-    monkeypatch.setattr(fetch.urllib.request, "urlopen", lambda *a, **k: io.BytesIO(page))
+    monkeypatch.setattr(anthology.urllib.request, "urlopen", lambda *a, **k: io.BytesIO(page))
     with pytest.raises(SourceError, match="did not return a gzip file"):
         resolve_anthology("auto", cache_dir=tmp_path / "acl-anthology")
     assert list(tmp_path.iterdir()) == []
@@ -199,7 +207,7 @@ def test_non_gzip_answer_is_rejected(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_foreign_folder_in_cache_place_is_not_overwritten(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(fetch, "_reachable", _forbidden)
+    monkeypatch.setattr(anthology, "_reachable", _forbidden)
     cache = tmp_path / "acl-anthology"
     cache.mkdir()
     (cache / "notes.txt").write_text("mine", encoding="utf-8")
@@ -212,5 +220,5 @@ def _forbidden(hosts: list[str]) -> set[str]:
 
 
 def _online(monkeypatch: pytest.MonkeyPatch, *, git: bool = True) -> None:
-    monkeypatch.setattr(fetch, "_reachable", lambda hosts, _timeout=None: set(hosts))
-    monkeypatch.setattr(fetch.shutil, "which", lambda name: "/usr/bin/git" if git else None)
+    monkeypatch.setattr(anthology, "_reachable", lambda hosts, _timeout=None: set(hosts))
+    monkeypatch.setattr(anthology.shutil, "which", lambda name: "/usr/bin/git" if git else None)

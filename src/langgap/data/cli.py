@@ -117,7 +117,7 @@ def _servers(dataset: Dataset, data_dir: Path | None) -> list[str]:
     if offline() or not dataset.fetchable or find(dataset, data_dir) is not None:
         return []
     if dataset.source.kind == "anthology":
-        from langgap.survey.fetch import BIBTEX_URL, REPO_URL
+        from langgap.data.anthology import BIBTEX_URL, REPO_URL
 
         return [REPO_URL, BIBTEX_URL]
     from langgap.data.download import first_url
@@ -128,13 +128,9 @@ def _servers(dataset: Dataset, data_dir: Path | None) -> list[str]:
 def _fetch(dataset: Dataset, data_dir: Path | None) -> Path:
     if dataset.source.kind != "anthology":
         return dataset_dir(dataset.name, data_dir)
-    from langgap.survey.fetch import locate_anthology
-    from langgap.survey.sources.errors import SourceError
+    from langgap.data.anthology import locate_anthology
 
-    try:
-        return locate_anthology(data_dir)
-    except SourceError as error:
-        raise DataUnavailableError(str(error)) from None
+    return locate_anthology(data_dir)  # AnthologyUnavailableError is a DataUnavailableError
 
 
 @app.command("where")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from langgap.data.anthology import has_anthology_xml
 from langgap.survey.models import Paper
 from langgap.survey.sources.errors import SourceError, SourceIssue
 
@@ -47,11 +48,3 @@ def read_papers(path: Path) -> tuple[list[Paper], list[SourceIssue]]:
         f"{path}: unknown file type {''.join(path.suffixes) or '(no suffix)'!r}. "
         f"Fix: pass one of: {SUPPORTED}."
     )
-
-
-def has_anthology_xml(path: Path) -> bool:
-    """Whether path is an Anthology checkout or data folder, or a folder of its XML files."""
-    for folder in (path / "data" / "xml", path / "xml", path):
-        if folder.is_dir() and any(folder.glob("*.xml")):
-            return True
-    return False
