@@ -57,6 +57,7 @@ def test_directions_then_intervene(tiny_folder: Path, tmp_path: Path) -> None:
     matrix = json.loads((moved / "transfer_ablate_layer2.json").read_text(encoding="utf-8"))
     assert matrix["sources"] == ["deu", "eng"] and matrix["targets"] == ["deu", "eng"]
     assert matrix["layer"] == 2 and matrix["n_per_target"] == {"deu": 4, "eng": 4}
+    assert matrix["ablation_points"] == "all-writes"  # attention outputs too, as Arditi et al.
     # a random model never refuses: the ablation's change is bounded by construction, and said
     assert matrix["baseline_refusal_rate"] == [0.0, 0.0]
     assert "warning: base refusal rate ≤ 5% in deu, eng" in result.output
