@@ -22,6 +22,7 @@ from langgap.analyze.influence.data import (  # noqa: E402
     encode_example,
     load_examples,
     refusal_examples,
+    refusal_phrasing,
     refusal_queries,
     refusal_replies,
     refusal_reply,
@@ -322,7 +323,7 @@ def test_load_examples_reads_and_normalises(tmp_path: Path) -> None:
         _write(tmp_path / "q.jsonl", [json.dumps({"prompt": "x", "language": "de"})]),
         response_optional=True,
     )
-    assert queries[0].response == refusal_reply("deu")
+    assert queries[0].response == refusal_phrasing("deu", "q:1")
 
 
 @pytest.mark.parametrize(
@@ -401,14 +402,20 @@ def test_refusal_replies_cover_the_lab_languages_and_read_as_refusals() -> None:
 
 def test_refusal_queries_from_prompts() -> None:
     from langgap.analyze.common.activations import Prompt
+    from langgap.evaluate.judges.refusal import judge_refusal
 
     got = refusal_queries([Prompt("how to x", "p1", "de", True)])
-    assert got == [TrainExample("how to x", refusal_reply("deu"), "deu", "p1")]
+    assert got == [TrainExample("how to x", refusal_phrasing("deu", "p1"), "deu", "p1")]
+    # several phrasings a language, each a refusal there; no templates: the single reply
+    many = refusal_queries([Prompt("how to x", f"p{i}", "de", True) for i in range(30)])
+    assert len({q.response for q in many}) > 2
+    assert all(judge_refusal(q.response, "deu").outcome == "refused" for q in many)
+    assert refusal_phrasing("ukr", "p1") == refusal_reply("ukr")
     with pytest.raises(InfluenceError, match="has no language"):
         refusal_queries([Prompt("how to x", "p2")])
     harmful, harmless = Prompt("how to x", "h", "de", True), Prompt("bake bread", "b", "en", False)
     assert refusal_examples([harmful, harmless], answer="Sure.") == [
-        TrainExample("how to x", refusal_reply("deu"), "deu", "train-h"),
+        TrainExample("how to x", refusal_phrasing("deu", "h"), "deu", "train-h"),
         TrainExample("bake bread", "Sure.", "eng", "train-b"),
     ]
     with pytest.raises(InfluenceError, match="p3 has no language"):
@@ -595,7 +602,7 @@ def test_refusal_training_set_from_polyrefuse_is_disjoint_from_queries() -> None
     assert [t.language for t in train] == ["eng"] * 5 + ["deu"] * 5
     assert not {t.id for t in train} & {q.id for q in queries}
     assert not {t.prompt for t in train} & {q.prompt for q in queries}
-    assert all(t.response == refusal_reply(t.language) for t in train)
+    assert all(t.response == refusal_phrasing(t.language, t.id) for t in train)
     with pytest.raises(InfluenceError, match="not both"):
         training_examples(SHARED_DATA, "en", 5, queries, SHARED_DATA, 0)
     with pytest.raises(InfluenceError, match="Bengali"):
