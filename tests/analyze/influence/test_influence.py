@@ -400,6 +400,30 @@ def test_refusal_replies_cover_the_lab_languages_and_read_as_refusals() -> None:
         refusal_reply("tlh")
 
 
+def test_controls_keep_targets_or_prompts_and_compare_same_with_cross() -> None:
+    from langgap.analyze.influence.controls import control_sets, same_vs_cross
+    from langgap.analyze.influence.results import InfluenceResult
+
+    train = [TrainExample(f"p{i}", f"r{i}", "eng" if i < 3 else "deu", f"t{i}") for i in range(6)]
+    queries = [TrainExample("q", "rq", "deu", "q1")]
+    sets = control_sets(train, queries, seed=1)
+    shuffled, same_q = sets["shuffled_prompts"]
+    # every target and language kept, the prompts permuted among the examples
+    assert [(t.response, t.language, t.id) for t in shuffled] == [
+        (t.response, t.language, t.id) for t in train
+    ]
+    assert sorted(t.prompt for t in shuffled) == sorted(t.prompt for t in train)
+    assert [t.prompt for t in shuffled] != [t.prompt for t in train] and same_q == queries
+    one_train, one_queries = sets["same_target"]
+    assert len({t.response for t in one_train + one_queries}) == 1
+    assert [t.prompt for t in one_train] == [t.prompt for t in train]
+    scores = np.array([[1.0, 1.0, 1.0, 4.0, 4.0, 4.0]])  # deu query: deu examples score 4
+    result = InfluenceResult(scores, [t.id for t in train], [t.language for t in train],
+                             ["q1"], ["deu"])  # fmt: skip
+    assert same_vs_cross(result.by_language(2)) == {
+        "same_language": 4.0, "cross_language": 1.0, "gap": 3.0}  # fmt: skip
+
+
 def test_refusal_queries_from_prompts() -> None:
     from langgap.analyze.common.activations import Prompt
     from langgap.evaluate.judges.refusal import judge_refusal
@@ -519,6 +543,16 @@ def test_cli_influence_writes_the_report(
     assert data["top"][0]["proponents"][0]["id"] == "t4"
     assert data["config"]["strategy"] == "kfac"
     assert train[4].prompt not in ok.output and train[4].prompt not in json.dumps(data)
+    controlled = tmp_path / "controlled"
+    args = ["influence", "--model", str(folder), "--train", str(train_file), "--out",
+            str(controlled), "--queries", str(query_file), "--top", "3", "--strategy", "identity",
+            "--controls"]  # fmt: skip
+    ok = runner.invoke(app, args)
+    assert ok.exit_code == 0, ok.output
+    summary = json.loads((controlled / "controls.json").read_text(encoding="utf-8"))
+    assert set(summary["same_vs_cross"]) == {"main", "shuffled_prompts", "same_target"}
+    assert "Influence controls" in (controlled / "controls.md").read_text(encoding="utf-8")
+    assert (controlled / "controls" / "same_target").is_dir()
     both = runner.invoke(app, [*base, "--queries", str(query_file), "--query-languages", "eng"])
     assert both.exit_code == 2 and "either --queries FILE or --query-languages" in both.output
     layers = runner.invoke(app, [*base, "--queries", str(query_file), "--layers", "last"])
