@@ -38,7 +38,7 @@ def test_directions_then_intervene(tiny_folder: Path, tmp_path: Path) -> None:
 
     assert summary["best_layer_chosen_on"] == "select_auroc"
     # 4 per class leave one held-out prompt each: nothing to split, and it says so
-    assert "one held-out prompt per class" in result.output
+    assert "the best layer is chosen on the reported prompts there" in result.output
     assert summary["selection_disjoint_from_report"] is False
 
     fitted = set(config["settings"]["prompt_ids"])  # the ids that fitted the directions

@@ -121,6 +121,7 @@ def lab_prompts(
             + ", ".join(f"{lang} from {s}" for lang, s in used.items())
             + " (a language difference may be a split difference)",
             style="yellow",
+            soft_wrap=True,
             markup=False,
         )
     settings["splits_used"] = used

@@ -82,6 +82,7 @@ def directions(
             f"warning: one held-out prompt per class for {', '.join(shared)}: the best layer "
             "is chosen on the reported prompts there (raise --n-per-class or --holdout)",
             style="yellow",
+            soft_wrap=True,
             markup=False,
         )
     console.print(
