@@ -4,7 +4,9 @@
    cached by base weights + settings; --cold removes that one build first, so it is rebuilt);
 2. fit difference-in-means directions per language and layer on the `fit` role;
 3. select one layer by causal effect on the `select` role (ablation lowers refusal, addition
-   induces it, harmless KL ≤ --max-kl);
+   induces it, harmless KL ≤ --max-kl); each layer's candidate is the direction of the mean over
+   the last 3 prompt tokens, and with --position-candidates also each of those tokens' own
+   (4 candidates per layer: about 4 × the selection time);
 4. report on the `report` role: refusal of harmful prompts in the trained languages before and
    after ablation, harmless-prompt KL, and refusal of harmless prompts in other languages before
    and after addition (alpha relative to the residual norm at that layer).
@@ -14,7 +16,7 @@ Refusal is judged by the response classifier (langgap.evaluate.judges), never by
 written for the training refusals. Prints every figure and each phase's time.
 
     python benchmarks/bench_refusal_loop.py [--languages eng,deu,ara] [--others fra,spa,rus,jpn]
-        [--cold] [--out DIR]
+        [--position-candidates] [--cold] [--out DIR]
 """
 
 from __future__ import annotations
@@ -38,12 +40,14 @@ from langgap.analyze.common.refusal_model import (
 )
 from langgap.analyze.directions.run import refusal_directions
 from langgap.analyze.interventions.refusal_loop import (
+    MEAN_POSITION,
     Intervention,
     ablation,
     addition,
     harmless_kl,
     no_intervention,
     pooled_direction,
+    position_directions,
     residual_norms,
     select_layer,
 )
@@ -64,6 +68,11 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--max-new-tokens", type=int, default=16)
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--cold", action="store_true", help="rebuild the refusal model")
+    parser.add_argument(
+        "--position-candidates",
+        action="store_true",
+        help="also a candidate per token position (each of the last 3 and their mean)",
+    )
     parser.add_argument(
         "--full-report",
         action="store_true",
@@ -114,7 +123,8 @@ def main() -> None:
 
     t = time.perf_counter()
     fit = roles("fit", trained, args.n_fit, (True, False))
-    acts = capture(model, tok, fit, positions=last_k(3), reduce="mean", batch_size=16)
+    # per position: the directions and norms average the positions, as a reduced capture would
+    acts = capture(model, tok, fit, positions=last_k(3), reduce="none", batch_size=16)
     dirs = refusal_directions(acts)
     norms = residual_norms(acts)
     times["fit"] = time.perf_counter() - t
@@ -130,15 +140,21 @@ def main() -> None:
         print(f"  selection: {len(prompts)} prompts -> {per}", flush=True)
         return sum(per.values()) / len(per) / 100.0
 
+    positions = position_directions(acts, trained, candidates) if args.position_candidates else None
     selection = select_layer(
         model, tok, dirs, trained, sel_harm, sel_safe, candidates=candidates, norms=norms,
         refusal_rate=pooled_rate, alpha_relative=args.alpha_relative, max_kl=args.max_kl,
+        positions=positions,
     )  # fmt: skip
     layer = selection.layer
     times["select"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    direction = pooled_direction(dirs, layer, trained)
+    direction = (
+        pooled_direction(dirs, layer, trained)
+        if selection.position == MEAN_POSITION or positions is None
+        else positions[layer][selection.position]
+    )
     alpha = args.alpha_relative * norms[layer]
     rep_harm = roles("report", trained, args.n_report, (True,))
     rep_safe = roles("report", trained, args.n_report, (False,))
@@ -173,6 +189,7 @@ def main() -> None:
             "auroc_best_layer": dirs.best_layer(),
             "selection": selection.to_dict(),
             "layer": layer,
+            "position": selection.position,
             "alpha": alpha,
             "report": report,
             "seconds": {k: round(v, 1) for k, v in times.items()},
@@ -198,13 +215,16 @@ def _print(
     print("selection split (pooled over trained languages; rates 0-1):")
     print(f"  baseline refusal {selection.baseline_refusal:.2f}")
     for c in selection.candidates:
-        mark = "*" if c.layer == layer else " "
+        mark = "*" if (c.layer, c.position) == (layer, selection.position) else " "
         print(
-            f" {mark} layer {c.layer:2d}: ablated {c.ablated_refusal:.2f}  added "
+            f" {mark} layer {c.layer:2d} {c.position:>4}: ablated {c.ablated_refusal:.2f}  added "
             f"{c.added_refusal:.2f}  KL {c.kl:.3f}  alpha {c.alpha:.1f}"
             f"{'' if c.eligible else '  (KL over limit)'}"
         )
-    print(f"selected layer {layer}; residual norm {norms[layer]:.1f}; alpha {alpha:.1f}")
+    print(
+        f"selected layer {layer}, position {selection.position}; "
+        f"residual norm {norms[layer]:.1f}; alpha {alpha:.1f}"
+    )
     print("report split (percent refused, response classifier):")
     for key, value in report.items():
         shown = f"{value:.4f}" if isinstance(value, float) else json.dumps(value)

@@ -31,9 +31,15 @@ def test_directions_then_intervene(tiny_folder: Path, tmp_path: Path) -> None:
     assert summary["languages"] == ["deu", "eng"] and summary["layers"] == [0, 1, 2, 3]
     config = json.loads((out / "config.json").read_text(encoding="utf-8"))
     assert config["settings"]["seed"] == 0 and config["settings"]["n_per_class"] == 4
-    # English has no train split: it comes from the next split that has it, and says so
-    assert config["settings"]["splits_used"] == {"eng": "test", "deu": "train"}
+    # English has no train split: both languages come from the first split that has them both
+    assert config["settings"]["splits_used"] == {"eng": "test", "deu": "test"}
+    assert "mixed_splits" not in config["settings"]
     assert (out / "report.md").is_file() and (out / "directions.safetensors").is_file()
+
+    assert summary["best_layer_chosen_on"] == "select_auroc"
+    # 4 per class leave one held-out prompt each: nothing to split, and it says so
+    assert "the best layer is chosen on the reported prompts there" in result.output
+    assert summary["selection_disjoint_from_report"] is False
 
     fitted = set(config["settings"]["prompt_ids"])  # the ids that fitted the directions
     assert len(fitted) == 16
@@ -51,6 +57,7 @@ def test_directions_then_intervene(tiny_folder: Path, tmp_path: Path) -> None:
     matrix = json.loads((moved / "transfer_ablate_layer2.json").read_text(encoding="utf-8"))
     assert matrix["sources"] == ["deu", "eng"] and matrix["targets"] == ["deu", "eng"]
     assert matrix["layer"] == 2 and matrix["n_per_target"] == {"deu": 4, "eng": 4}
+    assert matrix["ablation_points"] == "all-writes"  # attention outputs too, as Arditi et al.
     # a random model never refuses: the ablation's change is bounded by construction, and said
     assert matrix["baseline_refusal_rate"] == [0.0, 0.0]
     assert "warning: base refusal rate ≤ 5% in deu, eng" in result.output
@@ -142,3 +149,20 @@ def test_every_model_option_offers_the_refusal_model_and_its_build_time() -> Non
         (option,) = [p for p in commands[name].params if p.name == "model"]
         assert "'smollm2-refusal'" in option.help, name
         assert "the first use builds it, ~38 min on a CPU" in option.help, name
+
+
+def test_directions_warns_when_no_split_has_every_language(
+    tiny_folder: Path, tmp_path: Path
+) -> None:
+    _needs_polyrefuse()
+    out = tmp_path / "mixed"
+    # PolyRefuse: no English train or val split, no Chinese harmless test prompts
+    args = ["analyze", "directions", "-m", str(tiny_folder), "--languages", "en,zh",
+            "--n-per-class", "4", "--positions", "1", "--layers", "1",
+            "--data-dir", str(SHARED_DATA), "--out", str(out)]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "no split has every language" in result.output
+    settings = json.loads((out / "config.json").read_text(encoding="utf-8"))["settings"]
+    assert settings["mixed_splits"] is True
+    assert settings["splits_used"]["eng"] == "test" and settings["splits_used"]["zho"] != "test"

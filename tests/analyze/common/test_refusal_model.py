@@ -27,6 +27,7 @@ from langgap.analyze.interventions.refusal_loop import (
     ablation,
     harmless_kl,
     no_intervention,
+    position_directions,
     residual_norms,
     select_layer,
 )
@@ -258,3 +259,43 @@ def test_selection_prefers_the_layer_whose_ablation_removes_refusal_within_the_k
     )  # fmt: skip
     assert not any(c.eligible for c in strict.candidates)  # none within: all compete, flagged
     assert strict.to_dict()["max_kl"] == 0.0
+
+
+def test_selection_also_weighs_each_token_position(tiny_model: Any, tiny_tokenizer: Any) -> None:
+    dirs, _, prompts = _directions(tiny_model, tiny_tokenizer)
+    acts = capture(tiny_model, tiny_tokenizer, prompts, positions=last_k(2))  # per position
+    per_position = position_directions(acts, ["eng", "deu"], [1, 2])
+    assert set(per_position) == {1, 2} and set(per_position[1]) == {"-2", "-1"}
+    # one language's candidate at a position: its difference in means there, on every prompt
+    x = acts.tensor.double()
+    harm = [i for i, h in enumerate(acts.harmful or []) if h and acts.languages[i] == "eng"]
+    safe = [
+        i for i, h in enumerate(acts.harmful or []) if h is False and acts.languages[i] == "eng"
+    ]
+    eng_only = position_directions(acts, ["eng"], [1])[1]
+    expected = (x[harm].mean(0) - x[safe].mean(0))[1].float()  # [k, d]
+    assert torch.allclose(eng_only["-1"], expected[1], atol=1e-5)
+    harmful = [p for p in prompts if p.harmful][:4]
+    harmless = [p for p in prompts if not p.harmful][:4]
+    target = per_position[2]["-1"] / per_position[2]["-1"].norm()
+
+    def fake_rate(items: Any, intervention: Any) -> float:
+        # a stand-in judge: refusal is gone only while layer 2's last-token direction is
+        # ablated (read from the model: the last layer then has no component along it)
+        with intervention():
+            last = capture(tiny_model, tiny_tokenizer, items, layers=[3], positions=[-1]).tensor
+        gone = float((last @ target).abs().max()) < 1e-4
+        return 0.0 if gone and items[0].harmful else 1.0
+
+    selection = select_layer(
+        tiny_model, tiny_tokenizer, dirs, ["eng", "deu"], harmful, harmless, candidates=[1, 2],
+        norms=residual_norms(acts), refusal_rate=fake_rate, max_kl=1e9, positions=per_position,
+    )  # fmt: skip
+    assert [(c.layer, c.position) for c in selection.candidates] == [
+        (1, "mean"), (1, "-2"), (1, "-1"), (2, "mean"), (2, "-2"), (2, "-1")]  # fmt: skip
+    assert (selection.layer, selection.position) == (2, "-1")
+    assert selection.to_dict()["position"] == "-1"
+    with pytest.raises(ValueError, match="reduce='none'"):
+        position_directions(
+            capture(tiny_model, tiny_tokenizer, prompts, reduce="mean"), ["eng"], [1]
+        )

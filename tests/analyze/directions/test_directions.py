@@ -90,7 +90,43 @@ def test_planted_direction_is_recovered_and_shared() -> None:
     assert (dirs.auroc[:, 0] < 0.9).all()
     assert dirs.best_layer() in (1, 2)
     assert (dirs.cohens_d[:, 2] > 3).all()
-    assert dirs.counts["eng"].test_harmful == 5 and dirs.counts["eng"].train_harmful == 15
+    # 5 held out per class: 2 choose the layer, the other 3 give the reported AUROC
+    eng = dirs.counts["eng"]
+    assert (eng.train_harmful, eng.select_harmful, eng.test_harmful) == (15, 2, 3)
+    assert eng.select_disjoint
+
+
+def test_best_layer_is_chosen_on_selection_prompts_not_the_reported_ones(tmp_path: Path) -> None:
+    acts = _synthetic({"eng": _basis(0), "deu": _basis(0)})
+    dirs = refusal_directions(acts, holdout=0.4)
+    assert dirs.select_auroc is not None and dirs.select_auroc.shape == dirs.auroc.shape
+    # the selection score alone decides: make layer 0 win there while layer 2 wins on report
+    dirs.select_auroc = np.array([[1.0, 0.2, 0.1]] * 2)
+    dirs.auroc = np.array([[0.1, 0.2, 1.0]] * 2)
+    assert dirs.best_layer() == 0 and dirs.best_layer("eng") == 0
+    data = dirs.to_dict()
+    assert data["best_layer_chosen_on"] == "select_auroc"
+    assert data["selection_disjoint_from_report"] is True
+    write_directions_report(dirs, tmp_path)
+    back = load_directions(tmp_path)
+    assert back.select_auroc is not None and back.best_layer() == 0
+    assert "selection AUROC" in (tmp_path / "report.md").read_text(encoding="utf-8")
+    # directions saved before the selection split: chosen on the reported AUROC, as they were
+    back.select_auroc = None
+    assert back.best_layer() == 2
+
+
+def test_a_single_held_out_prompt_selects_and_reports_and_says_so() -> None:
+    acts = _synthetic({"eng": _basis(0)})
+    keep = [i for i, name in enumerate(acts.ids) if int(name.rsplit("-", 1)[1]) < 3]
+    acts = Activations(
+        acts.tensor[keep], acts.config, [acts.ids[i] for i in keep],
+        [acts.languages[i] for i in keep], [acts.harmful[i] for i in keep],
+    )  # fmt: skip
+    dirs = refusal_directions(acts, holdout=0.34)
+    eng = dirs.counts["eng"]
+    assert (eng.select_harmful, eng.test_harmful) == (1, 1) and not eng.select_disjoint
+    assert dirs.to_dict()["selection_disjoint_from_report"] is False
 
 
 def test_language_codes_are_normalised_and_missing_ones_listed() -> None:

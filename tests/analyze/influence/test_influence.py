@@ -22,6 +22,7 @@ from langgap.analyze.influence.data import (  # noqa: E402
     encode_example,
     load_examples,
     refusal_examples,
+    refusal_phrasing,
     refusal_queries,
     refusal_replies,
     refusal_reply,
@@ -322,7 +323,7 @@ def test_load_examples_reads_and_normalises(tmp_path: Path) -> None:
         _write(tmp_path / "q.jsonl", [json.dumps({"prompt": "x", "language": "de"})]),
         response_optional=True,
     )
-    assert queries[0].response == refusal_reply("deu")
+    assert queries[0].response == refusal_phrasing("deu", "q:1")
 
 
 @pytest.mark.parametrize(
@@ -399,16 +400,46 @@ def test_refusal_replies_cover_the_lab_languages_and_read_as_refusals() -> None:
         refusal_reply("tlh")
 
 
+def test_controls_keep_targets_or_prompts_and_compare_same_with_cross() -> None:
+    from langgap.analyze.influence.controls import control_sets, same_vs_cross
+    from langgap.analyze.influence.results import InfluenceResult
+
+    train = [TrainExample(f"p{i}", f"r{i}", "eng" if i < 3 else "deu", f"t{i}") for i in range(6)]
+    queries = [TrainExample("q", "rq", "deu", "q1")]
+    sets = control_sets(train, queries, seed=1)
+    shuffled, same_q = sets["shuffled_prompts"]
+    # every target and language kept, the prompts permuted among the examples
+    assert [(t.response, t.language, t.id) for t in shuffled] == [
+        (t.response, t.language, t.id) for t in train
+    ]
+    assert sorted(t.prompt for t in shuffled) == sorted(t.prompt for t in train)
+    assert [t.prompt for t in shuffled] != [t.prompt for t in train] and same_q == queries
+    one_train, one_queries = sets["same_target"]
+    assert len({t.response for t in one_train + one_queries}) == 1
+    assert [t.prompt for t in one_train] == [t.prompt for t in train]
+    scores = np.array([[1.0, 1.0, 1.0, 4.0, 4.0, 4.0]])  # deu query: deu examples score 4
+    result = InfluenceResult(scores, [t.id for t in train], [t.language for t in train],
+                             ["q1"], ["deu"])  # fmt: skip
+    assert same_vs_cross(result.by_language(2)) == {
+        "same_language": 4.0, "cross_language": 1.0, "gap": 3.0}  # fmt: skip
+
+
 def test_refusal_queries_from_prompts() -> None:
     from langgap.analyze.common.activations import Prompt
+    from langgap.evaluate.judges.refusal import judge_refusal
 
     got = refusal_queries([Prompt("how to x", "p1", "de", True)])
-    assert got == [TrainExample("how to x", refusal_reply("deu"), "deu", "p1")]
+    assert got == [TrainExample("how to x", refusal_phrasing("deu", "p1"), "deu", "p1")]
+    # several phrasings a language, each a refusal there; no templates: the single reply
+    many = refusal_queries([Prompt("how to x", f"p{i}", "de", True) for i in range(30)])
+    assert len({q.response for q in many}) > 2
+    assert all(judge_refusal(q.response, "deu").outcome == "refused" for q in many)
+    assert refusal_phrasing("ukr", "p1") == refusal_reply("ukr")
     with pytest.raises(InfluenceError, match="has no language"):
         refusal_queries([Prompt("how to x", "p2")])
     harmful, harmless = Prompt("how to x", "h", "de", True), Prompt("bake bread", "b", "en", False)
     assert refusal_examples([harmful, harmless], answer="Sure.") == [
-        TrainExample("how to x", refusal_reply("deu"), "deu", "train-h"),
+        TrainExample("how to x", refusal_phrasing("deu", "h"), "deu", "train-h"),
         TrainExample("bake bread", "Sure.", "eng", "train-b"),
     ]
     with pytest.raises(InfluenceError, match="p3 has no language"):
@@ -512,6 +543,16 @@ def test_cli_influence_writes_the_report(
     assert data["top"][0]["proponents"][0]["id"] == "t4"
     assert data["config"]["strategy"] == "kfac"
     assert train[4].prompt not in ok.output and train[4].prompt not in json.dumps(data)
+    controlled = tmp_path / "controlled"
+    args = ["influence", "--model", str(folder), "--train", str(train_file), "--out",
+            str(controlled), "--queries", str(query_file), "--top", "3", "--strategy", "identity",
+            "--controls"]  # fmt: skip
+    ok = runner.invoke(app, args)
+    assert ok.exit_code == 0, ok.output
+    summary = json.loads((controlled / "controls.json").read_text(encoding="utf-8"))
+    assert set(summary["same_vs_cross"]) == {"main", "shuffled_prompts", "same_target"}
+    assert "Influence controls" in (controlled / "controls.md").read_text(encoding="utf-8")
+    assert (controlled / "controls" / "same_target").is_dir()
     both = runner.invoke(app, [*base, "--queries", str(query_file), "--query-languages", "eng"])
     assert both.exit_code == 2 and "either --queries FILE or --query-languages" in both.output
     layers = runner.invoke(app, [*base, "--queries", str(query_file), "--layers", "last"])
@@ -595,7 +636,7 @@ def test_refusal_training_set_from_polyrefuse_is_disjoint_from_queries() -> None
     assert [t.language for t in train] == ["eng"] * 5 + ["deu"] * 5
     assert not {t.id for t in train} & {q.id for q in queries}
     assert not {t.prompt for t in train} & {q.prompt for q in queries}
-    assert all(t.response == refusal_reply(t.language) for t in train)
+    assert all(t.response == refusal_phrasing(t.language, t.id) for t in train)
     with pytest.raises(InfluenceError, match="not both"):
         training_examples(SHARED_DATA, "en", 5, queries, SHARED_DATA, 0)
     with pytest.raises(InfluenceError, match="Bengali"):

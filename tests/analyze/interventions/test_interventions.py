@@ -36,6 +36,30 @@ def test_ablation_removes_the_direction_everywhere(tiny_model: Any, tiny_tokeniz
     assert torch.equal(again, before)  # hooks are gone
 
 
+def test_ablation_also_clears_the_mid_block_residual(tiny_model: Any, tiny_tokenizer: Any) -> None:
+    # resid_mid (block input + attention output) is what a Llama block's post-attention norm
+    # reads: block-outputs-only ablation leaves attention's write along the direction in it
+    direction = torch.randn(32, generator=torch.Generator().manual_seed(2))
+    unit = direction / direction.norm()
+    mids: list[torch.Tensor] = []
+    handles = [
+        layer.post_attention_layernorm.register_forward_hook(lambda _m, a, _o: mids.append(a[0]))
+        for layer in tiny_model.model.layers
+    ]
+    try:
+        for points, cleared in (("all-writes", True), ("block-outputs", False)):
+            mids.clear()
+            with ablate(tiny_model, direction, points=points):
+                capture(tiny_model, tiny_tokenizer, PROMPTS, positions=[-1])
+            along = max(float((m @ unit).abs().max()) for m in mids)
+            assert (along < 1e-4) is cleared, (points, along)
+    finally:
+        for handle in handles:
+            handle.remove()
+    with pytest.raises(ValueError, match="unknown ablation points"):
+        ablate(tiny_model, direction, points="mlp").__enter__()  # type: ignore[arg-type]
+
+
 def test_addition_shifts_one_layer(tiny_model: Any, tiny_tokenizer: Any) -> None:
     direction = torch.zeros(32)
     direction[3] = 2.0

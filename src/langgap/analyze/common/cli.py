@@ -89,18 +89,41 @@ def lab_prompts(
     *,
     fitted: frozenset[str] = frozenset(),
 ) -> list[Prompt]:
-    """Prompts per language from `split`, or from the next split that has the language; never
-    one that tuned the model (a refusal model's manifest lists them) nor one of `fitted` (ids
-    that fitted the directions under study). Records what it did, and the ids drawn."""
+    """Prompts per language from one split for every language: `split`, or the first of the
+    others that has them all, so languages are not compared on different splits. Where no split
+    serves every language, each comes from `split` or the next that has it, with a warning and
+    `mixed_splits` recorded. Never a prompt that tuned the model (a refusal model's manifest
+    lists them) nor one of `fitted` (ids that fitted the directions under study). Records what
+    it did, and the ids drawn."""
     from langgap.analyze.common.data import benchmark_languages, prompts_any_split
     from langgap.analyze.common.refusal_model import tuned_ids
+    from langgap.evaluate.benchmarks import BenchmarkError
 
     chosen = languages or benchmark_languages(split=None, data_dir=data_dir)
     order = [split, *(s for s in ("train", "test", "val") if s != split)]
     tuned = tuned_ids(loaded.path)
-    prompts, used = prompts_any_split(
-        chosen, n, splits=order, data_dir=data_dir, seed=seed, exclude=tuned | fitted
-    )
+    exclude = tuned | fitted
+    for single in order:
+        try:
+            prompts, used = prompts_any_split(
+                chosen, n, splits=[single], data_dir=data_dir, seed=seed, exclude=exclude
+            )
+            break
+        except BenchmarkError:  # this split lacks a language: try the next
+            continue
+    else:
+        prompts, used = prompts_any_split(
+            chosen, n, splits=order, data_dir=data_dir, seed=seed, exclude=exclude
+        )
+        settings["mixed_splits"] = True
+        console.print(
+            "warning: no split has every language; "
+            + ", ".join(f"{lang} from {s}" for lang, s in used.items())
+            + " (a language difference may be a split difference)",
+            style="yellow",
+            soft_wrap=True,
+            markup=False,
+        )
     settings["splits_used"] = used
     settings["excluded_tuning_prompts"] = len(tuned)
     if fitted:

@@ -76,8 +76,18 @@ def directions(
     if save_activations:
         acts.save(out / "activations.pt")
     paths = write_directions_report(dirs, out)
-    best = dirs.best_layer()
-    console.print(f"best layer {best}; wrote {len(paths)} files to {out}", markup=False)
+    shared = [lang for lang, c in dirs.counts.items() if not c.select_disjoint]
+    if shared:
+        console.print(
+            f"warning: one held-out prompt per class for {', '.join(shared)}: the best layer "
+            "is chosen on the reported prompts there (raise --n-per-class or --holdout)",
+            style="yellow",
+            soft_wrap=True,
+            markup=False,
+        )
+    console.print(
+        f"best layer {dirs.best_layer()}; wrote {len(paths)} files to {out}", markup=False
+    )
 
 
 def register(app: typer.Typer) -> None:

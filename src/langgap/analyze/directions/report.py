@@ -100,7 +100,8 @@ def _markdown(dirs: RefusalDirections, layer: int, out_dir: Path) -> Path:
         f"Model {src.get('model')}; layers {dirs.layers}; token positions {src.get('positions')} "
         f"(reduce: mean over positions); chat template: {src.get('chat_template')}; "
         f"held-out share {dirs.holdout}, split seed {dirs.seed}. Direction = mean(harmful) - "
-        "mean(harmless) on the train split; quality = separation of the held-out projections."
+        "mean(harmless) on the train split; quality = separation of the held-out projections. "
+        + _selection_note(dirs)
     )
     rows: list[list[Cell]] = []
     for i, lang in enumerate(dirs.languages):
@@ -108,11 +109,14 @@ def _markdown(dirs: RefusalDirections, layer: int, out_dir: Path) -> Path:
         j = dirs.layer_index(layer)
         length = math.nan if dirs.length_auroc is None else dirs.length_auroc[i]
         half = math.nan if dirs.split_half_cosine is None else dirs.split_half_cosine[i, j]
+        select = math.nan if dirs.select_auroc is None else dirs.select_auroc[i, j]
         rows.append(
-            [lang, c.train_harmful, c.train_harmless, c.test_harmful, c.test_harmless,
-             _fmt(dirs.auroc[i, j]), _fmt(length), _fmt(dirs.cohens_d[i, j]), _fmt(half)]
+            [lang, c.train_harmful, c.train_harmless, c.select_harmful, c.select_harmless,
+             c.test_harmful, c.test_harmless, _fmt(select), _fmt(dirs.auroc[i, j]), _fmt(length),
+             _fmt(dirs.cohens_d[i, j]), _fmt(half)]
         )  # fmt: skip
-    headers = ["language", "train harmful", "train harmless", "test harmful", "test harmless",
+    headers = ["language", "train harmful", "train harmless", "select harmful", "select harmless",
+               "test harmful", "test harmless", f"selection AUROC (layer {layer})",
                f"AUROC (layer {layer})", "length-only AUROC", f"Cohen's d (layer {layer})",
                "split-half cosine"]  # fmt: skip
     report.table(headers, rows, caption=f"Counts and quality at layer {layer}")
@@ -130,6 +134,23 @@ def _markdown(dirs: RefusalDirections, layer: int, out_dir: Path) -> Path:
     report.figure("quality_auroc.png", "Held-out AUROC per layer")
     report.figure("cross_language_cosine.png", "Mean cross-language cosine per layer")
     return report.write(out_dir / "report.md")
+
+
+def _selection_note(dirs: RefusalDirections) -> str:
+    """How the best layer was chosen, and whether on prompts apart from the reported ones."""
+    if dirs.select_auroc is None:
+        return "The best layer was chosen on the reported AUROC (saved before selection split)."
+    shared = [lang for lang, c in dirs.counts.items() if not c.select_disjoint]
+    note = (
+        "The best layer is the one with the highest mean AUROC on the selection half of the "
+        "held-out prompts; the AUROC reported is on the other (test) half."
+    )
+    if shared:
+        note += (
+            f" Too few held-out prompts to split for {', '.join(shared)}: there the selection "
+            "and test prompts are the same."
+        )
+    return note
 
 
 def _fmt(value: float) -> str:

@@ -23,12 +23,16 @@ class DirectionError(ValueError):
 
 @dataclass(frozen=True)
 class Counts:
-    """Prompts used per class: train for the mean difference, test for its quality."""
+    """Prompts used per class: train for the mean difference, select to choose the best layer,
+    test for the reported quality (select = test when too few prompts are held out to split)."""
 
     train_harmful: int
     train_harmless: int
     test_harmful: int
     test_harmless: int
+    select_harmful: int = 0
+    select_harmless: int = 0
+    select_disjoint: bool = False  # False: the layer was chosen on the reported prompts
 
 
 @dataclass
@@ -38,7 +42,7 @@ class RefusalDirections:
     languages: list[str]
     layers: list[int]
     directions: torch.Tensor  # unnormalised: mean(harmful) - mean(harmless) on the train split
-    auroc: NDArray[np.float64]  # [n_languages, n_layers], held-out projection AUROC
+    auroc: NDArray[np.float64]  # [n_languages, n_layers], projection AUROC on the report split
     cohens_d: NDArray[np.float64]  # [n_languages, n_layers], held-out Cohen's d
     counts: dict[str, Counts]
     holdout: float
@@ -49,6 +53,8 @@ class RefusalDirections:
     split_half_cosine: NDArray[np.float64] | None = None  # [n_languages, n_layers]
     shuffled_cosine: NDArray[np.float64] | None = None  # [n_layers], cross-language, no labels
     residual_norm: NDArray[np.float64] | None = None  # [n_layers], mean over harmless prompts
+    # AUROC on the selection split (held out, disjoint from the reported prompts when they allow)
+    select_auroc: NDArray[np.float64] | None = None  # [n_languages, n_layers]
 
     def relative_alpha(self, layer: int, relative: float) -> float:
         """An addition scale given as a multiple of the mean residual norm at `layer`."""
@@ -101,15 +107,20 @@ class RefusalDirections:
         return np.asarray(cos[:, off].mean(axis=1), dtype=np.float64)
 
     def best_layer(self, language: str | None = None) -> int:
-        """The model layer whose direction separates held-out prompts best (mean over languages)."""
-        rows = self.auroc if language is None else self.auroc[[self.language_index(language)]]
+        """The model layer whose direction separates the selection prompts best (mean over
+        languages); directions saved before the selection split choose on the reported AUROC."""
+        chosen_on = self.auroc if self.select_auroc is None else self.select_auroc
+        rows = chosen_on if language is None else chosen_on[[self.language_index(language)]]
         score = np.nan_to_num(rows.mean(axis=0), nan=-1.0)
         return self.layers[int(np.argmax(score))]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able summary: config, counts, quality and cosine matrices (directions omitted)."""
         return {
-            "method": "difference in means (harmful - harmless), quality on held-out prompts",
+            "method": (
+                "difference in means (harmful - harmless); best layer chosen by AUROC on a "
+                "selection half of the held-out prompts, quality reported on the other half"
+            ),
             "languages": self.languages,
             "layers": self.layers,
             "holdout": self.holdout,
@@ -119,7 +130,10 @@ class RefusalDirections:
             "direction_norm": _jsonable(self.directions.norm(dim=-1).double().numpy()),
             "auroc": _jsonable(self.auroc),
             "cohens_d": _jsonable(self.cohens_d),
+            "select_auroc": _optional(self.select_auroc),
             "best_layer": self.best_layer(),
+            "best_layer_chosen_on": "select_auroc" if self.select_auroc is not None else "auroc",
+            "selection_disjoint_from_report": all(c.select_disjoint for c in self.counts.values()),
             "cosine_by_layer": {
                 str(layer): _jsonable(m)
                 for layer, m in zip(self.layers, self.cosine_by_layer(), strict=True)
@@ -151,7 +165,10 @@ def refusal_directions(
     """Difference-in-means refusal direction per language and layer, scored on held-out prompts.
 
     A `holdout` share of each language's harmful and harmless prompts (at least one each) is kept
-    out of the means and used for AUROC and Cohen's d of the projection onto the direction.
+    out of the means. It is halved: the selection half scores each layer to choose the best one
+    (`select_auroc`), the report half gives the AUROC and Cohen's d that are reported, so the
+    reported quality of the best layer is not the score that chose it. With a single held-out
+    prompt of a class both halves are that prompt (recorded as `select_disjoint=False`).
 
     >>> dirs = refusal_directions(capture(model, tok, prompts, positions=last_k(5)))
     >>> dirs.cosine(dirs.best_layer())
@@ -166,18 +183,22 @@ def refusal_directions(
     gen = torch.Generator().manual_seed(seed)
     control_gen = torch.Generator().manual_seed(seed + 1)  # controls leave the splits as they were
     lengths = torch.tensor(acts.lengths, dtype=torch.float64) if acts.lengths else None
-    dirs, aurocs, ds, counts = [], [], [], {}
+    dirs, aurocs, ds, select_aurocs, counts = [], [], [], [], {}
     length_aurocs, halves, shuffled = [], [], []
     for lang in chosen:
         harm, safe = _labelled_rows(lang, data_langs, labels)
-        harm_tr, harm_te = _split(harm, holdout, gen)
-        safe_tr, safe_te = _split(safe, holdout, gen)
+        harm_tr, harm_out = _split(harm, holdout, gen)
+        safe_tr, safe_out = _split(safe, holdout, gen)
+        (harm_sel, harm_te), (safe_sel, safe_te) = _halves(harm_out), _halves(safe_out)
         direction = x[harm_tr].mean(0) - x[safe_tr].mean(0)  # [layers, d]
         dirs.append(direction.float())
         auroc, d = _held_out_separation(x, direction, harm_te, safe_te)
         aurocs.append(auroc)
         ds.append(d)
-        counts[lang] = Counts(len(harm_tr), len(safe_tr), len(harm_te), len(safe_te))
+        select_aurocs.append(_held_out_separation(x, direction, harm_sel, safe_sel)[0])
+        disjoint = not set(harm_sel + safe_sel) & set(harm_te + safe_te)
+        counts[lang] = Counts(len(harm_tr), len(safe_tr), len(harm_te), len(safe_te),
+                              len(harm_sel), len(safe_sel), disjoint)  # fmt: skip
         halves.append(_split_half_cosine(x, harm_tr, safe_tr, control_gen))
         shuffled.append(_shuffled_direction(x, harm_tr, safe_tr, control_gen))
         if lengths is not None:
@@ -196,6 +217,7 @@ def refusal_directions(
         split_half_cosine=np.asarray(halves, dtype=np.float64),
         shuffled_cosine=_mean_pair_cosine(torch.stack(shuffled)),
         residual_norm=_harmless_norm(x, labels),
+        select_auroc=np.asarray(select_aurocs, dtype=np.float64),
     )
 
 
@@ -322,6 +344,15 @@ def _split(rows: list[int], holdout: float, gen: torch.Generator) -> tuple[list[
     return order[n_test:], order[:n_test]
 
 
+def _halves(held_out: list[int]) -> tuple[list[int], list[int]]:
+    """Held-out rows (already in random order) as (select, report); the report half gets the odd
+    one. A single row serves both: the best layer is then chosen on the reported prompt."""
+    if len(held_out) < 2:
+        return held_out, held_out
+    n_select = len(held_out) // 2
+    return held_out[:n_select], held_out[n_select:]
+
+
 def _auroc(pos: NDArray[np.float64], neg: NDArray[np.float64]) -> float:
     # Mann-Whitney form: the share of (harmful, harmless) pairs ranked right, ties counting half.
     greater = (pos[:, None] > neg[None, :]).mean()
@@ -386,4 +417,5 @@ def load_directions(folder: str | Path) -> RefusalDirections:
         residual_norm=_array_or_none(data.get("residual_norm")),
         split_half_cosine=_array_or_none(data.get("controls", {}).get("split_half_cosine")),
         shuffled_cosine=_array_or_none(data.get("controls", {}).get("shuffled_label_cross_cosine")),
+        select_auroc=_array_or_none(data.get("select_auroc")),
     )

@@ -75,12 +75,19 @@ def influence(
     include_text: Annotated[
         bool, typer.Option(help="Also write prompt/response text into influence.json.")
     ] = False,
+    controls: Annotated[
+        bool,
+        typer.Option(
+            help="Also score two controls (shuffled prompts, one target for all) into "
+            "controls/ and compare same- vs cross-language influence (3 × the time)."
+        ),
+    ] = False,
 ) -> None:
     """Score training examples against query prompts with influence functions (kronfluence).
 
     Writes influence.json, influence_by_language.png/.svg, influence_top_share.png/.svg,
-    influence.md and config.json to --out. Examples are reported by id and language; text
-    stays out unless --include-text.
+    influence.md and config.json to --out (with --controls also controls.json and controls.md).
+    Examples are reported by id and language; text stays out unless --include-text.
     """
     settings: dict[str, Any] = {  # config.json: every option but --out, paths as text
         k: str(v) if isinstance(v, Path) else v for k, v in locals().items() if k != "out"
@@ -129,6 +136,11 @@ def influence(
             seed=seed,
         )
         paths = write_influence_report(result, out, k=top, include_text=include_text)
+        if controls:
+            paths += _controls(loaded, tokenizer, train_set, query_set, result, out, top, seed,
+                               strategy=strategy, modules=selection, layers=parse_blocks(layers),
+                               max_length=max_length, train_batch_size=batch_size,
+                               query_batch_size=batch_size, damping=damping)  # fmt: skip
         settings["influence"] = result.config
         paths.append(write_config(out, "langgap analyze influence", settings))
     except (InfluenceError, ActivationError, OSError) as exc:
@@ -138,6 +150,32 @@ def influence(
     _print_summary(result, top)
     for path in paths:
         console.print(str(path), markup=False, highlight=False)
+
+
+def _controls(
+    model: Any,
+    tokenizer: Any,
+    train: Any,
+    queries: Any,
+    main: Any,
+    out: Path,
+    top: int,
+    seed: int,
+    **options: Any,
+) -> list[Path]:
+    """Score each control like the main run (its own factors under out/controls/NAME)."""
+    from langgap.analyze.influence.controls import control_sets, write_controls_report
+    from langgap.analyze.influence.run import influence_scores
+
+    by_name = {}
+    for name, (train_c, queries_c) in control_sets(train, queries, seed).items():
+        errors.print(f"control {name}", markup=False, highlight=False)
+        scored = influence_scores(
+            model, tokenizer, train_c, queries_c, out_dir=out / "controls" / name, seed=seed,
+            **options,
+        )  # fmt: skip
+        by_name[name] = scored.by_language(top)
+    return write_controls_report(main.by_language(top), by_name, out)
 
 
 def _print_summary(result: Any, k: int) -> None:

@@ -28,7 +28,7 @@ class TrainExample:
     """One conversation: a user prompt, the assistant's response, its language and a stable id.
 
     Queries use the same record: their response is the target reply whose probability is
-    measured (a refusal reply in the query's language for harmful prompts, see `refusal_queries`).
+    measured (a refusal in the query's language for harmful prompts, see `refusal_queries`).
     """
 
     prompt: str
@@ -41,8 +41,9 @@ def load_examples(path: str | Path, *, response_optional: bool = False) -> list[
     """Examples from a JSONL file: one object a line with prompt, response, language and id.
 
     `id` is optional (default: file stem and line number). With `response_optional`, a line
-    without a response gets the refusal reply of its language (for query files of harmful
-    prompts). Languages are normalised to ISO 639-3 codes. Errors name the file, line and field.
+    without a response gets a refusal in its language, one of several phrasings chosen by its id
+    (for query files of harmful prompts). Languages are normalised to ISO 639-3 codes. Errors
+    name the file, line and field.
     """
     path = Path(path)
     if not path.is_file():
@@ -80,13 +81,6 @@ def _parse_line(line: str, where: str, default_id: str, response_optional: bool)
         raise InfluenceError(f"{where}: expected a JSON object with {fields}")
     prompt = _text_field(record, "prompt", where, fields)
     language = counting_code(_text_field(record, "language", where, fields))
-    if response_optional and record.get("response") is None:
-        try:
-            response = refusal_reply(language)
-        except InfluenceError as exc:
-            raise InfluenceError(f"{where}: no response given and {exc}") from None
-    else:
-        response = _text_field(record, "response", where, fields)
     raw_id = record.get("id")
     if raw_id is None:
         example_id = default_id
@@ -94,6 +88,13 @@ def _parse_line(line: str, where: str, default_id: str, response_optional: bool)
         example_id = str(raw_id)
     else:
         raise InfluenceError(f"{where}: field 'id' must be a non-empty string or an integer")
+    if response_optional and record.get("response") is None:
+        try:
+            response = refusal_phrasing(language, example_id)
+        except InfluenceError as exc:
+            raise InfluenceError(f"{where}: no response given and {exc}") from None
+    else:
+        response = _text_field(record, "response", where, fields)
     return TrainExample(prompt=prompt, response=response, language=language, id=example_id)
 
 
@@ -134,19 +135,37 @@ def refusal_reply(language: str) -> str:
     return replies[code]
 
 
+def refusal_phrasing(language: str, key: str) -> str:
+    """One of several refusals in `language` (refusal_templates.yaml, 3-5 a language), chosen by
+    `key` (an example id, so stable across runs); the single reply of refusal_replies.yaml for a
+    language with no templates. Varied targets keep same-language influence from being only the
+    tokens of one shared sentence."""
+    from langgap.analyze.common.refusal_data import refusal_reply as template_reply
+    from langgap.analyze.common.refusal_data import refusal_templates
+
+    if counting_code(language) in refusal_templates():
+        return template_reply(language, key)
+    return refusal_reply(language)
+
+
 def refusal_queries(prompts: Sequence[Prompt]) -> list[TrainExample]:
-    """Queries from (harmful) prompts: the target reply is the refusal in the prompt's language."""
+    """Queries from (harmful) prompts: the target reply is a refusal in the prompt's language
+    (one of several phrasings, chosen by the prompt's id)."""
     return [
-        TrainExample(p.text, refusal_reply(lang), lang, p.id) for p, lang in _languages(prompts)
+        TrainExample(p.text, refusal_phrasing(lang, p.id), lang, p.id)
+        for p, lang in _languages(prompts)
     ]
 
 
 def refusal_examples(
     prompts: Sequence[Prompt], *, answer: str, id_prefix: str = "train-"
 ) -> list[TrainExample]:
-    """Training examples: harmful prompts refused in their language, harmless ones `answer`ed."""
+    """Training examples: harmful prompts refused in their language (varied phrasings, see
+    `refusal_phrasing`), harmless ones `answer`ed."""
     return [
-        TrainExample(p.text, refusal_reply(lang) if p.harmful else answer, lang, id_prefix + p.id)
+        TrainExample(
+            p.text, refusal_phrasing(lang, p.id) if p.harmful else answer, lang, id_prefix + p.id
+        )
         for p, lang in _languages(prompts)
     ]
 

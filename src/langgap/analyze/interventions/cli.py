@@ -37,6 +37,14 @@ def intervene(
             help="Scale as a multiple of the mean residual norm at the layer (replaces --alpha)."
         ),
     ] = None,
+    ablation_points: Annotated[
+        str,
+        typer.Option(
+            help="Ablation: 'all-writes' projects the direction out of every write to the "
+            "residual stream (after attention and after each block, as Arditi et al.); "
+            "'block-outputs' only before the first block and after each block (the old rule)."
+        ),
+    ] = "all-writes",
     languages: LanguagesOption = "all",
     n: Annotated[int, typer.Option(help="Prompts per target language.")] = 8,
     split: Annotated[
@@ -58,11 +66,14 @@ def intervene(
     from langgap.analyze.common.models import ModelLoadError, resolve_device, resolve_dtype
     from langgap.analyze.directions.run import DirectionError, fitted_ids, load_directions
     from langgap.analyze.interventions.report import write_transfer_report
-    from langgap.analyze.interventions.run import transfer_matrix
+    from langgap.analyze.interventions.run import ABLATION_POINTS, transfer_matrix
     from langgap.evaluate.benchmarks import BenchmarkError
 
     if mode not in ("ablate", "add"):
         raise fail(ValueError(f"unknown mode {mode!r}; available: ablate, add"))
+    points = next((p for p in ABLATION_POINTS if p == ablation_points), None)
+    if points is None:
+        raise fail(f"unknown --ablation-points {ablation_points!r}; available: {ABLATION_POINTS}")
     try:
         resolve_dtype(dtype, resolve_device(device))  # a bad device fails before any reading
         dirs = load_directions(directions_dir)
@@ -96,6 +107,7 @@ def intervene(
             alpha=alpha,
             max_new_tokens=max_new_tokens,
             batch_size=batch_size,
+            ablation_points=points,
         )
     except (ActivationError, DirectionError, ModelLoadError, BenchmarkError) as error:
         raise fail(error) from error

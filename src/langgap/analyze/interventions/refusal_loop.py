@@ -1,7 +1,8 @@
 """Direction selection by causal effect, and the coherence cost of an intervention.
 
 Following Arditi et al. ("Refusal in LLMs is mediated by a single direction"): a candidate
-direction (one per layer, the difference in means pooled over languages) is chosen on a
+direction (per layer, the difference in means pooled over languages, from the mean over the last
+k prompt tokens and, given `position_directions`, from each of those tokens) is chosen on a
 *selection* split, disjoint from the prompts that fitted it and from those the result is reported
 on, by what it does: ablating it should lower refusal of harmful prompts, adding it should induce
 refusal of harmless ones, and ablating it should barely change the next-token distribution on
@@ -11,7 +12,7 @@ so one alpha means the same on every layer and model.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -78,6 +79,46 @@ def residual_norms(acts: Activations, harmful: bool | None = False) -> dict[int,
     return {layer: float(v) for layer, v in zip(acts.config.layers, norms, strict=True)}
 
 
+MEAN_POSITION = "mean"  # the candidate fitted on the mean over the captured positions
+
+
+def position_directions(
+    acts: Activations, languages: Sequence[str], layers: Sequence[int]
+) -> dict[int, dict[str, torch.Tensor]]:
+    """Per layer, one candidate per captured token position (keyed by its offset, e.g. "-1"):
+    the difference in means (harmful - harmless) at that position, averaged over languages.
+
+    Fitted on every labelled prompt of `acts` (capture the fit split only, with reduce="none").
+    """
+    from langgap.languages import counting_code
+
+    x = acts.tensor.double()
+    if x.dim() != 4:
+        raise ValueError("position candidates need per-position activations (reduce='none')")
+    labels = acts.harmful or [None] * len(acts.ids)
+    codes = [counting_code(lang) if lang else None for lang in acts.languages]
+    per_language = []
+    for language in languages:
+        code = counting_code(language)
+        harm = [i for i, (c, h) in enumerate(zip(codes, labels, strict=True)) if c == code and h]
+        safe = [
+            i
+            for i, (c, h) in enumerate(zip(codes, labels, strict=True))
+            if c == code and h is False
+        ]
+        if not harm or not safe:
+            raise ValueError(f"language {code}: needs harmful and harmless prompts in acts")
+        per_language.append(x[harm].mean(0) - x[safe].mean(0))  # [layers, k, d]
+    pooled = torch.stack(per_language).mean(0).float()
+    return {
+        layer: {
+            str(offset): pooled[acts.config.layers.index(layer), k]
+            for k, offset in enumerate(acts.config.positions)
+        }
+        for layer in layers
+    }
+
+
 def pooled_direction(dirs: RefusalDirections, layer: int, languages: Sequence[str]) -> torch.Tensor:
     """Mean of the languages' difference-in-means vectors at one layer (one shared candidate)."""
     j = dirs.layer_index(layer)
@@ -106,7 +147,7 @@ RateFn = Callable[[Sequence[Prompt], Intervention], float]
 
 @dataclass(frozen=True)
 class Candidate:
-    """One layer's direction on the selection split."""
+    """One layer's (and token position's) direction on the selection split."""
 
     layer: int
     ablated_refusal: float  # refusal rate of harmful prompts with the direction ablated (0-1)
@@ -114,17 +155,19 @@ class Candidate:
     kl: float  # harmless next-token KL under ablation (nats)
     alpha: float  # the absolute alpha used for addition
     eligible: bool  # KL within the limit
+    position: str = MEAN_POSITION  # "mean" over the captured positions, or one offset ("-1")
 
 
 @dataclass(frozen=True)
 class Selection:
-    """The chosen layer and every candidate's scores (all on the selection split)."""
+    """The chosen layer and position and every candidate's scores (all on the selection split)."""
 
     layer: int
     baseline_refusal: float
     candidates: list[Candidate]
     max_kl: float
     alpha_relative: float
+    position: str = MEAN_POSITION
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
@@ -144,20 +187,31 @@ def select_layer(
     refusal_rate: RateFn,
     alpha_relative: float = 1.0,
     max_kl: float = 0.1,
+    positions: Mapping[int, Mapping[str, torch.Tensor]] | None = None,
 ) -> Selection:
-    """The layer whose pooled direction, ablated, leaves the least refusal on harmful prompts,
-    among those whose ablation keeps harmless KL ≤ max_kl; ties go to stronger induced refusal.
+    """The layer (and position) whose pooled direction, ablated, leaves the least refusal on
+    harmful prompts, among those whose ablation keeps harmless KL ≤ max_kl; ties go to stronger
+    induced refusal.
 
     `refusal_rate(prompts, intervention)` generates and judges (injected so tests can use a fake
-    judge); `norms` gives the residual norm per layer that scales `alpha_relative`.
+    judge); `norms` gives the residual norm per layer that scales `alpha_relative`. Each layer's
+    candidate is the direction of the mean over positions (from `dirs`); `positions` (from
+    `position_directions`) adds one candidate per token position of that layer.
     """
     if not candidates:
         raise ValueError("no candidate layers to select from")
     base_lp = next_token_logprobs(model, tokenizer, harmless)
     baseline = refusal_rate(harmful, no_intervention)
     scored: list[Candidate] = []
-    for layer in candidates:
-        direction = pooled_direction(dirs, layer, languages)
+    pairs = [
+        (layer, position, direction)
+        for layer in candidates
+        for position, direction in [
+            (MEAN_POSITION, pooled_direction(dirs, layer, languages)),
+            *(positions or {}).get(layer, {}).items(),
+        ]
+    ]
+    for layer, position, direction in pairs:
         alpha = alpha_relative * norms[layer]
         kl = harmless_kl(model, tokenizer, harmless, ablation(model, direction), baseline=base_lp)
         scored.append(
@@ -168,8 +222,9 @@ def select_layer(
                 kl=kl,
                 alpha=alpha,
                 eligible=kl <= max_kl,
+                position=position,
             )
         )
     pool = [c for c in scored if c.eligible] or scored  # none within the limit: say so in docs
     best = min(pool, key=lambda c: (c.ablated_refusal, -c.added_refusal, c.kl))
-    return Selection(best.layer, baseline, scored, max_kl, alpha_relative)
+    return Selection(best.layer, baseline, scored, max_kl, alpha_relative, best.position)

@@ -35,6 +35,7 @@ def write_transfer_report(result: TransferResult, out_dir: Path) -> list[Path]:
         f"{result.max_new_tokens} new tokens, judged by the refusal phrase judge. Rates are "
         "refused / all responses; unclear responses and replies in another language than the "
         "prompt (off-language) are counted apart, never folded into refused or complied."
+        + _ablation_note(result.ablation_points)
     )
     rates = np.vstack([result.baseline, result.refused])
     counts = np.vstack([result.baseline_unclear, result.unclear])
@@ -59,3 +60,14 @@ def _row(name: str, values: Sequence[Cell]) -> list[Cell]:
 
 def _fmt(value: float) -> str:
     return "n/a" if not np.isfinite(value) else f"{value:.3f}"
+
+
+def _ablation_note(points: str | None) -> str:
+    if points == "all-writes":
+        return (
+            " Ablation projects the direction out of every write to the residual stream "
+            "(embeddings, attention and MLP outputs), as Arditi et al. do."
+        )
+    if points == "block-outputs":
+        return " Ablation projects the direction out of block inputs and outputs only."
+    return ""

@@ -19,12 +19,26 @@ from langgap.analyze.directions.run import RefusalDirections
 from langgap.languages import counting_code
 
 Mode = Literal["ablate", "add"]
+# where ablation projects the direction out: every write to the residual stream (embeddings,
+# attention and MLP outputs: TransformerLens's hook_resid_pre, hook_resid_mid and hook_resid_post
+# all lose it, as in Arditi et al. 2024), or block inputs and outputs only (the MLP then still
+# reads what attention wrote along the direction; langgap's ablation before this option)
+AblationPoints = Literal["all-writes", "block-outputs"]
+ABLATION_POINTS: tuple[AblationPoints, ...] = ("all-writes", "block-outputs")
+# attribute names of a decoder block's attention module (Llama/Qwen/Mistral, GPT-2, Falcon, NeoX)
+_ATTENTION_NAMES = ("self_attn", "attn", "self_attention", "attention")
 
 
 @contextmanager
-def ablate(model: nn.Module, direction: torch.Tensor) -> Iterator[None]:
-    """Project `direction` out of the residual stream before the first and after every layer."""
+def ablate(
+    model: nn.Module, direction: torch.Tensor, *, points: AblationPoints = "all-writes"
+) -> Iterator[None]:
+    """Project `direction` out of the residual stream before the first and after every layer,
+    and (`all-writes`) out of every attention output, so the mid-block residual lacks it too."""
+    if points not in ABLATION_POINTS:
+        raise ValueError(f"unknown ablation points {points!r}; available: {ABLATION_POINTS}")
     blocks = find_layers(model)
+    attention = [_attention(block) for block in blocks] if points == "all-writes" else []
     unit = _unit(direction, model)
 
     def project(hidden: torch.Tensor) -> torch.Tensor:
@@ -41,7 +55,22 @@ def ablate(model: nn.Module, direction: torch.Tensor) -> Iterator[None]:
         stack.callback(handle.remove)
         for block in blocks:
             stack.callback(block.register_forward_hook(_map_output(project)).remove)
+        for module in attention:  # block input is direction-free, so resid_mid is too
+            stack.callback(module.register_forward_hook(_map_output(project)).remove)
         yield
+
+
+def _attention(block: nn.Module) -> nn.Module:
+    """A decoder block's attention module, or an error naming the block's children."""
+    for name in _ATTENTION_NAMES:
+        module = getattr(block, name, None)
+        if isinstance(module, nn.Module):
+            return module
+    children = ", ".join(name for name, _ in block.named_children())
+    raise ActivationError(
+        f"no attention module ({', '.join(_ATTENTION_NAMES)}) in {type(block).__name__} "
+        f"(children: {children}); use ablation points 'block-outputs'"
+    )
 
 
 @contextmanager
@@ -80,12 +109,14 @@ class TransferResult:
     # [sources, targets] and [targets]: replies in another language than the prompt
     off_language: NDArray[np.int64] | None = None
     baseline_off_language: NDArray[np.int64] | None = None
+    ablation_points: AblationPoints | None = None  # ablate mode only
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form; rates are refused / all responses, unclear and off-language replies
         counted separately."""
         return {
             "mode": self.mode,
+            "ablation_points": self.ablation_points,
             "layer": self.layer,
             "alpha": self.alpha,
             "sources": self.sources,
@@ -121,11 +152,13 @@ def transfer_matrix(
     alpha: float = 4.0,
     max_new_tokens: int = 24,
     batch_size: int = 8,
+    ablation_points: AblationPoints = "all-writes",
 ) -> TransferResult:
     """Source × target refusal rates: each language's direction applied to every language's prompts.
 
     Ablation is meant for harmful prompts (does removing it stop refusal?), addition for harmless
     ones (does adding it cause refusal?); the prompts passed decide which is measured.
+    `ablation_points` says where ablation projects the direction out (see `ablate`).
     """
     if mode not in ("ablate", "add"):
         raise ValueError(f"unknown mode {mode!r}; available: ablate, add")
@@ -154,7 +187,7 @@ def transfer_matrix(
     for i, source in enumerate(dirs.languages):
         direction = dirs.direction(source, layer)
         for j, target in enumerate(targets):
-            with _intervene(model, mode, direction, layer, alpha):
+            with _intervene(model, mode, direction, layer, alpha, ablation_points):
                 refused[i, j], unclear[i, j], other[i, j] = rates(by_target[target])
     return TransferResult(
         mode=mode,
@@ -170,6 +203,7 @@ def transfer_matrix(
         max_new_tokens=max_new_tokens,
         off_language=other,
         baseline_off_language=np.array([b[2] for b in base], dtype=np.int64),
+        ablation_points=ablation_points if mode == "ablate" else None,
     )
 
 
@@ -179,10 +213,15 @@ def _counts(values: NDArray[np.int64] | None, like: NDArray[np.int64]) -> Any:
 
 
 def _intervene(
-    model: nn.Module, mode: Mode, direction: torch.Tensor, layer: int, alpha: float
+    model: nn.Module,
+    mode: Mode,
+    direction: torch.Tensor,
+    layer: int,
+    alpha: float,
+    points: AblationPoints,
 ) -> Any:
     return (
-        ablate(model, direction)
+        ablate(model, direction, points=points)
         if mode == "ablate"
         else add_direction(model, direction, layer, alpha)
     )
