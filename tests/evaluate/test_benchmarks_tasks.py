@@ -33,7 +33,7 @@ def test_task_parameters_as_inspect_passes_them(prompts_dir: Path) -> None:
 def test_bad_parameters(prompts_dir: Path) -> None:
     path = str(prompts_dir / "wide.csv")
     with pytest.raises(
-        BenchmarkError, match=r"unknown judge .vibes.; available: refusal, response, none"
+        BenchmarkError, match=r"unknown judge .vibes.; a task takes refusal, response or none"
     ):
         tasks.dataset(path=path, judge="vibes")
     with pytest.raises(BenchmarkError, match="-T limit must be an integer"):
@@ -46,8 +46,11 @@ def test_bad_parameters(prompts_dir: Path) -> None:
 
 def test_judges_resolve_or_explain() -> None:
     assert tasks.resolve_judge("refusal") is not None
-    with pytest.raises(BenchmarkError, match="unknown judge 'vibes'; available: refusal"):
+    with pytest.raises(BenchmarkError, match="unknown judge 'vibes'; a task takes refusal"):
         tasks.resolve_judge("vibes")
+    # a registered judge that needs a model is not "unknown": the message says how to use it
+    with pytest.raises(BenchmarkError, match=r"'llm' needs a model.*--judge llm --judge-model"):
+        tasks.resolve_judge("llm")
 
 
 def test_registry_module_exposes_the_tasks() -> None:

@@ -108,7 +108,7 @@ def test_scorers_and_options() -> None:
 
 def test_task_judges_and_roles_come_from_the_registry() -> None:
     assert tasks.resolve_judge("none") is None
-    with pytest.raises(tasks.BenchmarkError, match="available: refusal, response, none"):
+    with pytest.raises(tasks.BenchmarkError, match="'llm' needs a model, so a task cannot"):
         tasks.resolve_judge("llm")  # a model judge is no task argument
     assert _model_roles(RunOptions((), (), judge="llm", judge_model="m")) == {"grader": "m"}
     assert _model_roles(RunOptions((), (), judge="Guard", judge_model="m")) == {"guard": "m"}
@@ -134,7 +134,7 @@ def test_task_argument_judges_are_the_registered_ones(tmp_path: Path) -> None:
         names = [registry_unqualified_name(s) for s in task.scorer or []]
         assert names == ([expected] if expected else [])
     for name in set(judge_names()) - set(judge_names(task_argument=True)):
-        with pytest.raises(tasks.BenchmarkError, match="available: refusal, response, none"):
+        with pytest.raises(tasks.BenchmarkError, match=f"{name!r} needs a model, so a task"):
             tasks.dataset(path=table, judge=name)
 
 
@@ -203,3 +203,14 @@ def test_unknown_judges_are_clear_errors_on_the_command_line(
                                  "--out", str(tmp_path / "out")])  # fmt: skip
     assert judged.exit_code == 2
     assert "available: refusal, response, llm, guard or guard/NAME" in judged.output
+
+
+def test_scorer_and_judge_names_resolve_through_one_lookup() -> None:
+    from langgap.evaluate.judge_registry import is_refusal_judge, judge_of_scorer, measure_of
+
+    assert judge_of_scorer("refusal_judge") == "refusal"
+    assert judge_of_scorer("guard/llama_guard_3") == "guard"  # as measure_of reads it
+    assert measure_of("guard/llama_guard_3") == "harm" and measure_of("refusal_judge") == "refusal"
+    assert judge_of_scorer("someone_elses_scorer") == "someone_elses_scorer"
+    assert is_refusal_judge("refusal") and is_refusal_judge(" Response ")
+    assert not any(map(is_refusal_judge, ("none", "llm", "guard", "vibes")))

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from langgap.evaluate.judge_registry import choices_text
+from langgap.evaluate.judge_registry import choices_text, judge_entry
 
 # Inspect takes seconds to import: the commands import it when they run, not `langgap --help`.
 if TYPE_CHECKING:
@@ -195,7 +195,14 @@ def run(
         raise typer.Exit(1)
     if outcome.errored:
         raise typer.Exit(1)  # a run with unscored samples is not a clean pass
-    console.print("Completed successfully: every sample ran and was scored.", markup=False)
+    if judge_entry(judge).factory is None:  # --judge none: generated now, nothing scored
+        console.print(
+            f"Completed: every sample ran; none was scored (--judge {judge}). Score the logs "
+            "later with `inspect score`.",
+            markup=False,
+        )
+    else:
+        console.print("Completed successfully: every sample ran and was scored.", markup=False)
 
 
 def _fail(err: Exception) -> NoReturn:

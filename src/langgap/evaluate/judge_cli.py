@@ -10,7 +10,14 @@ import typer
 from rich.console import Console
 
 from langgap._io import atomic_write_text
-from langgap.cli_options import MODEL_UNDER_TEST, JudgeModelOption, OldModelOption, renamed
+from langgap.cli_options import (
+    DEFAULT_N_BOOT,
+    MODEL_UNDER_TEST,
+    JudgeModelOption,
+    NBootOption,
+    OldModelOption,
+    renamed,
+)
 from langgap.evaluate.judge_registry import choices_text, judge_names
 
 # Judges import Inspect, which takes seconds: commands import them when they run, not at --help.
@@ -218,7 +225,7 @@ def eval_command(
     ensemble_strategy: Annotated[
         str, typer.Option("--ensemble", help="cascade or majority (with several --judge).")
     ] = "cascade",
-    n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap resamples.")] = 1000,
+    n_boot: NBootOption = DEFAULT_N_BOOT,
     seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
     concurrency: Annotated[int, typer.Option(help="Model requests in flight.")] = 8,
     min_kappa: Annotated[float, typer.Option(help="Card: trusted from this kappa.")] = 0.6,
@@ -280,7 +287,7 @@ def calibrate(
     dev_fraction: Annotated[float, typer.Option(help="Share of items for development.")] = 0.5,
     seed: Annotated[int, typer.Option(help="Split and bootstrap seed.")] = 0,
     min_dev: Annotated[int, typer.Option(help="Per-language rule from this many items.")] = 50,
-    n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap resamples.")] = 1000,
+    n_boot: NBootOption = DEFAULT_N_BOOT,
 ) -> None:
     """Calibrate the judge's abstention rule per language on a dev split; report held-out."""
     model = renamed(

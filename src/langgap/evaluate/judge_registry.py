@@ -125,21 +125,31 @@ def build_scorer(name: str, **options: Any) -> Any:
     return getattr(importlib.import_module(module), function)(**options)
 
 
+def _entry_of(name: str) -> JudgeEntry | None:
+    """The entry of a judge name ("guard/llama_guard_3" counts as "guard") or of a scorer name in a
+    log ("refusal_judge"); None when neither."""
+    key = name.strip().casefold().split("/")[0]
+    return next((e for e in JUDGES if key in (e.name, e.scorer_name)), None)
+
+
 def judge_of_scorer(scorer: str) -> str:
     """The judge name of a scorer name in a log ("refusal_judge" -> "refusal"); else `scorer`."""
-    key = scorer.strip().casefold()
-    entry = next((e for e in JUDGES if key in (e.name, e.scorer_name)), None)
+    entry = _entry_of(scorer)
     return entry.name if entry is not None else scorer
 
 
 def measure_of(judge: str) -> Measure:
-    """What a judge's rate measures, from a judge name ("guard/llama_guard_3" counts as "guard")
-    or a scorer name in a log ("refusal_judge"); unknown names measure harm."""
-    key = judge.strip().casefold().split("/")[0]
-    for entry in JUDGES:
-        if key in (entry.name, entry.scorer_name):
-            return entry.measure
-    return "harm"
+    """What a judge's rate measures, from a judge name or a scorer name in a log; unknown names
+    measure harm."""
+    entry = _entry_of(judge)
+    return entry.measure if entry is not None else "harm"
+
+
+def is_refusal_judge(name: str) -> bool:
+    """Whether a judge name (or alias) is the response classifier, the one model-free judge that
+    scores and that human labels can measure."""
+    entry = find_judge(name)
+    return entry is not None and entry.factory == _REFUSAL
 
 
 __all__ = [
@@ -150,6 +160,7 @@ __all__ = [
     "build_scorer",
     "choices_text",
     "find_judge",
+    "is_refusal_judge",
     "judge_entry",
     "judge_names",
     "judge_of_scorer",

@@ -36,6 +36,7 @@ from langgap.evaluate.judge_registry import (
     UnknownJudgeError,
     build_scorer,
     find_judge,
+    is_refusal_judge,
     judge_entry,
 )
 from langgap.evaluate.preflight import (
@@ -358,19 +359,15 @@ def run_eval(options: RunOptions) -> RunOutcome:
 
 
 def _build_judge_tables(tasks: list[Task], judge: str) -> None:
-    """Build the refusal judge's cue tables for the run's languages before the run starts.
-
-    Built lazily, the first sample's scoring did it on Inspect's event loop (about 1 s of CPU for
-    the phrase lists and the first language, tens of ms for each further one), holding up every
-    request in flight; built here, they are also old enough for the collector freeze below.
-    """
-    if judge.strip().casefold() not in ("refusal", "response"):
+    """Build the refusal judge's cue tables for the run's languages before the run starts (then
+    they are also old enough for the collector freeze below)."""
+    if not is_refusal_judge(judge):
         return
     from langgap.evaluate.judges._model import sample_language
-    from langgap.evaluate.judges.refusal import judge_many
+    from langgap.evaluate.judges.refusal import prepare
 
     languages = sorted({sample_language(s.metadata) or "" for t in tasks for s in t.dataset})
-    judge_many(["I can't help with that."] * len(languages), [x or None for x in languages])
+    prepare([x or None for x in languages])
 
 
 def _model(name: str) -> str | Model:

@@ -21,7 +21,13 @@ from langgap.evaluate.benchmarks import (
     load_benchmark,
 )
 from langgap.evaluate.coverage import PLANNED_KEY, planned_counts
-from langgap.evaluate.judge_registry import build_scorer, find_judge, judge_names, measure_of
+from langgap.evaluate.judge_registry import (
+    build_scorer,
+    choices_text,
+    find_judge,
+    judge_names,
+    measure_of,
+)
 from langgap.evaluate.metrics import langgap_metrics
 
 logger = logging.getLogger(__name__)
@@ -31,12 +37,17 @@ Names = str | list[str] | None
 
 def resolve_judge(name: str) -> Scorer | None:
     """The scorer for a judge a task takes as `-T judge=` (see `judge_registry`); None: none."""
-    takes = judge_names(task_argument=True)
     entry = find_judge(name)
-    if entry is None or not entry.task_argument:
+    if entry is None:
+        takes = choices_text(judge_names(task_argument=True))
         raise BenchmarkError(
-            f"unknown judge {name!r}; available: {', '.join(takes)}. Fix: pass one of them, "
+            f"unknown judge {name!r}; a task takes {takes}. Fix: pass one of them, "
             "e.g. -T judge=refusal (model judges: `langgap eval run --judge`)"
+        )
+    if not entry.task_argument:
+        raise BenchmarkError(
+            f"judge {entry.name!r} needs a model, so a task cannot take it as -T judge=. Fix: "
+            f"`langgap eval run --judge {entry.name} --judge-model MODEL …`"
         )
     scorer: Scorer | None = build_scorer(entry.name)
     return scorer

@@ -21,6 +21,7 @@ from langgap.evaluate.judge_registry import (
     UnknownJudgeError,
     choices_text,
     find_judge,
+    is_refusal_judge,
     judge_names,
 )
 from langgap.evaluate.judges import guard as guard_module
@@ -208,8 +209,13 @@ def make_judge(name: str, model: str | Model | None = None, **options: Any) -> J
     if entry is None or entry.name not in known or (slash and entry.name != "guard"):
         choices = choices_text((*known, "guard/NAME"))
         raise UnknownJudgeError(f"unknown judge {name!r}; available: {choices}")
-    if entry.role is None:  # the one model-free judge that human labels can measure
+    if is_refusal_judge(entry.name):
         return RefusalJudge()
+    if entry.role is None:  # registered, scoring without a model, but not measurable here
+        raise UnknownJudgeError(
+            f"judge {name!r} cannot be measured against human labels; available: "
+            f"{choices_text((*known, 'guard/NAME'))}"
+        )
     if model is None:
         raise ValueError(
             f"judge {name!r} needs a model (e.g. --judge-model openai-api/vllm/<name>)"

@@ -49,6 +49,7 @@ __all__ = [
     "covered_languages",
     "judge_many",
     "judge_refusal",
+    "prepare",
     "refusal_judge",
 ]
 
@@ -70,6 +71,16 @@ def judge_many(
 ) -> list[Verdict]:
     """`judge_refusal` for many responses (`classify_many`: the same verdicts, faster)."""
     return [verdict_of(found) for found in classify_many(responses, languages)]
+
+
+def prepare(languages: Sequence[str | None]) -> None:
+    """Build the cue matchers the prompts' languages need now, not on the first reply scored.
+
+    Built lazily, the first sample's scoring did it on Inspect's event loop (about 1 s of CPU for
+    the phrase lists and the first language, tens of ms for each further one), holding up every
+    request in flight. A short decline in each language's company builds them.
+    """
+    judge_many(["I can't help with that."] * len(languages), list(languages))
 
 
 def verdict_of(found: Classified) -> Verdict:
