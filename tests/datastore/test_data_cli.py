@@ -54,6 +54,17 @@ def test_offline_fetch_is_one_line_without_traceback(
     assert "langgap data verify tinyraw" in line
 
 
+def test_a_bad_connect_timeout_is_one_line_before_any_probe(
+    tiny: dict[str, Dataset], online: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    point_at("http://127.0.0.1:9", monkeypatch)
+    monkeypatch.setenv("LANGGAP_CONNECT_TIMEOUT", "soon")
+    result = runner.invoke(app, ["fetch", "tinyraw"])
+    assert result.exit_code == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "LANGGAP_CONNECT_TIMEOUT='soon' is not a number of seconds" in line
+
+
 def test_unknown_name_lists_the_known_ones(tiny: dict[str, Dataset]) -> None:
     result = runner.invoke(app, ["fetch", "multijial"])
     assert result.exit_code == 2

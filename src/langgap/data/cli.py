@@ -18,7 +18,7 @@ from langgap.data.locate import (
     offline,
     roots,
 )
-from langgap.data.network import probe_once, reachable_urls
+from langgap.data.network import probe_once, probe_timeout, reachable_urls
 from langgap.data.registry import Dataset, UnknownDatasetError, entry
 from langgap.data.verify import verify_folder
 
@@ -97,8 +97,14 @@ def fetch_command(
     """Download data sets that are not here yet (verified, resumable, atomic)."""
     failed = 0
     chosen = _chosen(names)
+    try:
+        timeout = probe_timeout()
+    except ValueError as error:  # a bad LANGGAP_CONNECT_TIMEOUT: one line, before any probe
+        _err.print(f"error: {error}")
+        raise typer.Exit(2) from None
     with probe_once():  # every server asked once, all at once: offline, one wait in all
-        reachable_urls([url for dataset in chosen for url in _servers(dataset, data_dir)])
+        servers = [url for dataset in chosen for url in _servers(dataset, data_dir)]
+        reachable_urls(servers, timeout)
         for dataset in chosen:
             try:
                 folder = _fetch(dataset, data_dir)
