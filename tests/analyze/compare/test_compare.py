@@ -192,6 +192,19 @@ def test_ranked_changes_and_headline_from_hand_built_evals() -> None:
         compare_behaviour(before, _eval("c", {"deu": (_r(9), _r(0, 4))}))
 
 
+def test_replies_that_switched_language_are_named_in_the_headline() -> None:
+    # 7 German refusals turned into English replies: no compliance was judged, and the headline
+    # must not read it as safety lost to answers
+    before = _eval("a", {"deu": (_r(9), _r(0, 4))})
+    after = _eval("b", {"deu": (["off_language"] * 7 + _r(2, 3), _r(0, 4))})
+    changed = what_changed(compare_behaviour(before, after, n_boot=200, seed=0))
+    [deu] = changed.harmlessness
+    assert deu["became_off_language"] == 7
+    assert "7 of its replies switched to another language (not judged refusals)" in (
+        changed.headline
+    )
+
+
 def test_a_base_refusal_rate_near_0_or_1_is_warned() -> None:
     before = _eval("a", {"deu": (_r(0), _r(0, 4)), "eng": (_r(10), _r(0, 4)), "fra": (_r(5), [])})
     after = _eval("b", {"deu": (_r(0), _r(0, 4)), "eng": (_r(3), _r(0, 4)), "fra": (_r(5), [])})

@@ -287,6 +287,7 @@ def _change_row(language: str, c: Mapping[str, Any]) -> dict[str, Any]:
         "gained": c["gained"],
         "lost": c["lost"],
         "became_unclear": c["became_unclear"],
+        "became_off_language": c["became_off_language"],
         "excludes_zero": bool(high < 0 or low > 0),
     }
 
@@ -310,6 +311,11 @@ def _headline(
             part += ", an interval that includes 0"
         if w["became_unclear"]:
             part += f"; {w['became_unclear']} of its replies became unclear (not judged refusals)"
+        if w["became_off_language"]:
+            part += (
+                f"; {w['became_off_language']} of its replies switched to another language "
+                "(not judged refusals)"
+            )
         parts = [part]
     elif all(r["change"] == 0 for r in harm):
         parts = ["Harmlessness did not change in any language"]

@@ -129,6 +129,11 @@ def _what_changed(report: MarkdownReport, result: CheckpointComparison) -> None:
         f"[{_signed(r['interval'][0])}, {_signed(r['interval'][1])}], "
         f"{r['before']:.0f}% → {r['after']:.0f}%, p = {_p(r['p_value'])}, "
         f"{r['lost']} prompt(s) no longer refused, {r['gained']} newly refused"
+        + (
+            f", {r['became_off_language']} now answered in another language (not judged)"
+            if r.get("became_off_language")
+            else ""
+        )
         for i, r in enumerate(changed.harmlessness, 1)
     ]
     report.paragraph("\n".join(lines) or "No harmful prompts.")
