@@ -136,7 +136,8 @@ def test_punctuation_table_must_map_single_marks_to_plain_text(
     monkeypatch.setattr(arabizi, "_raw", lambda: raw)
     arabizi._table.cache_clear()
     try:
-        with pytest.raises(ProbeError, match="punctuation"):
+        [bad] = punctuation
+        with pytest.raises(ProbeError, match=rf"punctuation: entries \['{bad}'\].*Fix: map each"):
             get_probe("arabizi", variety="standard")
     finally:
         arabizi._table.cache_clear()

@@ -146,9 +146,14 @@ def _table(variety: str) -> _Table:
     long = dict(spec["long"])
     long["\u06cc"] = long["ي"]  # Persian yeh is written for ي in much web text
     punctuation = {k: str(v) for k, v in raw["punctuation"].items()}
-    if any(len(k) != 1 or set(v) & set(punctuation) for k, v in punctuation.items()):
-        # to_arabizi replaces marks one after another: that equals a per-character mapping
-        raise ProbeError("arabizi.yaml punctuation: map single characters to text without them")
+    # to_arabizi replaces marks one after another: that equals a per-character mapping only when
+    # each key is one character and no replacement holds a mapped character
+    bad = [k for k, v in punctuation.items() if len(k) != 1 or set(v) & set(punctuation)]
+    if bad:
+        raise ProbeError(
+            f"arabizi.yaml punctuation: entries {bad!r} break the rules. Fix: map each single "
+            "character to text that holds none of the mapped characters"
+        )
     return _Table(
         letters={k: str(v) for k, v in letters.items()},
         long={k: str(v) for k, v in long.items()},

@@ -10,7 +10,7 @@ from collections.abc import Collection
 from functools import lru_cache
 from typing import Any
 
-from langgap.languages import counting_code, try_lookup
+from langgap.languages import counting_code
 
 UNDETERMINED = "und"
 
@@ -50,8 +50,4 @@ def detect_language(text: str, among: Collection[str] | None = None) -> tuple[st
 @lru_cache(maxsize=1)
 def supported_languages() -> frozenset[str]:
     """ISO 639-3 codes the identifier knows (output in another language is unknown, not wrong)."""
-    codes = set()
-    for code in _identifier().nb_classes:
-        found = try_lookup(str(code))
-        codes.add(found.code if found else str(code))
-    return frozenset(codes)
+    return frozenset(counting_code(str(code)) for code in _identifier().nb_classes)
