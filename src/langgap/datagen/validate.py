@@ -29,7 +29,7 @@ from langgap.datagen.repetition import RepetitionLimits, check_repetition
 from langgap.evaluate.judges.refusal import judge_refusal
 from langgap.evaluate.probes.lid import detect_language, supported_languages
 from langgap.languages import Language, lookup
-from langgap.languages.scripts import SCRIPTS
+from langgap.languages.scripts import SCRIPTS, script_classes
 
 
 class ValidationSummary(TypedDict):
@@ -44,13 +44,6 @@ class ValidationSummary(TypedDict):
     keep_flagged: NotRequired[bool]
 
 
-# registry scripts -> the character classes that write them
-_SCRIPT_PARTS = {
-    "Hans": ("Hani",),
-    "Hant": ("Hani",),
-    "Jpan": ("Hani", "Kana"),
-    "Kore": ("Hang", "Hani"),
-}
 _LETTERS = re.compile(r"[^\W\d_]")
 _ANY_SCRIPT = re.compile("[" + "".join(SCRIPTS.values()) + "]")  # includes combining vowel signs
 _SPACE = re.compile(r"\s+")
@@ -102,7 +95,7 @@ def check_language(text: str, expected: Language, min_confidence: float = 0.5) -
 
 @cache
 def _script_pattern(script: str) -> re.Pattern[str]:
-    parts = _SCRIPT_PARTS.get(script, (script,))
+    parts = script_classes(script)
     chars = "".join(SCRIPTS.get(p, "") for p in parts)
     return re.compile(f"[{chars}]") if chars else re.compile(r"(?!)")
 
@@ -114,7 +107,7 @@ def check_script(text: str, expected: Language, min_share: float = 0.5) -> dict[
     letters = len(_ANY_SCRIPT.findall(folded)) + len(_LETTERS.findall(_ANY_SCRIPT.sub("", folded)))
     if not letters:
         return {"expected": list(expected.scripts), "share": None, "ok": None}
-    known = [s for s in expected.scripts if _SCRIPT_PARTS.get(s, (s,))[0] in SCRIPTS]
+    known = [s for s in expected.scripts if script_classes(s)[0] in SCRIPTS]
     if not known:
         return {"expected": list(expected.scripts), "share": None, "ok": None}
     share = max(len(_script_pattern(s).findall(folded)) for s in known) / letters

@@ -46,6 +46,17 @@ BOUNDED_SCRIPTS = frozenset({"Latn", "Cyrl", "Grek"})
 DENSE_SCRIPTS = frozenset({"Hani", "Kana", "Hang", "Thai"})  # one character ≈ one word or more
 
 
+# registry (ISO 15924) scripts written with several of the classes `SCRIPTS` detects
+_CLASSES_OF = {"Hans": ("Hani",), "Hant": ("Hani",), "Jpan": ("Hani", "Kana"),
+               "Kore": ("Hang", "Hani")}  # fmt: skip
+
+
+def script_classes(script: str) -> tuple[str, ...]:
+    """The `SCRIPTS` classes a registry script is written with: "Jpan" -> ("Hani", "Kana");
+    any other script is its own class."""
+    return _CLASSES_OF.get(script, (script,))
+
+
 def scripts_in(text: str) -> frozenset[str]:
     """ISO 15924 codes of the scripts that occur in normalised text."""
     if text.isascii():

@@ -36,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from langgap.languages import try_lookup
-from langgap.languages.scripts import SCRIPTS
+from langgap.languages.scripts import SCRIPTS, script_classes
 
 Kind = Literal["empty", "repetition", "off_language"]
 KINDS: tuple[Kind, ...] = ("empty", "repetition", "off_language")
@@ -54,9 +54,6 @@ SCRIPT_CHARS = 400  # characters examined for the reply's scripts
 MIN_LETTERS = 12  # fewer letters cannot show a script mismatch
 OFF_SHARE = 0.5  # off-language when under half the letters are in an expected script
 ALWAYS_EXPECTED = frozenset({"Latn"})
-# registry (ISO 15924) scripts -> the script classes `SCRIPTS` detects
-_SCRIPT_CLASSES = {"Hans": ("Hani",), "Hant": ("Hani",), "Jpan": ("Hani", "Kana"),
-                   "Kore": ("Hang", "Hani")}  # fmt: skip
 _OTHER = "other"  # letters of a script `SCRIPTS` does not name
 _ASCII_BYTES = bytes(range(128))
 # letters the casefolded ranges of `SCRIPTS` leave out: capitals and full-width forms
@@ -200,7 +197,7 @@ def _language_scripts(language: str | None) -> frozenset[str]:
     found = try_lookup(language) if language else None
     if found is None:
         return frozenset()
-    return frozenset(c for s in found.scripts for c in _SCRIPT_CLASSES.get(s, (s,)))
+    return frozenset(c for s in found.scripts for c in script_classes(s))
 
 
 __all__ = ["DEGENERATE", "KINDS", "LABELS", "OFF_LANGUAGE", "Degenerate", "detect_degenerate"]
