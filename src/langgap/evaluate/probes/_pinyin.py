@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 _STYLES = {"none": "NORMAL", "marks": "TONE", "numbers": "TONE3"}
@@ -98,6 +98,7 @@ def run_items(run: str, tones: str) -> list[str]:
     ]
 
 
+@lru_cache(maxsize=65536)  # each Han segment converted once per process
 def segment_pinyin(segment: str, tones: str) -> tuple[str, ...]:
     """`lazy_pinyin(segment, style)` for one Han segment of the segmenter."""
     phrases, singles, _ = _library()

@@ -32,8 +32,7 @@ from langgap.evaluate.probes._brahmic import to_roman
 from langgap.evaluate.probes._hangul import romanize_word
 from langgap.evaluate.probes._kakasi import clear_caches as _clear_kakasi
 from langgap.evaluate.probes._kakasi import hepburn_items
-from langgap.evaluate.probes._pinyin import parts as pinyin_parts
-from langgap.evaluate.probes._pinyin import segment_pinyin
+from langgap.evaluate.probes._pinyin import run_items, segment_pinyin
 from langgap.evaluate.probes.base import (
     ProbeError,
     ProbeReport,
@@ -201,7 +200,7 @@ def romanize(
 def clear_caches() -> None:
     """Forget every converted word (benchmarks time unseen text)."""
     _convert.cache_clear()
-    _pinyin_segment.cache_clear()
+    segment_pinyin.cache_clear()
     _clear_kakasi()
     for table in learned_roman.shipped().values():
         table.clear_memo()
@@ -308,18 +307,8 @@ def _join(items: list[str]) -> str:
 
 
 def _pinyin(run: str, script: str, options: _Options) -> str:
-    # pypinyin's segmentation and readings, each Han segment converted once per process
-    items = [
-        item
-        for segment, is_han in pinyin_parts(run)
-        for item in (_pinyin_segment(segment, options.tones) if is_han else (segment,))
-    ]
-    return _join([s.strip() for s in items if s.strip()])
-
-
-@lru_cache(maxsize=65536)
-def _pinyin_segment(segment: str, tones: str) -> tuple[str, ...]:
-    return segment_pinyin(segment, tones)  # lazy_pinyin's output, without its per-call overhead
+    # pypinyin's segmentation and readings (`run_items` equals lazy_pinyin; tests hold it to that)
+    return _join([s.strip() for s in run_items(run, options.tones) if s.strip()])
 
 
 def _japanese(run: str, script: str, options: _Options) -> str:
