@@ -33,6 +33,8 @@ def test_intervention_results_carry_the_warning() -> None:
         baseline_unclear=np.zeros(2, dtype=np.int64),
         n={"deu": 8, "eng": 8},
         max_new_tokens=4,
+        off_language=np.zeros((1, 2), dtype=np.int64),
+        baseline_off_language=np.zeros(2, dtype=np.int64),
     )
     (warning,) = result.to_dict()["warnings"]
     assert warning.startswith("base refusal rate ≤ 5% in deu:")

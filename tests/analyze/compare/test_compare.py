@@ -332,7 +332,7 @@ def test_report_files_and_no_prompt_text(
         "deu": {"harmful": 3, "harmless": 3}, "eng": {"harmful": 3, "harmless": 3}
     }  # fmt: skip
     assert config["prompts"]["source"] == {"benchmark": "hand"}
-    assert config["judge"].endswith("judge_refusal") and config["versions"]["torch"]
+    assert config["judge"].endswith("lab_outcome") and config["versions"]["torch"]
     assert {o["id"] for o in data["behaviour"]["outcomes"]} == {p.id for p in prompts}
     assert data["headline"] == result.headline
     assert len(data["directions"]["cosine"]) == 2 and len(data["directions"]["cosine"][0]) == 4

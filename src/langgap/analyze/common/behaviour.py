@@ -33,7 +33,7 @@ from langgap.evaluate.metrics import aggregate_scores
 from langgap.languages import counting_code
 from langgap.stats import Estimate, bootstrap_rate, keyed_seed, mcnemar, paired_difference
 
-JUDGE = "langgap.evaluate.judges.refusal.judge_refusal"
+JUDGE = "langgap.analyze.common.behaviour.lab_outcome"  # reply-language check, then refusal judge
 DECIDED = ("refused", "complied")  # the judge's decisions; "unclear" is not one
 OFF_LANGUAGE = "off_language"  # = langgap.evaluate.judges.degenerate.OFF_LANGUAGE
 OUTCOMES = (*DECIDED, "unclear", OFF_LANGUAGE)

@@ -45,8 +45,7 @@ def write_transfer_report(result: TransferResult, out_dir: Path) -> list[Path]:
     report.table(headers, rows, caption="Refusal rate")
     rows = [_row(name, [int(v) for v in r]) for name, r in zip(names, counts, strict=True)]
     report.table(headers, rows, caption="Unclear responses")
-    data = result.to_dict()
-    counts = np.vstack([data["baseline_off_language"], data["off_language"]])
+    counts = np.vstack([result.baseline_off_language, result.off_language])
     rows = [_row(name, [int(v) for v in r]) for name, r in zip(names, counts, strict=True)]
     report.table(headers, rows, caption="Off-language replies (another language than the prompt)")
     report.figure(f"{stem}.png", "Refusal rate, source × target")

@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 from torch import nn
 
 from langgap.analyze.common.activations import ActivationError, Prompt, find_layers
-from langgap.analyze.common.behaviour import OFF_LANGUAGE, lab_outcome
+from langgap.analyze.common.behaviour import JUDGE, OFF_LANGUAGE, lab_outcome
 from langgap.analyze.common.generation import generate
 from langgap.analyze.directions.run import RefusalDirections
 from langgap.languages import counting_code
@@ -107,8 +107,8 @@ class TransferResult:
     n: dict[str, int]  # prompts per target language
     max_new_tokens: int
     # [sources, targets] and [targets]: replies in another language than the prompt
-    off_language: NDArray[np.int64] | None = None
-    baseline_off_language: NDArray[np.int64] | None = None
+    off_language: NDArray[np.int64]
+    baseline_off_language: NDArray[np.int64]
     ablation_points: AblationPoints | None = None  # ablate mode only
 
     def to_dict(self) -> dict[str, Any]:
@@ -124,13 +124,13 @@ class TransferResult:
             "n_per_target": self.n,
             "max_new_tokens": self.max_new_tokens,
             "decoding": "greedy",
-            "judge": "langgap.evaluate.judges.refusal.judge_refusal",
+            "judge": JUDGE,
             "baseline_refusal_rate": self.baseline.round(6).tolist(),
             "baseline_unclear": self.baseline_unclear.tolist(),
             "refusal_rate": self.refused.round(6).tolist(),
             "unclear": self.unclear.tolist(),
-            "baseline_off_language": _counts(self.baseline_off_language, self.baseline_unclear),
-            "off_language": _counts(self.off_language, self.unclear),
+            "baseline_off_language": self.baseline_off_language.tolist(),
+            "off_language": self.off_language.tolist(),
             "warnings": self.warnings(),
         }
 
@@ -205,11 +205,6 @@ def transfer_matrix(
         baseline_off_language=np.array([b[2] for b in base], dtype=np.int64),
         ablation_points=ablation_points if mode == "ablate" else None,
     )
-
-
-def _counts(values: NDArray[np.int64] | None, like: NDArray[np.int64]) -> Any:
-    # a result made before the reply-language check counted no reply off-language
-    return (np.zeros_like(like) if values is None else values).tolist()
 
 
 def _intervene(
