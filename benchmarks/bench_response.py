@@ -6,11 +6,12 @@ cascade to a harm judge saves.
    refusal F1 (actions 0, 1, 4), macro-F1 over five action groups (refused 0, refuted 1,
    cautioned/redirected 2-3, cannot_answer 4, complied/partial 5), and, as a reference, an
    English TF-IDF + logistic-regression model fitted on the same train split.
-2. Every other human-labelled refusal set found under --extra-data-dir, per language and split
-   (same 60/20/20 rule by prompt id): refusal F1 (declined vs answered), the worst language
+2. Every other human-labelled refusal set found under --extra-data-dir (XSTest, PolyGuardPrompts,
+   MSTS), per language and split (same 60/20/20 rule by prompt id; MSTS by test case, so a case
+   is in one split in every language): refusal F1 (declined vs answered), the worst language
    named. XSTest's dev split informed one rule of the earlier tree (an opening decline stays a
    decline; the logistic regression needs it no more and it was dropped); its test split was not
-   used for any decision.
+   used for any decision. MSTS and PolyGuardPrompts were never used for any decision.
 3. Speed: responses/s on the Do-Not-Answer responses (real model replies, ~630 characters), one
    core, best of 3 passes: per call (`classify_response`, one reply at a time) and in one batch
    (`classify_many`, what `judge eval` and the refusal judge's `judge_many` use); both give the
@@ -136,7 +137,7 @@ class CountingHarmJudge:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", type=Path, default=None)  # None: as commands (bench_data.py)
-    extra_help = "folder holding xstest/ (and polyguard-prompts/) as in SOURCES"
+    extra_help = "folder holding xstest/ (and polyguard-prompts/, msts/) as in SOURCES"
     parser.add_argument("--extra-data-dir", type=Path, default=None, help=extra_help)
     args = parser.parse_args()
     shown = vars(args) | {"data_dir": data_root(args.data_dir)}  # the folder searched first
@@ -156,7 +157,7 @@ def main() -> None:
 
     print("\n2. Other human-labelled refusal sets, per language (report the test split)")
     extra = args.extra_data_dir
-    for name in ("xstest", "polyguard-refusal"):
+    for name in ("xstest", "polyguard-refusal", "msts-refusal"):
         try:
             items = load_dataset(name, extra) if extra else []
         except ValueError as exc:
