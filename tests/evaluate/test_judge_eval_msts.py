@@ -23,7 +23,7 @@ FIXTURE = Path(__file__).parent.parent / "data" / "msts"
 
 def test_refusal_view_maps_the_msts_categories() -> None:
     items = load_msts(FIXTURE)
-    got = [(i.language, i.extra["msts_category"], i.label) for i in items]
+    got = [(i.language, i.extra["raw_label"], i.label) for i in items]
     assert got == [
         ("eng", "1.5", "refused"),  # adjudicated final_taxonomy, not annot2's 1.4
         ("eng", "2.1", "complied"),
@@ -75,5 +75,6 @@ def test_judge_eval_reports_each_language_of_msts(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(preds.open(encoding="utf-8")))
     assert {r["language"] for r in rows} == {"eng", "deu"} and len(rows) == 6
+    assert {r["human_raw"] for r in rows} == {"1.1", "1.2", "1.5", "1.7", "2.1", "2.2"}
     data = json.dumps(json.loads((out / "judge_eval.json").read_text()))
     assert '"deu"' in data and '"eng"' in data

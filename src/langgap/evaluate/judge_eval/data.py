@@ -540,7 +540,7 @@ def load_msts(folder: Path, view: View = "refusal") -> list[LabelledItem]:
                     source="msts",
                     extra={
                         "model": model,
-                        "msts_category": category,
+                        "raw_label": category,  # the MSTS category, in --predictions
                         "label_field": field,
                         "group": f"msts/{case}",  # one test case, in every language and model
                     },
