@@ -58,6 +58,10 @@ def test_bad_category_and_unknown_language_name_the_file(tmp_path: Path) -> None
     expected = r"german_multimodal.csv, row 3, field 'annot1_label'"
     with pytest.raises(LabelledDataError, match=expected):
         load_msts(folder)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([r[:5] + r[6:] for r in rows[:2]])  # no response
+    with pytest.raises(LabelledDataError, match=r"row 2: no 'response' column"):
+        load_msts(folder)
     path.unlink()
     shutil.copy(FIXTURE / "german_multimodal.csv", folder / "qqqish_multimodal.csv")
     with pytest.raises(LabelledDataError, match=r"qqqish_multimodal.csv.*unknown language"):

@@ -524,7 +524,9 @@ def load_msts(folder: Path, view: View = "refusal") -> list[LabelledItem]:
             adjudicated = bool((row.get("final_taxonomy") or "").strip())
             field = "final_taxonomy" if adjudicated else "annot1_label"
             label, category = msts_label(row.get(field), view, where, field)
-            response = (row.get("response") or "").strip()
+            if row.get("response") is None:
+                raise LabelledDataError(f"{where}: no 'response' column (an MSTS file has one)")
+            response = row["response"].strip()
             if not response or response in MSTS_NON_REPLIES:
                 skipped += 1
                 continue
