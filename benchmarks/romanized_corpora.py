@@ -11,6 +11,17 @@ reserved for independent checking: no reader here opens a test file.
 - code-mixed-nlp: l3cube-pune/code-mixed-nlp (L3Cube-HingLID); `validation.txt`, reporting only
 - NArabizi: SamiaTouileb/NArabizi (Algerian Arabizi-French); `{train,dev}_NArabizi.conllu`
 
+Human romanisations for the languages Dakshina lacks (`ROMANISATION_REPOS`, for the learned
+`translit-latn` tables; `romanisation_lexicon` picks the corpus by language):
+- aksharantar-sampled: nileshtiwari1311/cs6910-assignment3, whose `aksharantar_sampled/` is the
+  IIT Madras CS6910 sample of AI4Bharat's Aksharantar (Odia `ori/`, Assamese `asm/`):
+  `<lang>_train.csv` (training), `<lang>_valid.csv` (dev); `<lang>_test.csv` is never opened
+- NepaliTransliteralDataset: SushilShrestha/NepaliTransliteralDataset (Nepali words romanised by
+  contributors, README: MIT): `transliterals/transliteral_words_*.json`, no official split, so
+  words are split by a hash of the Nepali word (`carved_split`); entries left empty are skipped,
+  and the IME log `transliterals_from_typeinnepali...json` is not read (its Devanagari side is the
+  IME's output and its Latin side IME typing, `aa` for ा, not chat spelling)
+
 Arabizi with the Arabic-script spelling beside it (`ARABIZI_REPOS`, for the `arabizi` probe):
 - NArabizi again (its Arabic-script column); Algerian; train/dev as above
 - TArC: eligugliotta/tarc (Tunisian Arabish with CODA Arabic script, CC BY-NC-SA 4.0);
@@ -39,6 +50,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import subprocess
 import sys
 import zipfile
@@ -57,6 +69,10 @@ ARABIZI_REPOS = {
     "TArC": "eligugliotta/tarc",
     "DODa": "darija-open-dataset/dataset",
     "Arabizi-Transliteration-jo": "bashartalafha/Arabizi-Transliteration",
+}
+ROMANISATION_REPOS = {
+    "aksharantar-sampled": "nileshtiwari1311/cs6910-assignment3",
+    "NepaliTransliteralDataset": "SushilShrestha/NepaliTransliteralDataset",
 }
 CODESWITCH_REPOS = {
     "lince-spaeng": "MarkdenO/MLP-Final-Project-4",
@@ -137,6 +153,90 @@ def dakshina_sentences(
         sys.exit(f"{path}: {lang}.romanized.rejoined.{split}.native.txt and .roman.txt differ "
                  "in line count; re-fetch the corpus")  # fmt: skip
     return pairs
+
+
+AKSHARANTAR_LANGUAGES = {"or": "ori", "as": "asm"}  # BCP-47 -> the sample's folder name
+NEPALI = "ne"
+ROMANISATION_LANGUAGES = (*DAKSHINA_LANGUAGES, *AKSHARANTAR_LANGUAGES, NEPALI)
+
+
+def romanisation_corpus(lang: str) -> str:
+    """The corpus folder holding `lang`'s human romanisations."""
+    if lang in DAKSHINA_LANGUAGES:
+        return "dakshina"
+    if lang in AKSHARANTAR_LANGUAGES:
+        return "aksharantar-sampled"
+    if lang == NEPALI:
+        return "NepaliTransliteralDataset"
+    raise ValueError(f"no human romanisations for {lang!r}; choose from "
+                     f"{', '.join(ROMANISATION_LANGUAGES)}")  # fmt: skip
+
+
+def romanisation_lexicon(
+    data: Path, lang: str, split: str, *, reserved_ok: bool = False
+) -> list[tuple[str, str, int]]:
+    """(native word, human romanisation, attestations) of `lang`'s `split`, from its corpus."""
+    corpus = romanisation_corpus(lang)
+    if corpus == "dakshina":
+        return dakshina_lexicon(data, lang, split, reserved_ok=reserved_ok)
+    if corpus == "aksharantar-sampled":
+        return aksharantar_lexicon(data, lang, split, reserved_ok=reserved_ok)
+    return nepali_lexicon(data, split, reserved_ok=reserved_ok)
+
+
+def romanisation_sentences(
+    data: Path, lang: str, split: str, *, reserved_ok: bool = False
+) -> list[tuple[str, str]]:
+    """(native sentence, human romanisation); only Dakshina has romanised sentences."""
+    check_split(split, reserved_ok=reserved_ok)
+    if romanisation_corpus(lang) != "dakshina":
+        return []
+    return dakshina_sentences(data, lang, split, reserved_ok=reserved_ok)
+
+
+def aksharantar_lexicon(
+    data: Path, lang: str, split: str, *, reserved_ok: bool = False
+) -> list[tuple[str, str, int]]:
+    """(native word, romanisation, rows) of the Aksharantar sample's `split` for `lang` (or, as):
+    train is `<code>_train.csv`, dev `<code>_valid.csv`; `<code>_test.csv` only when reserved_ok."""
+    check_split(split, reserved_ok=reserved_ok)
+    code = AKSHARANTAR_LANGUAGES[lang]
+    name = {"train": "train", "dev": "valid", "test": "test"}[split]
+    path = data / "aksharantar-sampled" / "aksharantar_sampled" / code / f"{code}_{name}.csv"
+    counts: dict[tuple[str, str], int] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row, cols in enumerate(csv.reader(handle), 1):
+            if len(cols) != 2 or not cols[0].strip() or not cols[1].strip():
+                sys.exit(f"{path} row {row}: expected romanisation,native word; re-fetch the "
+                         "corpus")  # fmt: skip
+            key = (cols[1].strip(), cols[0].strip())
+            counts[key] = counts.get(key, 0) + 1
+    return [(native, latin, n) for (native, latin), n in counts.items()]
+
+
+def nepali_lexicon(
+    data: Path, split: str, *, reserved_ok: bool = False
+) -> list[tuple[str, str, int]]:
+    """(Nepali word, romanisation, 1) of NepaliTransliteralDataset's contributor files whose word
+    falls in `split` (`carved_split` of the word; test only when reserved_ok)."""
+    check_split(split, reserved_ok=reserved_ok)
+    out: dict[tuple[str, str], int] = {}
+    folder = data / "NepaliTransliteralDataset" / "transliterals"
+    for path in sorted(folder.glob("transliteral_words_*.json")):
+        try:
+            entries = json.loads(path.read_text("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            sys.exit(f"{path}: not a UTF-8 JSON object ({error}); re-fetch the corpus")
+        if not isinstance(entries, dict):
+            sys.exit(f"{path}: expected a JSON object word -> romanisation; re-fetch the corpus")
+        for native, latin in entries.items():
+            if carved_split(native) != split:
+                continue
+            for spelling in latin if isinstance(latin, list) else [latin]:
+                if isinstance(spelling, str) and spelling.strip():  # empty: not yet romanised
+                    key = (native.strip(), spelling.strip())
+                    out[key] = out.get(key, 0) + 1
+    return [(native, latin, n) for (native, latin), n in out.items()]
 
 
 def dakshina_train(data: Path, lang: str) -> list[tuple[str, str, int]]:
