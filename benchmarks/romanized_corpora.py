@@ -29,6 +29,12 @@ Arabizi with the Arabic-script spelling beside it (`ARABIZI_REPOS`, for the `ara
 - DODa: darija-open-dataset/dataset (Moroccan Darija, CC BY-NC 4.0): `ongoing/*.csv`
   sentences, split by hash like TArC; the word lists (`syntactic categories/`,
   `semantic categories/`) are training data only
+- get-lyrics: kevduc/get-lyrics (Egyptian artists' songs from lyricstranslate.com with the
+  Arabic lyrics and, for some, a transliteration contributed by a site user, aligned by verse
+  id): `data/data-lyrics/*.json`, evaluation only (song lyrics: no licence to learn tables
+  from); songs whose transliteration uses the chat digits (3 for ع, 7 for ح, 2 for ء/ق) at
+  least three times, so scholarly and machine romanisations drop out; no official split, so
+  songs are split by a hash of their link (`carved_split`)
 - Arabizi-Transliteration-jo: bashartalafha/Arabizi-Transliteration (Jordanian words):
   `keras-attention/data/training.csv` (train) and `validation.csv` (dev); its test files and
   the top-level `Arabizi-Arabic` file (which may hold test pairs) are never opened
@@ -51,6 +57,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -69,6 +76,7 @@ ARABIZI_REPOS = {
     "TArC": "eligugliotta/tarc",
     "DODa": "darija-open-dataset/dataset",
     "Arabizi-Transliteration-jo": "bashartalafha/Arabizi-Transliteration",
+    "get-lyrics": "kevduc/get-lyrics",
 }
 ROMANISATION_REPOS = {
     "aksharantar-sampled": "nileshtiwari1311/cs6910-assignment3",
@@ -459,6 +467,45 @@ def jordanian_words(data: Path, split: str, checker: bool = False) -> list[tuple
     path = data / "Arabizi-Transliteration-jo" / "keras-attention" / (name or "utils/test.csv")
     with path.open(encoding="utf-8", newline="") as handle:
         return [(row[0], row[1]) for row in csv.reader(handle) if len(row) >= 2 and row[0]]
+
+
+_ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
+# a chat digit standing for a letter: 3 (ع), 7 (ح), 2 (ء, ق), 5 (خ), 8/9/6 (Levant, Gulf)
+_CHAT_DIGIT = re.compile(r"(?<=[a-z])[2356789]|[2356789](?=[a-z])")
+CHAT_DIGITS_MIN = 3  # per song: fewer and the transliteration is scholarly or machine-made
+
+
+def egyptian_lyrics(data: Path, split: str, checker: bool = False) -> list[tuple[str, str]]:
+    """(Arabic verse, Arabizi verse) of kevduc/get-lyrics songs in `split` (crc32 of the song's
+    link), from songs transliterated in the chat alphabet; a verse pair is kept when both sides
+    are non-empty, the Latin side has no Arabic letter, the word counts differ by at most half
+    (misaligned verses drop out), and it was not seen before (choruses repeat)."""
+    _check_split(split, checker)
+    seen: set[tuple[str, str]] = set()
+    out: list[tuple[str, str]] = []
+    for path in sorted((data / "get-lyrics" / "data" / "data-lyrics").glob("*.json")):
+        try:
+            songs = json.loads(path.read_text("utf-8")).get("songs") or []
+        except (UnicodeDecodeError, json.JSONDecodeError, AttributeError) as error:
+            sys.exit(f"{path}: not a JSON object with a songs list ({error}); re-fetch the corpus")
+        for song in songs:
+            latin = (song.get("transliteration") or {}).get("lyrics") or []
+            link = str(song.get("link") or "")
+            if not latin or not link or carved_split(link) != split:
+                continue
+            digits = _CHAT_DIGIT.findall(" ".join(v["text"] for v in latin).lower())
+            if len(digits) < CHAT_DIGITS_MIN:
+                continue
+            arabic = {v["id"]: v["text"].strip() for v in song.get("lyrics") or []}
+            for verse in latin:
+                ar, zi = arabic.get(verse["id"], ""), verse["text"].strip()
+                if not _ARABIC_LETTER.search(ar) or not zi or _ARABIC_LETTER.search(zi):
+                    continue
+                if not 2 / 3 <= len(zi.split()) / len(ar.split()) <= 3 / 2 or (ar, zi) in seen:
+                    continue
+                seen.add((ar, zi))
+                out.append((ar, zi))
+    return out
 
 
 def _blank_separated(path: Path, parse: object) -> Iterator[Sentence]:

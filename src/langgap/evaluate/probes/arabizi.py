@@ -1,15 +1,17 @@
 """Arabizi: Arabic script rewritten in the Latin-and-digits chat alphabet (ar-Latn).
 
 No maintained library does this. The regional varieties (algerian, moroccan, tunisian,
-levantine, and egyptian and gulf on the Levantine table) are spelled by rewrite tables learned
+levantine, and gulf on the Levantine table) are spelled by rewrite tables learned
 from human Arabizi paired with Arabic script (`arabizi_learn`, tables in `arabizi_tables/`
 with their model card): each letter becomes the chunk chat writers wrote for it in its context,
 vowels and clusters as they wrote them (3likom, not 3alikam). `arabizi.yaml` lists the
 varieties, their sources and letter conventions.
 
-The `standard` variety is rule-based (no corpus): a letter table (`arabizi.yaml`) and a vowel
-heuristic. Arabic script omits short vowels; where the text carries harakat they are used,
-otherwise an 'a' is inserted by a CV(C) syllable heuristic:
+The `standard` and `egyptian` varieties are rule-based (no table): a letter table
+(`arabizi.yaml`; Cairene letters for `egyptian`, its settings checked on Egyptian song verses
+transliterated by their listeners) and a vowel heuristic. Arabic script omits short vowels;
+where the text carries harakat they are used, otherwise an 'a' is inserted by a CV(C)
+syllable heuristic:
 
 - a consonant followed by a long-vowel letter (ا و ي ى ة) takes that vowel and nothing else;
 - a consonant that opens a syllable (word start, or after a consonant that closed one) gets 'a';
