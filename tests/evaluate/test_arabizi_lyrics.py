@@ -3,7 +3,7 @@ kevduc/get-lyrics layout, never a copy of it) and the Egyptian conventions it ch
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -18,13 +18,7 @@ BENCHMARKS = Path(__file__).parents[2] / "benchmarks"
 
 def _corpora() -> ModuleType:
     sys.path.insert(0, str(BENCHMARKS))
-    spec = importlib.util.spec_from_file_location(
-        "romanized_corpora", BENCHMARKS / "romanized_corpora.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module("romanized_corpora")
 
 
 def test_lyrics_reader_keeps_chat_transliterated_aligned_verses_of_the_split() -> None:

@@ -4,6 +4,7 @@ errors, the default scheme, and the fidelity benchmark's refusal to read reserve
 from __future__ import annotations
 
 import gzip
+import importlib
 import importlib.util
 import json
 import sys
@@ -167,9 +168,7 @@ def test_aksharantar_reader_names_the_bad_row(tmp_path: Path) -> None:
 
 def _corpora() -> ModuleType:
     sys.path.insert(0, str(BENCHMARKS))
-    import romanized_corpora
-
-    return romanized_corpora
+    return importlib.import_module("romanized_corpora")
 
 
 def _bench() -> ModuleType:
