@@ -56,3 +56,6 @@ def test_egyptian_variety_writes_cairene_conventions() -> None:
     assert to_arabizi("حلوة", "egyptian") == "7alwa"
     assert to_arabizi("ثلاثة", "egyptian") == "salasa"
     assert to_arabizi("حلوة", "levantine") != "7alwa"  # the Jordanian table writes ة otherwise
+    # its function words as Cairene chat writes them; the other rule-based variety keeps rules
+    assert to_arabizi("انا مش عارف", "egyptian") == "ana msh 3araf"
+    assert to_arabizi("مش", "standard") == "mash"

@@ -78,6 +78,7 @@ class _Table:
     ta_marbuta: str
     hamza_below: str
     punctuation: dict[str, str]
+    words: dict[str, str]  # whole words the variety spells by its own convention
 
 
 @cache
@@ -163,6 +164,7 @@ def _table(variety: str) -> _Table:
         ta_marbuta=str(spec["ta_marbuta"]),
         hamza_below=str(spec["alif_hamza_below"]),
         punctuation=punctuation,
+        words={k: str(v) for k, v in spec.get("words", {}).items()},
     )
 
 
@@ -225,9 +227,9 @@ def _vowel_after(units: list[_Unit], i: int, had_vowel: list[bool]) -> str:
 @lru_cache(maxsize=65536)
 def _word(word: str, variety: str) -> str:
     word = word.replace(TATWEEL, "")
-    if word in WORDS:
-        return WORDS[word]
     table = _table(variety)
+    if word in table.words or word in WORDS:
+        return table.words.get(word) or WORDS[word]
     prefix = ""
     if word.startswith("ال") and len(word) > 3:
         prefix, word = table.article, word[2:]
