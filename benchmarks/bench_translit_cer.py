@@ -1,9 +1,10 @@
 """Romanisation fidelity: character error rate against human romanisations (lower is better).
 
-For every language with human romanisations (the twelve Dakshina languages; Odia and Assamese
-from the Aksharantar sample; Nepali from NepaliTransliteralDataset: romanized_corpora.py), on one
-split (default dev; test splits are reserved for independent checking and read only when
-`--split test` is given explicitly), four systems run side by side: `translit-latn` scheme
+For every language with human romanisations (the twelve Dakshina languages; Odia, Assamese,
+Maithili, Konkani, Bodo, Sanskrit and Kashmiri from the Aksharantar sample; Nepali from
+NepaliTransliteralDataset: romanized_corpora.py), on one split (default dev; test splits are
+reserved for independent checking and read only when `--split test` is given explicitly), four
+systems run side by side: `translit-latn` scheme
 `learned` (tables learned from the train split), scheme `chat` (rules; anyascii for Urdu, Sindhi
 and Sinhala), `anyascii` and `uroman` (PyPI).
 

@@ -14,7 +14,8 @@ reserved for independent checking: no reader here opens a test file.
 Human romanisations for the languages Dakshina lacks (`ROMANISATION_REPOS`, for the learned
 `translit-latn` tables; `romanisation_lexicon` picks the corpus by language):
 - aksharantar-sampled: nileshtiwari1311/cs6910-assignment3, whose `aksharantar_sampled/` is the
-  IIT Madras CS6910 sample of AI4Bharat's Aksharantar (Odia `ori/`, Assamese `asm/`):
+  IIT Madras CS6910 sample of AI4Bharat's Aksharantar (Odia `ori/`, Assamese `asm/`, Maithili
+  `mai/`, Konkani `kok/`, Bodo `brx/`, Sanskrit `san/`, Kashmiri `kas/`):
   `<lang>_train.csv` (training), `<lang>_valid.csv` (dev); `<lang>_test.csv` is never opened
 - NepaliTransliteralDataset: SushilShrestha/NepaliTransliteralDataset (Nepali words romanised by
   contributors, README: MIT): `transliterals/transliteral_words_*.json`, no official split, so
@@ -163,7 +164,11 @@ def dakshina_sentences(
     return pairs
 
 
-AKSHARANTAR_LANGUAGES = {"or": "ori", "as": "asm"}  # BCP-47 -> the sample's folder name
+# BCP-47 -> the sample's folder name (its Manipuri is in Meetei Mayek, the probe's in Bengali
+# script, so it is left out)
+AKSHARANTAR_LANGUAGES = {
+    "or": "ori", "as": "asm", "mai": "mai", "kok": "kok", "brx": "brx", "sa": "san", "ks": "kas",
+}  # fmt: skip
 NEPALI = "ne"
 ROMANISATION_LANGUAGES = (*DAKSHINA_LANGUAGES, *AKSHARANTAR_LANGUAGES, NEPALI)
 
@@ -205,7 +210,7 @@ def romanisation_sentences(
 def aksharantar_lexicon(
     data: Path, lang: str, split: str, *, reserved_ok: bool = False
 ) -> list[tuple[str, str, int]]:
-    """(native word, romanisation, rows) of the Aksharantar sample's `split` for `lang` (or, as):
+    """(native word, romanisation, rows) of the Aksharantar sample's `split` for `lang`:
     train is `<code>_train.csv`, dev `<code>_valid.csv`; `<code>_test.csv` only when reserved_ok."""
     check_split(split, reserved_ok=reserved_ok)
     code = AKSHARANTAR_LANGUAGES[lang]

@@ -5,8 +5,9 @@ attestations), TRAIN split only; `--tune` picks the context threshold on the DEV
 against the closest attested romanisation) and prints the figures it chose on. Test splits are
 never read. Corpora (romanized_corpora.py; each a clone in `--data`, `--download` clones it):
 Dakshina lexicons for its twelve languages (mathml42/dakshina-seq2seq-transliteration), the
-Aksharantar sample for Odia and Assamese (nileshtiwari1311/cs6910-assignment3), and
-SushilShrestha/NepaliTransliteralDataset for Nepali (split by a hash of the word).
+Aksharantar sample for Odia, Assamese, Maithili, Konkani, Bodo, Sanskrit and Kashmiri
+(nileshtiwari1311/cs6910-assignment3), and SushilShrestha/NepaliTransliteralDataset for Nepali
+(split by a hash of the word).
 Languages not named in `--languages` keep the tables (and provenance) already in `--out`.
 
     python benchmarks/train_translit.py [--data DIR] [--download] [--languages hi,bn] [--tune]

@@ -47,11 +47,14 @@ def test_default_scheme_is_learned_where_a_table_exists() -> None:
     probe = get_probe("translit-latn")
     assert probe.params["scheme"] == "learned"
     assert {"hin", "ben", "tam", "urd", "snd", "sin"} <= set(probe.params["learned_languages"])
-    assert {"ori", "asm", "nep"} <= set(probe.params["learned_languages"])
-    # no table for Maithili, Sanskrit or Chinese: scheme learned writes them as chat does
+    assert {"ori", "asm", "nep", "mai", "kok", "brx", "san", "kas"} <= set(
+        probe.params["learned_languages"]
+    )
+    # no table for Dogri, Manipuri (Bengali script) or Chinese: scheme learned writes them as
+    # chat does
     for text, lang, code in (
-        ("मैथिली", "mai", "mai"),
-        ("संस्कृतम्", "sa", "san"),
+        ("डोगरी", "doi", "doi"),
+        ("মণিপুরী", "mni", "mni"),
         ("你好", "zh", "zho"),
     ):
         assert code not in probe.params["learned_languages"]
@@ -109,12 +112,12 @@ def test_shipped_tables_are_small_and_cover_the_indic_scripts() -> None:
     assert path.stat().st_size < 3_000_000
     assert (path.parent / "MODEL_CARD.md").is_file()
     assert set(learned_roman.languages()) == {
-        "asm", "ben", "guj", "hin", "kan", "mal", "mar", "nep", "ori", "pan", "snd", "sin",
-        "tam", "tel", "urd",
+        "asm", "ben", "brx", "guj", "hin", "kan", "kas", "kok", "mai", "mal", "mar", "nep",
+        "ori", "pan", "san", "snd", "sin", "tam", "tel", "urd",
     }  # fmt: skip
 
 
-def test_odia_assamese_nepali_tables_write_as_their_corpora_do() -> None:
+def test_tables_beyond_dakshina_write_as_their_corpora_do() -> None:
     # issue 18: Assamese x for স/ষ and o for the inherent vowel, Odia without the rules'
     # doubled vowels, Nepali's inherent vowel dropped word-finally (tables from Aksharantar
     # and NepaliTransliteralDataset, train splits)
@@ -123,6 +126,10 @@ def test_odia_assamese_nepali_tables_write_as_their_corpora_do() -> None:
     assert romanize("ଓଡ଼ିଆ", "or", scheme="learned") == "odia"
     assert romanize("ଓଡ଼ିଆ", "or", scheme="chat") == "odaia"
     assert romanize("नेपाली भाषा", "ne", scheme="learned") == "nepali bhasha"
+    # Bodo and Kashmiri from the same Aksharantar sample: o for the inherent vowel, the rules'
+    # broken vowels gone
+    assert romanize("बड़ो", "brx", scheme="learned") == "boro"
+    assert romanize("کٲشُر زَبان", "ks", scheme="learned") == "kashur zaban"
 
 
 def test_odia_assamese_nepali_readers_keep_their_test_parts_closed() -> None:

@@ -10,8 +10,8 @@ Only the target script's characters are converted; Latin letters, digits and oth
 Scheme `learned` (the probe's default) writes as people do: per-language tables learned from
 human romanisations (`learned_roman.py`): Dakshina lexicons for Hindi, Bengali, Marathi,
 Gujarati, Punjabi, Tamil, Telugu, Kannada, Malayalam, Urdu, Sindhi and Sinhala, the Aksharantar
-sample for Odia and Assamese, NepaliTransliteralDataset for Nepali; languages without a table
-get `chat`.
+sample for Odia, Assamese, Maithili, Konkani, Bodo, Sanskrit and Kashmiri,
+NepaliTransliteralDataset for Nepali; languages without a table get `chat`.
 
 >>> romanize("नमस्ते", "hi")
 'namaste'
