@@ -19,7 +19,9 @@ from langgap.survey.learned.model import (
     ModelFileError,
     packaged_model_path,
     paper_matrix,
+    topic_matrix,
 )
+from langgap.survey.learned.rule_features import rule_view
 from langgap.survey.learned.train import TrainingError, align, fit_model, read_papers_csv
 from langgap.survey.learned.vectors import TfidfBlock, TfidfSpec
 from langgap.survey.models import Paper
@@ -116,10 +118,11 @@ def test_temperature_scaling_keeps_the_winner(
     trained: tuple[LearnedModel, list[Paper], list[Annotation]],
 ) -> None:
     model, papers, _ = trained
-    x = np.asarray(model.topic.decision(paper_matrix(model.paper_blocks, papers)))
+    rows = topic_matrix(paper_matrix(model.paper_blocks, papers), rule_view(papers))
+    x = np.asarray(model.topic.decision(rows))
     assert model.topic.temperature > 0
     best = [model.topic.classes[i] for i in x.argmax(axis=1)]
-    assert best == [c for c, _ in model.topic.predict(paper_matrix(model.paper_blocks, papers))]
+    assert best == [c for c, _ in model.topic.predict(rows)]
 
 
 def test_bad_gold_is_a_clear_error(tmp_path: Path) -> None:
