@@ -16,7 +16,7 @@ from langgap.survey.learned.learn import cv_figures
 from langgap.survey.learned.model import LearnedModel, ModelFileError
 from langgap.survey.learned.rule_features import feature_names, rule_view
 from langgap.survey.learned.train import TrainingError, TrainingSet, align, fit_model
-from langgap.survey.models import Paper
+from langgap.survey.models import TOPICS, Paper
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +40,8 @@ def test_rule_features_follow_the_rule_annotator() -> None:
     # the rules' topic is given for an unrelated paper too (the learned head decides related)
     rules_topics = [n for n in names if n.startswith("rules_topic_")]
     assert view.matrix[:, [names.index(n) for n in rules_topics]].sum(axis=1).tolist() == [1, 1]
+    topic_columns = [n for n in names if n.startswith(("topic_score_", "rules_topic_"))]
+    assert np.array_equal(view.topic, view.matrix[:, [names.index(n) for n in topic_columns]])
 
 
 def test_out_of_fold_scores_are_not_the_fitted_heads_own() -> None:
@@ -59,9 +61,8 @@ def test_stacked_related_head_reads_the_rules(data: TrainingSet) -> None:
     model = fit_model(data)
     assert model.related_stack.coef.shape == (1, 2)
     assert model.related_stack.coef[0, 1] > 0  # the rules saying "related" pushes towards it
-    assert model.topic.coef.shape[1] == sum(len(b.vocabulary) for b in model.paper_blocks) + len(
-        feature_names()
-    )
+    words = sum(len(b.vocabulary) for b in model.paper_blocks)
+    assert model.topic.coef.shape[1] == words + 2 * len(TOPICS)  # topic scores, rules' topic
 
 
 def test_languages_come_from_the_chosen_source(data: TrainingSet, tmp_path: Path) -> None:

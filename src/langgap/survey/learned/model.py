@@ -4,7 +4,7 @@ no pickles).
 
 - related: a text head (TF-IDF), then a stacked head over its decision value and the rules'
   related decision, fitted on out-of-fold decision values of the text head.
-- topic: one head over TF-IDF beside the rule features (`rule_features`).
+- topic: one head over TF-IDF beside the rules' topic cue scores and topic (`rule_features`).
 - languages and group: from the rules or from the mention head (`LANGUAGES_FROM`); year-wise
   cross-validation on the reference's train+dev papers chose the rules (group kappa 0.941 vs
   0.904, languages Jaccard 0.986 vs 0.967).
@@ -270,8 +270,8 @@ def stack_rows(related_decision: np.ndarray, rules: RuleView) -> np.ndarray:
 
 
 def topic_matrix(x: sp.csr_matrix, rules: RuleView) -> sp.csr_matrix:
-    """The topic head's features: TF-IDF rows, then the rule features."""
-    return side_by_side([x, sp.csr_matrix(rules.matrix * TOPIC_RULE_WEIGHT)])
+    """The topic head's features: TF-IDF rows, then the rules' topic features."""
+    return side_by_side([x, sp.csr_matrix(rules.topic * TOPIC_RULE_WEIGHT)])
 
 
 def mention_matrix(blocks: tuple[TfidfBlock, ...], found: Sequence[Candidate]) -> sp.csr_matrix:

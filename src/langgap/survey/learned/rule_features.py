@@ -57,6 +57,12 @@ class RuleView:
         """The rules' related decisions (0/1), one per paper."""
         return self.matrix[:, 0]
 
+    @property
+    def topic(self) -> np.ndarray:
+        """The topic columns: each topic's cue score and the rules' topic (the topic head reads
+        these; the related cues only added noise to it in cross-validation)."""
+        return self.matrix[:, -2 * len(TOPICS) :]
+
 
 def rule_view(papers: Sequence[Paper]) -> RuleView:
     """Label `papers` with the rule annotator and count its cues."""
