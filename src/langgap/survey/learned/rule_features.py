@@ -1,10 +1,10 @@
 """The rule annotator's outputs as features of the learned heads (stacking).
 
-The learned heads read the rule annotator's decisions and cue counts beside the TF-IDF of the
-text: the rules encode the annotation guide's distinctions (people's posts vs a model's output,
-general alignment vs a specific subtopic) that 300 labelled abstracts cannot teach a bag of
-words. Fields the rules label better on cross-validation (languages and group) are taken from
-the rules outright (`model.SOURCES`).
+The rules encode distinctions of the annotation guide (people's posts vs a model's output,
+general alignment vs a specific subtopic) that 300 labelled abstracts teach a bag of words
+poorly. The stacked related head reads the rules' related decision; the topic head reads each
+topic's cue score and the rules' topic beside the TF-IDF. Languages and group can be taken
+from the rules outright (`model.LANGUAGES_FROM`).
 """
 
 from __future__ import annotations
@@ -16,32 +16,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from langgap.survey.annotate import RuleAnnotator, judge_topic, load_rules
-from langgap.survey.cues import Cue
 from langgap.survey.models import TOPICS, Labels, Paper
 
 TITLE_WEIGHT = 2.0  # a topic cue in the title counts twice, as the rule annotator counts it
 
 
 def feature_names() -> tuple[str, ...]:
-    """Column names of `rule_matrix`: the rules' related decision, log counts of each related
-    cue (strong, content harm, people's content, weak), each topic's cue score, and the rules'
-    topic (assuming the paper is related)."""
-    cue_names = [f"{kind}_{i}" for kind, cues in _related_cues() for i, _ in enumerate(cues)]
+    """Column names of `RuleView.matrix`: the rules' related decision, each topic's cue score
+    (log of 1 + the title-weighted number of its cues found), and the rules' topic (as if the
+    paper were related). Counts of the related cues (strong, content harm, people's content,
+    weak) helped neither head in cross-validation on the reference's train+dev papers, so they
+    are not features."""
     return (
         "rules_related",
-        *cue_names,
         *(f"topic_score_{t}" for t in TOPICS),
         *(f"rules_topic_{t}" for t in TOPICS),
-    )
-
-
-def _related_cues() -> tuple[tuple[str, tuple[Cue, ...]], ...]:
-    rules = load_rules()
-    return (
-        ("strong", rules.strong),
-        ("content", rules.content_harms),
-        ("people", rules.people_content),
-        ("weak", rules.weak),
     )
 
 
@@ -59,39 +48,30 @@ class RuleView:
 
     @property
     def topic(self) -> np.ndarray:
-        """The topic columns: each topic's cue score and the rules' topic (the topic head reads
-        these; the related cues only added noise to it in cross-validation)."""
-        return self.matrix[:, -2 * len(TOPICS) :]
+        """The topic columns: each topic's cue score, then the rules' topic."""
+        return self.matrix[:, 1:]
 
 
 def rule_view(papers: Sequence[Paper]) -> RuleView:
-    """Label `papers` with the rule annotator and count its cues."""
-    annotator = RuleAnnotator()
-    labels = tuple(annotator.annotate_many(papers))
+    """Label `papers` with the rule annotator and score its topic cues."""
+    labels = tuple(RuleAnnotator().annotate_many(papers))
     rows = [_row(p, lab) for p, lab in zip(papers, labels, strict=True)]
     matrix = np.array(rows, dtype=np.float64).reshape(len(papers), len(feature_names()))
     return RuleView(labels, matrix)
 
 
-def _texts(paper: Paper) -> list[tuple[float, str, str]]:
-    fields = [(TITLE_WEIGHT, paper.title), (1.0, paper.abstract or "")]
-    return [(weight, text, text.lower()) for weight, text in fields if text]
-
-
 def _row(paper: Paper, labels: Labels) -> list[float]:
-    texts = _texts(paper)
-    row = [float(labels.related)]
-    for _, cues in _related_cues():
-        for cue in cues:
-            hits = sum(1 for _, text, low in texts for _ in cue.finditer(text, low))
-            row.append(math.log1p(hits))
     scores = dict.fromkeys(TOPICS, 0.0)
-    for weight, text, low in texts:
+    fields = [(TITLE_WEIGHT, paper.title), (1.0, paper.abstract or "")]
+    for weight, text in fields:
+        lowered = text.lower()
         for cue in load_rules().topics:
-            if cue.search(text, low):  # each cue counts once per field, as in judge_topic
+            if text and cue.search(text, lowered):  # once per field, as judge_topic counts
                 scores[cue.label] += weight  # type: ignore[index]
-    row += [math.log1p(scores[t]) for t in TOPICS]
     # the topic the rules would give if the paper is related (the learned related head decides)
     topic = labels.topic if labels.related else judge_topic(paper, True)[0]
-    row += [float(topic == t) for t in TOPICS]
-    return row
+    return [
+        float(labels.related),
+        *(math.log1p(scores[t]) for t in TOPICS),
+        *(float(topic == t) for t in TOPICS),
+    ]
