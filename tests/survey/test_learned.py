@@ -205,6 +205,9 @@ def test_learn_run_and_sheet_through_the_cli(tmp_path: Path) -> None:
                   "--out", str(model))  # fmt: skip
     assert "cross-validated by year" in out and model.is_file()
     assert LearnedModel.load(model).meta["cv"]["related"]["accuracy"] >= 0.0
+    # which source gave languages and group, with both sources' cross-validated figures
+    assert "languages and group from rules" in " ".join(out.split())
+    assert "mentions: group κ" in " ".join(out.split())
 
     bib = tmp_path / "more.bib"
     bib.write_text(
@@ -247,6 +250,10 @@ def test_learn_reports_bad_input_without_traceback(tmp_path: Path) -> None:
                   "--annotator", "learned", "--learned-model", str(tmp_path / "none.npz"),
                   code=2)  # fmt: skip
     assert "no such model file" in out
+    out = _invoke("survey", "learn", str(gold_csv), "--papers", str(_write_papers_csv(
+                  tmp_path / "all.csv", papers)), "--out", str(tmp_path / "m.npz"),
+                  "--languages-from", "llm", "--no-cv", code=2)  # fmt: skip
+    assert "use one of rules, mentions" in out and "Traceback" not in out
 
 
 def test_sheet_uncertainty_order_needs_a_learned_run(tmp_path: Path) -> None:
