@@ -149,3 +149,11 @@ def test_other_latin_lists_stay_off_english(sentence: str) -> None:
     not fire on English replies (Do-Not-Answer's figures rest on English cues alone)."""
     found = cue_kinds(sentence)
     assert all(languages <= {"eng"} for languages in found.values()), found
+
+
+@pytest.mark.parametrize("code", ["ita", "rus", "spa"])
+def test_negated_advisable_is_no_caution(code: str) -> None:
+    """ "It is not advisable…" once also matched the caution "it is advisable…"; a look-behind
+    keeps it a discouragement only."""
+    found = cue_kinds(FORMS[code][1])
+    assert code not in found.get("caution", set()), (code, found)
