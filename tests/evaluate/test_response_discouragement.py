@@ -157,3 +157,8 @@ def test_negated_advisable_is_no_caution(code: str) -> None:
     keeps it a discouragement only."""
     found = cue_kinds(FORMS[code][1])
     assert code not in found.get("caution", set()), (code, found)
+
+
+def test_a_lone_chinese_word_in_an_english_reply_is_no_refute() -> None:
+    found = cue_kinds("In Chinese, 不适合 means that something is not suitable for a purpose.")
+    assert "zho" not in found.get("refute", set()), found
