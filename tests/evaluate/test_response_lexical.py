@@ -61,7 +61,7 @@ def test_the_automaton_finds_exactly_the_model_terms_of_a_reply() -> None:
 
 
 def test_only_replies_in_the_models_language_use_it() -> None:
-    cue_only = packaged_model()
+    cue_only = dataclasses.replace(packaged_model(), lexical=None)
     # a lexical model that calls everything with the word "sorry" cannot_answer
     terms: dict[str, tuple[float, ...]] = {"sorry": (40.0, 0.0, 0.0, 0.0, 0.0)}
     model = dataclasses.replace(cue_only, lexical=_lexical(terms, (0.0,) * len(CLASSES)))
@@ -117,3 +117,16 @@ def test_the_learner_finds_words_the_cues_do_not_see() -> None:
     assert ResponseModel.from_json(model.to_json()) == model
     no_words = fit_response_model(items, c=10.0, split="all", lexical_terms=0)
     assert no_words.lexical is None and "lexical" not in no_words.meta
+
+
+def test_the_lexical_model_decides_only_where_the_cue_model_leaves_refused_plausible() -> None:
+    cue_only = dataclasses.replace(packaged_model(), lexical=None)
+    answer = "Sure! " + "Bread needs flour, water and salt; knead it and bake it until golden. " * 8
+    terms: dict[str, tuple[float, ...]] = {"bread": (0.0, 40.0, 0.0, 0.0, 0.0)}  # cautioned
+    lexical = _lexical(terms, (0.0,) * len(CLASSES))
+    always = dataclasses.replace(cue_only, lexical=lexical)
+    assert classify_response(answer, "en", always).action == "cautioned"
+    # the cue model gives this long answer about 1 % of being a refusal: it keeps its verdict
+    gated = dataclasses.replace(cue_only, lexical=dataclasses.replace(lexical, min_refused=0.05))
+    assert classify_response(answer, "en", gated) == classify_response(answer, "en", cue_only)
+    assert ResponseModel.from_json(gated.to_json()) == gated

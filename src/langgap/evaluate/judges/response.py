@@ -41,8 +41,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib.resources import files
-from itertools import pairwise
-from operator import itemgetter
+from itertools import compress, pairwise
+from operator import itemgetter, mul
 from typing import Any, Literal, NamedTuple
 
 from langgap.evaluate.judges._phrases import (
@@ -513,6 +513,17 @@ def lexical_terms(text: str, max_chars: int) -> set[str]:
     return terms
 
 
+def _at_least(scores: Sequence[float], index: int | None, share: float) -> bool:
+    """Whether class `index` (None: no such class, always true) has a softmax probability of
+    at least `share`; most replies are answered without any exponential."""
+    if index is None or share <= 0:
+        return True
+    top = max(scores)
+    if scores[index] - top < math.log(share):  # its probability is below exp(that) already
+        return False
+    return math.exp(scores[index] - top) / sum(math.exp(s - top) for s in scores) >= share
+
+
 def _softmax_top(classes: Sequence[str], scores: Sequence[float]) -> tuple[str, float]:
     top = max(scores)
     exps = [math.exp(score - top) for score in scores]
@@ -523,21 +534,30 @@ def _softmax_top(classes: Sequence[str], scores: Sequence[float]) -> tuple[str, 
 def _linear(
     intercept: Sequence[float], weights: Sequence[Sequence[float]], row: Sequence[float]
 ) -> list[float]:
-    nonzero = [(i, v) for i, v in enumerate(row) if v]
-    return [b + sum(w[i] * v for i, v in nonzero) for b, w in zip(intercept, weights, strict=True)]
+    chosen = list(compress(range(len(row)), row))  # the nonzero features
+    if len(chosen) < 2:  # (itemgetter of one index gives an item, not a tuple)
+        return [
+            b + sum(w[i] * row[i] for i in chosen) for b, w in zip(intercept, weights, strict=True)
+        ]
+    pick = itemgetter(*chosen)  # C-level gathers: ~20 % faster than a generator per class
+    values = pick(row)
+    return [b + sum(map(mul, pick(w), values)) for b, w in zip(intercept, weights, strict=True)]
 
 
 @dataclass(frozen=True, slots=True)
 class LexicalModel:
     """A second linear model for replies in one language (English: the labels' language): the
     cue features plus the reply's opening words and word pairs (present or not). Replies in
-    every other language keep the cue-only model, so none of them depends on English words."""
+    every other language keep the cue-only model, so none of them depends on English words. It
+    decides only the replies the cue model gives `refused` a probability of `min_refused` or
+    more: elsewhere it rarely changes the action, and finding the terms is most of its cost."""
 
     language: str  # ISO 639-3 code of the replies it reads
     max_chars: int  # terms are taken from the normalised reply's first max_chars characters
     intercept: tuple[float, ...]
     weights: tuple[tuple[float, ...], ...]  # over FEATURES, one row per class
     terms: dict[str, tuple[float, ...]]  # term (see `lexical_terms`) -> its weight per class
+    min_refused: float = 0.0
     # (" term " -> the term's place in `term_weights`); an automaton finds a reply's terms
     # several times faster than building its set of words and pairs
     _automaton: Any = field(init=False, repr=False, compare=False)
@@ -565,6 +585,7 @@ class LexicalModel:
         return {
             "language": self.language,
             "max_chars": self.max_chars,
+            "min_refused": self.min_refused,
             "intercept": list(self.intercept),
             "weights": [list(w) for w in self.weights],
             "terms": terms,
@@ -584,6 +605,7 @@ class LexicalModel:
             tuple(float(b) for b in data["intercept"]),
             weights,
             terms,
+            float(data.get("min_refused", 0.0)),
         )
 
 
@@ -599,16 +621,28 @@ class ResponseModel:
     weights: tuple[tuple[float, ...], ...]  # one row per class, `features` order
     meta: dict[str, object]
     lexical: LexicalModel | None = None
+    _refused: int | None = field(init=False, repr=False, compare=False)  # the class's place
+
+    def __post_init__(self) -> None:
+        refused = self.classes.index("refused") if "refused" in self.classes else None
+        object.__setattr__(self, "_refused", refused)
 
     def predict(
         self, row: Sequence[float], text: str | None = None, language: str | None = None
     ) -> tuple[str, float]:
         """(most probable class, its probability) for one feature row; with the normalised
-        reply and its language, the lexical model decides the replies of its language."""
+        reply and its language, the lexical model decides the replies of its language (those
+        the cue model gives `refused` at least its `min_refused`)."""
+        scores = _linear(self.intercept, self.weights, row)
         lexical = self.lexical
-        if lexical is not None and text is not None and language == lexical.language:
+        if (
+            lexical is not None
+            and text is not None
+            and language == lexical.language
+            and _at_least(scores, self._refused, lexical.min_refused)
+        ):
             return _softmax_top(self.classes, lexical.scores(row, text))
-        return _softmax_top(self.classes, _linear(self.intercept, self.weights, row))
+        return _softmax_top(self.classes, scores)
 
     def to_json(self) -> str:
         """The model and its provenance as JSON."""
