@@ -6,13 +6,15 @@ total edit distance / total reference characters, after NFC, lowercasing, punctu
 and whitespace collapsing (lower is better). Default split: dev (what the tables were tuned
 on; they were trained on train). `--split test` is for the independent checker only (the
 reserved test files: NArabizi test, the Jordanian `utils/test.csv`, the carved test tenth of
-TArC and DODa); nobody who built or tuned the tables has run it.
+TArC, DODa and the lyrics); nobody who built or tuned the tables has run it.
 
 - Algerian (NArabizi dev): social-media sentences, all tokens, and the Arabic tokens alone
   (the French tokens' Arabic-script side is French written in Arabic letters)
 - Tunisian (TArC, hash-carved dev): social-media sentences (foreign tokens kept as written)
 - Moroccan (DODa `ongoing/`, hash-carved dev): social-media sentences
 - Jordanian (bashartalafha/Arabizi-Transliteration validation.csv): words
+- Egyptian (kevduc/get-lyrics, hash-carved dev): song verses as lyricstranslate.com users
+  transliterated them in the chat alphabet (a check only: no table is learned from lyrics)
 
     python benchmarks/bench_arabizi_cer.py [--data DIR] [--download] [--split dev]
 """
@@ -35,6 +37,7 @@ from romanized_corpora import (
     ARABIZI_REPOS,
     DEFAULT_DATA,
     doda_sentences,
+    egyptian_lyrics,
     ensure,
     jordanian_words,
     narabizi_pairs,
@@ -83,6 +86,7 @@ def corpora(data: Path, split: str) -> dict[str, tuple[str, Pairs]]:
         ),
         "Moroccan DODa sentences": ("moroccan", [(a, z) for z, a in doda]),
         "Jordanian words": ("levantine", [(a, z) for z, a in jordan]),
+        "Egyptian song verses": ("egyptian", egyptian_lyrics(data, split, checker)),
     }
 
 

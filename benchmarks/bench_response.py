@@ -6,17 +6,19 @@ cascade to a harm judge saves.
    refusal F1 (actions 0, 1, 4), macro-F1 over five action groups (refused 0, refuted 1,
    cautioned/redirected 2-3, cannot_answer 4, complied/partial 5), and, as a reference, an
    English TF-IDF + logistic-regression model fitted on the same train split.
-2. Every other human-labelled refusal set found under --extra-data-dir, per language and split
-   (same 60/20/20 rule by prompt id): refusal F1 (declined vs answered), the worst language
+2. Every other human-labelled refusal set found under --extra-data-dir (XSTest, PolyGuardPrompts,
+   MSTS), per language and split (same 60/20/20 rule by prompt id; MSTS by test case, so a case
+   is in one split in every language): refusal F1 (declined vs answered), the worst language
    named. XSTest's dev split informed one rule of the earlier tree (an opening decline stays a
    decline; the logistic regression needs it no more and it was dropped); its test split was not
-   used for any decision.
+   used for any decision. MSTS and PolyGuardPrompts were never used for any decision.
 3. Speed: responses/s on the Do-Not-Answer responses (real model replies, ~630 characters), one
    core, best of 3 passes: per call (`classify_response`, one reply at a time) and in one batch
    (`classify_many`, what `judge eval` and the refusal judge's `judge_many` use); both give the
    same results. The target is 20,000/s.
-4. Cascade: on Do-Not-Answer's harm view, how many items a harm judge after the classifier is
-   still asked about (a counting stand-in plays the harm judge: only the calls are measured).
+4. Cascade: on Do-Not-Answer's harm view (and MSTS's, English and the other ten languages apart,
+   when --extra-data-dir holds msts/), how many items a harm judge after the classifier is still
+   asked about (a counting stand-in plays the harm judge: only the calls are measured).
 
     python benchmarks/bench_response.py [--data-dir ../shared/data] [--extra-data-dir DIR]
 """
@@ -25,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -133,10 +134,27 @@ class CountingHarmJudge:
         return [Verdict(self.name, self.version, harm="unclear") for _ in items]
 
 
+def cascade_line(name: str, harm: list[LabelledItem]) -> str:
+    """How often a harm judge after the classifier is asked, and what the skipped replies hold."""
+    counting = CountingHarmJudge()
+    ensemble([RefusalJudge(), counting], "cascade").judge_many(harm)
+    saved = 1 - counting.asked / len(harm)
+    verdicts = RefusalJudge().judge_many(harm)
+    declined = sum(v.outcome == "refused" for v in verdicts)
+    pairs = zip(verdicts, harm, strict=True)
+    wrong = sum(v.outcome == "refused" and i.label == "unsafe" for v, i in pairs)
+    unsafe = sum(i.label == "unsafe" for i in harm)
+    return (
+        f"on {name} ({len(harm)} items) the harm judge is asked {counting.asked} times; "
+        f"{saved:.1%} of model calls saved ({declined} declined replies are safe without "
+        f"asking; people labelled {wrong} of them harmful, of {unsafe} harmful in all)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", type=Path, default=None)  # None: as commands (bench_data.py)
-    extra_help = "folder holding xstest/ (and polyguard-prompts/) as in SOURCES"
+    extra_help = "folder holding xstest/ (and polyguard-prompts/, msts/) as in SOURCES"
     parser.add_argument("--extra-data-dir", type=Path, default=None, help=extra_help)
     args = parser.parse_args()
     shown = vars(args) | {"data_dir": data_root(args.data_dir)}  # the folder searched first
@@ -156,7 +174,7 @@ def main() -> None:
 
     print("\n2. Other human-labelled refusal sets, per language (report the test split)")
     extra = args.extra_data_dir
-    for name in ("xstest", "polyguard-refusal"):
+    for name in ("xstest", "polyguard-refusal", "msts-refusal"):
         try:
             items = load_dataset(name, extra) if extra else []
         except ValueError as exc:
@@ -183,17 +201,16 @@ def main() -> None:
           f"tables as it meets them, ran at {cold:,.0f}/s")  # fmt: skip
 
     harm = load_dataset("dna-harm", args.data_dir)
-    counting = CountingHarmJudge()
-    ensemble([RefusalJudge(), counting], "cascade").judge_many(harm)
-    saved = 1 - counting.asked / len(harm)
-    verdicts = RefusalJudge().judge_many(harm)
-    decided = Counter("declined" if v.outcome == "refused" else "answered" for v in verdicts)
-    pairs = zip(verdicts, harm, strict=True)
-    wrong = sum(v.outcome == "refused" and i.label == "unsafe" for v, i in pairs)
-    print(f"\n4. Cascade refusal > harm judge on Do-Not-Answer ({len(harm)} items): the harm judge "
-          f"is asked {counting.asked} times; {saved:.1%} of model calls saved "
-          f"({decided['declined']} declined replies are safe without asking; people labelled "
-          f"{wrong} of them harmful)")  # fmt: skip
+    print(f"\n4. Cascade refusal > harm judge: {cascade_line('Do-Not-Answer', harm)}")
+    try:
+        msts = load_dataset("msts-harm", extra) if extra else []
+    except ValueError:
+        msts = []  # reported as skipped in 2.
+    english = [i for i in msts if i.language == "eng"]
+    others = [i for i in msts if i.language != "eng"]
+    for label, chosen in (("MSTS, English", english), ("MSTS, 10 other languages", others)):
+        if chosen:
+            print(f"   {cascade_line(label, chosen)}")
 
 
 if __name__ == "__main__":

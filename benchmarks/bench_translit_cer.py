@@ -1,12 +1,16 @@
 """Romanisation fidelity: character error rate against human romanisations (lower is better).
 
-For every Dakshina language, on one split (default dev; the test split is reserved for
-independent checking and read only when `--split test` is given explicitly), four systems run
-side by side: `translit-latn` scheme `learned` (tables learned from the train split), scheme
-`chat` (rules; anyascii for Urdu, Sindhi and Sinhala), `anyascii` and `uroman` (PyPI).
+For every language with human romanisations (the twelve Dakshina languages; Odia, Assamese,
+Maithili, Konkani, Bodo, Sanskrit and Kashmiri from the Aksharantar sample; Nepali from
+NepaliTransliteralDataset: romanized_corpora.py), on one split (default dev; test splits are
+reserved for independent checking and read only when `--split test` is given explicitly), four
+systems run side by side: `translit-latn` scheme
+`learned` (tables learned from the train split), scheme `chat` (rules; anyascii for Urdu, Sindhi
+and Sinhala), `anyascii` and `uroman` (PyPI).
 
-- words: Dakshina lexicon, each distinct native word against its closest attested romanisation
-- sentences: Dakshina's romanised Wikipedia sentences (native and human romanisation, line by line)
+- words: the lexicon, each distinct native word against its closest attested romanisation
+- sentences: Dakshina's romanised Wikipedia sentences (native and human romanisation, line by
+  line); the other corpora have words only
 
 Both after NFC, lower-casing and punctuation removal; CER = edits / reference characters.
 `--limit N` takes N evenly spaced items of each set (0: all; uroman needs ~25 ms a sentence).
@@ -34,12 +38,15 @@ sys.path.insert(0, str(Path(__file__).parent))
 from langgap.evaluate.probes import transliterate
 from langgap.languages import lookup
 from romanized_corpora import (
-    DAKSHINA_LANGUAGES,
     DEFAULT_DATA,
+    REPOS,
+    ROMANISATION_LANGUAGES,
+    ROMANISATION_REPOS,
     check_split,
-    dakshina_lexicon,
-    dakshina_sentences,
     ensure,
+    romanisation_corpus,
+    romanisation_lexicon,
+    romanisation_sentences,
 )
 
 SYSTEMS = ("learned", "chat", "anyascii", "uroman")
@@ -138,7 +145,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--download", action="store_true")
     parser.add_argument("--split", default="dev", help="dev (default) or test (reserved)")
-    parser.add_argument("--languages", default=",".join(DAKSHINA_LANGUAGES))
+    parser.add_argument("--languages", default=",".join(ROMANISATION_LANGUAGES))
     parser.add_argument("--limit", type=int, default=1000, help="items per set (0: all)")
     parser.add_argument("--speed", action="store_true", help="time the probe's apply too")
     parser.add_argument(
@@ -151,7 +158,12 @@ def main(argv: list[str] | None = None) -> None:
     check_split(args.split, reserved_ok=args.split == "test")  # explicit --split test only
     if args.split == "train":
         sys.exit("--split train: the learned tables were fitted on it; choose dev or test")
-    ensure(args.data, args.download, ("dakshina",))
+    try:
+        folders = sorted({romanisation_corpus(lang) for lang in args.languages.split(",")})
+    except ValueError as error:
+        sys.exit(f"--languages: {error}")
+    every = REPOS | ROMANISATION_REPOS
+    ensure(args.data, args.download, {folder: every[folder] for folder in folders})
     shown = sys.argv[1:] if argv is None else argv
     print("command: python benchmarks/bench_translit_cer.py " + " ".join(shown))
     print(f"split: {args.split}; limit: {args.limit or 'all'} items per set; CER (lower is better)")
@@ -160,13 +172,13 @@ def main(argv: list[str] | None = None) -> None:
     for lang in args.languages.split(","):
         started = time.time()
         run = systems(lang, wanted)
-        lexicon = dakshina_lexicon(args.data, lang, args.split, reserved_ok=reserved)
+        lexicon = romanisation_lexicon(args.data, lang, args.split, reserved_ok=reserved)
         refs: dict[str, set[str]] = {}
         for native, latin, _ in lexicon:
             refs.setdefault(native, set()).add(normalize(latin).replace(" ", ""))
         words = dict(spread(sorted(refs.items()), args.limit))
         sentences = spread(
-            dakshina_sentences(args.data, lang, args.split, reserved_ok=reserved), args.limit
+            romanisation_sentences(args.data, lang, args.split, reserved_ok=reserved), args.limit
         )
         cells = [f"{word_cer(run[s], words):9.3f}" if s in run else f"{'-':>9}" for s in SYSTEMS]
         print(f"{lang:6} {'words':9} {len(words):>6} " + " ".join(cells), flush=True)

@@ -9,7 +9,8 @@ mixes are made, not all skipped. Each case's outputs (ids, text, metadata) and s
 hashed. `--write` records the digests; `--check` recomputes them and names every case that
 differs (exit 1). A speed-up must leave `--check` passing. Prints digests and counts only,
 never prompt text. The recorded digests come from the code before the speed work:
-`git archive d7e5ddd src | tar -x -C OLD` and `PYTHONPATH=OLD/src ... --write`.
+`git archive d7e5ddd src | tar -x -C OLD` and `PYTHONPATH=OLD/src ... --write`; `arabizi
+egyptian` was recorded again on 2026-12-05, when that variety became rule-based (issue 18).
 
     python benchmarks/check_probe_outputs.py --check benchmarks/probe_output_digests.json
 """

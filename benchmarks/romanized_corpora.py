@@ -11,6 +11,18 @@ reserved for independent checking: no reader here opens a test file.
 - code-mixed-nlp: l3cube-pune/code-mixed-nlp (L3Cube-HingLID); `validation.txt`, reporting only
 - NArabizi: SamiaTouileb/NArabizi (Algerian Arabizi-French); `{train,dev}_NArabizi.conllu`
 
+Human romanisations for the languages Dakshina lacks (`ROMANISATION_REPOS`, for the learned
+`translit-latn` tables; `romanisation_lexicon` picks the corpus by language):
+- aksharantar-sampled: nileshtiwari1311/cs6910-assignment3, whose `aksharantar_sampled/` is the
+  IIT Madras CS6910 sample of AI4Bharat's Aksharantar (Odia `ori/`, Assamese `asm/`, Maithili
+  `mai/`, Konkani `kok/`, Bodo `brx/`, Sanskrit `san/`, Kashmiri `kas/`):
+  `<lang>_train.csv` (training), `<lang>_valid.csv` (dev); `<lang>_test.csv` is never opened
+- NepaliTransliteralDataset: SushilShrestha/NepaliTransliteralDataset (Nepali words romanised by
+  contributors, README: MIT): `transliterals/transliteral_words_*.json`, no official split, so
+  words are split by a hash of the Nepali word (`carved_split`); entries left empty are skipped,
+  and the IME log `transliterals_from_typeinnepali...json` is not read (its Devanagari side is the
+  IME's output and its Latin side IME typing, `aa` for ा, not chat spelling)
+
 Arabizi with the Arabic-script spelling beside it (`ARABIZI_REPOS`, for the `arabizi` probe):
 - NArabizi again (its Arabic-script column); Algerian; train/dev as above
 - TArC: eligugliotta/tarc (Tunisian Arabish with CODA Arabic script, CC BY-NC-SA 4.0);
@@ -18,6 +30,12 @@ Arabizi with the Arabic-script spelling beside it (`ARABIZI_REPOS`, for the `ara
 - DODa: darija-open-dataset/dataset (Moroccan Darija, CC BY-NC 4.0): `ongoing/*.csv`
   sentences, split by hash like TArC; the word lists (`syntactic categories/`,
   `semantic categories/`) are training data only
+- get-lyrics: kevduc/get-lyrics (Egyptian artists' songs from lyricstranslate.com with the
+  Arabic lyrics and, for some, a transliteration contributed by a site user, aligned by verse
+  id): `data/data-lyrics/*.json`, evaluation only (song lyrics: no licence to learn tables
+  from); songs whose transliteration uses the chat digits (3 for ع, 7 for ح, 2 for ء/ق) at
+  least three times, so scholarly and machine romanisations drop out; no official split, so
+  songs are split by a hash of their link (`carved_split`)
 - Arabizi-Transliteration-jo: bashartalafha/Arabizi-Transliteration (Jordanian words):
   `keras-attention/data/training.csv` (train) and `validation.csv` (dev); its test files and
   the top-level `Arabizi-Arabic` file (which may hold test pairs) are never opened
@@ -39,6 +57,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -57,6 +77,11 @@ ARABIZI_REPOS = {
     "TArC": "eligugliotta/tarc",
     "DODa": "darija-open-dataset/dataset",
     "Arabizi-Transliteration-jo": "bashartalafha/Arabizi-Transliteration",
+    "get-lyrics": "kevduc/get-lyrics",
+}
+ROMANISATION_REPOS = {
+    "aksharantar-sampled": "nileshtiwari1311/cs6910-assignment3",
+    "NepaliTransliteralDataset": "SushilShrestha/NepaliTransliteralDataset",
 }
 CODESWITCH_REPOS = {
     "lince-spaeng": "MarkdenO/MLP-Final-Project-4",
@@ -137,6 +162,94 @@ def dakshina_sentences(
         sys.exit(f"{path}: {lang}.romanized.rejoined.{split}.native.txt and .roman.txt differ "
                  "in line count; re-fetch the corpus")  # fmt: skip
     return pairs
+
+
+# BCP-47 -> the sample's folder name (its Manipuri is in Meetei Mayek, the probe's in Bengali
+# script, so it is left out)
+AKSHARANTAR_LANGUAGES = {
+    "or": "ori", "as": "asm", "mai": "mai", "kok": "kok", "brx": "brx", "sa": "san", "ks": "kas",
+}  # fmt: skip
+NEPALI = "ne"
+ROMANISATION_LANGUAGES = (*DAKSHINA_LANGUAGES, *AKSHARANTAR_LANGUAGES, NEPALI)
+
+
+def romanisation_corpus(lang: str) -> str:
+    """The corpus folder holding `lang`'s human romanisations."""
+    if lang in DAKSHINA_LANGUAGES:
+        return "dakshina"
+    if lang in AKSHARANTAR_LANGUAGES:
+        return "aksharantar-sampled"
+    if lang == NEPALI:
+        return "NepaliTransliteralDataset"
+    raise ValueError(f"no human romanisations for {lang!r}; choose from "
+                     f"{', '.join(ROMANISATION_LANGUAGES)}")  # fmt: skip
+
+
+def romanisation_lexicon(
+    data: Path, lang: str, split: str, *, reserved_ok: bool = False
+) -> list[tuple[str, str, int]]:
+    """(native word, human romanisation, attestations) of `lang`'s `split`, from its corpus."""
+    corpus = romanisation_corpus(lang)
+    if corpus == "dakshina":
+        return dakshina_lexicon(data, lang, split, reserved_ok=reserved_ok)
+    if corpus == "aksharantar-sampled":
+        return aksharantar_lexicon(data, lang, split, reserved_ok=reserved_ok)
+    return nepali_lexicon(data, split, reserved_ok=reserved_ok)
+
+
+def romanisation_sentences(
+    data: Path, lang: str, split: str, *, reserved_ok: bool = False
+) -> list[tuple[str, str]]:
+    """(native sentence, human romanisation); only Dakshina has romanised sentences."""
+    check_split(split, reserved_ok=reserved_ok)
+    if romanisation_corpus(lang) != "dakshina":
+        return []
+    return dakshina_sentences(data, lang, split, reserved_ok=reserved_ok)
+
+
+def aksharantar_lexicon(
+    data: Path, lang: str, split: str, *, reserved_ok: bool = False
+) -> list[tuple[str, str, int]]:
+    """(native word, romanisation, rows) of the Aksharantar sample's `split` for `lang`:
+    train is `<code>_train.csv`, dev `<code>_valid.csv`; `<code>_test.csv` only when reserved_ok."""
+    check_split(split, reserved_ok=reserved_ok)
+    code = AKSHARANTAR_LANGUAGES[lang]
+    name = {"train": "train", "dev": "valid", "test": "test"}[split]
+    path = data / "aksharantar-sampled" / "aksharantar_sampled" / code / f"{code}_{name}.csv"
+    counts: dict[tuple[str, str], int] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row, cols in enumerate(csv.reader(handle), 1):
+            if len(cols) != 2 or not cols[0].strip() or not cols[1].strip():
+                sys.exit(f"{path} row {row}: expected romanisation,native word; re-fetch the "
+                         "corpus")  # fmt: skip
+            key = (cols[1].strip(), cols[0].strip())
+            counts[key] = counts.get(key, 0) + 1
+    return [(native, latin, n) for (native, latin), n in counts.items()]
+
+
+def nepali_lexicon(
+    data: Path, split: str, *, reserved_ok: bool = False
+) -> list[tuple[str, str, int]]:
+    """(Nepali word, romanisation, 1) of NepaliTransliteralDataset's contributor files whose word
+    falls in `split` (`carved_split` of the word; test only when reserved_ok)."""
+    check_split(split, reserved_ok=reserved_ok)
+    out: dict[tuple[str, str], int] = {}
+    folder = data / "NepaliTransliteralDataset" / "transliterals"
+    for path in sorted(folder.glob("transliteral_words_*.json")):
+        try:
+            entries = json.loads(path.read_text("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            sys.exit(f"{path}: not a UTF-8 JSON object ({error}); re-fetch the corpus")
+        if not isinstance(entries, dict):
+            sys.exit(f"{path}: expected a JSON object word -> romanisation; re-fetch the corpus")
+        for native, latin in entries.items():
+            if carved_split(native) != split:
+                continue
+            for spelling in latin if isinstance(latin, list) else [latin]:
+                if isinstance(spelling, str) and spelling.strip():  # empty: not yet romanised
+                    key = (native.strip(), spelling.strip())
+                    out[key] = out.get(key, 0) + 1
+    return [(native, latin, n) for (native, latin), n in out.items()]
 
 
 def dakshina_train(data: Path, lang: str) -> list[tuple[str, str, int]]:
@@ -359,6 +472,45 @@ def jordanian_words(data: Path, split: str, checker: bool = False) -> list[tuple
     path = data / "Arabizi-Transliteration-jo" / "keras-attention" / (name or "utils/test.csv")
     with path.open(encoding="utf-8", newline="") as handle:
         return [(row[0], row[1]) for row in csv.reader(handle) if len(row) >= 2 and row[0]]
+
+
+_ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
+# a chat digit standing for a letter: 3 (ع), 7 (ح), 2 (ء, ق), 5 (خ), 8/9/6 (Levant, Gulf)
+_CHAT_DIGIT = re.compile(r"(?<=[a-z])[2356789]|[2356789](?=[a-z])")
+CHAT_DIGITS_MIN = 3  # per song: fewer and the transliteration is scholarly or machine-made
+
+
+def egyptian_lyrics(data: Path, split: str, checker: bool = False) -> list[tuple[str, str]]:
+    """(Arabic verse, Arabizi verse) of kevduc/get-lyrics songs in `split` (crc32 of the song's
+    link), from songs transliterated in the chat alphabet; a verse pair is kept when both sides
+    are non-empty, the Latin side has no Arabic letter, the word counts differ by at most half
+    (misaligned verses drop out), and it was not seen before (choruses repeat)."""
+    _check_split(split, checker)
+    seen: set[tuple[str, str]] = set()
+    out: list[tuple[str, str]] = []
+    for path in sorted((data / "get-lyrics" / "data" / "data-lyrics").glob("*.json")):
+        try:
+            songs = json.loads(path.read_text("utf-8")).get("songs") or []
+        except (UnicodeDecodeError, json.JSONDecodeError, AttributeError) as error:
+            sys.exit(f"{path}: not a JSON object with a songs list ({error}); re-fetch the corpus")
+        for song in songs:
+            latin = (song.get("transliteration") or {}).get("lyrics") or []
+            link = str(song.get("link") or "")
+            if not latin or not link or carved_split(link) != split:
+                continue
+            digits = _CHAT_DIGIT.findall(" ".join(v["text"] for v in latin).lower())
+            if len(digits) < CHAT_DIGITS_MIN:
+                continue
+            arabic = {v["id"]: v["text"].strip() for v in song.get("lyrics") or []}
+            for verse in latin:
+                ar, zi = arabic.get(verse["id"], ""), verse["text"].strip()
+                if not _ARABIC_LETTER.search(ar) or not zi or _ARABIC_LETTER.search(zi):
+                    continue
+                if not 2 / 3 <= len(zi.split()) / len(ar.split()) <= 3 / 2 or (ar, zi) in seen:
+                    continue
+                seen.add((ar, zi))
+                out.append((ar, zi))
+    return out
 
 
 def _blank_separated(path: Path, parse: object) -> Iterator[Sentence]:

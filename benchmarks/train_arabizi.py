@@ -131,7 +131,8 @@ def main() -> None:
     parser.add_argument("--only", choices=sorted(SOURCES))
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
-    ensure(args.data, args.download, ARABIZI_REPOS)
+    used = {SOURCES[v]["corpus"] for v in ([args.only] if args.only else SOURCES)}
+    ensure(args.data, args.download, {name: ARABIZI_REPOS[name] for name in sorted(used)})
     args.out.mkdir(parents=True, exist_ok=True)
     for variety in [args.only] if args.only else list(SOURCES):
         table = build(args.data, variety)

@@ -1,10 +1,14 @@
 """Rebuild the learned romanisation tables (src/langgap/evaluate/probes/translit_tables/).
 
-Learns one table per Dakshina language from its lexicon's TRAIN split (native word, human
-romanisation, attestations); `--tune` picks the context threshold on the DEV split (word CER
-against the closest attested romanisation) and prints the figures it chose on. The test split
-is never read. Data: a clone of mathml42/dakshina-seq2seq-transliteration in
-`--data`/dakshina (see romanized_corpora.py; `--download` clones it).
+Learns one table per language from human romanisations (native word, romanisation,
+attestations), TRAIN split only; `--tune` picks the context threshold on the DEV split (word CER
+against the closest attested romanisation) and prints the figures it chose on. Test splits are
+never read. Corpora (romanized_corpora.py; each a clone in `--data`, `--download` clones it):
+Dakshina lexicons for its twelve languages (mathml42/dakshina-seq2seq-transliteration), the
+Aksharantar sample for Odia, Assamese, Maithili, Konkani, Bodo, Sanskrit and Kashmiri
+(nileshtiwari1311/cs6910-assignment3), and SushilShrestha/NepaliTransliteralDataset for Nepali
+(split by a hash of the word).
+Languages not named in `--languages` keep the tables (and provenance) already in `--out`.
 
     python benchmarks/train_translit.py [--data DIR] [--download] [--languages hi,bn] [--tune]
 """
@@ -12,6 +16,8 @@ is never read. Data: a clone of mathml42/dakshina-seq2seq-transliteration in
 from __future__ import annotations
 
 import argparse
+import gzip
+import json
 import subprocess
 import sys
 import time
@@ -24,16 +30,40 @@ from langgap.evaluate.probes.learned_roman import RewriteTable
 from langgap.evaluate.probes.learned_roman_fit import align_all, build, normalize_latin
 from langgap.languages import lookup
 from romanized_corpora import (
-    DAKSHINA_LANGUAGES,
     DEFAULT_DATA,
     REPOS,
-    dakshina_lexicon,
+    ROMANISATION_LANGUAGES,
+    ROMANISATION_REPOS,
     ensure,
+    romanisation_corpus,
+    romanisation_lexicon,
 )
 
 OUT = Path(__file__).parents[1] / "src/langgap/evaluate/probes/translit_tables"
 MIN_COUNTS = (1.0, 2.0, 3.0, 5.0)  # tried with --tune
 DEFAULT_MIN_COUNT = 2.0
+# Per corpus folder: what the provenance of a table learned from it says.
+CORPORA = {
+    "dakshina": {
+        "corpus": f"github.com/{REPOS['dakshina']} (Dakshina v1.0 lexicons, Roark et al. 2020)",
+        "files": "<lang>.translit.sampled.train.tsv (dev: .dev.tsv)",
+        "licence": "CC BY-SA 4.0",
+    },
+    "aksharantar-sampled": {
+        "corpus": f"github.com/{ROMANISATION_REPOS['aksharantar-sampled']} (aksharantar_sampled/: "
+        "the IIT Madras CS6910 sample of AI4Bharat's Aksharantar, Madhani et al. 2022)",
+        "files": "<code>_train.csv (dev: <code>_valid.csv)",
+        "licence": "Aksharantar's card: CC0 for mined and existing parts, CC BY 4.0 for the "
+        "manually collected parts (an earlier card said CC BY-NC 4.0); the copy states none",
+    },
+    "NepaliTransliteralDataset": {
+        "corpus": f"github.com/{ROMANISATION_REPOS['NepaliTransliteralDataset']} "
+        "(contributors' romanisations of Nepali words)",
+        "files": "transliterals/transliteral_words_*.json, words whose crc32 mod 10 >= 2 "
+        "(dev: == 1)",
+        "licence": "MIT (stated in the README; the repository has no LICENSE file)",
+    },
+}
 
 
 def rule(lang: str) -> object:
@@ -54,7 +84,7 @@ def prepared(data: Path, lang: str, split: str) -> list[tuple[str, str, int]]:
     script = transliterate.target_script(lang)
     return [
         (unicodedata.normalize("NFC", transliterate.prepare(native, script)), latin, n)
-        for native, latin, n in dakshina_lexicon(data, lang, split)
+        for native, latin, n in romanisation_lexicon(data, lang, split)
     ]
 
 
@@ -75,18 +105,51 @@ def word_cer(table: RewriteTable, lang: str, pairs: list[tuple[str, str, int]]) 
     return errors / max(1, length)
 
 
+def _commit(folder: Path) -> str:
+    found = subprocess.run(
+        ["git", "-C", str(folder), "rev-parse", "--short", "HEAD"],
+        capture_output=True, text=True, check=False,
+    ).stdout.strip()  # fmt: skip
+    return found or "unknown"
+
+
+def _kept(path: Path, rebuilt: set[str]) -> tuple[dict[str, RewriteTable], dict[str, object]]:
+    """The tables and per-language provenance in `path` for languages not being rebuilt."""
+    if not path.is_file():
+        return {}, {}
+    tables = learned_roman.read_tables(path)
+    source = json.loads(gzip.decompress(path.read_bytes()).decode("utf-8"))["source"]
+    if "languages" not in source:  # one corpus for every language (tables before Odia etc.)
+        source = {
+            "languages": {
+                code: {
+                    **{k: v for k, v in source.items() if k != "min_count"},
+                    "min_count": source["min_count"][code],
+                }
+                for code in tables
+            }
+        }
+    keep = {code: table for code, table in tables.items() if code not in rebuilt}
+    return keep, {code: source["languages"][code] for code in keep}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--download", action="store_true")
-    parser.add_argument("--languages", default=",".join(DAKSHINA_LANGUAGES))
+    parser.add_argument("--languages", default=",".join(ROMANISATION_LANGUAGES))
     parser.add_argument("--tune", action="store_true", help="choose min_count on the dev split")
     parser.add_argument("--out", type=Path, default=OUT / learned_roman.TABLES)
     args = parser.parse_args()
-    ensure(args.data, args.download, ("dakshina",))
-    tables: dict[str, RewriteTable] = {}
-    chosen: dict[str, float] = {}
-    for lang in args.languages.split(","):
+    languages = args.languages.split(",")
+    try:
+        folders = {lang: romanisation_corpus(lang) for lang in languages}
+    except ValueError as error:
+        sys.exit(f"--languages: {error}")
+    every = REPOS | ROMANISATION_REPOS
+    ensure(args.data, args.download, {f: every[f] for f in sorted(set(folders.values()))})
+    tables, provenance = _kept(args.out, {lookup(lang).code for lang in languages})
+    for lang in languages:
         started = time.time()
         train = prepared(args.data, lang, "train")
         prior = rule(lang)
@@ -104,23 +167,19 @@ def main() -> None:
         table = build(aligned, min_count=min_count)
         code = lookup(lang).code
         tables[code] = table
-        chosen[code] = min_count
+        folder = folders[lang]
+        provenance[code] = {
+            **CORPORA[folder],
+            "commit": _commit(args.data / folder),
+            "split": "train (min_count chosen on dev)" if args.tune else "train",
+            "min_count": min_count,
+        }
         entries = sum(len(v) for v in table.by_context.values())
         print(f"{lang} ({code}): {len(train)} train pairs, {len(table.spans)} units, "
               f"{entries} context entries, min_count {min_count}, "
               f"{time.time() - started:.0f} s", flush=True)  # fmt: skip
-    commit = subprocess.run(
-        ["git", "-C", str(args.data / "dakshina"), "rev-parse", "--short", "HEAD"],
-        capture_output=True, text=True, check=False,
-    ).stdout.strip()  # fmt: skip
-    source = {
-        "corpus": f"github.com/{REPOS['dakshina']} (Dakshina v1.0 lexicons)",
-        "commit": commit or "unknown",
-        "split": "train (min_count chosen on dev)" if args.tune else "train",
-        "min_count": chosen,
-        "licence": "CC BY-SA 4.0",
-    }
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    source = {"languages": {code: provenance[code] for code in sorted(provenance)}}
     learned_roman.write_tables(args.out, tables, source)
     print(f"wrote {args.out} ({args.out.stat().st_size:,} bytes)")
 

@@ -78,7 +78,8 @@ def test_the_registry_names_every_loader_folder() -> None:
     table = datasets()
     folders = {d.folder for d in table.values()}
     assert folders >= {"multijail", "xsafety", "csrt", "polyrefuse", "do-not-answer", "rtp-lx",
-                       "xstest", "square", "polyguard-prompts", "acl-anthology"}  # fmt: skip
+                       "xstest", "square", "polyguard-prompts", "msts",
+                       "acl-anthology"}  # fmt: skip
     for dataset in table.values():
         assert dataset.licence and dataset.citation and dataset.source.repo
         if dataset.source.kind == "github":

@@ -4,6 +4,7 @@ errors, the default scheme, and the fidelity benchmark's refusal to read reserve
 from __future__ import annotations
 
 import gzip
+import importlib
 import importlib.util
 import json
 import sys
@@ -46,9 +47,17 @@ def test_default_scheme_is_learned_where_a_table_exists() -> None:
     probe = get_probe("translit-latn")
     assert probe.params["scheme"] == "learned"
     assert {"hin", "ben", "tam", "urd", "snd", "sin"} <= set(probe.params["learned_languages"])
-    # no table for Odia, Nepali or Chinese: scheme learned writes them as chat does
-    for text, lang in (("ଓଡ଼ିଆ", "or"), ("नेपाली", "ne"), ("你好", "zh")):
-        assert lang not in probe.params["learned_languages"]
+    assert {"ori", "asm", "nep", "mai", "kok", "brx", "san", "kas"} <= set(
+        probe.params["learned_languages"]
+    )
+    # no table for Dogri, Manipuri (Bengali script) or Chinese: scheme learned writes them as
+    # chat does
+    for text, lang, code in (
+        ("डोगरी", "doi", "doi"),
+        ("মণিপুরী", "mni", "mni"),
+        ("你好", "zh", "zho"),
+    ):
+        assert code not in probe.params["learned_languages"]
         assert romanize(text, lang, scheme="learned") == romanize(text, lang, scheme="chat")
     assert get_probe("translit-latn", scheme="iso").params["scheme"] == "iso"
 
@@ -103,8 +112,70 @@ def test_shipped_tables_are_small_and_cover_the_indic_scripts() -> None:
     assert path.stat().st_size < 3_000_000
     assert (path.parent / "MODEL_CARD.md").is_file()
     assert set(learned_roman.languages()) == {
-        "ben", "guj", "hin", "kan", "mal", "mar", "pan", "snd", "sin", "tam", "tel", "urd",
+        "asm", "ben", "brx", "guj", "hin", "kan", "kas", "kok", "mai", "mal", "mar", "nep",
+        "ori", "pan", "san", "snd", "sin", "tam", "tel", "urd",
     }  # fmt: skip
+
+
+def test_tables_beyond_dakshina_write_as_their_corpora_do() -> None:
+    # issue 18: Assamese x for স/ষ and o for the inherent vowel, Odia without the rules'
+    # doubled vowels, Nepali's inherent vowel dropped word-finally (tables from Aksharantar
+    # and NepaliTransliteralDataset, train splits)
+    assert romanize("অসমীয়া", "as", scheme="learned") == "oxomiya"
+    assert romanize("অসমীয়া", "as", scheme="chat") == "asamiyaa"
+    assert romanize("ଓଡ଼ିଆ", "or", scheme="learned") == "odia"
+    assert romanize("ଓଡ଼ିଆ", "or", scheme="chat") == "odaia"
+    assert romanize("नेपाली भाषा", "ne", scheme="learned") == "nepali bhasha"
+    # Bodo and Kashmiri from the same Aksharantar sample: o for the inherent vowel, the rules'
+    # broken vowels gone
+    assert romanize("बड़ो", "brx", scheme="learned") == "boro"
+    assert romanize("کٲشُر زَبان", "ks", scheme="learned") == "kashur zaban"
+
+
+def test_odia_assamese_nepali_readers_keep_their_test_parts_closed() -> None:
+    corpora = _corpora()
+    data = DATA / "romanisation_mini"
+    assert corpora.romanisation_corpus("or") == "aksharantar-sampled"
+    assert corpora.romanisation_corpus("ne") == "NepaliTransliteralDataset"
+    assert corpora.romanisation_corpus("hi") == "dakshina"
+    with pytest.raises(ValueError, match="no human romanisations"):
+        corpora.romanisation_corpus("xx")
+    # Aksharantar sample: rows counted as attestations; dev is the _valid file
+    assert sorted(corpora.romanisation_lexicon(data, "or", "train")) == [
+        ("ଓଡ଼ିଆ", "odia", 1), ("ଭଲ", "bhala", 2), ("ଭାଷା", "bhasha", 1),
+    ]  # fmt: skip
+    assert corpora.romanisation_lexicon(data, "or", "dev") == [("ଘର", "ghara", 1)]
+    with pytest.raises(corpora.ReservedSplitError):
+        corpora.romanisation_lexicon(data, "or", "test")
+    assert corpora.romanisation_lexicon(data, "or", "test", reserved_ok=True) == [("ପାଣି", "pani", 1)]
+    assert corpora.romanisation_sentences(data, "or", "dev") == []
+    # Nepali: split by crc32 of the word (नेपाल falls in test), empty entries skipped, a list
+    # gives each spelling, and the IME log (not UTF-8 here) is never opened
+    assert sorted(corpora.romanisation_lexicon(data, "ne", "train")) == [
+        ("पानी", "pani", 1), ("माया", "maaya", 1), ("माया", "maya", 1),
+    ]  # fmt: skip
+    assert sorted(corpora.romanisation_lexicon(data, "ne", "dev")) == [
+        ("किताब", "kitab", 1), ("घर", "ghar", 1),
+    ]  # fmt: skip
+    with pytest.raises(corpora.ReservedSplitError):
+        corpora.romanisation_lexicon(data, "ne", "test")
+    assert corpora.romanisation_lexicon(data, "ne", "test", reserved_ok=True) == [
+        ("नेपाल", "nepal", 1)
+    ]
+
+
+def test_aksharantar_reader_names_the_bad_row(tmp_path: Path) -> None:
+    corpora = _corpora()
+    folder = tmp_path / "aksharantar-sampled" / "aksharantar_sampled" / "asm"
+    folder.mkdir(parents=True)
+    (folder / "asm_train.csv").write_text("moi,মই\nonly-one-column\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match=r"asm_train\.csv row 2"):
+        corpora.romanisation_lexicon(tmp_path, "as", "train")
+
+
+def _corpora() -> ModuleType:
+    sys.path.insert(0, str(BENCHMARKS))
+    return importlib.import_module("romanized_corpora")
 
 
 def _bench() -> ModuleType:

@@ -19,7 +19,9 @@ from langgap.survey.learned.model import (
     ModelFileError,
     packaged_model_path,
     paper_matrix,
+    topic_matrix,
 )
+from langgap.survey.learned.rule_features import rule_view
 from langgap.survey.learned.train import TrainingError, align, fit_model, read_papers_csv
 from langgap.survey.learned.vectors import TfidfBlock, TfidfSpec
 from langgap.survey.models import Paper
@@ -116,10 +118,11 @@ def test_temperature_scaling_keeps_the_winner(
     trained: tuple[LearnedModel, list[Paper], list[Annotation]],
 ) -> None:
     model, papers, _ = trained
-    x = np.asarray(model.topic.decision(paper_matrix(model.paper_blocks, papers)))
+    rows = topic_matrix(paper_matrix(model.paper_blocks, papers), rule_view(papers))
+    x = np.asarray(model.topic.decision(rows))
     assert model.topic.temperature > 0
     best = [model.topic.classes[i] for i in x.argmax(axis=1)]
-    assert best == [c for c, _ in model.topic.predict(paper_matrix(model.paper_blocks, papers))]
+    assert best == [c for c, _ in model.topic.predict(rows)]
 
 
 def test_bad_gold_is_a_clear_error(tmp_path: Path) -> None:
@@ -202,6 +205,9 @@ def test_learn_run_and_sheet_through_the_cli(tmp_path: Path) -> None:
                   "--out", str(model))  # fmt: skip
     assert "cross-validated by year" in out and model.is_file()
     assert LearnedModel.load(model).meta["cv"]["related"]["accuracy"] >= 0.0
+    # which source gave languages and group, with both sources' cross-validated figures
+    assert "languages and group from rules" in " ".join(out.split())
+    assert "mentions: group κ" in " ".join(out.split())
 
     bib = tmp_path / "more.bib"
     bib.write_text(
@@ -244,6 +250,10 @@ def test_learn_reports_bad_input_without_traceback(tmp_path: Path) -> None:
                   "--annotator", "learned", "--learned-model", str(tmp_path / "none.npz"),
                   code=2)  # fmt: skip
     assert "no such model file" in out
+    out = _invoke("survey", "learn", str(gold_csv), "--papers", str(_write_papers_csv(
+                  tmp_path / "all.csv", papers)), "--out", str(tmp_path / "m.npz"),
+                  "--languages-from", "llm", "--no-cv", code=2)  # fmt: skip
+    assert "use one of rules, mentions" in out and "Traceback" not in out
 
 
 def test_sheet_uncertainty_order_needs_a_learned_run(tmp_path: Path) -> None:

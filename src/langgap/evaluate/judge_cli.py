@@ -36,7 +36,8 @@ DataOpt = Annotated[
     typer.Option(
         "--data",
         help="dna-harm, dna-refusal-strict, dna-refusal-broad, rtp-lx, xstest, square-ko, "
-        "polyguard-refusal, polyguard-harm, or a labelled CSV/JSONL (see --text-col …).",
+        "polyguard-refusal, polyguard-harm, msts-refusal, msts-harm, or a labelled CSV/JSONL "
+        "(see --text-col …).",
     ),
 ]
 JudgeOpt = Annotated[

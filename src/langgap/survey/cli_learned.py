@@ -45,6 +45,15 @@ def learn(
             "the model: the report's label-quality line shows them.",
         ),
     ] = True,
+    languages_from: Annotated[
+        str,
+        typer.Option(
+            "--languages-from",
+            help="Where the model takes languages and group from: rules (the rule annotator; "
+            "better on the reference by cross-validation) or mentions (the learned "
+            "studied-vs-mentioned head). --cv prints both sources' figures on your labels.",
+        ),
+    ] = "rules",
 ) -> None:
     """Train the learned annotator (related, topic, documented, studied-vs-mentioned)."""
     from langgap.survey.learned.learn import (
@@ -62,7 +71,10 @@ def learn(
         if add_reference:
             labels, name = with_reference(labels), f"{name} + langgap reference annotation"
         texts, texts_name = papers_from(papers, anthology, labels)
-        result = learn_model(labels, name, texts, texts_name, cross_validate=cross_validate)
+        result = learn_model(
+            labels, name, texts, texts_name, cross_validate=cross_validate,
+            languages_from=languages_from,
+        )  # fmt: skip
     except SheetError as error:
         for problem in error.problems:
             errors.print(str(problem), markup=False, highlight=False, soft_wrap=True)
@@ -85,6 +97,18 @@ def learn(
             + f"; languages Jaccard {cv['languages_jaccard']:.3f}",
             markup=False,
         )  # fmt: skip
+        shown = [
+            f"{source}: group κ {f['group_kappa']:.3f}, languages Jaccard "
+            f"{f['languages_jaccard']:.3f}"
+            for source, f in cv["languages_sources"].items()
+        ]
+        console.print(
+            f"languages and group from {cv['languages_from']} (--languages-from); by "
+            "cross-validation " + "; ".join(shown),
+            markup=False,
+        )
+    else:
+        console.print(f"languages and group from {languages_from} (--languages-from)")
     console.print(f"use it: langgap survey run … --annotator learned --learned-model {out}")
 
 

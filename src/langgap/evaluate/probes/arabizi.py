@@ -1,15 +1,17 @@
 """Arabizi: Arabic script rewritten in the Latin-and-digits chat alphabet (ar-Latn).
 
 No maintained library does this. The regional varieties (algerian, moroccan, tunisian,
-levantine, and egyptian and gulf on the Levantine table) are spelled by rewrite tables learned
+levantine, and gulf on the Levantine table) are spelled by rewrite tables learned
 from human Arabizi paired with Arabic script (`arabizi_learn`, tables in `arabizi_tables/`
 with their model card): each letter becomes the chunk chat writers wrote for it in its context,
 vowels and clusters as they wrote them (3likom, not 3alikam). `arabizi.yaml` lists the
 varieties, their sources and letter conventions.
 
-The `standard` variety is rule-based (no corpus): a letter table (`arabizi.yaml`) and a vowel
-heuristic. Arabic script omits short vowels; where the text carries harakat they are used,
-otherwise an 'a' is inserted by a CV(C) syllable heuristic:
+The `standard` and `egyptian` varieties are rule-based (no table): a letter table
+(`arabizi.yaml`; Cairene letters for `egyptian`, its settings checked on Egyptian song verses
+transliterated by their listeners) and a vowel heuristic. Arabic script omits short vowels;
+where the text carries harakat they are used, otherwise an 'a' is inserted by a CV(C)
+syllable heuristic:
 
 - a consonant followed by a long-vowel letter (ا و ي ى ة) takes that vowel and nothing else;
 - a consonant that opens a syllable (word start, or after a consonant that closed one) gets 'a';
@@ -76,6 +78,7 @@ class _Table:
     ta_marbuta: str
     hamza_below: str
     punctuation: dict[str, str]
+    words: dict[str, str]  # whole words the variety spells by its own convention
 
 
 @cache
@@ -161,6 +164,7 @@ def _table(variety: str) -> _Table:
         ta_marbuta=str(spec["ta_marbuta"]),
         hamza_below=str(spec["alif_hamza_below"]),
         punctuation=punctuation,
+        words={k: str(v) for k, v in spec.get("words", {}).items()},
     )
 
 
@@ -223,9 +227,9 @@ def _vowel_after(units: list[_Unit], i: int, had_vowel: list[bool]) -> str:
 @lru_cache(maxsize=65536)
 def _word(word: str, variety: str) -> str:
     word = word.replace(TATWEEL, "")
-    if word in WORDS:
-        return WORDS[word]
     table = _table(variety)
+    if word in table.words or word in WORDS:
+        return table.words.get(word) or WORDS[word]
     prefix = ""
     if word.startswith("ال") and len(word) > 3:
         prefix, word = table.article, word[2:]

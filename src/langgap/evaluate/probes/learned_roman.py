@@ -5,8 +5,9 @@ Each unit is written as the Latin span people most often give it in that context
 its neighbours on both sides, then with the right or left one, then with the neighbours' kind
 (vowel sign, virama, bare consonant, word edge), then alone. So schwa deletion (apne, not apane),
 Bengali o for the inherent vowel and Tamil th for த are whatever the human romanisations say.
-Tables are learned by `benchmarks/train_translit.py` from Dakshina's lexicons (train split) and
-ship in `translit_tables/` (MODEL_CARD.md there: sources, licence, splits).
+Tables are learned by `benchmarks/train_translit.py` from human romanisation lexicons (train
+splits: Dakshina, the Aksharantar sample, NepaliTransliteralDataset) and ship in
+`translit_tables/` (MODEL_CARD.md there: sources, licences, splits).
 
 >>> table = RewriteTable({"न": "na", "म": "ma", "स्": "s", "ते": "te"}, {})
 >>> table.romanize("नमस्ते", fallback=str)

@@ -8,9 +8,10 @@ anyascii (letter-by-letter, no vowel reordering) because `pythainlp` is too heav
 Only the target script's characters are converted; Latin letters, digits and other scripts stay.
 
 Scheme `learned` (the probe's default) writes as people do: per-language tables learned from
-human romanisations (Dakshina lexicons; `learned_roman.py`) for Hindi, Bengali, Marathi,
-Gujarati, Punjabi, Tamil, Telugu, Kannada, Malayalam, Urdu, Sindhi and Sinhala; languages
-without a table get `chat`.
+human romanisations (`learned_roman.py`): Dakshina lexicons for Hindi, Bengali, Marathi,
+Gujarati, Punjabi, Tamil, Telugu, Kannada, Malayalam, Urdu, Sindhi and Sinhala, the Aksharantar
+sample for Odia, Assamese, Maithili, Konkani, Bodo, Sanskrit and Kashmiri,
+NepaliTransliteralDataset for Nepali; languages without a table get `chat`.
 
 >>> romanize("नमस्ते", "hi")
 'namaste'

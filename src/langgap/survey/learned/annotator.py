@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp  # type: ignore[import-untyped]
 
+from langgap.survey.annotate import RuleAnnotator
 from langgap.survey.learned.model import (
     FLAG_BELOW,
     FORMAT,
@@ -41,9 +42,11 @@ class LearnedAnnotator:
         self.flag_below = flag_below
         if not self.model_path.is_file():
             raise missing_model(self.model_path)
-        # the cache key follows the model file's bytes, so a retrained model relabels everything
+        # the cache key follows the model file's bytes and the rules (whose outputs the model
+        # reads), so a retrained model or an edited rule file relabels everything
         digest = hashlib.blake2b(self.model_path.read_bytes(), digest_size=6).hexdigest()
-        self.version = f"{FORMAT.rsplit('/', 1)[-1]}.{digest}.flag{flag_below:g}"
+        rules = RuleAnnotator().version
+        self.version = f"{FORMAT.rsplit('/', 1)[-1]}.{digest}.rules{rules}.flag{flag_below:g}"
 
     @cached_property
     def model(self) -> LearnedModel:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -56,7 +56,15 @@ def fit_head(
     x: sp.csr_matrix | np.ndarray, labels: Sequence[str], c: float = REGULARISATION
 ) -> LinearHead:
     """Fit a head on rows `x` with string `labels` (at least two classes)."""
+    return fit_head_out_of_fold(x, labels, c)[0]
 
+
+def fit_head_out_of_fold(
+    x: sp.csr_matrix | np.ndarray, labels: Sequence[str], c: float = REGULARISATION
+) -> tuple[LinearHead, np.ndarray]:
+    """Fit a head, and return with it the decision values each training row gets from a model
+    fitted without it (5-fold; the fitted head's own values when a class is too rare to fold).
+    A stacked head learns from these what the first head's output is worth on unseen papers."""
     y = np.asarray(labels)
     classes = tuple(sorted(set(labels)))
     if len(classes) < 2:
@@ -68,7 +76,11 @@ def fit_head(
     else:
         coef = np.vstack([e.coef_ for e in model.estimators_])
         intercept = np.concatenate([e.intercept_ for e in model.estimators_])
-    return LinearHead(classes, coef, intercept, _temperature(x, y, classes, c))
+    scores = _out_of_fold(x, y, classes, c)
+    head = LinearHead(classes, coef, intercept, 1.0)
+    if scores is None:
+        return head, head.decision(x)
+    return replace(head, temperature=_temperature(scores, y, classes)), scores
 
 
 def _regression(c: float, n_classes: int) -> Any:
@@ -83,22 +95,27 @@ def _regression(c: float, n_classes: int) -> Any:
     return binary if n_classes == 2 else OneVsRestClassifier(binary)
 
 
-def _temperature(
+def _out_of_fold(
     x: sp.csr_matrix | np.ndarray, y: np.ndarray, classes: tuple[str, ...], c: float
-) -> float:
-    """The temperature minimising the log loss of out-of-fold decision values (1.0 when a class
-    is too rare to fold)."""
-    from scipy.optimize import minimize_scalar  # type: ignore[import-untyped]
+) -> np.ndarray | None:
+    """Out-of-fold decision values (one column per row of `coef`), or None when a class is too
+    rare to fold."""
     from sklearn.model_selection import StratifiedKFold, cross_val_predict  # type: ignore[import-untyped]
 
     smallest = min(int((y == name).sum()) for name in classes)
     folds = min(_FOLDS, smallest)
     if folds < 2:
-        return 1.0
+        return None
     model = _regression(c, len(classes))
     split = StratifiedKFold(folds, shuffle=True, random_state=0)
     scores = cross_val_predict(model, x, y, cv=split, method="decision_function")
-    scores = scores.reshape(len(y), -1)
+    return np.asarray(scores, dtype=np.float64).reshape(len(y), -1)
+
+
+def _temperature(scores: np.ndarray, y: np.ndarray, classes: tuple[str, ...]) -> float:
+    """The temperature minimising the log loss of out-of-fold decision values."""
+    from scipy.optimize import minimize_scalar  # type: ignore[import-untyped]
+
     truth = np.searchsorted(np.asarray(classes), y)
 
     def log_loss(log_t: float) -> float:

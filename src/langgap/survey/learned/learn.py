@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from langgap.survey.annotations import Annotation
-from langgap.survey.learned.model import LearnedModel
+from langgap.survey.learned.model import LANGUAGES_FROM, LearnedModel
 from langgap.survey.learned.train import (
     TrainingError,
     TrainingSet,
     align,
+    as_annotation,
     fit_model,
-    predict_by_year,
+    predictions_by_year,
     read_papers_csv,
 )
 from langgap.survey.models import Paper
@@ -72,30 +73,34 @@ def papers_from(
 
 def learn_model(
     gold: list[Annotation], gold_name: str, papers: dict[str, Paper], papers_name: str,
-    *, cross_validate: bool = True,
+    *, cross_validate: bool = True, languages_from: str = LANGUAGES_FROM[0],
 ) -> Learned:  # fmt: skip
     """Train on every gold paper; with `cross_validate`, store the year-wise CV figures (each
     year predicted by a model trained on the others) in the model's provenance."""
     data = align(gold, papers, gold_name, papers_name)
     started = time.perf_counter()
-    model = fit_model(data)
+    model = fit_model(data, languages_from)
     seconds = time.perf_counter() - started
     cv_seconds = None
     if cross_validate:
         started = time.perf_counter()
-        cv = cv_figures(data)
+        cv = cv_figures(data, languages_from)
         cv_seconds = time.perf_counter() - started
         model = replace(model, meta={**model.meta, "cv": cv})
     model = replace(model, meta={**model.meta, "texts_from": Path(papers_name).name})
     return Learned(model, seconds, cv_seconds)
 
 
-def cv_figures(data: TrainingSet) -> dict[str, Any]:
-    """Agreement of year-wise cross-validated predictions with the gold labels, per field."""
+def cv_figures(data: TrainingSet, languages_from: str = LANGUAGES_FROM[0]) -> dict[str, Any]:
+    """Agreement of year-wise cross-validated predictions with the gold labels, per field; and,
+    for languages and group, how each source (the rules, the mention head) would have done, so
+    a team can see which one its own labels favour (`--languages-from`)."""
     from langgap.survey.score import score
 
-    rows = predict_by_year(data)
-    report = score([a for a, _, _ in rows], list(data.gold), n_boot=0)
+    predictions = predictions_by_year(data, languages_from)
+    pairs = zip(data.papers, predictions, strict=True)
+    records = [as_annotation(p.id, q, "learned") for p, q in pairs]
+    report = score(records, list(data.gold), n_boot=0)
     figures: dict[str, Any] = {"method": "train on the other years, predict one year"}
     for name in CV_FIELDS:
         field_score = report.fields[name]
@@ -104,5 +109,25 @@ def cv_figures(data: TrainingSet) -> dict[str, Any]:
             "kappa": round(field_score.kappa.value, 4),
         }
     figures["languages_jaccard"] = round(report.jaccard.value, 4)
-    figures["papers"] = len(rows)
+    figures["papers"] = len(records)
+    figures["languages_from"] = languages_from
+    mention_only = [
+        replace(r, languages=q.mention_languages, group=q.mention_group)
+        for r, q in zip(records, predictions, strict=True)
+    ]
+    from langgap.survey.annotate import RuleAnnotator
+    from langgap.survey.annotations import Annotation
+
+    rules = [
+        Annotation.from_labels(p.id, labels)
+        for p, labels in zip(data.papers, RuleAnnotator().annotate_many(data.papers), strict=True)
+    ]
+    sources = {}
+    for source, rows in (("rules", rules), ("mentions", mention_only)):
+        scored = score(rows, list(data.gold), n_boot=0)
+        sources[source] = {
+            "group_kappa": round(scored.fields["group"].kappa.value, 4),
+            "languages_jaccard": round(scored.jaccard.value, 4),
+        }
+    figures["languages_sources"] = sources
     return figures

@@ -13,18 +13,23 @@ import numpy as np
 
 from langgap import __version__
 from langgap.survey.annotations import Annotation
-from langgap.survey.learned.heads import fit_head
+from langgap.survey.learned.heads import fit_head, fit_head_out_of_fold
 from langgap.survey.learned.mentions import candidates, studied_label
 from langgap.survey.learned.model import (
+    LANGUAGES_FROM,
     MENTION_SPECS,
     PAPER_SPECS,
+    RELATED_STACK_C,
     LearnedModel,
     MentionDecision,
     Prediction,
     documented_row,
     paper_text,
+    stack_rows,
+    topic_matrix,
     with_dense,
 )
+from langgap.survey.learned.rule_features import rule_view
 from langgap.survey.learned.vectors import fit_all
 from langgap.survey.models import Paper
 
@@ -102,8 +107,13 @@ def _need_two(name: str, labels: Sequence[str], gold_name: str, fix: str) -> Non
         )
 
 
-def fit_model(data: TrainingSet) -> LearnedModel:
-    """Fit every head on the training set (title + abstract only)."""
+def fit_model(data: TrainingSet, languages_from: str = LANGUAGES_FROM[0]) -> LearnedModel:
+    """Fit every head on the training set (title + abstract only); languages and group come
+    from `languages_from` ("rules" or "mentions", the mention head)."""
+    if languages_from not in LANGUAGES_FROM:
+        raise TrainingError(
+            f"languages from {languages_from!r}? Fix: use one of {', '.join(LANGUAGES_FROM)}."
+        )
     started = time.perf_counter()
     if len(data.gold) < MIN_PAPERS:
         raise TrainingError(
@@ -121,8 +131,12 @@ def fit_model(data: TrainingSet) -> LearnedModel:
     _need_two("topic (among related papers)", topics, data.source, "label more related papers.")
 
     paper_blocks, x = fit_all(PAPER_SPECS, [paper_text(p) for p in data.papers])
-    related_head = fit_head(x, related)
-    topic_head = fit_head(x[kept], topics)
+    rules = rule_view(data.papers)
+    related_head, unseen = fit_head_out_of_fold(x, related)
+    # the stacked head weighs the text head's out-of-fold decisions (what it says about papers it
+    # was not trained on) against the rules' decision
+    stack_head = fit_head(stack_rows(unseen[:, 0], rules), related, RELATED_STACK_C)
+    topic_head = fit_head(topic_matrix(x, rules)[kept], topics)
 
     found = [(i, c) for i, p in enumerate(data.papers) for c in candidates(p)]
     studied = ["true" if studied_label(c, data.gold[i]) else "false" for i, c in found]
@@ -151,7 +165,15 @@ def fit_model(data: TrainingSet) -> LearnedModel:
         "seconds": round(time.perf_counter() - started, 2),
     }
     return LearnedModel(
-        paper_blocks, related_head, topic_head, mention_blocks, mention_head, documented_head, meta
+        paper_blocks,
+        related_head,
+        stack_head,
+        topic_head,
+        mention_blocks,
+        mention_head,
+        documented_head,
+        languages_from,
+        meta,
     )
 
 
@@ -169,26 +191,37 @@ def as_annotation(paper_id: str, prediction: Prediction, annotator: str) -> Anno
     )
 
 
-def predict_by_year(data: TrainingSet) -> list[tuple[Annotation, float, float]]:
+def predict_by_year(
+    data: TrainingSet, languages_from: str = LANGUAGES_FROM[0]
+) -> list[tuple[Annotation, float, float]]:
     """Cross-validation by year: each year's papers predicted by a model trained on the other
     years; (annotation, p_related, confidence) per paper, in the training set's order. Papers
     without a year are predicted by a model trained on every dated paper."""
+    return [
+        (as_annotation(p.id, q, "learned"), q.p_related, q.confidence)
+        for p, q in zip(data.papers, predictions_by_year(data, languages_from), strict=True)
+    ]
+
+
+def predictions_by_year(
+    data: TrainingSet, languages_from: str = LANGUAGES_FROM[0]
+) -> list[Prediction]:
+    """`predict_by_year`'s predictions in full (with what the mention head alone says)."""
     years = sorted({p.year for p in data.papers if p.year is not None})
     if len(years) < 2:
         raise TrainingError(
             f"{data.source}: cross-validation by year needs papers from two years or more "
             f"(found {years or 'none'})"
         )
-    out: list[tuple[Annotation, float, float] | None] = [None] * len(data.papers)
+    out: list[Prediction | None] = [None] * len(data.papers)
     for year in [*years, None]:
         test = [i for i, p in enumerate(data.papers) if p.year == year]
         if not test:
             continue
         train = [i for i, p in enumerate(data.papers) if p.year != year and p.year is not None]
-        model = fit_model(subset(data, train))
+        model = fit_model(subset(data, train), languages_from)
         for i, prediction in zip(test, model.predict([data.papers[i] for i in test]), strict=True):
-            record = as_annotation(data.papers[i].id, prediction, "learned")
-            out[i] = (record, prediction.p_related, prediction.confidence)
+            out[i] = prediction
     return [row for row in out if row is not None]
 
 

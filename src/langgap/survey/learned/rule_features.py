@@ -1,0 +1,77 @@
+"""The rule annotator's outputs as features of the learned heads (stacking).
+
+The rules encode distinctions of the annotation guide (people's posts vs a model's output,
+general alignment vs a specific subtopic) that 300 labelled abstracts teach a bag of words
+poorly. The stacked related head reads the rules' related decision; the topic head reads each
+topic's cue score and the rules' topic beside the TF-IDF. Languages and group can be taken
+from the rules outright (`model.LANGUAGES_FROM`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from langgap.survey.annotate import RuleAnnotator, judge_topic, load_rules
+from langgap.survey.models import TOPICS, Labels, Paper
+
+TITLE_WEIGHT = 2.0  # a topic cue in the title counts twice, as the rule annotator counts it
+
+
+def feature_names() -> tuple[str, ...]:
+    """Column names of `RuleView.matrix`: the rules' related decision, each topic's cue score
+    (log of 1 + the title-weighted number of its cues found), and the rules' topic (as if the
+    paper were related). Counts of the related cues (strong, content harm, people's content,
+    weak) helped neither head in cross-validation on the reference's train+dev papers, so they
+    are not features."""
+    return (
+        "rules_related",
+        *(f"topic_score_{t}" for t in TOPICS),
+        *(f"rules_topic_{t}" for t in TOPICS),
+    )
+
+
+@dataclass(frozen=True)
+class RuleView:
+    """The rule annotator's labels of some papers and their feature rows."""
+
+    labels: tuple[Labels, ...]
+    matrix: np.ndarray  # one row per paper, `feature_names()` order
+
+    @property
+    def related(self) -> np.ndarray:
+        """The rules' related decisions (0/1), one per paper."""
+        return self.matrix[:, 0]
+
+    @property
+    def topic(self) -> np.ndarray:
+        """The topic columns: each topic's cue score, then the rules' topic."""
+        return self.matrix[:, 1:]
+
+
+def rule_view(papers: Sequence[Paper]) -> RuleView:
+    """Label `papers` with the rule annotator and score its topic cues."""
+    labels = tuple(RuleAnnotator().annotate_many(papers))
+    rows = [_row(p, lab) for p, lab in zip(papers, labels, strict=True)]
+    matrix = np.array(rows, dtype=np.float64).reshape(len(papers), len(feature_names()))
+    return RuleView(labels, matrix)
+
+
+def _row(paper: Paper, labels: Labels) -> list[float]:
+    scores = dict.fromkeys(TOPICS, 0.0)
+    fields = [(TITLE_WEIGHT, paper.title), (1.0, paper.abstract or "")]
+    for weight, text in fields:
+        lowered = text.lower()
+        for cue in load_rules().topics:
+            if text and cue.search(text, lowered):  # once per field, as judge_topic counts
+                scores[cue.label] += weight  # type: ignore[index]
+    # the topic the rules would give if the paper is related (the learned related head decides)
+    topic = labels.topic if labels.related else judge_topic(paper, True)[0]
+    return [
+        float(labels.related),
+        *(math.log1p(scores[t]) for t in TOPICS),
+        *(float(topic == t) for t in TOPICS),
+    ]
