@@ -20,7 +20,9 @@ in spaced scripts; Arabic clitics; substrings in CJK and Thai). The cues become
 language-independent features (how many cues of each kind in the first sentence, the rest of the
 opening and later, which kinds come first, what follows a decline, how long the reply is) and a
 logistic regression learned from Do-Not-Answer's human action labels (its train split only;
-`response_model.json` records how) turns them into an action.
+`response_model.json` records how) turns them into an action. English replies that model may
+call refused are decided instead by a second one that also reads the reply's opening words and
+word pairs (`LexicalModel`); every other language keeps the cue model.
 A reply of another language than the prompt is classified all the same.
 
 `declined` (refused, refuted, cannot_answer: Do-Not-Answer's broad refusal, actions 0, 1, 4) is the
