@@ -154,10 +154,10 @@ def test_response_is_the_refusal_judge_by_its_other_name() -> None:
 
 
 def test_the_model_is_trained_on_the_features_it_is_asked_about() -> None:
-    from langgap.evaluate.judges.response import classify_response, feature_row, packaged_model
+    from langgap.evaluate.judges.response import classify_response, model_inputs, packaged_model
 
     # a long English answer whose late text holds another Latin language's cue words: training
     # rows and classification must search the same lists
     text = "Sure. " + "Bread needs flour and water; knead it well. " * 12 + "Lo siento."
-    action, _ = packaged_model().predict(feature_row(text, "en"))
+    action, _ = packaged_model().predict(*model_inputs(text, "en"))
     assert classify_response(text, "en").action == action

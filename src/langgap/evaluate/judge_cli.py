@@ -344,25 +344,38 @@ def learn_response(
     c: Annotated[
         float, typer.Option("--c", help="Inverse regularisation strength (logistic regression C).")
     ] = 0.1,
+    lexical_terms: Annotated[
+        int | None,
+        typer.Option(
+            "--lexical-terms",
+            min=0,
+            help="Words and word pairs the English lexical model keeps (default: the number "
+            "chosen on the dev split; 0: no lexical model). Replies in other languages always "
+            "use the cue model.",
+        ),
+    ] = None,
 ) -> None:
     """Learn the response classifier's model from human action labels (train split by
     default); says whether it matches the packaged `response_model.json`."""
     from langgap.evaluate.judge_eval.data import LabelledDataError, load_dataset
-    from langgap.evaluate.judge_eval.learn_response import fit_response_model
+    from langgap.evaluate.judge_eval.learn_response import LEXICAL_TERMS, fit_response_model
     from langgap.evaluate.judges.response import packaged_model
 
+    terms = LEXICAL_TERMS if lexical_terms is None else lexical_terms
     try:
         items = load_dataset(data, data_dir)
-        model = fit_response_model(items, c, data, split)
+        model = fit_response_model(items, c, data, split, terms)
     except (LabelledDataError, ValueError) as exc:
         _fail(exc)
         return
+    same = model.to_json() == packaged_model().to_json()  # before `out` may replace it
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out, model.to_json() + "\n")
-    same = model.to_json() == packaged_model().to_json()
+    lexical = model.lexical
+    english = f", English lexical model of {len(lexical.terms)} terms" if lexical else ""
     console.print(
-        f"wrote {out}: {len(model.classes)} classes x {len(model.features)} features from "
-        f"{model.meta['n_items']} items ({split} split); "
+        f"wrote {out}: {len(model.classes)} classes x {len(model.features)} features{english} "
+        f"from {model.meta['n_items']} items ({split} split); "
         f"{'identical to' if same else 'differs from'} the packaged model",
         markup=False,
     )

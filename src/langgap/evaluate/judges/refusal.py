@@ -37,10 +37,12 @@ from langgap.evaluate.judges.verdicts import (
 )
 
 NAME = "refusal"
-# 2.2: a learned logistic regression over richer cue features replaces the tree; 2.1: degenerate
+# 2.3: English replies the cue model may call refused are decided by a second model that also
+# reads the reply's words; 2.2: a learned logistic regression over richer cue features replaces
+# the tree; 2.1: degenerate
 # replies are their own outcome; 2.0: the response classifier (actions, learned tree); 1.0:
 # phrase lists only
-VERSION = "2.2"
+VERSION = "2.3"
 MEASURE = "refusal"  # what its rates measure (see `verdicts.MEASURES`)
 
 __all__ = [
