@@ -66,3 +66,19 @@ def test_scoped_paths_keep_colliding_names_apart(tmp_path: Path) -> None:
     assert scoped_path("k", "a/b", tmp_path) != scoped_path("k", "a_b", tmp_path)
     assert scoped_path("k", "a/b", tmp_path).suffix == ".jsonl"
     assert text_key("a", "b") != text_key("a\x1fb", "") and len(text_key("a")) == 32
+
+
+def test_upgrading_reads_the_whole_file_json_cache_beside_it(tmp_path: Path) -> None:
+    stem = tmp_path / "judge-gpt-4.1-abc"  # a dot in the name: the suffixes are appended
+    (tmp_path / "judge-gpt-4.1-abc.json").write_text(
+        json.dumps({"answers": {"k1": {"a": 1}, "k2": "raw"}, "k3": "top"}), encoding="utf-8"
+    )
+    survey = ReplyCache.upgrading(stem, section="answers")
+    assert survey.get("k1") == {"a": 1} and survey.get("k2") == "raw" and survey.get("k3") is None
+    judge = ReplyCache.upgrading(stem, keep=str)
+    assert judge.get("k3") == "top" and judge.get("answers") is None  # not a str: asked again
+    judge.put("k4", "new")
+    judge.flush()
+    assert survey.path == judge.path == tmp_path / "judge-gpt-4.1-abc.jsonl"
+    assert ReplyCache.upgrading(stem, keep=str).get("k4") == "new"
+    assert ReplyCache.upgrading(tmp_path / "none", section="answers").get("k1") is None

@@ -7,7 +7,8 @@ only for what is missing. A line torn by a kill is skipped on reading, and the n
 on a fresh line. Keys are hashes: the file never holds a prompt, only replies.
 
 Caches written before this module (the survey annotator's and judge meta-evaluation's whole-file
-JSON) are still read: pass their entries as `legacy` (see `read_json_object`).
+JSON) are still read: `ReplyCache.upgrading(stem)` opens `stem.jsonl` holding also the entries of
+`stem.json` (or pass them yourself as `legacy`, see `read_json_object`).
 """
 
 from __future__ import annotations
@@ -72,6 +73,30 @@ class ReplyCache:
         self._saved_at = time.monotonic()
         if path is not None:
             self._items.update(self._load(path))
+
+    @classmethod
+    def upgrading(
+        cls,
+        stem: Path,
+        *,
+        flush_interval: float = 0.0,
+        section: str | None = None,
+        keep: type | None = None,
+    ) -> ReplyCache:
+        """The cache `stem.jsonl`, also holding the entries of the whole-file JSON cache
+        `stem.json` that earlier versions wrote beside it: its `section` object if given, only
+        values of type `keep` if given (the rest is asked again)."""
+        old: JSON = read_json_object(stem.with_name(stem.name + ".json"))
+        if section is not None:
+            old = old.get(section)
+        legacy = {
+            str(k): v
+            for k, v in (old.items() if isinstance(old, dict) else ())
+            if keep is None or isinstance(v, keep)
+        }
+        return cls(
+            stem.with_name(stem.name + ".jsonl"), flush_interval=flush_interval, legacy=legacy
+        )
 
     @classmethod
     def for_scope(cls, kind: str, scope: str, root: Path | None, enabled: bool) -> ReplyCache:

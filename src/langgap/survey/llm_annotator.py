@@ -31,7 +31,7 @@ from inspect_ai.model import (
 
 from langgap._io import cache_dir
 from langgap.languages import try_lookup
-from langgap.models.cache import JSON, ReplyCache, read_json_object
+from langgap.models.cache import JSON, ReplyCache
 from langgap.models.client import ModelClient
 from langgap.models.runner import run_cached, run_sync
 from langgap.survey.annotate import Annotator, RuleAnnotator, _group
@@ -241,11 +241,8 @@ class LLMAnnotator:
         safe = re.sub(r"[^A-Za-z0-9._-]+", "_", self.model_name)[-100:]
         stem = f"{safe}-{PROMPT_VERSION}-{digest}"
         folder = self.cache_root or cache_dir("llm-annotations")
-        old = read_json_object(folder / f"{stem}.json").get("answers")
-        return ReplyCache(
-            folder / f"{stem}.jsonl",
-            flush_interval=self.flush_interval,
-            legacy=old if isinstance(old, dict) else None,
+        return ReplyCache.upgrading(
+            folder / stem, flush_interval=self.flush_interval, section="answers"
         )
 
 

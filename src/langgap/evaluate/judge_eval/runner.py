@@ -30,7 +30,7 @@ from langgap.evaluate.judges.refusal import VERSION as REFUSAL_VERSION
 from langgap.evaluate.judges.refusal import covered_languages
 from langgap.evaluate.judges.refusal import judge_many as judge_refusals
 from langgap.evaluate.judges.verdicts import Verdict
-from langgap.models.cache import ReplyCache, read_json_object
+from langgap.models.cache import ReplyCache
 from langgap.models.client import ModelClient
 from langgap.models.runner import cached_text, run_cached, run_sync
 from langgap.models.usage import Usage
@@ -151,9 +151,7 @@ class ModelJudge:
         ident = f"{self.name}:{self.model}:{self.version}"
         safe = re.sub(r"[^A-Za-z0-9._-]+", "_", ident)[-100:]
         stem = (self.cache_root or cache_dir("judge-eval")) / f"{safe}-{_digest(ident)}"
-        old = read_json_object(Path(f"{stem}.json"))
-        legacy = {str(k): v for k, v in old.items() if isinstance(v, str)}
-        return ReplyCache(Path(f"{stem}.jsonl"), flush_interval=1.0, legacy=legacy)
+        return ReplyCache.upgrading(stem, flush_interval=1.0, keep=str)
 
 
 def _plain(request: str | list[ChatMessage]) -> Any:
