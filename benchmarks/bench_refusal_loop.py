@@ -1,11 +1,11 @@
 """The full refusal loop on a CPU (claim: ≤ 20 minutes on a 2-core CPU).
 
 1. build a refusal-tuned SmolLM2 (LoRA on the `tune` role of PolyRefuse's parallel test split;
-   cached by base weights + settings; --cold removes that one build first, so it is rebuilt);
+   cached by base weights + settings; --cold rebuilds that one build in place);
 2. fit difference-in-means directions per language and layer on the `fit` role;
 3. select one layer by causal effect on the `select` role (ablation lowers refusal, addition
    induces it, harmless KL ≤ --max-kl); each layer's candidate is the direction of the mean over
-   the last 3 prompt tokens, and with --position-candidates also each of those tokens' own
+   the last 3 prompt tokens (fitted on every fit prompt), and with --position-candidates also each of those tokens' own
    (4 candidates per layer: about 4 × the selection time);
 4. report on the `report` role: refusal of harmful prompts in the trained languages before and
    after ablation, harmless-prompt KL, and refusal of harmless prompts in other languages before
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,17 +35,14 @@ from langgap.analyze.common.models import load_model
 from langgap.analyze.common.refusal_model import (
     RefusalModelConfig,
     build_refusal_model,
-    planned_folder,
 )
 from langgap.analyze.directions.run import refusal_directions
 from langgap.analyze.interventions.refusal_loop import (
-    MEAN_POSITION,
     Intervention,
     ablation,
     addition,
     harmless_kl,
     no_intervention,
-    pooled_direction,
     position_directions,
     residual_norms,
     select_layer,
@@ -94,15 +90,6 @@ def _rates(
     return {k: round(v.rate, 1) for k, v in result.by_language(harmful).items()}
 
 
-def clear_cached(config: RefusalModelConfig) -> Path:
-    """--cold: remove the cached build of this config (and a half-written one), and no other
-    refusal model: other settings' builds in langgap's cache are kept."""
-    folder = planned_folder(config)
-    for path in (folder, folder.with_name(folder.name + ".partial")):
-        shutil.rmtree(path, ignore_errors=True)
-    return folder
-
-
 def main() -> None:
     """Run the loop once and print its figures and timings."""
     args = _parse()
@@ -111,9 +98,10 @@ def main() -> None:
     times: dict[str, float] = {}
     t0, cpu0 = time.perf_counter(), time.process_time()
     config = RefusalModelConfig(languages=tuple(trained), data_dir=args.data_dir)
-    if args.cold:
-        print(f"--cold: removed {clear_cached(config)}", flush=True)
-    built = build_refusal_model(config, log=lambda m: print(f"  {m}", flush=True))
+    # --cold rebuilds this config's cached model (other cached builds are kept)
+    built = build_refusal_model(
+        config, log=lambda m: print(f"  {m}", flush=True), rebuild=args.cold
+    )
     times["build"] = time.perf_counter() - t0
     loaded = load_model(str(built.path))
     model, tok = loaded.model, loaded.tokenizer
@@ -140,7 +128,11 @@ def main() -> None:
         print(f"  selection: {len(prompts)} prompts -> {per}", flush=True)
         return sum(per.values()) / len(per) / 100.0
 
-    positions = position_directions(acts, trained, candidates) if args.position_candidates else None
+    # every candidate is fitted on all fit prompts (the mean over positions, and with
+    # --position-candidates each position's)
+    positions = position_directions(
+        acts, trained, candidates, per_position=args.position_candidates
+    )
     selection = select_layer(
         model, tok, dirs, trained, sel_harm, sel_safe, candidates=candidates, norms=norms,
         refusal_rate=pooled_rate, alpha_relative=args.alpha_relative, max_kl=args.max_kl,
@@ -150,11 +142,7 @@ def main() -> None:
     times["select"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    direction = (
-        pooled_direction(dirs, layer, trained)
-        if selection.position == MEAN_POSITION or positions is None
-        else positions[layer][selection.position]
-    )
+    direction = positions[layer][selection.position]
     alpha = args.alpha_relative * norms[layer]
     rep_harm = roles("report", trained, args.n_report, (True,))
     rep_safe = roles("report", trained, args.n_report, (False,))

@@ -83,12 +83,18 @@ MEAN_POSITION = "mean"  # the candidate fitted on the mean over the captured pos
 
 
 def position_directions(
-    acts: Activations, languages: Sequence[str], layers: Sequence[int]
+    acts: Activations,
+    languages: Sequence[str],
+    layers: Sequence[int],
+    *,
+    per_position: bool = True,
 ) -> dict[int, dict[str, torch.Tensor]]:
-    """Per layer, one candidate per captured token position (keyed by its offset, e.g. "-1"):
-    the difference in means (harmful - harmless) at that position, averaged over languages.
+    """Per layer, the candidate of the mean over the captured token positions (MEAN_POSITION)
+    and, with `per_position`, one per position (keyed by its offset, e.g. "-1"): the difference
+    in means (harmful - harmless), averaged over languages.
 
-    Fitted on every labelled prompt of `acts` (capture the fit split only, with reduce="none").
+    Every candidate is fitted on every labelled prompt of `acts` (capture the fit split only,
+    with reduce="none"), so the mean and the per-position candidates compete on equal data.
     """
     from langgap.languages import counting_code
 
@@ -109,14 +115,16 @@ def position_directions(
         if not harm or not safe:
             raise ValueError(f"language {code}: needs harmful and harmless prompts in acts")
         per_language.append(x[harm].mean(0) - x[safe].mean(0))  # [layers, k, d]
-    pooled = torch.stack(per_language).mean(0).float()
-    return {
-        layer: {
-            str(offset): pooled[acts.config.layers.index(layer), k]
-            for k, offset in enumerate(acts.config.positions)
-        }
-        for layer in layers
-    }
+    pooled = torch.stack(per_language).mean(0)  # [layers, k, d]
+    out: dict[int, dict[str, torch.Tensor]] = {}
+    for layer in layers:
+        at = pooled[acts.config.layers.index(layer)]
+        out[layer] = {MEAN_POSITION: at.mean(0).float()}
+        if per_position:
+            out[layer] |= {
+                str(offset): at[k].float() for k, offset in enumerate(acts.config.positions)
+            }
+    return out
 
 
 def pooled_direction(dirs: RefusalDirections, layer: int, languages: Sequence[str]) -> torch.Tensor:
@@ -194,9 +202,10 @@ def select_layer(
     induced refusal.
 
     `refusal_rate(prompts, intervention)` generates and judges (injected so tests can use a fake
-    judge); `norms` gives the residual norm per layer that scales `alpha_relative`. Each layer's
-    candidate is the direction of the mean over positions (from `dirs`); `positions` (from
-    `position_directions`) adds one candidate per token position of that layer.
+    judge); `norms` gives the residual norm per layer that scales `alpha_relative`. The
+    candidates of a layer are `positions[layer]` (from `position_directions`: the mean over
+    positions, and with per_position each position's); without them, the mean candidate of
+    `dirs` (fitted on its means' share of the prompts).
     """
     if not candidates:
         raise ValueError("no candidate layers to select from")
@@ -206,10 +215,11 @@ def select_layer(
     pairs = [
         (layer, position, direction)
         for layer in candidates
-        for position, direction in [
-            (MEAN_POSITION, pooled_direction(dirs, layer, languages)),
-            *(positions or {}).get(layer, {}).items(),
-        ]
+        for position, direction in (
+            positions[layer].items()
+            if positions is not None and layer in positions
+            else [(MEAN_POSITION, pooled_direction(dirs, layer, languages))]
+        )
     ]
     for layer, position, direction in pairs:
         alpha = alpha_relative * norms[layer]
