@@ -275,7 +275,7 @@ def test_selection_also_weighs_each_token_position(tiny_model: Any, tiny_tokeniz
     assert [(c.layer, c.position) for c in selection.candidates] == [
         (1, "mean"), (1, "-2"), (1, "-1"), (2, "mean"), (2, "-2"), (2, "-1")]  # fmt: skip
     assert (selection.layer, selection.position) == (2, "-1")
-    assert selection.to_dict()["position"] == "-1"
+    assert selection.to_dict()["position"] == "-1" and selection.scope == "every-layer"
     with pytest.raises(ValueError, match="reduce='none'"):
         position_directions(
             capture(tiny_model, tiny_tokenizer, prompts, reduce="mean"), ["eng"], [1]

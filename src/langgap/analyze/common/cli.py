@@ -22,7 +22,7 @@ ModelOption = Annotated[
         "--model",
         "-m",
         help="Local HF folder, hub name, 'smollm2' or 'smollm2-refusal' (SmolLM2 tuned here to "
-        "refuse: the first use builds it, ~38 min on a CPU, then it is cached).",
+        "refuse: the first use builds it, ~5 min on a 2-core CPU, then it is cached).",
     ),
 ]
 LanguagesOption = Annotated[
