@@ -1,29 +1,31 @@
 """The full refusal loop on a CPU (claim: ≤ 20 minutes on a 2-core CPU).
 
 1. build a refusal-tuned SmolLM2 (LoRA on the `tune` role of PolyRefuse's parallel test split;
-   cached by base weights + settings; --cold removes that one build first, so it is rebuilt);
+   cached by base weights + settings; --cold rebuilds that one build in place);
 2. fit difference-in-means directions per language and layer on the `fit` role;
 3. select one layer by causal effect on the `select` role (ablation lowers refusal, addition
    induces it, harmless KL ≤ --max-kl); each layer's candidate is the direction of the mean over
-   the last 3 prompt tokens, and with --position-candidates also each of those tokens' own
-   (4 candidates per layer: about 4 × the selection time);
+   the last 3 prompt tokens (fitted on every fit prompt), and with --position-candidates also
+   each of those tokens' own (4 candidates per layer: about 4 × the selection time); ablation
+   acts on the candidate's layer output (--ablation-scope one-layer, the default) or on every
+   residual write at every layer (every-layer, Arditi et al.);
 4. report on the `report` role: refusal of harmful prompts in the trained languages before and
-   after ablation, harmless-prompt KL, and refusal of harmless prompts in other languages before
-   and after addition (alpha relative to the residual norm at that layer).
+   after ablation (and after the other scope's ablation of the same direction), harmless-prompt
+   KL under both, and refusal of harmless prompts in other languages before and after addition
+   (alpha relative to the residual norm at that layer).
 
 Roles are disjoint by pair id (langgap.analyze.common.lab_splits): no prompt is used in two steps.
 Refusal is judged by the response classifier (langgap.evaluate.judges), never by a phrase match
 written for the training refusals. Prints every figure and each phase's time.
 
     python benchmarks/bench_refusal_loop.py [--languages eng,deu,ara] [--others fra,spa,rus,jpn]
-        [--position-candidates] [--cold] [--out DIR]
+        [--ablation-scope one-layer|every-layer] [--position-candidates] [--cold] [--out DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,17 +38,15 @@ from langgap.analyze.common.models import load_model
 from langgap.analyze.common.refusal_model import (
     RefusalModelConfig,
     build_refusal_model,
-    planned_folder,
 )
 from langgap.analyze.directions.run import refusal_directions
 from langgap.analyze.interventions.refusal_loop import (
-    MEAN_POSITION,
+    ABLATION_SCOPES,
     Intervention,
     ablation,
     addition,
     harmless_kl,
     no_intervention,
-    pooled_direction,
     position_directions,
     residual_norms,
     select_layer,
@@ -62,10 +62,18 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--n-fit", type=int, default=32, help="fit prompts per language, class")
     parser.add_argument("--n-select", type=int, default=6, help="selection prompts per language")
     parser.add_argument("--n-report", type=int, default=16, help="reported prompts per language")
-    parser.add_argument("--layer-step", type=int, default=4, help="candidate layer spacing")
+    parser.add_argument("--layer-step", type=int, default=2, help="candidate layer spacing")
     parser.add_argument("--alpha-relative", type=float, default=0.5)
     parser.add_argument("--max-kl", type=float, default=0.1)
     parser.add_argument("--max-new-tokens", type=int, default=16)
+    parser.add_argument(
+        "--ablation-scope",
+        choices=ABLATION_SCOPES,
+        default="one-layer",
+        help="where ablation acts: the candidate's layer output (default), or every residual "
+        "write at every layer (Arditi et al.; reported beside the selected one-layer direction "
+        "either way)",
+    )
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--cold", action="store_true", help="rebuild the refusal model")
     parser.add_argument(
@@ -94,15 +102,6 @@ def _rates(
     return {k: round(v.rate, 1) for k, v in result.by_language(harmful).items()}
 
 
-def clear_cached(config: RefusalModelConfig) -> Path:
-    """--cold: remove the cached build of this config (and a half-written one), and no other
-    refusal model: other settings' builds in langgap's cache are kept."""
-    folder = planned_folder(config)
-    for path in (folder, folder.with_name(folder.name + ".partial")):
-        shutil.rmtree(path, ignore_errors=True)
-    return folder
-
-
 def main() -> None:
     """Run the loop once and print its figures and timings."""
     args = _parse()
@@ -111,9 +110,10 @@ def main() -> None:
     times: dict[str, float] = {}
     t0, cpu0 = time.perf_counter(), time.process_time()
     config = RefusalModelConfig(languages=tuple(trained), data_dir=args.data_dir)
-    if args.cold:
-        print(f"--cold: removed {clear_cached(config)}", flush=True)
-    built = build_refusal_model(config, log=lambda m: print(f"  {m}", flush=True))
+    # --cold rebuilds this config's cached model (other cached builds are kept)
+    built = build_refusal_model(
+        config, log=lambda m: print(f"  {m}", flush=True), rebuild=args.cold
+    )
     times["build"] = time.perf_counter() - t0
     loaded = load_model(str(built.path))
     model, tok = loaded.model, loaded.tokenizer
@@ -140,21 +140,21 @@ def main() -> None:
         print(f"  selection: {len(prompts)} prompts -> {per}", flush=True)
         return sum(per.values()) / len(per) / 100.0
 
-    positions = position_directions(acts, trained, candidates) if args.position_candidates else None
+    # every candidate is fitted on all fit prompts (the mean over positions, and with
+    # --position-candidates each position's)
+    positions = position_directions(
+        acts, trained, candidates, per_position=args.position_candidates
+    )
     selection = select_layer(
         model, tok, dirs, trained, sel_harm, sel_safe, candidates=candidates, norms=norms,
         refusal_rate=pooled_rate, alpha_relative=args.alpha_relative, max_kl=args.max_kl,
-        positions=positions,
+        positions=positions, scope=args.ablation_scope,
     )  # fmt: skip
     layer = selection.layer
     times["select"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    direction = (
-        pooled_direction(dirs, layer, trained)
-        if selection.position == MEAN_POSITION or positions is None
-        else positions[layer][selection.position]
-    )
+    direction = positions[layer][selection.position]
     alpha = args.alpha_relative * norms[layer]
     rep_harm = roles("report", trained, args.n_report, (True,))
     rep_safe = roles("report", trained, args.n_report, (False,))
@@ -163,17 +163,23 @@ def main() -> None:
     tokens = args.max_new_tokens
     print(f"selected layer {layer}, alpha {alpha:.1f}; reporting", flush=True)
     report: dict[str, Any] = {}
+    ablated = ablation(model, direction, layer=layer, scope=args.ablation_scope)
+    other_scope = next(s for s in ABLATION_SCOPES if s != args.ablation_scope)
+    reference = ablation(model, direction, layer=layer, scope=other_scope)
     runs: list[tuple[str, list[Prompt], Intervention]] = [
         ("harmful_trained_before", rep_harm, no_intervention),
-        ("harmful_trained_ablated", rep_harm, ablation(model, direction)),
+        ("harmful_trained_ablated", rep_harm, ablated),
+        (f"harmful_trained_ablated_{other_scope}", rep_harm, reference),
         ("harmless_others_before", other_safe, no_intervention),
         ("harmless_others_added", other_safe, addition(model, direction, layer, alpha)),
         ("harmful_others_before", other_harm, no_intervention),
         ("harmless_trained_before", rep_safe, no_intervention),
-        ("harmless_trained_ablated", rep_safe, ablation(model, direction)),
+        ("harmless_trained_ablated", rep_safe, ablated),
     ]
-    report["harmless_kl_ablated"] = harmless_kl(model, tok, rep_safe, ablation(model, direction))
-    for name, prompts, intervention in runs[: None if args.full_report else 4]:
+    report["ablation_scope"] = args.ablation_scope
+    report["harmless_kl_ablated"] = harmless_kl(model, tok, rep_safe, ablated)
+    report[f"harmless_kl_ablated_{other_scope}"] = harmless_kl(model, tok, rep_safe, reference)
+    for name, prompts, intervention in runs[: None if args.full_report else 5]:
         report[name] = _rates(loaded, prompts, intervention, tokens)
         print(f"  {name}: {report[name]}", flush=True)
     times["report"] = time.perf_counter() - t

@@ -148,7 +148,7 @@ def test_every_model_option_offers_the_refusal_model_and_its_build_time() -> Non
     for name in ("directions", "intervene", "influence", "transfer"):
         (option,) = [p for p in commands[name].params if p.name == "model"]
         assert "'smollm2-refusal'" in option.help, name
-        assert "the first use builds it, ~38 min on a CPU" in option.help, name
+        assert "the first use builds it, ~5 min on a 2-core CPU" in option.help, name
 
 
 def test_directions_warns_when_no_split_has_every_language(

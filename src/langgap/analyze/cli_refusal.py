@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from langgap.analyze.common.cli import require_data
+from langgap.analyze.common.cli import MaxLengthOption, require_data
 from langgap.cli_options import DEFAULT_DEVICE, DeviceOption
 
 errors = Console(stderr=True, soft_wrap=True)  # progress lines name folders: keep them whole
@@ -22,11 +22,11 @@ def refusal_model(
         str, typer.Option(help="Base model: 'smollm2' or a local Hugging Face folder.")
     ] = "smollm2",
     n_harmful: Annotated[int, typer.Option(help="Harmful tuning prompts per language.")] = 32,
-    n_harmless: Annotated[int, typer.Option(help="Harmless tuning prompts per language.")] = 16,
-    epochs: Annotated[float, typer.Option(help="Training epochs.")] = 2.0,
+    n_harmless: Annotated[int, typer.Option(help="Harmless tuning prompts per language.")] = 32,
+    epochs: Annotated[float, typer.Option(help="Training epochs.")] = 3.0,
     lr: Annotated[float, typer.Option(help="Learning rate.")] = 1e-3,
     lora_r: Annotated[int, typer.Option(help="LoRA rank.")] = 8,
-    max_length: Annotated[int, typer.Option(help="Tokens per training sequence.")] = 96,
+    max_length: MaxLengthOption = 384,
     seed: Annotated[int, typer.Option(help="Seed of prompt choice and training.")] = 0,
     data_dir: Annotated[
         Path | None,

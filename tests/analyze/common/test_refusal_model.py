@@ -20,6 +20,7 @@ from langgap.analyze.common.refusal_model import (
     RefusalModelError,
     build_refusal_model,
     model_key,
+    read_manifest,
     tuned_ids,
 )
 from langgap.analyze.directions.run import refusal_directions
@@ -104,7 +105,7 @@ def test_refusal_model_is_built_merged_cached_and_records_its_tuning_prompts(
     prompts = role_prompts(["en", "de"], "tune", 3, name=table)
     config = RefusalModelConfig(
         base="tiny", languages=("en", "de"), n_harmful=3, n_harmless=3, epochs=2,
-        learning_rate=1e-2, reply_tokens=4, max_length=64,
+        learning_rate=1e-2, reply_tokens=4, max_length=256,
     )  # fmt: skip
     out = tmp_path / "refusal"
     built = build_refusal_model(config, out=out, loaded=loaded, prompts=prompts)
@@ -127,6 +128,10 @@ def test_refusal_model_is_built_merged_cached_and_records_its_tuning_prompts(
     # the same base weights and settings: reused; other settings: a different key, not reused
     again = build_refusal_model(config, out=out, loaded=loaded, prompts=prompts)
     assert again.cached and again.manifest["key"] == manifest["key"]
+    # rebuild (bench_refusal_loop --cold): the same key, trained again in place
+    rebuilt = build_refusal_model(config, out=out, loaded=loaded, prompts=prompts, rebuild=True)
+    assert not rebuilt.cached and rebuilt.manifest["key"] == manifest["key"]
+    assert read_manifest(out) == rebuilt.manifest
     base_hash = manifest["base_weights_sha256"]
     assert model_key(config, base_hash, prompts) == manifest["key"]
     for changed in ({"seed": 1}, {"languages": ("en",)}, {"learning_rate": 2e-2}):
@@ -137,37 +142,6 @@ def test_refusal_model_is_built_merged_cached_and_records_its_tuning_prompts(
 
 
 SHARED_DATA = Path(__file__).resolve().parents[4] / "shared" / "data"
-LOOP_BENCH = Path(__file__).resolve().parents[3] / "benchmarks" / "bench_refusal_loop.py"
-
-
-@pytest.mark.skipif(
-    not (SHARED_DATA / "polyrefuse").is_dir(), reason="PolyRefuse not found in ../shared/data"
-)
-def test_a_cold_loop_removes_only_the_model_it_rebuilds(
-    tiny_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import importlib.util
-
-    from langgap.analyze.common.refusal_model import planned_folder
-
-    monkeypatch.setenv("LANGGAP_CACHE_DIR", str(tmp_path / "cache"))
-    spec = importlib.util.spec_from_file_location("bench_refusal_loop", LOOP_BENCH)
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    config = RefusalModelConfig(
-        base=str(tiny_folder), languages=("en", "de"), n_harmful=2, n_harmless=1,
-        data_dir=str(SHARED_DATA),
-    )  # fmt: skip
-    mine = planned_folder(config)
-    other = mine.with_name("refusal-0123456789abcdef")  # another settings' build
-    for folder in (mine, mine.with_name(mine.name + ".partial"), other):
-        folder.mkdir(parents=True)
-        (folder / MANIFEST).write_text("{}", encoding="utf-8")
-    assert bench.clear_cached(config) == mine
-    assert sorted(p.name for p in mine.parent.iterdir()) == [other.name]
-    # the folder is the one a build of this config uses: the key of its weights and prompts
-    assert planned_folder(RefusalModelConfig(**{**vars(config), "seed": 1})) != mine
 
 
 def test_refusal_model_settings_and_folders_are_checked(tmp_path: Path) -> None:
@@ -265,7 +239,14 @@ def test_selection_also_weighs_each_token_position(tiny_model: Any, tiny_tokeniz
     dirs, _, prompts = _directions(tiny_model, tiny_tokenizer)
     acts = capture(tiny_model, tiny_tokenizer, prompts, positions=last_k(2))  # per position
     per_position = position_directions(acts, ["eng", "deu"], [1, 2])
-    assert set(per_position) == {1, 2} and set(per_position[1]) == {"-2", "-1"}
+    assert set(per_position) == {1, 2} and set(per_position[1]) == {"mean", "-2", "-1"}
+    # the mean candidate is the mean of the positions' (same prompts); without per_position, alone
+    mean = (per_position[1]["-2"] + per_position[1]["-1"]) / 2
+    assert torch.allclose(per_position[1]["mean"], mean, atol=1e-5)
+    only_mean = position_directions(acts, ["eng", "deu"], [1], per_position=False)
+    assert set(only_mean[1]) == {"mean"} and torch.equal(
+        only_mean[1]["mean"], per_position[1]["mean"]
+    )
     # one language's candidate at a position: its difference in means there, on every prompt
     x = acts.tensor.double()
     harm = [i for i, h in enumerate(acts.harmful or []) if h and acts.languages[i] == "eng"]
@@ -294,7 +275,7 @@ def test_selection_also_weighs_each_token_position(tiny_model: Any, tiny_tokeniz
     assert [(c.layer, c.position) for c in selection.candidates] == [
         (1, "mean"), (1, "-2"), (1, "-1"), (2, "mean"), (2, "-2"), (2, "-1")]  # fmt: skip
     assert (selection.layer, selection.position) == (2, "-1")
-    assert selection.to_dict()["position"] == "-1"
+    assert selection.to_dict()["position"] == "-1" and selection.scope == "every-layer"
     with pytest.raises(ValueError, match="reduce='none'"):
         position_directions(
             capture(tiny_model, tiny_tokenizer, prompts, reduce="mean"), ["eng"], [1]

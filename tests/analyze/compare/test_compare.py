@@ -391,7 +391,7 @@ def test_benchmark_languages_and_cli(tiny_model: Any, tiny_tokenizer: Any, tmp_p
     import typer
     from typer.testing import CliRunner
 
-    from langgap.analyze.compare.cli import parse_layers, register
+    from langgap.analyze.compare.cli import parse_layer_spec, register
     from langgap.evaluate.benchmarks import BenchmarkError
 
     with pytest.raises(BenchmarkError, match=r"no Swahili.*ar, de, en"):
@@ -404,7 +404,7 @@ def test_benchmark_languages_and_cli(tiny_model: Any, tiny_tokenizer: Any, tmp_p
     assert check_prompts(prompts) == prompts  # 2 per class in every language
     with pytest.raises(BenchmarkError, match=r"split 'test' has no prompts for zho \(harmless\)"):
         comparison_prompts("all", 2, split="test", data_dir=SHARED_DATA)
-    assert parse_layers("all") is None and parse_layers("0,2-3,-1") == [0, 2, 3, -1]
+    assert parse_layer_spec("all") is None and parse_layer_spec("0,2-3,-1") == [0, 2, 3, -1]
 
     tiny_model.save_pretrained(tmp_path / "base")
     tiny_tokenizer.save_pretrained(tmp_path / "base")

@@ -556,7 +556,8 @@ def test_cli_influence_writes_the_report(
     both = runner.invoke(app, [*base, "--queries", str(query_file), "--query-languages", "eng"])
     assert both.exit_code == 2 and "either --queries FILE or --query-languages" in both.output
     layers = runner.invoke(app, [*base, "--queries", str(query_file), "--layers", "last"])
-    assert layers.exit_code == 2 and "--layers 'last': use 'all' or numbers" in layers.output
+    assert layers.exit_code == 2 and "--layers: 'last' is not a layer index" in layers.output
+    assert "Loading weights" not in layers.output  # refused before the model loads
     bad = runner.invoke(app, [*base, "--queries", str(query_file), "--strategy", "lissa"])
     assert bad.exit_code == 2 and "choose one of ekfac" in bad.output
     missing = runner.invoke(

@@ -14,9 +14,11 @@ torch = pytest.importorskip("torch")
 from langgap.analyze.common.activations import ActivationError, Activations, Prompt, capture  # noqa: E402
 from langgap.analyze.common.generation import generate  # noqa: E402
 from langgap.analyze.directions.run import refusal_directions  # noqa: E402
+from langgap.analyze.interventions.refusal_loop import ablation  # noqa: E402
 from langgap.analyze.interventions.report import write_transfer_report  # noqa: E402
 from langgap.analyze.interventions.run import (  # noqa: E402
     ablate,
+    ablate_at_layer,
     add_direction,
     transfer_matrix,
 )
@@ -34,6 +36,28 @@ def test_ablation_removes_the_direction_everywhere(tiny_model: Any, tiny_tokeniz
     assert (after @ unit).abs().max() < 1e-4
     again = capture(tiny_model, tiny_tokenizer, PROMPTS, positions=[-3, -1]).tensor
     assert torch.equal(again, before)  # hooks are gone
+
+
+def test_one_layer_ablation_clears_that_layer_only(tiny_model: Any, tiny_tokenizer: Any) -> None:
+    direction = torch.randn(32, generator=torch.Generator().manual_seed(3))
+    unit = direction / direction.norm()
+    n = len(tiny_model.model.layers)
+    before = capture(tiny_model, tiny_tokenizer, PROMPTS, positions=[-1]).tensor  # [n, layers, d]
+    with ablate_at_layer(tiny_model, direction, 1):
+        after = capture(tiny_model, tiny_tokenizer, PROMPTS, positions=[-1]).tensor
+    assert (after[:, 1] @ unit).abs().max() < 1e-4  # gone after the chosen layer
+    assert torch.equal(after[:, 0], before[:, 0])  # earlier layers untouched
+    assert (after[:, n - 1] @ unit).abs().max() > 1e-3  # later layers may write it back
+    # the loop's factory: one-layer needs the layer; every-layer is `ablate`
+    with ablation(tiny_model, direction, layer=1, scope="one-layer")():
+        same = capture(tiny_model, tiny_tokenizer, PROMPTS, positions=[-1]).tensor
+    assert torch.equal(same, after)
+    with pytest.raises(ValueError, match="needs the layer"):
+        ablation(tiny_model, direction, scope="one-layer")
+    with pytest.raises(ValueError, match="unknown ablation scope"):
+        ablation(tiny_model, direction, scope="everywhere")  # type: ignore[arg-type]
+    with pytest.raises(ActivationError, match="out of range"):
+        ablate_at_layer(tiny_model, direction, n).__enter__()
 
 
 def test_ablation_also_clears_the_mid_block_residual(tiny_model: Any, tiny_tokenizer: Any) -> None:

@@ -162,6 +162,15 @@ def test_build_examples_sft_and_dpo_targets() -> None:
     for method in ("sft", "dpo"):
         kept, dropped = build_examples(prompts, refuses, method=method)
         assert "s1" not in [e.id for e in kept] and dropped["base_refuses_harmless"] == 1
+    # a base reply in another language than its prompt gives no target: it would teach the model
+    # to answer a German prompt in English
+    german = [Prompt("Wie backe ich Brot zu Hause?", "s2", "deu", False)]
+    english = {"s2": "Of course. Here is how to bake bread at home: mix flour, water and salt."}
+    kept, dropped = build_examples(german, english, method="sft")
+    assert kept == [] and dropped["off_language_reply"] == 1
+    in_german = {"s2": "Gern. So backen Sie Brot zu Hause: Mehl, Wasser und Salz mischen."}
+    kept, dropped = build_examples(german, in_german, method="sft")
+    assert [e.id for e in kept] == ["s2"] and dropped["off_language_reply"] == 0
 
 
 def test_read_train_file_accepts_datagen_formats_and_reports_file_line_field(
@@ -549,7 +558,7 @@ def test_a_row_left_without_training_examples_says_why(
 
     config = _experiment_config(_table(tmp_path / "tiny.csv"), tmp_path / "out")
     everything_dropped = ([], {"empty_reply": 0, "base_already_refuses": 0,
-                               "base_refuses_harmless": 4})  # fmt: skip
+                               "base_refuses_harmless": 4, "off_language_reply": 0})  # fmt: skip
     monkeypatch.setattr(transfer, "build_examples", lambda *a, **k: everything_dropped)
     loaded = LoadedModel(tiny_model, chat_tokenizer, "tiny", Path("tiny"))
     with pytest.raises(TransferDataError, match=r"row eng: no training examples .*4 base_refuses"):

@@ -125,6 +125,30 @@ def completion_nll(
     return total / max(count, 1)
 
 
+def sequence_length(tokenizer: Any, example: TrainExample) -> int:
+    """Tokens of the longest templated prompt+reply the trainer sees for this example."""
+    replies = [example.chosen] + ([example.rejected] if example.rejected is not None else [])
+    return max(len(_chat_pair(tokenizer, example.prompt, reply)[1]) for reply in replies)
+
+
+def check_lengths(tokenizer: Any, examples: Sequence[TrainExample], max_length: int) -> None:
+    """Refuse to train when a sequence is longer than max_length.
+
+    The trainer cuts sequences at their end, so an over-long example loses its reply, the very
+    tokens the loss is on: a model taught on cut refusals learns to echo the prompt instead (a
+    96-token limit cut 31 of 32 Arabic refusal targets of the refusal model that way).
+    """
+    lengths = [sequence_length(tokenizer, e) for e in examples]
+    over = [(n, e.id) for n, e in zip(lengths, examples, strict=True) if n > max_length]
+    if over:
+        longest, example_id = max(over)
+        raise TransferDataError(
+            f"{len(over)} of {len(examples)} training examples are longer than max_length="
+            f"{max_length} tokens (longest: {example_id}, {longest} tokens with the chat "
+            f"template): their replies would be cut. Raise --max-length to {longest} or more."
+        )
+
+
 @dataclass
 class TrainResult:
     """A trained PEFT model and its loss curve."""
@@ -143,13 +167,18 @@ def train_adapter(
     config: TransferConfig,
     targets: Sequence[str],
     work_dir: Path,
+    group_by_length: bool = False,
 ) -> TrainResult:
-    """Wrap `model` (modified in place: pass a copy) in a fresh LoRA adapter and train it."""
+    """Wrap `model` (modified in place: pass a copy) in a fresh LoRA adapter and train it.
+
+    `group_by_length` batches examples of similar length (less padding: prompts of languages
+    with long tokenisations, such as Arabic, otherwise pad every batch they land in)."""
     import transformers
     from peft import LoraConfig
 
     if not examples:
         raise TransferDataError("no training examples")
+    check_lengths(tokenizer, examples, config.max_length)
     transformers.set_seed(config.seed)
     lora = LoraConfig(
         r=config.lora_r,
@@ -159,6 +188,8 @@ def train_adapter(
         task_type="CAUSAL_LM",
     )
     common = _training_args(config, work_dir)
+    if group_by_length:
+        common["train_sampling_strategy"] = "group_by_length"
     tokenizer = copy.deepcopy(tokenizer)  # the trainer may set pad/eos tokens: keep the caller's
     from transformers.trainer_callback import PrinterCallback
 

@@ -358,12 +358,20 @@ def build_examples(
     base reply, harmless -> base reply over refusal. Pairs whose base reply to a harmful prompt is
     already a refusal (by the judge) teach nothing and are dropped; a base reply that refuses a
     harmless prompt is dropped too (as a target it would teach over-refusal, and in DPO both sides
-    would refuse); so are empty replies. Returns the rows and the count of each kind of drop.
+    would refuse), and so is one in another language than its prompt (as a target it would teach
+    answering in the wrong language); so are empty replies. Returns the rows and the count of
+    each kind of drop.
     """
+    from langgap.analyze.common.behaviour import off_language
     from langgap.evaluate.judges.refusal import judge_refusal
 
     examples: list[TrainExample] = []
-    dropped = {"empty_reply": 0, "base_already_refuses": 0, "base_refuses_harmless": 0}
+    dropped = {
+        "empty_reply": 0,
+        "base_already_refuses": 0,
+        "base_refuses_harmless": 0,
+        "off_language_reply": 0,
+    }
     for p in prompts:
         lang = str(p.language)
         refusal = refusal_reply(lang, p.id)
@@ -385,6 +393,9 @@ def build_examples(
                 continue
             if judge and judge_refusal(reply, lang).outcome == "refused":
                 dropped["base_refuses_harmless"] += 1
+                continue
+            if judge and off_language(reply, p.text, lang):
+                dropped["off_language_reply"] += 1
                 continue
             rejected = refusal if method == "dpo" else None
             examples.append(TrainExample(p.id, lang, False, p.text, reply, rejected, source))

@@ -54,13 +54,15 @@ class RefusalModelConfig:
     base: str = "smollm2"
     languages: tuple[str, ...] = ("eng", "deu", "ara")
     n_harmful: int = 32  # per language, tune role
-    n_harmless: int = 16  # per language, tune role
-    epochs: float = 2.0
+    n_harmless: int = 32  # per language, tune role: as many as harmful, against over-refusal
+    epochs: float = 3.0
     learning_rate: float = 1e-3
     lora_r: int = 8
     lora_alpha: int = 16
     train_batch_size: int = 8
-    max_length: int = 96  # tokens of prompt + reply: short sequences keep a CPU build small
+    # tokens of templated prompt + reply, at most: a longer example is an error, never cut (a cut
+    # sequence loses its reply; PolyRefuse's longest Arabic/Russian/Japanese ones need ~290)
+    max_length: int = 384
     reply_tokens: int = 24  # the base model's harmless replies used as targets
     seed: int = 0
     data_dir: str | None = field(default=None, compare=False)  # where the data is, not what
@@ -170,13 +172,6 @@ def _base_folder(config: RefusalModelConfig) -> Path:
     return path
 
 
-def planned_folder(config: RefusalModelConfig) -> Path:
-    """The cache folder `build_refusal_model(config)` uses (from config.base and the tune role;
-    no `out`, `loaded` or `prompts`), found by hashing the base weights: nothing is built."""
-    key = model_key(config, weights_digest(_base_folder(config)), tuning_prompts(config))
-    return default_folder(key)
-
-
 def build_refusal_model(
     config: RefusalModelConfig,
     *,
@@ -184,8 +179,10 @@ def build_refusal_model(
     loaded: LoadedModel | None = None,
     prompts: Sequence[Prompt] | None = None,
     log: Log | None = None,
+    rebuild: bool = False,
 ) -> BuiltModel:
-    """Tune, merge and save a refusal model; a folder with the same key is reused as it is.
+    """Tune, merge and save a refusal model; a folder with the same key is reused as it is
+    unless `rebuild` (then that folder, and no other cached build, is replaced).
 
     `loaded` replaces loading config.base and `prompts` replaces the PolyRefuse tune role
     (both for tests and other models); the key then covers their weights and texts.
@@ -203,7 +200,7 @@ def build_refusal_model(
     key = model_key(config, base_hash, chosen)
     folder = Path(out).expanduser() if out is not None else default_folder(key)
     found = read_manifest(folder)
-    if found is not None and found.get("key") == key:
+    if found is not None and found.get("key") == key and not rebuild:
         say(f"refusal model: cached at {folder}")
         return BuiltModel(folder, found, cached=True)
     if folder.exists() and any(folder.iterdir()) and found is None:
@@ -312,6 +309,7 @@ def _train(
         config=settings,
         targets=lora_targets(loaded.model),
         work_dir=work,
+        group_by_length=True,
     )
     shutil.rmtree(work, ignore_errors=True)
     merged = result.model.merge_and_unload().eval()  # type: ignore[operator]

@@ -43,7 +43,7 @@ class TransferConfig:
     eval_batch_size: int = 16
     max_new_tokens: int = 24
     reply_tokens: int = 40
-    max_length: int = 256
+    max_length: int = 512  # at most; longer examples are an error (lora_training.check_lengths)
     dpo_beta: float = 0.1
     n_boot: int = 1000
     seed: int = 0

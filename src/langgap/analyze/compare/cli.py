@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
-from langgap.analyze.common.cli import fail, require_data
+from langgap.analyze.common.cli import LayerSpecError, fail, parse_layer_spec, require_data
 from langgap.cli_options import (
     DEFAULT_DEVICE,
     DEFAULT_DTYPE,
@@ -25,37 +24,6 @@ if TYPE_CHECKING:
 
 console = Console()
 errors = Console(stderr=True)
-
-_RANGE = re.compile(r"^(\d+)-(\d+)$")
-
-
-class LayerSpecError(ValueError):
-    """A --layers value that is neither `all` nor indices and ranges."""
-
-
-def parse_layers(text: str) -> list[int] | None:
-    """`all` → None; `0,4,8-11,-1` → [0, 4, 8, 9, 10, 11, -1]."""
-    if text.strip().casefold() in ("", "all"):
-        return None
-    layers: list[int] = []
-    for part in (p.strip() for p in text.split(",")):
-        if not part:
-            continue
-        found = _RANGE.match(part)
-        if found:
-            low, high = int(found[1]), int(found[2])
-            if low > high:
-                raise LayerSpecError(f"layer range {part!r} runs backwards")
-            layers += range(low, high + 1)
-            continue
-        try:
-            layers.append(int(part))
-        except ValueError as exc:
-            raise LayerSpecError(
-                f"--layers: {part!r} is not a layer index; pass `all`, or indices and ranges "
-                "such as 0,4,8-11,-1"
-            ) from exc
-    return layers or None
 
 
 def compare(
@@ -129,7 +97,7 @@ def compare(
     from langgap.evaluate.benchmarks import BenchmarkError
 
     try:
-        layer_list = parse_layers(layers)
+        layer_list = parse_layer_spec(layers)
         peeked = peek_architecture(before, base=adapter_base) if directions else None
         if peeked is not None:  # a bad layer fails before any data or weights are read
             check_layers(layer_list, peeked.n_layers)

@@ -116,6 +116,7 @@ def influence(
     except ModelLoadError as exc:
         raise fail(str(exc)) from None
     try:
+        blocks = parse_blocks(layers)  # a bad --layers fails before the model loads
         query_set = query_examples(queries, query_languages, n_queries, data_dir, seed)
         train_set = training_examples(train, train_languages, n_train, query_set, data_dir, seed)
         loaded, tokenizer = load_model_and_tokenizer(model, device, weights)
@@ -128,7 +129,7 @@ def influence(
             out_dir=out,
             strategy=strategy,  # type: ignore[arg-type]  # checked against STRATEGIES above
             modules=selection,
-            layers=parse_blocks(layers),
+            layers=blocks,
             max_length=max_length,
             train_batch_size=batch_size,
             query_batch_size=batch_size,
@@ -138,7 +139,7 @@ def influence(
         paths = write_influence_report(result, out, k=top, include_text=include_text)
         if controls:
             paths += _controls(loaded, tokenizer, train_set, query_set, result, out, top, seed,
-                               strategy=strategy, modules=selection, layers=parse_blocks(layers),
+                               strategy=strategy, modules=selection, layers=blocks,
                                max_length=max_length, train_batch_size=batch_size,
                                query_batch_size=batch_size, damping=damping)  # fmt: skip
         settings["influence"] = result.config

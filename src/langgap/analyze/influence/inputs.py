@@ -102,12 +102,12 @@ def query_examples(
 
 def parse_blocks(text: str) -> list[int] | None:
     """--layers: 'all' → None (every decoder block), else the block numbers."""
-    if text.strip() in ("", "all"):
-        return None
+    from langgap.analyze.common.cli import LayerSpecError, parse_layer_spec
+
     try:
-        return [int(x) for x in split_list(text)]
-    except ValueError:
-        raise InfluenceError(f"--layers {text!r}: use 'all' or numbers like -2,-1") from None
+        return parse_layer_spec(text)
+    except LayerSpecError as exc:
+        raise InfluenceError(str(exc)) from None
 
 
 def split_list(text: str) -> list[str]:

@@ -8,6 +8,12 @@ on, by what it does: ablating it should lower refusal of harmful prompts, adding
 refusal of harmless ones, and ablating it should barely change the next-token distribution on
 harmless prompts (KL). Addition is scaled relative to the residual stream's norm at that layer,
 so one alpha means the same on every layer and model.
+
+Ablation has two scopes: `every-layer` projects the direction out of every residual write at every
+layer (Arditi et al.), `one-layer` out of the candidate's own layer's output only. On the small
+refusal-tuned SmolLM2 every-layer ablation removes refusal only with harmless KL of 1-3 nats
+(the model breaks), while one-layer ablation can lower refusal within the 0.1-nat limit, so the
+loop selects with the scope it is given and records it.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 import torch
 from torch import nn
@@ -23,7 +29,7 @@ from torch import nn
 from langgap.analyze.common.activations import Activations, Prompt, tokenize_batch
 from langgap.analyze.common.generation import chat_texts
 from langgap.analyze.directions.run import RefusalDirections
-from langgap.analyze.interventions.run import ablate, add_direction
+from langgap.analyze.interventions.run import ablate, ablate_at_layer, add_direction
 
 Intervention = Callable[[], AbstractContextManager[Any]]
 
@@ -83,12 +89,18 @@ MEAN_POSITION = "mean"  # the candidate fitted on the mean over the captured pos
 
 
 def position_directions(
-    acts: Activations, languages: Sequence[str], layers: Sequence[int]
+    acts: Activations,
+    languages: Sequence[str],
+    layers: Sequence[int],
+    *,
+    per_position: bool = True,
 ) -> dict[int, dict[str, torch.Tensor]]:
-    """Per layer, one candidate per captured token position (keyed by its offset, e.g. "-1"):
-    the difference in means (harmful - harmless) at that position, averaged over languages.
+    """Per layer, the candidate of the mean over the captured token positions (MEAN_POSITION)
+    and, with `per_position`, one per position (keyed by its offset, e.g. "-1"): the difference
+    in means (harmful - harmless), averaged over languages.
 
-    Fitted on every labelled prompt of `acts` (capture the fit split only, with reduce="none").
+    Every candidate is fitted on every labelled prompt of `acts` (capture the fit split only,
+    with reduce="none"), so the mean and the per-position candidates compete on equal data.
     """
     from langgap.languages import counting_code
 
@@ -109,14 +121,16 @@ def position_directions(
         if not harm or not safe:
             raise ValueError(f"language {code}: needs harmful and harmless prompts in acts")
         per_language.append(x[harm].mean(0) - x[safe].mean(0))  # [layers, k, d]
-    pooled = torch.stack(per_language).mean(0).float()
-    return {
-        layer: {
-            str(offset): pooled[acts.config.layers.index(layer), k]
-            for k, offset in enumerate(acts.config.positions)
-        }
-        for layer in layers
-    }
+    pooled = torch.stack(per_language).mean(0)  # [layers, k, d]
+    out: dict[int, dict[str, torch.Tensor]] = {}
+    for layer in layers:
+        at = pooled[acts.config.layers.index(layer)]
+        out[layer] = {MEAN_POSITION: at.mean(0).float()}
+        if per_position:
+            out[layer] |= {
+                str(offset): at[k].float() for k, offset in enumerate(acts.config.positions)
+            }
+    return out
 
 
 def pooled_direction(dirs: RefusalDirections, layer: int, languages: Sequence[str]) -> torch.Tensor:
@@ -127,8 +141,26 @@ def pooled_direction(dirs: RefusalDirections, layer: int, languages: Sequence[st
     return pooled
 
 
-def ablation(model: nn.Module, direction: torch.Tensor) -> Intervention:
-    """A factory of the ablation context (it can be entered many times)."""
+AblationScope = Literal["every-layer", "one-layer"]
+ABLATION_SCOPES: tuple[AblationScope, ...] = ("every-layer", "one-layer")
+
+
+def ablation(
+    model: nn.Module,
+    direction: torch.Tensor,
+    *,
+    layer: int | None = None,
+    scope: AblationScope = "every-layer",
+) -> Intervention:
+    """A factory of the ablation context (it can be entered many times): every residual write
+    at every layer, or (`one-layer`) `layer`'s output only."""
+    if scope == "one-layer":
+        if layer is None:
+            raise ValueError("one-layer ablation needs the layer")
+        chosen = layer
+        return lambda: ablate_at_layer(model, direction, chosen)
+    if scope != "every-layer":
+        raise ValueError(f"unknown ablation scope {scope!r}; available: {ABLATION_SCOPES}")
     return lambda: ablate(model, direction)
 
 
@@ -168,6 +200,7 @@ class Selection:
     max_kl: float
     alpha_relative: float
     position: str = MEAN_POSITION
+    scope: AblationScope = "every-layer"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
@@ -188,15 +221,18 @@ def select_layer(
     alpha_relative: float = 1.0,
     max_kl: float = 0.1,
     positions: Mapping[int, Mapping[str, torch.Tensor]] | None = None,
+    scope: AblationScope = "every-layer",
 ) -> Selection:
     """The layer (and position) whose pooled direction, ablated, leaves the least refusal on
     harmful prompts, among those whose ablation keeps harmless KL ≤ max_kl; ties go to stronger
     induced refusal.
 
     `refusal_rate(prompts, intervention)` generates and judges (injected so tests can use a fake
-    judge); `norms` gives the residual norm per layer that scales `alpha_relative`. Each layer's
-    candidate is the direction of the mean over positions (from `dirs`); `positions` (from
-    `position_directions`) adds one candidate per token position of that layer.
+    judge); `norms` gives the residual norm per layer that scales `alpha_relative`. The
+    candidates of a layer are `positions[layer]` (from `position_directions`: the mean over
+    positions, and with per_position each position's); without them, the mean candidate of
+    `dirs` (fitted on its means' share of the prompts). `scope` is where ablation acts
+    (module docstring).
     """
     if not candidates:
         raise ValueError("no candidate layers to select from")
@@ -206,18 +242,20 @@ def select_layer(
     pairs = [
         (layer, position, direction)
         for layer in candidates
-        for position, direction in [
-            (MEAN_POSITION, pooled_direction(dirs, layer, languages)),
-            *(positions or {}).get(layer, {}).items(),
-        ]
+        for position, direction in (
+            positions[layer].items()
+            if positions is not None and layer in positions
+            else [(MEAN_POSITION, pooled_direction(dirs, layer, languages))]
+        )
     ]
     for layer, position, direction in pairs:
         alpha = alpha_relative * norms[layer]
-        kl = harmless_kl(model, tokenizer, harmless, ablation(model, direction), baseline=base_lp)
+        ablated = ablation(model, direction, layer=layer, scope=scope)
+        kl = harmless_kl(model, tokenizer, harmless, ablated, baseline=base_lp)
         scored.append(
             Candidate(
                 layer=layer,
-                ablated_refusal=refusal_rate(harmful, ablation(model, direction)),
+                ablated_refusal=refusal_rate(harmful, ablated),
                 added_refusal=refusal_rate(harmless, addition(model, direction, layer, alpha)),
                 kl=kl,
                 alpha=alpha,
@@ -227,4 +265,4 @@ def select_layer(
         )
     pool = [c for c in scored if c.eligible] or scored  # none within the limit: say so in docs
     best = min(pool, key=lambda c: (c.ablated_refusal, -c.added_refusal, c.kl))
-    return Selection(best.layer, baseline, scored, max_kl, alpha_relative, best.position)
+    return Selection(best.layer, baseline, scored, max_kl, alpha_relative, best.position, scope)

@@ -91,6 +91,30 @@ def add_direction(
         handle.remove()
 
 
+@contextmanager
+def ablate_at_layer(model: nn.Module, direction: torch.Tensor, layer: int) -> Iterator[None]:
+    """Project `direction` out of the residual stream after one layer only, at every position.
+
+    Gentler than `ablate` (every write at every layer): on a small model whose refusal is
+    entangled with its general behaviour, removing a direction everywhere can silence refusal
+    only by breaking the model (harmless-prompt KL well above 0.1 nats); at one layer the
+    trade-off between refusal removed and KL can be chosen. Later layers may write it back.
+    """
+    blocks = find_layers(model)
+    if not -len(blocks) <= layer < len(blocks):
+        raise ActivationError(
+            f"layer {layer} is out of range: valid indices are 0..{len(blocks) - 1}"
+        )
+    unit = _unit(direction, model)
+    handle = blocks[layer].register_forward_hook(
+        _map_output(lambda h: h - (h @ unit)[..., None] * unit)
+    )
+    try:
+        yield
+    finally:
+        handle.remove()
+
+
 @dataclass
 class TransferResult:
     """Refusal rate on target-language prompts with each source language's direction applied."""

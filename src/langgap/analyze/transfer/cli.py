@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from langgap.analyze.common.cli import ModelOption, fail, require_data
+from langgap.analyze.common.cli import MaxLengthOption, ModelOption, fail, require_data
 from langgap.cli_options import (
     DEFAULT_DEVICE,
     DEFAULT_DTYPE,
@@ -100,6 +100,7 @@ def transfer(
     reply_tokens: Annotated[
         int, typer.Option(help="New tokens of the base replies used as harmless targets.")
     ] = 40,
+    max_length: MaxLengthOption = 512,
     dpo_beta: Annotated[float, typer.Option(help="DPO beta.")] = 0.1,
     n_boot: NBootOption = DEFAULT_N_BOOT,
     seed: Annotated[int, typer.Option(help="Seed of data sampling, training, bootstrap.")] = 0,
@@ -147,6 +148,7 @@ def transfer(
         eval_batch_size=eval_batch_size,
         max_new_tokens=max_new_tokens,
         reply_tokens=reply_tokens,
+        max_length=max_length,
         dpo_beta=dpo_beta,
         n_boot=resamples,
         seed=seed,
