@@ -82,6 +82,12 @@ NOT_RUN: tuple[tuple[str, str, str], ...] = (
     ("", " openai/", "calls a hosted model (OpenAI) through its API; the suite is offline"),
     ("judge eval", "xstest", "XSTest is not in ../shared/data and the suite does not download"),
     (
+        "judge eval",
+        "msts",
+        "MSTS is not in ../shared/data and the suite does not download; "
+        "tests/evaluate/test_judge_eval_msts.py reads a small fixture of its format",
+    ),
+    (
         "datagen run",
         "",
         "calls a generator and a critic model named in the user's config; tests/datagen run the "
