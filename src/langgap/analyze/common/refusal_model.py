@@ -39,6 +39,7 @@ from langgap.analyze.common.refusal_data import TEMPLATES_FILE, build_examples, 
 from langgap.languages import counting_code
 
 MANIFEST = "langgap-refusal-model.json"
+BATCHES = "grouped by length"  # how training batches are drawn (train_adapter's group_by_length)
 ALIAS = "smollm2-refusal"
 Log = Callable[[str], None]
 
@@ -98,6 +99,7 @@ class RefusalModelConfig:
         parts.pop("data_dir")
         parts.pop("device")
         parts["languages"] = [counting_code(x) for x in self.languages]
+        parts["batches"] = BATCHES  # the recipe, not a setting: a change of it is a new model
         return parts
 
 

@@ -11,8 +11,8 @@ so one alpha means the same on every layer and model.
 
 Ablation has two scopes: `every-layer` projects the direction out of every residual write at every
 layer (Arditi et al.), `one-layer` out of the candidate's own layer's output only. On the small
-refusal-tuned SmolLM2 every-layer ablation removes refusal only with harmless KL of 1-3 nats
-(the model breaks), while one-layer ablation can lower refusal within the 0.1-nat limit, so the
+refusal-tuned SmolLM2 every-layer ablation removes refusal only with harmless KL of 1.5-6
+nats (the model breaks), while one-layer ablation can lower refusal within the 0.1-nat limit, so the
 loop selects with the scope it is given and records it.
 """
 

@@ -60,6 +60,17 @@ def ablate(
         yield
 
 
+def _block(model: nn.Module, layer: int) -> nn.Module:
+    """Decoder block `layer` (negative counts from the end), or an error naming the valid range."""
+    blocks = find_layers(model)
+    if not -len(blocks) <= layer < len(blocks):
+        raise ActivationError(
+            f"layer {layer} is out of range: valid indices are 0..{len(blocks) - 1}"
+        )
+    block: nn.Module = blocks[layer]
+    return block
+
+
 def _attention(block: nn.Module) -> nn.Module:
     """A decoder block's attention module, or an error naming the block's children."""
     for name in _ATTENTION_NAMES:
@@ -78,13 +89,9 @@ def add_direction(
     model: nn.Module, direction: torch.Tensor, layer: int, alpha: float
 ) -> Iterator[None]:
     """Add alpha × unit(direction) to the residual stream after one layer, at every position."""
-    blocks = find_layers(model)
-    if not -len(blocks) <= layer < len(blocks):
-        raise ActivationError(
-            f"layer {layer} is out of range: valid indices are 0..{len(blocks) - 1}"
-        )
+    block = _block(model, layer)
     shift = alpha * _unit(direction, model)
-    handle = blocks[layer].register_forward_hook(_map_output(lambda h: h + shift))
+    handle = block.register_forward_hook(_map_output(lambda h: h + shift))
     try:
         yield
     finally:
@@ -100,15 +107,9 @@ def ablate_at_layer(model: nn.Module, direction: torch.Tensor, layer: int) -> It
     only by breaking the model (harmless-prompt KL well above 0.1 nats); at one layer the
     trade-off between refusal removed and KL can be chosen. Later layers may write it back.
     """
-    blocks = find_layers(model)
-    if not -len(blocks) <= layer < len(blocks):
-        raise ActivationError(
-            f"layer {layer} is out of range: valid indices are 0..{len(blocks) - 1}"
-        )
+    block = _block(model, layer)
     unit = _unit(direction, model)
-    handle = blocks[layer].register_forward_hook(
-        _map_output(lambda h: h - (h @ unit)[..., None] * unit)
-    )
+    handle = block.register_forward_hook(_map_output(lambda h: h - (h @ unit)[..., None] * unit))
     try:
         yield
     finally:
