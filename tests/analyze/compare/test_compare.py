@@ -391,6 +391,7 @@ def test_benchmark_languages_and_cli(tiny_model: Any, tiny_tokenizer: Any, tmp_p
     import typer
     from typer.testing import CliRunner
 
+    from langgap.analyze.common.cli import LayerSpecError
     from langgap.analyze.compare.cli import parse_layer_spec, register
     from langgap.evaluate.benchmarks import BenchmarkError
 
@@ -405,6 +406,9 @@ def test_benchmark_languages_and_cli(tiny_model: Any, tiny_tokenizer: Any, tmp_p
     with pytest.raises(BenchmarkError, match=r"split 'test' has no prompts for zho \(harmless\)"):
         comparison_prompts("all", 2, split="test", data_dir=SHARED_DATA)
     assert parse_layer_spec("all") is None and parse_layer_spec("0,2-3,-1") == [0, 2, 3, -1]
+    for bad, says in ((",", "names no layer"), ("3-1", "runs backwards"), ("x", "not a layer")):
+        with pytest.raises(LayerSpecError, match=says):
+            parse_layer_spec(bad)
 
     tiny_model.save_pretrained(tmp_path / "base")
     tiny_tokenizer.save_pretrained(tmp_path / "base")

@@ -76,7 +76,11 @@ def parse_layer_spec(text: str) -> list[int] | None:
                 f"--layers: {part!r} is not a layer index; pass `all`, or indices and ranges "
                 "such as 0,4,8-11,-1"
             ) from exc
-    return layers or None
+    if not layers:  # "," or " , ": no index at all is a mistake, not a request for every layer
+        raise LayerSpecError(
+            f"--layers {text!r} names no layer; pass `all`, or indices such as 4,8"
+        )
+    return layers
 
 
 def parse_layers(value: str) -> list[int] | None:
