@@ -10,7 +10,9 @@ hashed. `--write` records the digests; `--check` recomputes them and names every
 differs (exit 1). A speed-up must leave `--check` passing. Prints digests and counts only,
 never prompt text. The recorded digests come from the code before the speed work:
 `git archive d7e5ddd src | tar -x -C OLD` and `PYTHONPATH=OLD/src ... --write`; `arabizi
-egyptian` was recorded again on 2026-12-05, when that variety became rule-based (issue 18).
+egyptian` was recorded again on 2026-12-05, when that variety became rule-based (issue 18),
+and the translit-latn cases the same day: their texts are unchanged, but each sample's params
+list the learned languages, which gained eight tables (so ids and metadata changed).
 
     python benchmarks/check_probe_outputs.py --check benchmarks/probe_output_digests.json
 """

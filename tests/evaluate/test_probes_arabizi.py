@@ -180,3 +180,14 @@ def test_multijail_arabic(multijail_data: tuple[list[Sample], LoadReport]) -> No
     assert {(s.metadata or {})["pair_id"] for s in out} == {
         (s.metadata or {})["pair_id"] for s in samples if (s.metadata or {})["language_tag"] == "ar"
     }
+
+
+def test_egyptian_function_words_are_found_however_the_alif_and_marks_are_written() -> None:
+    from langgap.evaluate.probes.arabizi import to_arabizi
+
+    # one `words:` entry (انت: enta) serves the spellings people write: hamza on the alif or
+    # not, short-vowel marks or not; alif maqsura as ya (فى = في)
+    for written in ("انت", "أنت", "إنت", "أنتَ"):
+        assert to_arabizi(written, "egyptian") == "enta", written
+    assert to_arabizi("فى", "egyptian") == to_arabizi("في", "egyptian") == "fi"
+    assert to_arabizi("اللى", "egyptian") == "elly"

@@ -144,6 +144,11 @@ def _table(variety: str) -> _Table:
     raw = _raw()
     spec = _spec(variety)
     if "learned" in spec:
+        if "words" in spec:
+            raise ProbeError(
+                f"arabizi.yaml variety {variety!r}: `words:` is read only by rule-based varieties; "
+                "a learned variety spells words from its table. Fix: remove it or drop `learned:`"
+            )
         spec = raw["variants"]["standard"]
     letters = {**raw["letters"], **spec.get("letters", {})}
     long = dict(spec["long"])
@@ -164,7 +169,7 @@ def _table(variety: str) -> _Table:
         ta_marbuta=str(spec["ta_marbuta"]),
         hamza_below=str(spec["alif_hamza_below"]),
         punctuation=punctuation,
-        words={k: str(v) for k, v in spec.get("words", {}).items()},
+        words={_word_key(k): str(v) for k, v in (spec.get("words") or {}).items()},
     )
 
 
@@ -224,12 +229,22 @@ def _vowel_after(units: list[_Unit], i: int, had_vowel: list[bool]) -> str:
     return "a"
 
 
+_HAMZA_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي"})
+
+
+def _word_key(word: str) -> str:
+    """A variety's `words:` key for a word as written: marks dropped (normalise_arabic), alif
+    with hamza as alif and alif maqsura as ya, so أنتَ, انت and إنت find one entry."""
+    return normalise_arabic(word).translate(_HAMZA_FOLD)
+
+
 @lru_cache(maxsize=65536)
 def _word(word: str, variety: str) -> str:
     word = word.replace(TATWEEL, "")
     table = _table(variety)
-    if word in table.words or word in WORDS:
-        return table.words.get(word) or WORDS[word]
+    found = table.words.get(_word_key(word), WORDS.get(word))
+    if found is not None:
+        return found
     prefix = ""
     if word.startswith("ال") and len(word) > 3:
         prefix, word = table.article, word[2:]
