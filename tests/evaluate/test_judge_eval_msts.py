@@ -77,6 +77,7 @@ def test_judge_eval_reports_each_language_of_msts(tmp_path: Path) -> None:
             str(preds)]  # fmt: skip
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
+    assert "1 row(s) hold no reply to judge" in result.output  # the API-error row is said
     rows = list(csv.DictReader(preds.open(encoding="utf-8")))
     assert {r["language"] for r in rows} == {"eng", "deu"} and len(rows) == 6
     assert {r["human_raw"] for r in rows} == {"1.1", "1.2", "1.5", "1.7", "2.1", "2.2"}

@@ -157,6 +157,14 @@ def _items(
     items = (
         load_labelled(path, columns, language) if path.is_file() else load_dataset(data, data_dir)
     )
+    skipped = max((int(i.extra.get("skipped_rows", 0)) for i in items), default=0)
+    if skipped:  # rows without a reply to judge (an API error, an empty reply): said, not hidden
+        Console(stderr=True, soft_wrap=True).print(
+            f"note: {data}: {skipped} row(s) hold no reply to judge (an API error or an empty "
+            "reply) and are left out; see the data set's notes in docs/judges.md",
+            markup=False,
+            highlight=False,
+        )
     items = in_split(items, split)
     wanted = _values(languages)
     if wanted:
