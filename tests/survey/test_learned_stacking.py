@@ -97,3 +97,21 @@ def test_model_with_other_rule_features_is_refused(data: TrainingSet, tmp_path: 
     np.savez(tmp_path / "old.npz", **arrays)
     with pytest.raises(ModelFileError, match=r"other rule features.*retrain"):
         LearnedModel.load(tmp_path / "old.npz")
+
+
+def test_model_trained_on_other_rules_or_sources_is_refused(
+    data: TrainingSet, tmp_path: Path
+) -> None:
+    path = fit_model(data).save(tmp_path / "m.npz")
+    LearnedModel.load(path)  # the rules it was trained on: loads
+    with np.load(path, allow_pickle=False) as stored:
+        arrays = {k: stored[k] for k in stored.files}
+    header = json.loads(str(arrays["header"]))
+    for changed, says in (
+        ({"rules_version": "0.0.old"}, r"outputs of rules 0\.0\.old.*retrain"),
+        ({"languages_from": "guess"}, r"languages_from 'guess'.*retrain"),
+    ):
+        arrays["header"] = np.array(json.dumps({**header, **changed}))
+        np.savez(tmp_path / "other.npz", **arrays)
+        with pytest.raises(ModelFileError, match=says):
+            LearnedModel.load(tmp_path / "other.npz")

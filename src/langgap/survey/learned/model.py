@@ -188,6 +188,7 @@ class LearnedModel:
             "heads": {},
             "languages_from": self.languages_from,
             "rule_features": list(feature_names()),
+            "rules_version": _rules_version(),
         }
         for name, blocks in (("paper", self.paper_blocks), ("mention", self.mention_blocks)):
             header[f"{name}_blocks"] = [vars(b.spec) for b in blocks]
@@ -233,9 +234,21 @@ class LearnedModel:
             )
         if header.get("rule_features") != list(feature_names()):
             raise ModelFileError(
-                f"{path}: the model was trained on other rule features than this langgap's "
-                "rules.yaml gives (the rule file gained or lost cues since). Fix: retrain it "
-                "with `langgap survey learn`."
+                f"{path}: the model was trained on other rule features than this langgap "
+                "computes (its list of topics changed). Fix: retrain it with `langgap survey "
+                "learn`."
+            )
+        trained_rules = header.get("rules_version")  # absent in files written before it was kept
+        if trained_rules is not None and trained_rules != _rules_version():
+            raise ModelFileError(
+                f"{path}: the model was trained on the outputs of rules {trained_rules}, and this "
+                f"langgap's rules.yaml is {_rules_version()}: its rule features would mean "
+                "something else. Fix: retrain it with `langgap survey learn`."
+            )
+        if header.get("languages_from") not in LANGUAGES_FROM:
+            raise ModelFileError(
+                f"{path}: languages_from {header.get('languages_from')!r} is not one of "
+                f"{', '.join(LANGUAGES_FROM)}. Fix: retrain it with `langgap survey learn`."
             )
         return cls(
             _blocks(header["paper_blocks"], arrays, "paper"),
@@ -248,6 +261,13 @@ class LearnedModel:
             str(header["languages_from"]),
             dict(header.get("meta", {})),
         )
+
+
+def _rules_version() -> str:
+    """The rule annotator's version (rules.yaml's version and a fingerprint of its content)."""
+    from langgap.survey.annotate import RuleAnnotator
+
+    return RuleAnnotator().version
 
 
 def missing_model(path: Path) -> ModelFileError:
