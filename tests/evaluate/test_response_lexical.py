@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from langgap.evaluate.judge_eval.data import LabelledItem
+from langgap.evaluate.judge_eval.data import LabelledDataError, LabelledItem
 from langgap.evaluate.judge_eval.learn_response import fit_response_model
 from langgap.evaluate.judges._text import normalise
 from langgap.evaluate.judges.response import (
@@ -130,3 +130,16 @@ def test_the_lexical_model_decides_only_where_the_cue_model_leaves_refused_plaus
     gated = dataclasses.replace(cue_only, lexical=dataclasses.replace(lexical, min_refused=0.05))
     assert classify_response(answer, "en", gated) == classify_response(answer, "en", cue_only)
     assert ResponseModel.from_json(gated.to_json()) == gated
+
+
+def test_a_lexical_part_that_cannot_be_fitted_is_an_error_not_skipped() -> None:
+    plain = "Bread needs flour, water, salt and yeast; knead it and bake it until golden."
+    items = _items([(plain, "5")] * 6)
+    items += [  # a class seen only in German: the English part could not learn it
+        LabelledItem(f"d{i}", "q", "Brot braucht Mehl und Wasser.", "x", "de", "t",
+                     {"action": "2", "group": f"d{i}"})
+        for i in range(6)
+    ]  # fmt: skip
+    with pytest.raises(LabelledDataError, match=r"none: cautioned.*--lexical-terms 0"):
+        fit_response_model(items, c=10.0, split="all", lexical_terms=50)
+    assert fit_response_model(items, c=10.0, split="all", lexical_terms=0).lexical is None

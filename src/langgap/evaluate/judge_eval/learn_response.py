@@ -119,7 +119,14 @@ def fit_response_model(
     }
     lexical = None
     english = [k for k, (_, _, code) in enumerate(inputs) if code == LEXICAL_LANGUAGE]
-    if lexical_terms and len({labels[k] for k in english}) == len(classes):
+    missing = sorted(set(classes) - {labels[k] for k in english})
+    if lexical_terms and missing:  # asked for, and not fittable: say so rather than skip it
+        raise LabelledDataError(
+            f"the English lexical part needs English replies of every action; these have none: "
+            f"{', '.join(missing)} ({len(english)} English replies). Fix: add such replies, or "
+            "pass --lexical-terms 0 to learn the cue model alone"
+        )
+    if lexical_terms:
         texts = [inputs[k][1] for k in english]
         lexical = _fit_lexical(rows[english], texts, [labels[k] for k in english], lexical_terms)
         meta["lexical"] = {
