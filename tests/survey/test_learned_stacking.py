@@ -11,12 +11,14 @@ import pytest
 from tests.survey.test_learned import _corpus
 
 from langgap.survey.annotate import RuleAnnotator
+from langgap.survey.learned.annotator import LearnedAnnotator
 from langgap.survey.learned.heads import fit_head_out_of_fold
 from langgap.survey.learned.learn import cv_figures
 from langgap.survey.learned.model import LearnedModel, ModelFileError
 from langgap.survey.learned.rule_features import feature_names, rule_view
 from langgap.survey.learned.train import TrainingError, TrainingSet, align, fit_model
 from langgap.survey.models import TOPICS, Paper
+from langgap.survey.pipeline import paper_row
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +78,34 @@ def test_languages_come_from_the_chosen_source(data: TrainingSet, tmp_path: Path
     assert LearnedModel.load(model.save(tmp_path / "m.npz")).languages_from == "mentions"
     with pytest.raises(TrainingError, match="use one of rules, mentions"):
         fit_model(data, "llm")
+
+
+def test_language_evidence_is_the_deciding_sources(data: TrainingSet, tmp_path: Path) -> None:
+    """papers.csv's evidence shows why languages and group were given: the rules' mentions
+    when the rules decide, the mention head's decisions when it does, each saying which."""
+    papers = list(data.papers[:12])  # every language of the corpus
+    rules = RuleAnnotator().annotate_many(papers)
+    from_rules = LearnedAnnotator(fit_model(data).save(tmp_path / "r.npz")).annotate_many(papers)
+    for learned, rule, paper in zip(from_rules, rules, papers, strict=True):
+        shown = learned.evidence["languages"]
+        assert [(e.field, e.start, e.text) for e in shown] == [
+            (e.field, e.start, e.text) for e in rule.evidence["languages"]
+        ]
+        assert all(e.note.endswith("; from the rules") for e in shown)
+        assert all("from the mention head" in e.note for e in learned.evidence["documented"])
+        row = paper_row(paper, [], learned)
+        assert "mention head" not in row["evidence"]
+        assert ("from the rules" in row["evidence"]) == bool(shown)
+        assert ("from the mention head" in row["language_evidence"]) == bool(
+            learned.evidence["documented"]
+        )
+    assert sum(bool(lab.evidence["languages"]) for lab in from_rules) == 8  # 4 name none
+    path = fit_model(data, "mentions").save(tmp_path / "m.npz")
+    for learned in LearnedAnnotator(path).annotate_many(papers):
+        assert "documented" not in learned.evidence
+        assert all(
+            e.note.endswith("; from the mention head") for e in learned.evidence["languages"]
+        )
 
 
 def test_cv_figures_compare_both_language_sources(data: TrainingSet) -> None:

@@ -308,7 +308,11 @@ def paper_row(paper: Paper, hits: Sequence[Hit], labels: Labels) -> dict[str, st
         "group": labels.group,
         "documented": str(labels.documented).lower(),
         "multilingual_unlisted": str(labels.multilingual_unlisted).lower(),
-        "language_evidence": _format_evidence(evidence.get("languages", [])),
+        # a learned annotator whose languages come from the rules adds the mention head's
+        # decisions, which decide `documented`
+        "language_evidence": _format_evidence(
+            [*evidence.get("languages", []), *evidence.get("documented", [])]
+        ),
         "topic": labels.topic,
         "topic_evidence": _format_evidence(evidence.get("topic", [])),
         "annotator": labels.annotator,

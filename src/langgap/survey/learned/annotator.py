@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
@@ -25,6 +26,8 @@ from langgap.survey.models import Evidence, Labels, Paper
 from langgap.survey.run_stats import QualityLine
 
 _TOP_WORDS = 4  # the strongest words behind the related decision, shown as evidence
+# bump when the labels' form changes (their evidence), so that cached runs are labelled again
+_LABELS_VERSION = 2
 
 
 class LearnedAnnotator:
@@ -46,7 +49,10 @@ class LearnedAnnotator:
         # reads), so a retrained model or an edited rule file relabels everything
         digest = hashlib.blake2b(self.model_path.read_bytes(), digest_size=6).hexdigest()
         rules = RuleAnnotator().version
-        self.version = f"{FORMAT.rsplit('/', 1)[-1]}.{digest}.rules{rules}.flag{flag_below:g}"
+        self.version = (
+            f"{FORMAT.rsplit('/', 1)[-1]}.{digest}.rules{rules}.flag{flag_below:g}"
+            f".labels{_LABELS_VERSION}"
+        )
 
     @cached_property
     def model(self) -> LearnedModel:
@@ -78,16 +84,27 @@ class LearnedAnnotator:
         return [self._labels(p, w) for p, w in zip(predictions, words, strict=True)]
 
     def _labels(self, p: Prediction, words: list[Evidence]) -> Labels:
-        mentions = [
+        mention_head = [
             Evidence(
                 d.candidate.field,
                 d.candidate.mention.start,
                 d.candidate.mention.end,
                 d.candidate.mention.text,
-                f"{'studied' if d.studied >= 0.5 else 'mentioned only'} (p={d.studied:.2f})",
+                f"{'studied' if d.studied >= 0.5 else 'mentioned only'} (p={d.studied:.2f}); "
+                "from the mention head",
             )
             for d in p.mentions
         ]
+        # the language evidence is that of the source that decided languages and group; with
+        # the rules deciding, the mention head's decisions stay as evidence of `documented`
+        by_field = {"languages": mention_head}
+        if p.languages_from == "rules":
+            by_field = {
+                "languages": [
+                    replace(e, note=f"{e.note}; from the rules") for e in p.rule_evidence
+                ],
+                "documented": mention_head,
+            }
         note = f"p(topic | related)={p.p_topic:.2f}"
         return Labels(
             related=p.related,
@@ -103,7 +120,7 @@ class LearnedAnnotator:
                     Evidence("abstract", 0, 0, "", f"p(related)={p.p_related:.2f}"),
                 ],
                 "topic": [Evidence("abstract", 0, 0, "", note)],
-                "languages": mentions,
+                **by_field,
             },
             probabilities={
                 "related": p.p_related,

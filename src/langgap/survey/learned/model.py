@@ -31,7 +31,7 @@ from langgap.survey.learned.heads import LinearHead
 from langgap.survey.learned.mentions import Candidate, candidates, dense_matrix
 from langgap.survey.learned.rule_features import RuleView, feature_names, rule_view
 from langgap.survey.learned.vectors import TfidfBlock, TfidfSpec, side_by_side, transform_all
-from langgap.survey.models import Group, Labels, Paper, Topic
+from langgap.survey.models import Evidence, Group, Labels, Paper, Topic
 
 FORMAT = "langgap-survey-learned/2"  # bump whenever features or the file layout change
 PACKAGED = "reference_model.npz"
@@ -84,6 +84,7 @@ class Prediction:
     languages_from: str  # "rules" or "mentions": which source gave languages, unlisted, group
     mention_languages: tuple[str, ...]  # what the mention head alone says (for comparison)
     mention_group: Group
+    rule_evidence: tuple[Evidence, ...]  # the rules' language evidence (they decide by default)
 
     @property
     def confidence(self) -> float:
@@ -175,6 +176,7 @@ class LearnedModel:
             languages_from=self.languages_from,
             mention_languages=mention_languages,
             mention_group=mention_group,
+            rule_evidence=tuple(rules.evidence.get("languages", [])),
         )
 
     # --- the file --------------------------------------------------------------------------------
