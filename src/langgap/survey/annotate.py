@@ -166,22 +166,38 @@ def judge_related(paper: Paper, keyword: re.Pattern[str]) -> tuple[bool, list[Ev
     return related, evidence
 
 
-def judge_topic(paper: Paper, related: bool) -> tuple[Topic, list[Evidence]]:
-    """The dominant safety subtopic; several strong ones at once, or none, is `alignment`."""
-    if not related:
-        return "not_safety", []
-    rules = load_rules()
+_TITLE_WEIGHT = 2.0  # a topic cue in the title counts twice
+
+
+def topic_cue_scores(paper: Paper) -> tuple[dict[Topic, float], dict[Topic, list[Evidence]]]:
+    """Each topic's cue score (a cue in the title counts 2, in the abstract 1) and the matches
+    behind it; topics without a cue are absent. The rules' topic and the learned annotator's
+    topic features both read these scores."""
     scores: dict[Topic, float] = {}
     evidence: dict[Topic, list[Evidence]] = {}
     for field, text, lowered in _fields(paper):
-        weight = 2.0 if field == "title" else 1.0
-        for cue in rules.topics:
+        weight = _TITLE_WEIGHT if field == "title" else 1.0
+        for cue in load_rules().topics:
             # Each cue counts once per field, so one repeated word cannot outvote the rest.
             match = cue.search(text, lowered)
             if match:
                 topic = cast(Topic, cue.label)
                 scores[topic] = scores.get(topic, 0.0) + weight
                 evidence.setdefault(topic, []).append(_evidence(field, match, topic))
+    return scores, evidence
+
+
+def judge_topic(paper: Paper, related: bool) -> tuple[Topic, list[Evidence]]:
+    """The dominant safety subtopic; several strong ones at once, or none, is `alignment`."""
+    if not related:
+        return "not_safety", []
+    return topic_from_cues(*topic_cue_scores(paper))
+
+
+def topic_from_cues(
+    scores: dict[Topic, float], evidence: dict[Topic, list[Evidence]]
+) -> tuple[Topic, list[Evidence]]:
+    """The topic of a related paper from its `topic_cue_scores`, with the evidence shown."""
     if not scores:
         return "alignment", [Evidence("abstract", 0, 0, "", "no subtopic cue: general safety")]
     ranked = sorted(scores, key=lambda t: (-scores[t], TOPICS.index(t)))

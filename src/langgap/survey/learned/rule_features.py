@@ -15,10 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from langgap.survey.annotate import RuleAnnotator, judge_topic, load_rules
+from langgap.survey.annotate import RuleAnnotator, topic_cue_scores, topic_from_cues
 from langgap.survey.models import TOPICS, Labels, Paper
-
-TITLE_WEIGHT = 2.0  # a topic cue in the title counts twice, as the rule annotator counts it
 
 
 def feature_names() -> tuple[str, ...]:
@@ -61,17 +59,11 @@ def rule_view(papers: Sequence[Paper]) -> RuleView:
 
 
 def _row(paper: Paper, labels: Labels) -> list[float]:
-    scores = dict.fromkeys(TOPICS, 0.0)
-    fields = [(TITLE_WEIGHT, paper.title), (1.0, paper.abstract or "")]
-    for weight, text in fields:
-        lowered = text.lower()
-        for cue in load_rules().topics:
-            if text and cue.search(text, lowered):  # once per field, as judge_topic counts
-                scores[cue.label] += weight  # type: ignore[index]
+    scores, evidence = topic_cue_scores(paper)
     # the topic the rules would give if the paper is related (the learned related head decides)
-    topic = labels.topic if labels.related else judge_topic(paper, True)[0]
+    topic = labels.topic if labels.related else topic_from_cues(scores, evidence)[0]
     return [
         float(labels.related),
-        *(math.log1p(scores[t]) for t in TOPICS),
+        *(math.log1p(scores.get(t, 0.0)) for t in TOPICS),
         *(float(topic == t) for t in TOPICS),
     ]
