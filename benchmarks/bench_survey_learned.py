@@ -39,7 +39,7 @@ from langgap.survey.learned.train import (
     align,
     as_annotation,
     fit_model,
-    predict_by_year,
+    predictions_by_year,
     subset,
 )
 from langgap.survey.reference import load_reference, reference_split
@@ -71,7 +71,10 @@ def figures(pred: Sequence[Annotation], gold: Sequence[Annotation]) -> dict[str,
 
 
 def quality(data: TrainingSet) -> None:
-    rows = predict_by_year(data)
+    predictions = predictions_by_year(data)
+    rows = [
+        as_annotation(p.id, q, "learned") for p, q in zip(data.papers, predictions, strict=True)
+    ]
     rules = RuleAnnotator().annotate_many(list(data.papers))
     rule_rows = [
         Annotation.from_labels(p.id, lab) for p, lab in zip(data.papers, rules, strict=True)
@@ -88,7 +91,7 @@ def quality(data: TrainingSet) -> None:
               ("test split", test))  # fmt: skip
     for label, chosen in splits:
         gold = [data.gold[i] for i in chosen]
-        learned = figures([rows[i][0] for i in chosen], gold)
+        learned = figures([rows[i] for i in chosen], gold)
         baseline = figures([rule_rows[i] for i in chosen], gold)
         print(f"   {label}:\n   {'field':<11}{'measure':<10}{'learned':>9}{'rules':>9}"
               f"{'target':>9}  met")  # fmt: skip
@@ -100,14 +103,14 @@ def quality(data: TrainingSet) -> None:
             print(f"   {name:<11}{measure:<10}{learned[name]:9.3f}{baseline[name]:9.3f}"
                   f"{shown:>9}  {met}")  # fmt: skip
 
-    p_related = np.array([p for _, p, _ in rows])
+    p_related = np.array([q.p_related for q in predictions])
     truth = np.array([g.related for g in data.gold])
     print("\n2. Calibration and flagging (held-out predictions)")
     print(f"   expected calibration error of p(related), 10 bins: {_ece(p_related, truth):.3f}")
-    confidence = np.array([c for _, _, c in rows])
+    confidence = np.array([q.confidence for q in predictions])
     wrong = np.array([
         a.related != g.related or a.topic != g.topic or a.group != g.group
-        for (a, _, _), g in zip(rows, data.gold, strict=True)
+        for a, g in zip(rows, data.gold, strict=True)
     ])  # fmt: skip
     for threshold in (0.6, 0.7, 0.8):
         flagged = confidence < threshold

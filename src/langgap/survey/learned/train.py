@@ -191,22 +191,12 @@ def as_annotation(paper_id: str, prediction: Prediction, annotator: str) -> Anno
     )
 
 
-def predict_by_year(
-    data: TrainingSet, languages_from: str = LANGUAGES_FROM[0]
-) -> list[tuple[Annotation, float, float]]:
-    """Cross-validation by year: each year's papers predicted by a model trained on the other
-    years; (annotation, p_related, confidence) per paper, in the training set's order. Papers
-    without a year are predicted by a model trained on every dated paper."""
-    return [
-        (as_annotation(p.id, q, "learned"), q.p_related, q.confidence)
-        for p, q in zip(data.papers, predictions_by_year(data, languages_from), strict=True)
-    ]
-
-
 def predictions_by_year(
     data: TrainingSet, languages_from: str = LANGUAGES_FROM[0]
 ) -> list[Prediction]:
-    """`predict_by_year`'s predictions in full (with what the mention head alone says)."""
+    """Cross-validation by year: each year's papers predicted by a model trained on the other
+    years, in the training set's order. Papers without a year are predicted by a model trained
+    on every dated paper."""
     years = sorted({p.year for p in data.papers if p.year is not None})
     if len(years) < 2:
         raise TrainingError(
