@@ -1,16 +1,15 @@
 """Romanisation fidelity: character error rate against human romanisations (lower is better).
 
-For every language with human romanisations (the twelve Dakshina languages; Odia, Assamese,
-Maithili, Konkani, Bodo, Sanskrit and Kashmiri from the Aksharantar sample; Nepali from
-NepaliTransliteralDataset: romanized_corpora.py), on one split (default dev; test splits are
-reserved for independent checking and read only when `--split test` is given explicitly), four
-systems run side by side: `translit-latn` scheme
-`learned` (tables learned from the train split), scheme `chat` (rules; anyascii for Urdu, Sindhi
-and Sinhala), `anyascii` and `uroman` (PyPI).
+For every language with human romanisations (`romanized_corpora.ROMANISATION_CORPORA`: each
+corpus's languages, files, splits and licence; the command prints those it reads), on one split
+(default dev; test splits are reserved for independent checking and read only when `--split
+test` is given explicitly), four systems run side by side: `translit-latn` scheme `learned`
+(tables learned from the train split), scheme `chat` (rules; anyascii for Urdu, Sindhi and
+Sinhala), `anyascii` and `uroman` (PyPI).
 
 - words: the lexicon, each distinct native word against its closest attested romanisation
-- sentences: Dakshina's romanised Wikipedia sentences (native and human romanisation, line by
-  line); the other corpora have words only
+- sentences: the romanised sentences where the corpus has them (Dakshina's Wikipedia sentences,
+  native and human romanisation line by line); the other corpora have words only
 
 Both after NFC, lower-casing and punctuation removal; CER = edits / reference characters.
 `--limit N` takes N evenly spaced items of each set (0: all; uroman needs ~25 ms a sentence).
@@ -39,13 +38,12 @@ from langgap.evaluate.probes import transliterate
 from langgap.languages import lookup
 from romanized_corpora import (
     DEFAULT_DATA,
-    REPOS,
+    ROMANISATION_CORPORA,
     ROMANISATION_LANGUAGES,
-    ROMANISATION_REPOS,
     check_split,
     ensure,
-    romanisation_corpus,
     romanisation_lexicon,
+    romanisation_repos,
     romanisation_sentences,
 )
 
@@ -159,13 +157,16 @@ def main(argv: list[str] | None = None) -> None:
     if args.split == "train":
         sys.exit("--split train: the learned tables were fitted on it; choose dev or test")
     try:
-        folders = sorted({romanisation_corpus(lang) for lang in args.languages.split(",")})
+        repos = romanisation_repos(args.languages.split(","))
     except ValueError as error:
         sys.exit(f"--languages: {error}")
-    every = REPOS | ROMANISATION_REPOS
-    ensure(args.data, args.download, {folder: every[folder] for folder in folders})
+    ensure(args.data, args.download, repos)
     shown = sys.argv[1:] if argv is None else argv
     print("command: python benchmarks/bench_translit_cer.py " + " ".join(shown))
+    for folder in repos:
+        corpus = ROMANISATION_CORPORA[folder]
+        print(f"corpus {folder}: github.com/{corpus.repo}; splits: {corpus.splits}; "
+              f"licence: {corpus.licence}")  # fmt: skip
     print(f"split: {args.split}; limit: {args.limit or 'all'} items per set; CER (lower is better)")
     print(f"{'lang':6} {'set':9} {'n':>6} " + " ".join(f"{s:>9}" for s in SYSTEMS))
     reserved = args.split == "test"

@@ -11,17 +11,10 @@ reserved for independent checking: no reader here opens a test file.
 - code-mixed-nlp: l3cube-pune/code-mixed-nlp (L3Cube-HingLID); `validation.txt`, reporting only
 - NArabizi: SamiaTouileb/NArabizi (Algerian Arabizi-French); `{train,dev}_NArabizi.conllu`
 
-Human romanisations for the languages Dakshina lacks (`ROMANISATION_REPOS`, for the learned
-`translit-latn` tables; `romanisation_lexicon` picks the corpus by language):
-- aksharantar-sampled: nileshtiwari1311/cs6910-assignment3, whose `aksharantar_sampled/` is the
-  IIT Madras CS6910 sample of AI4Bharat's Aksharantar (Odia `ori/`, Assamese `asm/`, Maithili
-  `mai/`, Konkani `kok/`, Bodo `brx/`, Sanskrit `san/`, Kashmiri `kas/`):
-  `<lang>_train.csv` (training), `<lang>_valid.csv` (dev); `<lang>_test.csv` is never opened
-- NepaliTransliteralDataset: SushilShrestha/NepaliTransliteralDataset (Nepali words romanised by
-  contributors, README: MIT): `transliterals/transliteral_words_*.json`, no official split, so
-  words are split by a hash of the Nepali word (`carved_split`); entries left empty are skipped,
-  and the IME log `transliterals_from_typeinnepali...json` is not read (its Devanagari side is the
-  IME's output and its Latin side IME typing, `aa` for ा, not chat spelling)
+Human romanisations for the `translit-latn` learned tables and their benchmark, one language
+to one corpus (Dakshina, the Aksharantar sample, NepaliTransliteralDataset):
+`ROMANISATION_CORPORA` holds each one's repository, files, splits and licence, the one place
+train_translit.py (the tables' provenance) and bench_translit_cer.py read them from.
 
 Arabizi with the Arabic-script spelling beside it (`ARABIZI_REPOS`, for the `arabizi` probe):
 - NArabizi again (its Arabic-script column); Algerian; train/dev as above
@@ -63,7 +56,8 @@ import subprocess
 import sys
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 REPOS = {
@@ -78,10 +72,6 @@ ARABIZI_REPOS = {
     "DODa": "darija-open-dataset/dataset",
     "Arabizi-Transliteration-jo": "bashartalafha/Arabizi-Transliteration",
     "get-lyrics": "kevduc/get-lyrics",
-}
-ROMANISATION_REPOS = {
-    "aksharantar-sampled": "nileshtiwari1311/cs6910-assignment3",
-    "NepaliTransliteralDataset": "SushilShrestha/NepaliTransliteralDataset",
 }
 CODESWITCH_REPOS = {
     "lince-spaeng": "MarkdenO/MLP-Final-Project-4",
@@ -170,19 +160,80 @@ AKSHARANTAR_LANGUAGES = {
     "or": "ori", "as": "asm", "mai": "mai", "kok": "kok", "brx": "brx", "sa": "san", "ks": "kas",
 }  # fmt: skip
 NEPALI = "ne"
-ROMANISATION_LANGUAGES = (*DAKSHINA_LANGUAGES, *AKSHARANTAR_LANGUAGES, NEPALI)
+
+
+@dataclass(frozen=True)
+class RomanisationCorpus:
+    """A corpus of human romanisations: what the learned tables' provenance says of it (`about`,
+    `files`, `licence`), how it is split, and the languages (BCP-47) it gives romanisations of."""
+
+    repo: str  # owner/name on GitHub, cloned into the folder named by its key
+    about: str  # what it is, with its citation
+    files: str  # the files the tables learn from (dev files in brackets)
+    splits: str  # where train, dev and the reserved test part come from
+    licence: str
+    languages: tuple[str, ...]
+
+    def provenance(self) -> dict[str, str]:
+        """The part of a learned table's provenance that comes from its corpus."""
+        return {
+            "corpus": f"github.com/{self.repo} ({self.about})",
+            "files": self.files,
+            "licence": self.licence,
+        }
+
+
+ROMANISATION_CORPORA = {
+    "dakshina": RomanisationCorpus(
+        REPOS["dakshina"],
+        "Dakshina v1.0 lexicons, Roark et al. 2020",
+        "<lang>.translit.sampled.train.tsv (dev: .dev.tsv)",
+        "official: lexicons/*.{train,dev}.tsv; romanised sentences romanized/*.dev.* (dev only: "
+        "they come as dev and test); every *.test.* file is reserved",
+        "CC BY-SA 4.0",
+        DAKSHINA_LANGUAGES,
+    ),
+    "aksharantar-sampled": RomanisationCorpus(
+        "nileshtiwari1311/cs6910-assignment3",
+        "aksharantar_sampled/: the IIT Madras CS6910 sample of AI4Bharat's Aksharantar, "
+        "Madhani et al. 2022",
+        "<code>_train.csv (dev: <code>_valid.csv)",
+        "official: <code>_train.csv, <code>_valid.csv (dev); <code>_test.csv is reserved",
+        "Aksharantar's card: CC0 for mined and existing parts, CC BY 4.0 for the manually "
+        "collected parts (an earlier card said CC BY-NC 4.0); the copy states none",
+        tuple(AKSHARANTAR_LANGUAGES),
+    ),
+    # the IME log `transliterals_from_typeinnepali...json` is not read: its Devanagari side is
+    # the IME's output and its Latin side IME typing (`aa` for ा), not chat spelling
+    "NepaliTransliteralDataset": RomanisationCorpus(
+        "SushilShrestha/NepaliTransliteralDataset",
+        "contributors' romanisations of Nepali words",
+        "transliterals/transliteral_words_*.json, words whose crc32 mod 10 >= 2 (dev: == 1)",
+        "none official: carved by crc32 of the Nepali word (`carved_split`); mod 10 == 0 is "
+        "the reserved test part",
+        "MIT (stated in the README; the repository has no LICENSE file)",
+        (NEPALI,),
+    ),
+}
+ROMANISATION_LANGUAGES = tuple(
+    lang for corpus in ROMANISATION_CORPORA.values() for lang in corpus.languages
+)
 
 
 def romanisation_corpus(lang: str) -> str:
-    """The corpus folder holding `lang`'s human romanisations."""
-    if lang in DAKSHINA_LANGUAGES:
-        return "dakshina"
-    if lang in AKSHARANTAR_LANGUAGES:
-        return "aksharantar-sampled"
-    if lang == NEPALI:
-        return "NepaliTransliteralDataset"
+    """The corpus folder holding `lang`'s human romanisations (a `ROMANISATION_CORPORA` key)."""
+    for folder, corpus in ROMANISATION_CORPORA.items():
+        if lang in corpus.languages:
+            return folder
     raise ValueError(f"no human romanisations for {lang!r}; choose from "
                      f"{', '.join(ROMANISATION_LANGUAGES)}")  # fmt: skip
+
+
+def romanisation_repos(languages: Iterable[str]) -> dict[str, str]:
+    """{corpus folder: owner/name} of the corpora holding `languages` (for `ensure`); an
+    unknown language is a ValueError naming the known ones."""
+    folders = sorted({romanisation_corpus(lang) for lang in languages})
+    return {folder: ROMANISATION_CORPORA[folder].repo for folder in folders}
 
 
 def romanisation_lexicon(

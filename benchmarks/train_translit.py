@@ -3,11 +3,8 @@
 Learns one table per language from human romanisations (native word, romanisation,
 attestations), TRAIN split only; `--tune` picks the context threshold on the DEV split (word CER
 against the closest attested romanisation) and prints the figures it chose on. Test splits are
-never read. Corpora (romanized_corpora.py; each a clone in `--data`, `--download` clones it):
-Dakshina lexicons for its twelve languages (mathml42/dakshina-seq2seq-transliteration), the
-Aksharantar sample for Odia, Assamese, Maithili, Konkani, Bodo, Sanskrit and Kashmiri
-(nileshtiwari1311/cs6910-assignment3), and SushilShrestha/NepaliTransliteralDataset for Nepali
-(split by a hash of the word).
+never read. Corpora: `romanized_corpora.ROMANISATION_CORPORA` (each a clone in `--data`,
+`--download` clones it), whose repository, files and licence go into each table's provenance.
 Languages not named in `--languages` keep the tables (and provenance) already in `--out`.
 
     python benchmarks/train_translit.py [--data DIR] [--download] [--languages hi,bn] [--tune]
@@ -31,39 +28,17 @@ from langgap.evaluate.probes.learned_roman_fit import align_all, build, normaliz
 from langgap.languages import lookup
 from romanized_corpora import (
     DEFAULT_DATA,
-    REPOS,
+    ROMANISATION_CORPORA,
     ROMANISATION_LANGUAGES,
-    ROMANISATION_REPOS,
     ensure,
     romanisation_corpus,
     romanisation_lexicon,
+    romanisation_repos,
 )
 
 OUT = Path(__file__).parents[1] / "src/langgap/evaluate/probes/translit_tables"
 MIN_COUNTS = (1.0, 2.0, 3.0, 5.0)  # tried with --tune
 DEFAULT_MIN_COUNT = 2.0
-# Per corpus folder: what the provenance of a table learned from it says.
-CORPORA = {
-    "dakshina": {
-        "corpus": f"github.com/{REPOS['dakshina']} (Dakshina v1.0 lexicons, Roark et al. 2020)",
-        "files": "<lang>.translit.sampled.train.tsv (dev: .dev.tsv)",
-        "licence": "CC BY-SA 4.0",
-    },
-    "aksharantar-sampled": {
-        "corpus": f"github.com/{ROMANISATION_REPOS['aksharantar-sampled']} (aksharantar_sampled/: "
-        "the IIT Madras CS6910 sample of AI4Bharat's Aksharantar, Madhani et al. 2022)",
-        "files": "<code>_train.csv (dev: <code>_valid.csv)",
-        "licence": "Aksharantar's card: CC0 for mined and existing parts, CC BY 4.0 for the "
-        "manually collected parts (an earlier card said CC BY-NC 4.0); the copy states none",
-    },
-    "NepaliTransliteralDataset": {
-        "corpus": f"github.com/{ROMANISATION_REPOS['NepaliTransliteralDataset']} "
-        "(contributors' romanisations of Nepali words)",
-        "files": "transliterals/transliteral_words_*.json, words whose crc32 mod 10 >= 2 "
-        "(dev: == 1)",
-        "licence": "MIT (stated in the README; the repository has no LICENSE file)",
-    },
-}
 
 
 def rule(lang: str) -> object:
@@ -143,11 +118,10 @@ def main() -> None:
     args = parser.parse_args()
     languages = args.languages.split(",")
     try:
-        folders = {lang: romanisation_corpus(lang) for lang in languages}
+        repos = romanisation_repos(languages)
     except ValueError as error:
         sys.exit(f"--languages: {error}")
-    every = REPOS | ROMANISATION_REPOS
-    ensure(args.data, args.download, {f: every[f] for f in sorted(set(folders.values()))})
+    ensure(args.data, args.download, repos)
     tables, provenance = _kept(args.out, {lookup(lang).code for lang in languages})
     for lang in languages:
         started = time.time()
@@ -167,9 +141,9 @@ def main() -> None:
         table = build(aligned, min_count=min_count)
         code = lookup(lang).code
         tables[code] = table
-        folder = folders[lang]
+        folder = romanisation_corpus(lang)
         provenance[code] = {
-            **CORPORA[folder],
+            **ROMANISATION_CORPORA[folder].provenance(),
             "commit": _commit(args.data / folder),
             "split": "train (min_count chosen on dev)" if args.tune else "train",
             "min_count": min_count,

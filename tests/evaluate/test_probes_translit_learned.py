@@ -164,6 +164,21 @@ def test_odia_assamese_nepali_readers_keep_their_test_parts_closed() -> None:
     ]
 
 
+def test_each_romanisation_corpus_is_described_in_one_place() -> None:
+    corpora = _corpora()
+    listed = [lang for c in corpora.ROMANISATION_CORPORA.values() for lang in c.languages]
+    assert len(listed) == len(set(listed)) == len(corpora.ROMANISATION_LANGUAGES)
+    for folder, corpus in corpora.ROMANISATION_CORPORA.items():
+        assert all(corpus.provenance().values()) and corpus.splits, folder
+        assert corpus.provenance()["corpus"].startswith(f"github.com/{corpus.repo} (")
+    assert corpora.romanisation_repos(["ne", "hi", "bn"]) == {
+        "NepaliTransliteralDataset": "SushilShrestha/NepaliTransliteralDataset",
+        "dakshina": "mathml42/dakshina-seq2seq-transliteration",
+    }
+    with pytest.raises(ValueError, match="no human romanisations for 'xx'"):
+        corpora.romanisation_repos(["hi", "xx"])
+
+
 def test_aksharantar_reader_names_the_bad_row(tmp_path: Path) -> None:
     corpora = _corpora()
     folder = tmp_path / "aksharantar-sampled" / "aksharantar_sampled" / "asm"
