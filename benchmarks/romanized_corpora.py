@@ -98,6 +98,15 @@ def ensure(
                      f"{data / name}   (or pass --download)")  # fmt: skip
 
 
+def clone_commit(folder: Path) -> str:
+    """The full commit hash of the corpus clone in `folder` (for the provenance of what is
+    learned from it), or "unknown" when it is not a git clone."""
+    found = subprocess.run(
+        ["git", "-C", str(folder), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
+    )
+    return found.stdout.strip() or "unknown"
+
+
 DAKSHINA_LANGUAGES = ("bn", "gu", "hi", "kn", "ml", "mr", "pa", "sd", "si", "ta", "te", "ur")
 OPEN_SPLITS = ("train", "dev")
 

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from collections import Counter
+from collections.abc import Sized
 from pathlib import Path
+from typing import cast
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -28,6 +29,7 @@ from langgap.evaluate.probes.arabizi_learn import learn_table
 from romanized_corpora import (
     ARABIZI_REPOS,
     DEFAULT_DATA,
+    clone_commit,
     doda_sentences,
     doda_words,
     ensure,
@@ -96,13 +98,6 @@ def _pairs(data: Path, variety: str) -> Counter[tuple[str, str]]:
     return pairs
 
 
-def _commit(data: Path, corpus: str) -> str:
-    found = subprocess.run(
-        ["git", "-C", str(data / corpus), "rev-parse", "HEAD"], capture_output=True, text=True
-    )
-    return found.stdout.strip() or "unknown"
-
-
 def build(data: Path, variety: str) -> dict[str, object]:
     """The table for `variety`, with its provenance."""
     pairs = _pairs(data, variety)
@@ -116,7 +111,7 @@ def build(data: Path, variety: str) -> dict[str, object]:
     corpus = source["corpus"]
     provenance = {
         "repository": f"https://github.com/{ARABIZI_REPOS[corpus]}",
-        "commit": _commit(data, corpus),
+        "commit": clone_commit(data / corpus),
         **{k: v for k, v in source.items() if k != "corpus"},
         "split": "train only",
     }
@@ -138,7 +133,7 @@ def main() -> None:
         table = build(args.data, variety)
         path = args.out / f"{variety}.json"
         path.write_text(json.dumps(table, ensure_ascii=False, sort_keys=True, indent=0) + "\n")
-        entries = sum(len(table[k]) for k in ("letters", "lc", "cr", "lcr"))  # type: ignore[arg-type]
+        entries = sum(len(cast(Sized, table[k])) for k in ("letters", "lc", "cr", "lcr"))
         print(
             f"{variety:10s} {table['pairs']:>6} pairs ({table['aligned']} aligned): "
             f"{entries} letter rules, {len(table['words'])} words -> {path} "  # type: ignore[arg-type]

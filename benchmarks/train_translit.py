@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -30,6 +29,7 @@ from romanized_corpora import (
     DEFAULT_DATA,
     ROMANISATION_CORPORA,
     ROMANISATION_LANGUAGES,
+    clone_commit,
     ensure,
     romanisation_corpus,
     romanisation_lexicon,
@@ -78,14 +78,6 @@ def word_cer(table: RewriteTable, lang: str, pairs: list[tuple[str, str, int]]) 
         errors += dist
         length += len(ref)
     return errors / max(1, length)
-
-
-def _commit(folder: Path) -> str:
-    found = subprocess.run(
-        ["git", "-C", str(folder), "rev-parse", "--short", "HEAD"],
-        capture_output=True, text=True, check=False,
-    ).stdout.strip()  # fmt: skip
-    return found or "unknown"
 
 
 def _kept(path: Path, rebuilt: set[str]) -> tuple[dict[str, RewriteTable], dict[str, object]]:
@@ -144,7 +136,7 @@ def main() -> None:
         folder = romanisation_corpus(lang)
         provenance[code] = {
             **ROMANISATION_CORPORA[folder].provenance(),
-            "commit": _commit(args.data / folder),
+            "commit": clone_commit(args.data / folder),
             "split": "train (min_count chosen on dev)" if args.tune else "train",
             "min_count": min_count,
         }

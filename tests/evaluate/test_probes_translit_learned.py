@@ -179,6 +179,19 @@ def test_each_romanisation_corpus_is_described_in_one_place() -> None:
         corpora.romanisation_repos(["hi", "xx"])
 
 
+def test_clone_commit_names_the_corpus_clone(tmp_path: Path) -> None:
+    import subprocess
+
+    corpora = _corpora()
+    assert corpora.clone_commit(tmp_path) == "unknown"  # not a clone: said, not guessed
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "x"], check=True)
+    head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True)
+    assert corpora.clone_commit(tmp_path) == head.stdout.strip()
+    assert len(head.stdout.strip()) == 40
+
+
 def test_aksharantar_reader_names_the_bad_row(tmp_path: Path) -> None:
     corpora = _corpora()
     folder = tmp_path / "aksharantar-sampled" / "aksharantar_sampled" / "asm"
