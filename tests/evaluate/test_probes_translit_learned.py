@@ -243,3 +243,15 @@ def test_benchmark_reads_test_files_only_when_asked(
     bench.main([*args, "--split", "test"])
     assert "split: test" in capsys.readouterr().out
     assert "hi.translit.sampled.test.tsv" in opened
+
+
+def test_benchmark_speed_says_which_languages_it_cannot_time(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    bench = _bench()
+    data = DATA / "romanisation_mini"
+    bench.main(["--data", str(data), "--languages", "or,ne", "--systems", "chat", "--speed"])
+    out = capsys.readouterr().out
+    for lang, corpus in (("or", "aksharantar-sampled"), ("ne", "NepaliTransliteralDataset")):
+        assert f"{lang:6} apply: not timed: {corpus} has words only" in out
+    assert "prompts/s" not in out
