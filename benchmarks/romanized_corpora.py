@@ -54,6 +54,7 @@ import json
 import re
 import subprocess
 import sys
+import unicodedata
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -290,8 +291,9 @@ def aksharantar_lexicon(
 def nepali_lexicon(
     data: Path, split: str, *, reserved_ok: bool = False
 ) -> list[tuple[str, str, int]]:
-    """(Nepali word, romanisation, 1) of NepaliTransliteralDataset's contributor files whose word
-    falls in `split` (`carved_split` of the word; test only when reserved_ok)."""
+    """(Nepali word in NFC, romanisation, files giving it) of NepaliTransliteralDataset's
+    contributor files whose word falls in `split` (`carved_split` of the NFC word; test only
+    when reserved_ok)."""
     check_split(split, reserved_ok=reserved_ok)
     out: dict[tuple[str, str], int] = {}
     folder = data / "NepaliTransliteralDataset" / "transliterals"
@@ -303,11 +305,15 @@ def nepali_lexicon(
         if not isinstance(entries, dict):
             sys.exit(f"{path}: expected a JSON object word -> romanisation; re-fetch the corpus")
         for native, latin in entries.items():
-            if carved_split(native) != split:
+            # the split key is the word as read (NFC, no spaces), so that one word spelt in two
+            # Unicode forms cannot land in two splits; on the corpus's commit c895e6d no word
+            # changes split by it (no word there is outside NFC or padded)
+            word = unicodedata.normalize("NFC", native.strip())
+            if carved_split(word) != split:
                 continue
             for spelling in latin if isinstance(latin, list) else [latin]:
                 if isinstance(spelling, str) and spelling.strip():  # empty: not yet romanised
-                    key = (native.strip(), spelling.strip())
+                    key = (word, spelling.strip())
                     out[key] = out.get(key, 0) + 1
     return [(native, latin, n) for (native, latin), n in out.items()]
 

@@ -8,6 +8,7 @@ import importlib
 import importlib.util
 import json
 import sys
+import unicodedata
 from pathlib import Path
 from types import ModuleType
 
@@ -190,6 +191,24 @@ def test_clone_commit_names_the_corpus_clone(tmp_path: Path) -> None:
     head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True)
     assert corpora.clone_commit(tmp_path) == head.stdout.strip()
     assert len(head.stdout.strip()) == 40
+
+
+def test_nepali_split_key_is_the_nfc_word(tmp_path: Path) -> None:
+    # ज़मीन with the precomposed nukta letter (U+095B, outside NFC) hashes to dev; its NFC form
+    # (ज + nukta) to train: both spellings of the one word must land in the one split
+    corpora = _corpora()
+    folder = tmp_path / "NepaliTransliteralDataset" / "transliterals"
+    folder.mkdir(parents=True)
+    precomposed = "\u095bमीन"
+    nfc = unicodedata.normalize("NFC", precomposed)
+    assert nfc != precomposed and corpora.carved_split(precomposed) == "dev"
+    for i, (word, latin) in enumerate(((precomposed, "zameen"), (f" {nfc}", "zamin"))):
+        path = folder / f"transliteral_words_00{i}.json"
+        path.write_text(json.dumps({word: latin}, ensure_ascii=False), encoding="utf-8")
+    assert sorted(corpora.romanisation_lexicon(tmp_path, "ne", "train")) == [
+        (nfc, "zameen", 1), (nfc, "zamin", 1),
+    ]  # fmt: skip
+    assert corpora.romanisation_lexicon(tmp_path, "ne", "dev") == []
 
 
 def test_aksharantar_reader_names_the_bad_row(tmp_path: Path) -> None:
