@@ -555,27 +555,83 @@ def egyptian_lyrics(data: Path, split: str, checker: bool = False) -> list[tuple
     seen: set[tuple[str, str]] = set()
     out: list[tuple[str, str]] = []
     for path in sorted((data / "get-lyrics" / "data" / "data-lyrics").glob("*.json")):
-        try:
-            songs = json.loads(path.read_text("utf-8")).get("songs") or []
-        except (UnicodeDecodeError, json.JSONDecodeError, AttributeError) as error:
-            sys.exit(f"{path}: not a JSON object with a songs list ({error}); re-fetch the corpus")
-        for song in songs:
-            latin = (song.get("transliteration") or {}).get("lyrics") or []
+        text, songs = _songs(path)
+        for number, song in enumerate(songs, 1):
             link = str(song.get("link") or "")
-            if not latin or not link or carved_split(link) != split:
+            if not link or carved_split(link) != split:
+                continue  # another split's song: nothing else of it is read
+            where = f"{path}{_line_of(text, link)}: song {number} ({link})"
+            latin = _verses(song.get("transliteration") or {}, f"{where}: transliteration")
+            if not latin:
                 continue
-            digits = _CHAT_DIGIT.findall(" ".join(v["text"] for v in latin).lower())
+            digits = _CHAT_DIGIT.findall(" ".join(text for _, text in latin).lower())
             if len(digits) < CHAT_DIGITS_MIN:
                 continue
-            arabic = {v["id"]: v["text"].strip() for v in song.get("lyrics") or []}
-            for verse in latin:
-                ar, zi = arabic.get(verse["id"], ""), verse["text"].strip()
+            arabic = {key: text.strip() for key, text in _verses(song, f"{where}: lyrics")}
+            for key, text in latin:
+                ar, zi = arabic.get(key, ""), text.strip()
                 if not _ARABIC_LETTER.search(ar) or not zi or _ARABIC_LETTER.search(zi):
                     continue
                 if not 2 / 3 <= len(zi.split()) / len(ar.split()) <= 3 / 2 or (ar, zi) in seen:
                     continue
                 seen.add((ar, zi))
                 out.append((ar, zi))
+    return out
+
+
+_LYRICS_LAYOUT = (
+    'expected {"songs": [{"link": ..., "lyrics": [{"id": ..., "text": ...}], '
+    '"transliteration": {"lyrics": [...]}}]}; re-fetch the corpus (git clone --depth 1 '
+    "https://github.com/kevduc/get-lyrics)"
+)
+
+
+def _songs(path: Path) -> tuple[str, list[dict[str, object]]]:
+    """The text and the songs of one get-lyrics file; a file of another layout exits naming it
+    (and, for broken JSON, the line and column) with the fix."""
+    try:
+        text = path.read_text("utf-8")
+        content = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        sys.exit(f"{path}: not UTF-8 JSON ({error}); {_LYRICS_LAYOUT}")
+    songs = content.get("songs") if isinstance(content, dict) else None
+    if not isinstance(songs, list):
+        sys.exit(f'{path}: no list of songs under "songs"; {_LYRICS_LAYOUT}')
+    for number, song in enumerate(songs, 1):
+        if not isinstance(song, dict):
+            sys.exit(f"{path}: song {number} is a {type(song).__name__}, not an object; "
+                     f"{_LYRICS_LAYOUT}")  # fmt: skip
+    return text, songs
+
+
+def _line_of(text: str, link: str) -> str:
+    """ " line N" where a song's link stands in its file's text (to open it there), else ""."""
+    found = text.find(json.dumps(link)[1:-1])  # as the file spells it (escapes and all)
+    if found < 0:
+        return ""
+    line = text.count("\n", 0, found) + 1
+    return f" line {line}"
+
+
+def _verses(holder: object, where: str) -> list[tuple[object, str]]:
+    """(verse id, text) of the `lyrics` list in `holder` (a song or its transliteration);
+    none when absent, and an exit naming the song and verse when a verse is malformed."""
+    if not isinstance(holder, dict):
+        sys.exit(f"{where} is a {type(holder).__name__}, not an object; {_LYRICS_LAYOUT}")
+    verses = holder.get("lyrics")
+    if verses is None:
+        return []
+    if not isinstance(verses, list):
+        sys.exit(f"{where}: lyrics is a {type(verses).__name__}, not a list; {_LYRICS_LAYOUT}")
+    out = []
+    for number, verse in enumerate(verses, 1):
+        if (
+            not isinstance(verse, dict)
+            or "id" not in verse
+            or not isinstance(verse.get("text"), str)
+        ):
+            sys.exit(f"{where}: verse {number} lacks an id or a text string; {_LYRICS_LAYOUT}")
+        out.append((verse["id"], verse["text"]))
     return out
 
 

@@ -4,6 +4,7 @@ kevduc/get-lyrics layout, never a copy of it) and the Egyptian conventions it ch
 from __future__ import annotations
 
 import importlib
+import json
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -39,12 +40,59 @@ def test_lyrics_reader_keeps_chat_transliterated_aligned_verses_of_the_split() -
     assert corpora.egyptian_lyrics(DATA, "test", checker=True) == []
 
 
-def test_lyrics_reader_names_an_unreadable_file(tmp_path: Path) -> None:
+def _lyrics_file(tmp_path: Path, content: str) -> Path:
     folder = tmp_path / "get-lyrics" / "data" / "data-lyrics"
     folder.mkdir(parents=True)
-    (folder / "broken.json").write_text("[1, 2", encoding="utf-8")
-    with pytest.raises(SystemExit, match=r"broken\.json: not a JSON object"):
-        _corpora().egyptian_lyrics(tmp_path, "train")
+    (folder / "broken.json").write_text(content, encoding="utf-8")
+    return tmp_path
+
+
+def test_lyrics_reader_names_an_unreadable_file(tmp_path: Path) -> None:
+    data = _lyrics_file(tmp_path, '{"songs": [1, 2')
+    with pytest.raises(SystemExit, match=r"broken\.json: not UTF-8 JSON .*line 1 column 16.*"
+                       r"re-fetch the corpus"):  # fmt: skip
+        _corpora().egyptian_lyrics(data, "train")
+
+
+LINK = "https://lyricstranslate.com/en/bad-0.html"  # a train song
+
+
+TRANSLIT = {"lyrics": [{"id": "0-1", "text": "3ayez aro7 ma3ak 2awi"}]}
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ({"artist": "x"}, r'broken\.json: no list of songs under "songs"'),
+        ({"songs": ["a song"]}, r"broken\.json: song 1 is a str, not an object"),
+        (
+            {"songs": [{"link": LINK, "transliteration": {"lyrics": [{"id": "0-1"}]}}]},
+            r"broken\.json line 4: song 1 \(https://\S+bad-0\.html\): transliteration: verse 1 "
+            r"lacks "
+            r"an id or a text string",
+        ),
+        (
+            {"songs": [{"link": LINK, "transliteration": "2albi"}]},
+            r"song 1 \(\S+\): transliteration is a str, not an object",
+        ),
+        (
+            {"songs": [{"link": LINK, "lyrics": {"id": 1}, "transliteration": TRANSLIT}]},
+            r"song 1 \(\S+\): lyrics: lyrics is a dict, not a list",
+        ),
+    ],
+)
+def test_lyrics_reader_names_the_malformed_song(
+    tmp_path: Path, content: dict[str, object], says: str
+) -> None:
+    data = _lyrics_file(tmp_path, json.dumps(content, indent=1))
+    with pytest.raises(SystemExit, match=says + r".*re-fetch the corpus"):
+        _corpora().egyptian_lyrics(data, "train")
+
+
+def test_lyrics_reader_never_looks_inside_another_splits_song(tmp_path: Path) -> None:
+    # a malformed song of the train split does not stop a dev read: only its link is read
+    content = {"songs": [{"link": LINK, "lyrics": "not a list", "transliteration": TRANSLIT}]}
+    assert _corpora().egyptian_lyrics(_lyrics_file(tmp_path, json.dumps(content)), "dev") == []
 
 
 def test_egyptian_variety_writes_cairene_conventions() -> None:
