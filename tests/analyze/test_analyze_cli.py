@@ -166,3 +166,37 @@ def test_directions_warns_when_no_split_has_every_language(
     settings = json.loads((out / "config.json").read_text(encoding="utf-8"))["settings"]
     assert settings["mixed_splits"] is True
     assert settings["splits_used"]["eng"] == "test" and settings["splits_used"]["zho"] != "test"
+
+
+def test_lab_prompts_reads_the_benchmark_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _needs_polyrefuse()
+    from types import SimpleNamespace
+    from typing import Any
+
+    from langgap.analyze.common.cli import lab_prompts
+    from langgap.analyze.common.data import prompts_any_split
+    from langgap.evaluate import benchmarks
+
+    reads: list[object] = []
+    real = benchmarks.BENCHMARKS["polyrefuse"]
+
+    def counted(data_dir: Any) -> Any:
+        reads.append(data_dir)
+        return real(data_dir)
+
+    monkeypatch.setitem(benchmarks.BENCHMARKS, "polyrefuse", counted)
+    model: Any = SimpleNamespace(path=tmp_path)  # no manifest: nothing tuned it
+    settings: dict[str, Any] = {}
+    # train has no English: the next split (test) serves both languages
+    prompts = lab_prompts(["eng", "deu"], 2, "train", SHARED_DATA, 0, model, settings)
+    assert len(reads) == 1
+    assert settings["splits_used"] == {"eng": "test", "deu": "test"}
+    expected, _ = prompts_any_split(["eng", "deu"], 2, splits=["test"], data_dir=SHARED_DATA)
+    assert [p.id for p in prompts] == [p.id for p in expected]
+    # every language, no split with them all: each split tried, then the mixed draw; one read
+    reads.clear()
+    settings = {}
+    lab_prompts(None, 1, "test", SHARED_DATA, 0, model, settings)
+    assert len(reads) == 1 and settings["mixed_splits"]

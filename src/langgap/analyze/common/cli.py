@@ -136,26 +136,27 @@ def lab_prompts(
     serves every language, each comes from `split` or the next that has it, with a warning and
     `mixed_splits` recorded. Never a prompt that tuned the model (a refusal model's manifest
     lists them) nor one of `fitted` (ids that fitted the directions under study). Records what
-    it did, and the ids drawn."""
-    from langgap.analyze.common.data import benchmark_languages, prompts_any_split
+    it did, and the ids drawn. The benchmark is read once, whatever the splits tried."""
+    from langgap.analyze.common.data import benchmark_languages, prompts_any_split, read_benchmark
     from langgap.analyze.common.refusal_model import tuned_ids
     from langgap.evaluate.benchmarks import BenchmarkError
 
-    chosen = languages or benchmark_languages(split=None, data_dir=data_dir)
+    benchmark = read_benchmark(data_dir=data_dir)
+    chosen = languages or benchmark_languages(split=None, loaded=benchmark)
     order = [split, *(s for s in ("train", "test", "val") if s != split)]
     tuned = tuned_ids(loaded.path)
     exclude = tuned | fitted
     for single in order:
         try:
             prompts, used = prompts_any_split(
-                chosen, n, splits=[single], data_dir=data_dir, seed=seed, exclude=exclude
+                chosen, n, splits=[single], seed=seed, exclude=exclude, loaded=benchmark
             )
             break
         except BenchmarkError:  # this split lacks a language: try the next
             continue
     else:
         prompts, used = prompts_any_split(
-            chosen, n, splits=order, data_dir=data_dir, seed=seed, exclude=exclude
+            chosen, n, splits=order, seed=seed, exclude=exclude, loaded=benchmark
         )
         settings["mixed_splits"] = True
         console.print(

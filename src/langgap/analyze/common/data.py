@@ -3,11 +3,45 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from langgap.analyze.common.activations import Prompt
 from langgap.evaluate.benchmarks import BenchmarkError
 from langgap.languages import counting_code
+
+if TYPE_CHECKING:
+    from inspect_ai.dataset import Sample
+
+
+@dataclass(frozen=True)
+class LoadedBenchmark:
+    """Every sample of one benchmark, read once: a caller trying split after split filters it
+    in memory instead of reading the files again for each."""
+
+    name: str  # as the caller named it
+    benchmark: str  # as its loader names it (in selection errors)
+    samples: list[Sample]
+
+
+def read_benchmark(name: str = "polyrefuse", data_dir: str | Path | None = None) -> LoadedBenchmark:
+    """Every sample of `name` (a benchmark or a prompt table), unfiltered."""
+    from langgap.evaluate.benchmarks import load_benchmark
+
+    samples, report = load_benchmark(name, data_dir=data_dir)
+    return LoadedBenchmark(name, report.benchmark, samples)
+
+
+def _samples(
+    name: str, data_dir: str | Path | None, loaded: LoadedBenchmark | None, **filters: Any
+) -> list[Sample]:
+    """`name`'s samples that pass `filters` (`select`'s), from `loaded` when the caller has it."""
+    from langgap.evaluate.benchmarks import load_benchmark, select
+
+    if loaded is None:
+        return load_benchmark(name, data_dir=data_dir, **filters)[0]
+    return select(loaded.samples, benchmark=loaded.benchmark, **filters)
 
 
 def benchmark_prompts(
@@ -20,20 +54,24 @@ def benchmark_prompts(
     seed: int = 0,
     required: Sequence[bool] = (True, False),
     exclude: frozenset[str] = frozenset(),
+    loaded: LoadedBenchmark | None = None,
 ) -> list[Prompt]:
     """n_per_class harmful and n_per_class harmless prompts for each language, labelled.
 
     A language with no prompts of a `required` class (True = harmful) in the split is an error,
     never silently left out. Prompts whose id is in `exclude` (those that tuned the model under
-    study, see refusal_model.tuned_ids) are never drawn.
+    study, see refusal_model.tuned_ids) are never drawn. With `loaded` (`read_benchmark`'s,
+    whose name then wins over `name`) no file is read.
     """
-    from langgap.evaluate.benchmarks import load_benchmark, select
+    from langgap.evaluate.benchmarks import select
 
+    name = loaded.name if loaded is not None else name
     prompts: list[Prompt] = []
     for harmful in (True, False):
-        samples, _ = load_benchmark(
+        samples = _samples(
             name,
-            data_dir=data_dir,
+            data_dir,
+            loaded,
             languages=list(languages),
             harmful=harmful,
             split=split,
@@ -81,21 +119,24 @@ def prompts_any_split(
     data_dir: str | Path | None = None,
     seed: int = 0,
     exclude: frozenset[str] = frozenset(),
+    loaded: LoadedBenchmark | None = None,
 ) -> tuple[list[Prompt], dict[str, str]]:
     """Prompts per language from the first split (in order) that has both classes for it.
 
     PolyRefuse has no English train split and no Chinese harmless test split, so no one split
     serves every language; the split each language came from is returned with the prompts.
+    With `loaded` (`read_benchmark`'s) no file is read.
     """
+    name = loaded.name if loaded is not None else name
     prompts: list[Prompt] = []
     used: dict[str, str] = {}
     remaining = [counting_code(language) for language in languages]
-    for split in splits:  # one load per split, for the languages still without prompts
+    for split in splits:  # one draw per split, for the languages still without prompts
         if not remaining:
             break
         drawn = benchmark_prompts(remaining, n_per_class, name=name, split=split,
-                                  data_dir=data_dir, seed=seed, required=(),
-                                   exclude=exclude)  # fmt: skip
+                                  data_dir=data_dir, seed=seed, required=(), exclude=exclude,
+                                  loaded=loaded)  # fmt: skip
         for language in list(remaining):
             mine = [p for p in drawn if counting_code(str(p.language)) == language]
             if {bool(p.harmful) for p in mine} == {True, False}:
@@ -111,10 +152,14 @@ def prompts_any_split(
 
 
 def benchmark_languages(
-    name: str = "polyrefuse", *, split: str | None = "test", data_dir: str | Path | None = None
+    name: str = "polyrefuse",
+    *,
+    split: str | None = "test",
+    data_dir: str | Path | None = None,
+    loaded: LoadedBenchmark | None = None,
 ) -> list[str]:
-    """Every language (ISO 639-3) the benchmark has harmful prompts in, sorted."""
-    from langgap.evaluate.benchmarks import load_benchmark
-
-    samples, _ = load_benchmark(name, data_dir=data_dir, harmful=True, split=split)
+    """Every language (ISO 639-3) the benchmark has harmful prompts in, sorted (from `loaded`,
+    `read_benchmark`'s, when given)."""
+    name = loaded.name if loaded is not None else name
+    samples = _samples(name, data_dir, loaded, harmful=True, split=split)
     return sorted({str((s.metadata or {}).get("language")) for s in samples} - {"None"})
