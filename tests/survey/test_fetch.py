@@ -44,13 +44,13 @@ def test_path_spec_is_checked(tmp_path: Path) -> None:
 def test_auto_uses_cached_checkout_without_network(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(anthology, "_reachable", _forbidden)
+    monkeypatch.setattr(anthology, "reachable_urls", _forbidden)
     cache = _xml_checkout(tmp_path / "acl-anthology")
     assert resolve_anthology("auto", cache_dir=cache) == cache
 
 
 def test_auto_uses_cached_bibtex_export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(anthology, "_reachable", _forbidden)
+    monkeypatch.setattr(anthology, "reachable_urls", _forbidden)
     cache = tmp_path / "acl-anthology"
     cache.mkdir()
     (cache / BIBTEX_NAME).write_bytes(gzip.compress(b""))
@@ -61,7 +61,7 @@ def test_default_cache_follows_langgap_cache_dir(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LANGGAP_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(anthology, "_reachable", _forbidden)
+    monkeypatch.setattr(anthology, "reachable_urls", _forbidden)
     (tmp_path / "work").mkdir()
     monkeypatch.chdir(tmp_path / "work")  # no ../shared/data beside it
     _xml_checkout(tmp_path / "acl-anthology")
@@ -73,7 +73,7 @@ def test_data_folders_come_before_the_old_cache(
 ) -> None:
     """auto (and no --anthology at all) resolve like every data set: LANGGAP_DATA_DIR first."""
     monkeypatch.setenv("LANGGAP_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(anthology, "_reachable", _forbidden)
+    monkeypatch.setattr(anthology, "reachable_urls", _forbidden)
     _xml_checkout(tmp_path / "cache" / "acl-anthology")
     _xml_checkout(tmp_path / "data" / "acl-anthology")
     monkeypatch.setenv("LANGGAP_DATA_DIR", str(tmp_path / "data"))
@@ -84,7 +84,7 @@ def test_data_folders_come_before_the_old_cache(
 def test_missing_anthology_offline_is_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(anthology, "_reachable", _forbidden)
+    monkeypatch.setattr(anthology, "reachable_urls", _forbidden)
     off = r"not in .*acl-anthology and downloads are off"
     with pytest.raises(SourceError, match=off) as caught:
         fetch.locate_anthology(tmp_path)
@@ -109,7 +109,9 @@ def test_offline_fails_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
 
 @pytest.mark.parametrize("how", ["default", "env"])
-def test_hanging_lookup_is_cut_short(how: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hanging_lookup_is_cut_short(
+    how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The probe waits as long as the data sets' (PROBE_TIMEOUT_S or LANGGAP_CONNECT_TIMEOUT)."""
 
     def hang(*_: Any, **__: Any) -> socket.socket:
@@ -123,7 +125,8 @@ def test_hanging_lookup_is_cut_short(how: str, monkeypatch: pytest.MonkeyPatch) 
         monkeypatch.setattr(network, "PROBE_TIMEOUT_S", 0.3)
     monkeypatch.setattr(network.socket, "create_connection", hang)  # the probe fetch uses
     clock = time.monotonic()
-    assert anthology._reachable(["github.com", "aclanthology.org"]) == set()
+    with pytest.raises(DataUnavailableError, match=r"github\.com and aclanthology\.org did not"):
+        anthology.download(tmp_path / "acl-anthology")
     assert time.monotonic() - clock < 1.5
 
 
@@ -207,7 +210,7 @@ def test_non_gzip_answer_is_rejected(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_foreign_folder_in_cache_place_is_not_overwritten(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(anthology, "_reachable", _forbidden)
+    monkeypatch.setattr(anthology, "reachable_urls", _forbidden)
     cache = tmp_path / "acl-anthology"
     cache.mkdir()
     (cache / "notes.txt").write_text("mine", encoding="utf-8")
@@ -215,10 +218,10 @@ def test_foreign_folder_in_cache_place_is_not_overwritten(
         resolve_anthology("auto", cache_dir=cache)
 
 
-def _forbidden(hosts: list[str]) -> set[str]:
-    raise AssertionError(f"no network expected, asked for {hosts}")
+def _forbidden(urls: list[str], _timeout: float | None = None) -> set[str]:
+    raise AssertionError(f"no network expected, asked for {urls}")
 
 
 def _online(monkeypatch: pytest.MonkeyPatch, *, git: bool = True) -> None:
-    monkeypatch.setattr(anthology, "_reachable", lambda hosts, _timeout=None: set(hosts))
+    monkeypatch.setattr(anthology, "reachable_urls", lambda urls, _timeout=None: set(urls))
     monkeypatch.setattr(anthology.shutil, "which", lambda name: "/usr/bin/git" if git else None)

@@ -211,6 +211,9 @@ def test_dropped_packets_cost_one_probe_timeout(
     report = fetch_pdfs(papers, tmp_path, timeout=30)
     assert time.monotonic() - started < 1.5  # one 0.3 s wait for the five hosts
     assert report.offline and "did not answer within 0.3 s" in report.message
+    # each host named once, with the port its URL's scheme gives
+    assert "host0.invalid:80, host1.invalid:80," in report.message
+    assert report.results[0].reason == "host0.invalid:80 unreachable (offline?)"
 
 
 def test_bad_options_are_refused(tmp_path: Path) -> None:

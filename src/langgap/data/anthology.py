@@ -110,20 +110,21 @@ def download(cache: Path) -> Path:
         timeout = probe_timeout()
     except ValueError as error:
         raise AnthologyUnavailableError(str(error)) from None
-    hosts = _reachable([_host(REPO_URL), _host(BIBTEX_URL)], timeout)
-    if not hosts:
+    # a TCP connect to each URL's host (or the proxy in front of it), both at once
+    answered = reachable_urls([REPO_URL, BIBTEX_URL], timeout)
+    if not answered:
         raise AnthologyUnavailableError(
             f"The ACL Anthology could not be reached ({_host(REPO_URL)} and {_host(BIBTEX_URL)} "
             f"did not answer within {timeout:g} s; offline?). {_fix(cache)}"
         )
     cache.parent.mkdir(parents=True, exist_ok=True)
     failures: list[str] = []
-    if _host(REPO_URL) in hosts and shutil.which("git"):
+    if REPO_URL in answered and shutil.which("git"):
         try:
             return _clone(cache)
         except (subprocess.CalledProcessError, OSError, AnthologyUnavailableError) as error:
             failures.append(f"git clone failed: {_describe(error)}")
-    if _host(BIBTEX_URL) in hosts:
+    if BIBTEX_URL in answered:
         try:
             return _fetch_bibtex(cache)
         except (OSError, AnthologyUnavailableError) as error:
@@ -183,13 +184,6 @@ def _move_into_place(source: Path, target: Path) -> None:
     if target.is_dir():
         target.rmdir()  # only ever an empty folder here: _download refuses non-empty ones
     os.replace(source, target)
-
-
-def _reachable(hosts: list[str], timeout: float | None = None) -> set[str]:
-    """The hosts that accept an HTTPS connection (or one via the proxy) within timeout (None:
-    langgap.data.network.probe_timeout())."""
-    answered = reachable_urls([f"https://{host}/" for host in hosts], timeout)
-    return {urlsplit(url).hostname or "" for url in answered}
 
 
 def _host(url: str) -> str:

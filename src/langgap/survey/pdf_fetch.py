@@ -127,11 +127,14 @@ def fetch_pdfs(
     report = FetchReport()
     if planned and offline_check:
         timeout = probe_timeout()
-        unreachable = _unreachable({_host_port(url) for _, _, url in planned}, timeout)
+        # the data sets' probe (langgap.data.network): one TCP connect per host (or proxy),
+        # all at once, so offline costs one timeout
+        answered = reachable_urls(sorted({url for _, _, url in planned}), timeout)
+        unreachable = {_host_port(url) for _, _, url in planned if url not in answered}
         if unreachable:
-            planned = _mark_offline(planned, unreachable, results, fetcher)
+            planned = _mark_offline(planned, answered, results, fetcher)
             report.offline = not planned
-            hosts = ", ".join(sorted(f"{h}:{p}" for h, p in unreachable))
+            hosts = ", ".join(sorted(unreachable))
             report.message = (
                 f"{'offline' if report.offline else 'unreachable'}: {hosts} did not answer "
                 f"within {timeout:g} s, so its PDFs were not fetched (cached ones are "
@@ -173,16 +176,15 @@ def _plan(
 
 def _mark_offline(
     planned: list[tuple[int, Paper, str]],
-    unreachable: set[tuple[str, int]],
+    answered: set[str],
     results: list[PdfStatus | None],
     fetcher: _Fetcher,
 ) -> list[tuple[int, Paper, str]]:
-    """Mark papers on unreachable hosts offline; the rest are still to fetch."""
+    """Mark papers whose URL's host did not answer offline; the rest are still to fetch."""
     remaining = []
     for index, paper, url in planned:
-        host, port = _host_port(url)
-        if (host, port) in unreachable:
-            reason = f"{host}:{port} unreachable (offline?)"
+        if url not in answered:
+            reason = f"{_host_port(url)} unreachable (offline?)"
             results[index] = fetcher.done(PdfStatus(paper.id, "offline", url=url, reason=reason))
         else:
             remaining.append((index, paper, url))
@@ -290,15 +292,7 @@ def _is_pdf(path: Path) -> bool:
         return False
 
 
-def _host_port(url: str) -> tuple[str, int]:
+def _host_port(url: str) -> str:
+    """A URL's host and port ("host:port"), as the offline messages name them."""
     parts = urlsplit(url)
-    return parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
-
-
-def _unreachable(hosts: set[tuple[str, int]], timeout: float) -> set[tuple[str, int]]:
-    """The (host, port)s that refuse or ignore a TCP connect (or whose proxy does) in timeout:
-    the data sets' probe (langgap.data.network), all at once, so offline costs one timeout."""
-    urls = {f"{'https' if port == 443 else 'http'}://{host}:{port}/": (host, port)
-            for host, port in hosts}  # fmt: skip
-    answered = reachable_urls(list(urls), timeout)
-    return {address for url, address in urls.items() if url not in answered}
+    return f"{parts.hostname or ''}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
