@@ -1,4 +1,5 @@
-"""resolve_anthology: paths, the cache, failing fast offline, and atomic (mocked) downloads."""
+"""resolve_anthology: paths, the data folders (--data-dir first), failing fast offline, and
+atomic (mocked) downloads into the data folder."""
 
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ def test_auto_uses_cached_checkout_without_network(
 ) -> None:
     monkeypatch.setattr(anthology, "reachable_urls", _forbidden)
     cache = _xml_checkout(tmp_path / "acl-anthology")
-    assert resolve_anthology("auto", cache_dir=cache) == cache
+    assert resolve_anthology("auto", tmp_path) == cache
+    assert resolve_anthology(None, tmp_path) == cache  # no --anthology: the same
 
 
 def test_auto_uses_cached_bibtex_export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -54,7 +56,7 @@ def test_auto_uses_cached_bibtex_export(tmp_path: Path, monkeypatch: pytest.Monk
     cache = tmp_path / "acl-anthology"
     cache.mkdir()
     (cache / BIBTEX_NAME).write_bytes(gzip.compress(b""))
-    assert resolve_anthology("auto", cache_dir=cache) == cache / BIBTEX_NAME
+    assert resolve_anthology("auto", tmp_path) == cache / BIBTEX_NAME
 
 
 def test_default_cache_follows_langgap_cache_dir(
@@ -98,9 +100,10 @@ def test_offline_fails_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         anthology, "REPO_URL", "https://acl-anthology.invalid/acl-org/acl-anthology"
     )
     monkeypatch.setattr(anthology, "BIBTEX_URL", "https://aclanthology.invalid/x.bib.gz")
+    _downloads_on(monkeypatch)
     clock = time.monotonic()
     with pytest.raises(SourceError) as caught:
-        resolve_anthology("auto", cache_dir=tmp_path / "acl-anthology")
+        resolve_anthology("auto", tmp_path)
     assert time.monotonic() - clock < 5
     assert "could not be reached" in str(caught.value)
     assert "--anthology PATH" in str(caught.value)
@@ -137,8 +140,9 @@ def test_bad_connect_timeout_is_a_data_error_and_a_source_error(
     monkeypatch.setenv("LANGGAP_CONNECT_TIMEOUT", "soon")
     with pytest.raises(DataUnavailableError, match="LANGGAP_CONNECT_TIMEOUT='soon'"):
         anthology.download(tmp_path / "acl-anthology")
+    _downloads_on(monkeypatch)
     with pytest.raises(SourceError, match="LANGGAP_CONNECT_TIMEOUT='soon'"):
-        resolve_anthology("auto", cache_dir=tmp_path / "acl-anthology")
+        resolve_anthology("auto", tmp_path)
 
 
 def test_clone_lands_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -155,7 +159,7 @@ def test_clone_lands_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     _online(monkeypatch)
     monkeypatch.setattr(anthology.subprocess, "run", fake_run)
     cache = tmp_path / "cache" / "acl-anthology"
-    assert resolve_anthology("auto", cache_dir=cache) == cache
+    assert resolve_anthology("auto", cache.parent) == cache
     assert (cache / "data" / "xml" / "2024.acl.xml").is_file()
     assert commands[0][:6] == ["git", "clone", "--depth", "1", "--filter=blob:none", "--sparse"]
     assert commands[1][-3:] == ["set", "data/xml", "data/yaml"]
@@ -174,7 +178,7 @@ def test_failed_clone_falls_back_to_bibtex_export(
     monkeypatch.setattr(anthology.subprocess, "run", failing_run)
     monkeypatch.setattr(anthology.urllib.request, "urlopen", lambda *a, **k: io.BytesIO(export))
     cache = tmp_path / "acl-anthology"
-    result = resolve_anthology("auto", cache_dir=cache)
+    result = resolve_anthology("auto", tmp_path)
     assert result == cache / BIBTEX_NAME
     assert sorted(p.name for p in tmp_path.iterdir()) == ["acl-anthology"]
     assert len(read_papers(result)[0]) == 5
@@ -194,7 +198,7 @@ def test_interrupted_download_leaves_nothing(
         anthology.urllib.request, "urlopen", lambda *a, **k: Broken(b"\x1f\x8b" * 50)
     )
     with pytest.raises(SourceError, match=r"could not be downloaded.*timed out.*--anthology"):
-        resolve_anthology("auto", cache_dir=tmp_path / "acl-anthology")
+        resolve_anthology("auto", tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -203,25 +207,63 @@ def test_non_gzip_answer_is_rejected(tmp_path: Path, monkeypatch: pytest.MonkeyP
     page = b"<html>maintenance</html>"
     monkeypatch.setattr(anthology.urllib.request, "urlopen", lambda *a, **k: io.BytesIO(page))
     with pytest.raises(SourceError, match="did not return a gzip file"):
-        resolve_anthology("auto", cache_dir=tmp_path / "acl-anthology")
+        resolve_anthology("auto", tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 
-def test_foreign_folder_in_cache_place_is_not_overwritten(
+def test_foreign_folder_or_file_in_the_data_place_is_not_overwritten(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(anthology, "reachable_urls", _forbidden)
+    _downloads_on(monkeypatch)
     cache = tmp_path / "acl-anthology"
     cache.mkdir()
     (cache / "notes.txt").write_text("mine", encoding="utf-8")
-    with pytest.raises(SourceError, match=r"holds no Anthology data.*delete it"):
-        resolve_anthology("auto", cache_dir=cache)
+    with pytest.raises(SourceError, match=r"holds no Anthology XML.*delete it"):
+        resolve_anthology("auto", tmp_path)
+    (cache / "notes.txt").unlink()
+    cache.rmdir()
+    cache.write_text("mine", encoding="utf-8")  # a file where the download would go
+    with pytest.raises(SourceError, match=r"exists but holds no Anthology data.*delete it"):
+        resolve_anthology("auto", tmp_path)
+    assert cache.read_text(encoding="utf-8") == "mine"
 
 
 def _forbidden(urls: list[str], _timeout: float | None = None) -> set[str]:
     raise AssertionError(f"no network expected, asked for {urls}")
 
 
+def _downloads_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lift the test session's LANGGAP_OFFLINE / HF_HUB_OFFLINE (a download is under test)."""
+    monkeypatch.delenv("LANGGAP_OFFLINE", raising=False)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+
+
 def _online(monkeypatch: pytest.MonkeyPatch, *, git: bool = True) -> None:
+    _downloads_on(monkeypatch)
     monkeypatch.setattr(anthology, "reachable_urls", lambda urls, _timeout=None: set(urls))
     monkeypatch.setattr(anthology.shutil, "which", lambda name: "/usr/bin/git" if git else None)
+
+
+def test_cli_resolves_auto_and_no_anthology_through_data_dir(
+    anthology_fixture: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from langgap.cli import app
+
+    monkeypatch.setattr(anthology, "reachable_urls", _forbidden)
+    shutil.copytree(anthology_fixture, tmp_path / "data" / "acl-anthology")
+    runner = CliRunner()
+    for given in (["--anthology", "auto"], []):
+        out = tmp_path / f"out{len(given)}"
+        args = ["survey", "run", *given, "--data-dir", str(tmp_path / "data"),
+                "--years", "2020-2024", "--out", str(out), "--no-report"]  # fmt: skip
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        assert (out / "stats.json").is_file()
+    empty = ["survey", "run", "--data-dir", str(tmp_path / "none"), "--out", str(tmp_path / "o")]
+    result = runner.invoke(app, empty)  # the session is offline: nothing to download
+    assert result.exit_code == 2 and "downloads are off" in result.output

@@ -130,7 +130,7 @@ def run(
     ] = True,
 ) -> None:
     """Read the Anthology (and other exports), screen, annotate, count and report."""
-    from langgap.survey.fetch import locate_anthology, resolve_anthology
+    from langgap.survey.fetch import resolve_anthology
     from langgap.survey.pipeline import SurveyConfig, run_survey
     from langgap.survey.reference import resolve_gold
     from langgap.survey.sources.errors import SourceError
@@ -150,12 +150,9 @@ def run(
         )
     try:
         screen_config = ScreenConfig(_split(keywords), _split(fields), parse_years(years))
-        if anthology not in (None, "auto"):
-            root: Path | None = resolve_anthology(anthology)
-        elif anthology == "auto" or not papers:
-            root = locate_anthology(data_dir)
-        else:
-            root = None
+        # --papers alone reads only those; otherwise the Anthology too
+        wanted = anthology is not None or not papers
+        root = resolve_anthology(anthology, data_dir) if wanted else None
         config = SurveyConfig(
             anthology=root,
             out=out,

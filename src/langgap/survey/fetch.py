@@ -13,23 +13,17 @@ from langgap.data.anthology import OFFLINE_FIX, AnthologyUnavailableError, has_a
 from langgap.survey.sources.errors import SourceError
 
 
-def resolve_anthology(spec: str, *, cache_dir: Path | None = None) -> Path:
-    """Turn --anthology's value (a path, or "auto") into a readable Anthology folder or .bib file.
+def resolve_anthology(spec: str | None, data_dir: str | Path | None = None) -> Path:
+    """--anthology's value as a readable Anthology folder or .bib file: a path is checked; none
+    (or "auto") is the data set's copy, found through the data folders (`data_dir` first) and
+    downloaded there on first use.
 
     >>> resolve_anthology("~/acl-anthology")  # doctest: +SKIP
     PosixPath('/home/me/acl-anthology')
     """
-    if spec != "auto":
-        return _check_path(Path(spec).expanduser())
-    if cache_dir is None:
-        return locate_anthology()
-    cached = anthology.cached_anthology(cache_dir)
-    if cached is not None:
-        return cached
-    try:
-        return anthology.download(cache_dir)
-    except AnthologyUnavailableError as error:
-        raise SourceError(str(error)) from None
+    if spec is None or spec == "auto":
+        return locate_anthology(data_dir)
+    return _check_path(Path(spec).expanduser())
 
 
 def locate_anthology(data_dir: str | Path | None = None) -> Path:
