@@ -81,7 +81,7 @@ def systems(lang: str, wanted: Sequence[str] = SYSTEMS) -> dict[str, Callable[[s
     if "uroman" not in wanted:
         return {name: f for name, f in out.items() if name in wanted}
     try:
-        import uroman
+        import uroman  # type: ignore[import-untyped]
 
         engine = uroman.Uroman()
         out["uroman"] = lambda t: str(engine.romanize_string(t, lcode=code))
