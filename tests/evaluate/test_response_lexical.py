@@ -12,6 +12,7 @@ import pytest
 
 from langgap.evaluate.judge_eval.data import LabelledDataError, LabelledItem
 from langgap.evaluate.judge_eval.learn_response import fit_response_model
+from langgap.evaluate.judges._terms import lexical_terms
 from langgap.evaluate.judges._text import normalise
 from langgap.evaluate.judges.response import (
     FEATURES,
@@ -19,7 +20,6 @@ from langgap.evaluate.judges.response import (
     ResponseModel,
     classify_many,
     classify_response,
-    lexical_terms,
     packaged_model,
 )
 

@@ -43,7 +43,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib.resources import files
-from itertools import compress, pairwise
+from itertools import compress
 from operator import itemgetter, mul
 from typing import Any, Literal, NamedTuple
 
@@ -53,7 +53,13 @@ from langgap.evaluate.judges._phrases import (
     literal_prefixes,
     load_phrase_lists,
 )
+from langgap.evaluate.judges._terms import (
+    _automaton,
+    _mark,
+    lexical_view,
+)
 from langgap.evaluate.judges._text import fold, normalise
+from langgap.evaluate.judges.decline import DeclineModel, log_sum_exp
 from langgap.languages import counting_code
 from langgap.languages.scripts import DENSE_SCRIPTS, scripts_in
 
@@ -142,10 +148,6 @@ class _Hit(NamedTuple):
 _Probe = tuple[re.Pattern[str], int, str, str, bool, int, int, tuple[str, ...]]
 KEY_CHARS = (16, 12, 9)  # longest literal keys tried per entry (fewer false hits)…
 KEY_CAP = 96  # …while an entry has at most this many keys of that length
-# ASCII text is also searched as " " + text with every non-word character made a space: keys of
-# word-bounded entries then start with that space, so the automaton (whose nodes look children
-# up one by one) leaves its root on spaces only, not on every letter; 2-3x faster.
-_ASCII_MARK = bytes(c if chr(c).isalnum() or c == ord("_") else 32 for c in range(256))
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,11 +197,6 @@ def _entry_keys(source: str) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(_antichain(found)), frozenset(anchors)
 
 
-def _mark(text: str) -> str:
-    """ " " + ASCII text with every non-word character a space (see `_ASCII_MARK`)."""
-    return (" " + text).encode("ascii").translate(_ASCII_MARK).decode("ascii")
-
-
 def _compatible(key: str, anchors: frozenset[str], view: Any = str) -> tuple[str, ...]:
     """The anchors that can occur where `key` does (one is a prefix of the other, as `view`s)."""
     # Building the matchers called this for every key against every anchor (~8 M prefix tests,
@@ -240,21 +237,6 @@ def _add_entry(
     else:
         for key in ascii_keys:
             words["ascii_rest"].setdefault(key, []).append((*base, _compatible(key, anchors)))
-
-
-# The automaton looks a node's children up one by one, in the order they were added: adding keys
-# in order of how common their letters are finds most transitions sooner (~10 % faster scans).
-_COMMON = {c: i for i, c in enumerate(" etaoinsrhldcumfpgwybv',.kxjqz")}
-
-
-def _automaton(words: dict[str, Any]) -> Any:
-    import ahocorasick
-
-    automaton = ahocorasick.Automaton()
-    for word in sorted(words, key=lambda w: [_COMMON.get(c, len(_COMMON)) for c in w]):
-        automaton.add_word(word, words[word])
-    automaton.make_automaton()
-    return automaton
 
 
 def _probe_automaton(words: dict[str, list[_Probe]]) -> Any:
@@ -491,30 +473,9 @@ def features(text: str, cues: Sequence[_Hit], opening: int, first_end: int) -> l
     return row
 
 
-MODEL_FORMAT = "langgap-linear/2"
-_FORMATS = ("langgap-linear/1", MODEL_FORMAT)  # /1: the same model without a lexical part
-_WORD = re.compile(r"\w+")
-_NON_WORD = re.compile(r"\W")
-
-
-def lexical_view(text: str, max_chars: int) -> str:
-    """A normalised reply's first `max_chars` characters with every non-word character a space,
-    and a space before and after: each word, and each pair of consecutive words with the spaces
-    between them (their punctuation's place), is then a term the automaton finds as " term "."""
-    head = text[:max_chars]
-    return (_mark(head) if head.isascii() else " " + _NON_WORD.sub(" ", head)) + " "
-
-
-def lexical_terms(text: str, max_chars: int) -> set[str]:
-    """The terms of a normalised reply (see `lexical_view`): the set the model's automaton
-    finds among its own terms, and the training vocabulary."""
-    view = lexical_view(text, max_chars)
-    words = list(_WORD.finditer(view))
-    terms = {word.group() for word in words}
-    terms.update(view[a.start() : b.end()] for a, b in pairwise(words))
-    return terms
-
-
+MODEL_FORMAT = "langgap-linear/3"
+# /1: the same model without a lexical part; /2: without decline models
+_FORMATS = ("langgap-linear/1", "langgap-linear/2", MODEL_FORMAT)
 def _at_least(scores: Sequence[float], index: int | None, share: float) -> bool:
     """Whether class `index` (None: no such class, always true) has a softmax probability of
     at least `share`; most replies are answered without any exponential."""
@@ -615,7 +576,8 @@ class LexicalModel:
 class ResponseModel:
     """Multinomial logistic regression over `FEATURES` as plain weights (standardisation folded
     in), evaluated without sklearn or numpy so one reply and a batch give the same numbers;
-    optionally a `LexicalModel` that replaces it for replies in its language."""
+    optionally a `LexicalModel` that replaces it for replies in its language, and per other
+    language a `DeclineModel` that picks the side (declined or answered) where it is uncertain."""
 
     features: tuple[str, ...]
     classes: tuple[str, ...]
@@ -623,11 +585,20 @@ class ResponseModel:
     weights: tuple[tuple[float, ...], ...]  # one row per class, `features` order
     meta: dict[str, object]
     lexical: LexicalModel | None = None
+    decliners: dict[str, DeclineModel] = field(default_factory=dict)  # by reply language
     _refused: int | None = field(init=False, repr=False, compare=False)  # the class's place
+    _sides: tuple[tuple[int, ...], tuple[int, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         refused = self.classes.index("refused") if "refused" in self.classes else None
         object.__setattr__(self, "_refused", refused)
+        declined = tuple(i for i, k in enumerate(self.classes) if k in DECLINED)
+        answered = tuple(i for i, k in enumerate(self.classes) if k not in DECLINED)
+        object.__setattr__(self, "_sides", (declined, answered))
+
+    def scores(self, row: Sequence[float]) -> list[float]:
+        """The cue model's class scores (before the softmax) for one feature row."""
+        return _linear(self.intercept, self.weights, row)
 
     def predict(
         self, row: Sequence[float], text: str | None = None, language: str | None = None
@@ -644,7 +615,28 @@ class ResponseModel:
             and _at_least(scores, self._refused, lexical.min_refused)
         ):
             return _softmax_top(self.classes, lexical.scores(row, text))
+        if self.decliners and text is not None and language in self.decliners:
+            return self._by_side(self.decliners[language], scores, row, text)
         return _softmax_top(self.classes, scores)
+
+    def _by_side(
+        self, decliner: DeclineModel, scores: list[float], row: Sequence[float], text: str
+    ) -> tuple[str, float]:
+        """The cue model's most probable class on the side (declined or answered) the decline
+        model picks, where the cue model is uncertain; its probability within the side times
+        the decline model's probability of the side."""
+        declined, answered = self._sides
+        if not declined or not answered:
+            return _softmax_top(self.classes, scores)
+        within = [log_sum_exp([scores[i] for i in side]) for side in self._sides]
+        cue_log_odds = within[0] - within[1]
+        if not decliner.consulted(cue_log_odds):
+            return _softmax_top(self.classes, scores)
+        own = decliner.log_odds(row, cue_log_odds, text)
+        side = 0 if own >= 0 else 1
+        best = max(self._sides[side], key=scores.__getitem__)
+        share = math.exp(scores[best] - within[side]) / (1 + math.exp(-abs(own)))
+        return self.classes[best], share
 
     def to_json(self) -> str:
         """The model and its provenance as JSON."""
@@ -657,6 +649,8 @@ class ResponseModel:
         }
         if self.lexical is not None:
             data["lexical"] = self.lexical.to_dict()
+        if self.decliners:
+            data["decline"] = {code: m.to_dict() for code, m in sorted(self.decliners.items())}
         data["meta"] = self.meta
         return json.dumps(data, indent=1, ensure_ascii=False)
 
@@ -678,6 +672,12 @@ class ResponseModel:
         if len(weights) != len(data["classes"]) or {len(w) for w in weights} != {len(FEATURES)}:
             raise ValueError(f"{where}: weights do not match its classes and features")
         lexical = data.get("lexical")
+        decline = data.get("decline") or {}
+        if decline and data["format"] != MODEL_FORMAT:
+            raise ValueError(
+                f"{where}: format {data['format']!r} has no decline models, yet the file holds "
+                f"some; write it as {MODEL_FORMAT!r} (`langgap judge learn-response`)"
+            )
         return cls(
             tuple(data["features"]),
             tuple(data["classes"]),
@@ -685,6 +685,10 @@ class ResponseModel:
             weights,
             dict(data.get("meta", {})),
             LexicalModel.from_dict(lexical, len(weights), where) if lexical else None,
+            {
+                str(code): DeclineModel.from_dict(part, len(FEATURES), where)
+                for code, part in decline.items()
+            },
         )
 
 
