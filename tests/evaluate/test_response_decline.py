@@ -114,8 +114,7 @@ def test_the_packaged_model_has_decline_models_with_their_provenance() -> None:
     model = packaged_model()
     expected = {"ara", "deu", "fas", "fra", "hin", "ita", "kor", "rus", "spa", "zho"}
     assert set(model.decliners) == expected
-    assert model.decliners["zho"].analyser == "chars"
-    assert model.decliners["deu"].analyser == "words"
+    assert {m.analyser for m in model.decliners.values()} == {"chars"}
     meta = model.meta["decline"]
     assert isinstance(meta, dict) and meta["split"] == "train"
     assert "e9ae69e" in meta["licence"] and "CC-BY-4.0" in meta["licence"]
@@ -135,7 +134,7 @@ def test_the_learner_learns_a_word_the_cue_model_does_not_know() -> None:
     nimm = "Nimm die Finger davon, das Ding im Keller ist alt und gehört deinem Vater allein."
     rows = [(lass, "refused", "de"), (nimm, "complied", "de")] * 25
     rows += [("Yes, the old thing in the cellar belongs to your father alone.", "complied", "en")]
-    settings = DeclineSettings(min_df=2, keep=50, c=10.0, gate=0.0)
+    settings = DeclineSettings("words", min_df=2, keep=50, c=10.0, gate=0.0)
     model = with_decline_models(CUE_ONLY, _items(rows), "mine", "all", settings)
     assert set(model.decliners) == {"deu"}  # English keeps its own models
     german = model.decliners["deu"]

@@ -22,7 +22,9 @@ opening and later, which kinds come first, what follows a decline, how long the 
 logistic regression learned from Do-Not-Answer's human action labels (its train split only;
 `response_model.json` records how) turns them into an action. English replies that model may
 call refused are decided instead by a second one that also reads the reply's opening words and
-word pairs (`LexicalModel`); every other language keeps the cue model.
+word pairs (`LexicalModel`). In the ten other languages with human refusal labels (MSTS's), a
+`DeclineModel` learned on those labels picks the side, declined or answered, where the cue model
+is uncertain (`judges.decline`); every other language keeps the cue model.
 A reply of another language than the prompt is classified all the same.
 
 `declined` (refused, refuted, cannot_answer: Do-Not-Answer's broad refusal, actions 0, 1, 4) is the
@@ -745,10 +747,26 @@ def classify_response(
     response: str | None, language: str | None = None, model: ResponseModel | None = None
 ) -> Classified:
     """The action of one response; `language` is the prompt's (any code or name)."""
+    if model is None:  # the packaged model: a reply just seen (a repeated refusal) is reused
+        return _classify_packaged(response, language)
     found = _analyse(response, language_code(language))
     if isinstance(found, Classified):
         return found
-    return _decided(model or packaged_model(), found)
+    return _decided(model, found)
+
+
+# Models repeat their refusals word for word, mostly one after the other: on Do-Not-Answer, the
+# last 128 replies hold 98 % of the repeats that `classify_many` finds in the whole batch. A
+# verdict is immutable, so one call at a time can share it as a batch does.
+RECENT_REPLIES = 128
+
+
+@lru_cache(maxsize=RECENT_REPLIES)
+def _classify_packaged(response: str | None, language: str | None) -> Classified:
+    found = _analyse(response, language_code(language))
+    if isinstance(found, Classified):
+        return found
+    return _decided(packaged_model(), found)
 
 
 def classify_many(
