@@ -71,7 +71,8 @@ def with_decline_models(
     rows: dict[str, list[tuple[list[float], float, str, bool]]] = {}
     for item in chosen:
         row, text, code = model_inputs(item.response, item.language)
-        if code == language_code(item.language):  # the language the classifier will pick the model by
+        # only where the reply's language is the prompt's: where the classifier will consult it
+        if code is not None and code == language_code(item.language):
             rows.setdefault(code, []).append((row, _cue_log_odds(model, row), text, _is(item)))
     fitted = {
         code: found
@@ -132,7 +133,9 @@ def _described(settings: DeclineSettings) -> str:
 
 def _fit(by_language: dict[str, _Rows], settings: DeclineSettings) -> dict[str, DeclineModel]:
     if not settings.shared:
-        return {code: _fit_group({code: found}, settings)[code] for code, found in by_language.items()}
+        return {
+            code: _fit_group({code: rows}, settings)[code] for code, rows in by_language.items()
+        }
     return _fit_group(by_language, settings)
 
 

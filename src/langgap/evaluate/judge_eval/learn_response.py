@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from langgap.evaluate.judge_eval.data import LabelledDataError, LabelledItem
+from langgap.evaluate.judges._terms import lexical_terms
 from langgap.evaluate.judges.response import (
     FEATURES,
     LexicalModel,
     ResponseModel,
     model_inputs,
 )
-from langgap.evaluate.judges._terms import lexical_terms
 
 Split = Literal["train", "dev", "test"]
 SPLITS: tuple[Split, ...] = ("train", "dev", "test")
