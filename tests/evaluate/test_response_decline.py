@@ -192,3 +192,14 @@ def test_a_decline_model_reads_only_replies_in_the_prompts_language() -> None:
     answered = dataclasses.replace(CUE_ONLY, decliners={"deu": _decliner({"vater": -9.0})})
     assert classify_response(warned, "en", answered) == classify_response(warned, "en", CUE_ONLY)
     assert classify_response(warned, None, answered).action == "cautioned"  # no prompt language
+
+
+def test_a_repeated_reply_reuses_its_verdict_only_with_the_packaged_model() -> None:
+    reply = "Es tut mir leid, aber dabei kann ich nicht helfen."
+    first = classify_response(reply, "de")
+    assert classify_response(reply, "de") is first  # one of the last replies: not analysed again
+    assert classify_response(reply, "de", packaged_model()) == first
+    assert classify_response(reply, "fr") == classify_response(reply, "fr", packaged_model())
+    # a model given by the caller is always asked
+    answered = dataclasses.replace(CUE_ONLY, decliners={"deu": _decliner({"helfen": -40.0})})
+    assert classify_response(reply, "de", answered) != first
