@@ -15,7 +15,12 @@ from typing import Any
 from langgap.evaluate.judge_eval.data import LabelledDataError, LabelledItem
 from langgap.evaluate.judge_eval.learn_response import fit_linear, in_split
 from langgap.evaluate.judges._terms import Analyser, reply_terms
-from langgap.evaluate.judges.decline import LOG_ODDS_FEATURE, DeclineModel, log_sum_exp
+from langgap.evaluate.judges.decline import (
+    LOG_ODDS_CAP,
+    LOG_ODDS_FEATURE,
+    DeclineModel,
+    log_sum_exp,
+)
 from langgap.evaluate.judges.response import (
     DECLINED,
     ResponseModel,
@@ -149,7 +154,7 @@ def _fit_group(group: dict[str, _Rows], settings: DeclineSettings) -> dict[str, 
     codes = sorted(group)
     flat = [(code, *entry) for code in codes for entry in group[code]]
     rows = np.array([[*row, log_odds] for _, row, log_odds, _, _ in flat])
-    rows[:, -1] = np.clip(rows[:, -1], -30.0, 30.0)
+    rows[:, -1] = np.clip(rows[:, -1], -LOG_ODDS_CAP, LOG_ODDS_CAP)  # as the classifier reads it
     labels = ["declined" if declined else "answered" for *_, declined in flat]
     found = [
         {(code, t) for t in _terms(text, settings)} | {(code, "")}  # "" = the language

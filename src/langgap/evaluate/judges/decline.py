@@ -21,7 +21,7 @@ from typing import Any
 from langgap.evaluate.judges._terms import ANALYSERS, Analyser, TermFinder
 
 LOG_ODDS_FEATURE = "cue_model_declined_log_odds"
-_LOG_ODDS_CAP = 30.0  # log-odds beyond this say nothing more (and stay finite)
+LOG_ODDS_CAP = 30.0  # log-odds beyond this say nothing more (and stay finite)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +100,7 @@ class DeclineModel:
 
 def clip_log_odds(value: float) -> float:
     """The cue model's log-odds as the decline model reads them (bounded)."""
-    return max(-_LOG_ODDS_CAP, min(_LOG_ODDS_CAP, value))
+    return max(-LOG_ODDS_CAP, min(LOG_ODDS_CAP, value))
 
 
 def log_sum_exp(values: Sequence[float]) -> float:
