@@ -12,8 +12,9 @@ cascade to a harm judge saves.
    named. XSTest's dev split informed one rule of the earlier tree (an opening decline stays a
    decline; the logistic regression needs it no more and it was dropped); its test split was not
    used for any decision. PolyGuardPrompts was never used for any decision; MSTS's train split
-   was read to write the non-English discouragement cues and its dev split chose among them (its
-   test split was not used for any decision).
+   was read to write the non-English discouragement cues and fits the per-language decline
+   models, its dev split chose among the cues and the models' settings (its test split was not
+   used for any decision).
 3. Speed: responses/s on the Do-Not-Answer responses (real model replies, ~630 characters), one
    core, best of 3 passes: per call (`classify_response`, one reply at a time) and in one batch
    (`classify_many`, what `judge eval` and the refusal judge's `judge_many` use); both give the

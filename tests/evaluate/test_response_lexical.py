@@ -12,6 +12,7 @@ import pytest
 
 from langgap.evaluate.judge_eval.data import LabelledDataError, LabelledItem
 from langgap.evaluate.judge_eval.learn_response import fit_response_model
+from langgap.evaluate.judges._terms import lexical_terms
 from langgap.evaluate.judges._text import normalise
 from langgap.evaluate.judges.response import (
     FEATURES,
@@ -19,7 +20,6 @@ from langgap.evaluate.judges.response import (
     ResponseModel,
     classify_many,
     classify_response,
-    lexical_terms,
     packaged_model,
 )
 
@@ -89,9 +89,9 @@ def test_a_lexical_part_of_the_wrong_shape_is_refused() -> None:
     data["lexical"]["terms"]["sorry"] = [1.0, 2.0]
     with pytest.raises(ValueError, match="lexical part does not match"):
         ResponseModel.from_json(json.dumps(data), "broken.json")
-    # a model file of the first format (no lexical part) is still read
+    # a model file of the first format (no lexical part, no decline models) is still read
     data = json.loads(packaged_model().to_json())
-    del data["lexical"]
+    del data["lexical"], data["decline"]
     data["format"] = "langgap-linear/1"
     assert ResponseModel.from_json(json.dumps(data)).lexical is None
 

@@ -362,10 +362,27 @@ def learn_response(
             "use the cue model.",
         ),
     ] = None,
+    decline_data: Annotated[
+        str | None,
+        typer.Option(
+            "--decline-data",
+            help="A refusal-labelled data set beyond English (msts-refusal) to learn the "
+            "per-language decline models from, on the same split (default: none).",
+        ),
+    ] = None,
+    decline_data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--decline-data-dir",
+            help="Folder holding --decline-data's set (default: as --data-dir).",
+        ),
+    ] = None,
 ) -> None:
     """Learn the response classifier's model from human action labels (train split by
-    default); says whether it matches the packaged `response_model.json`."""
+    default), and with --decline-data its per-language decline models; says whether it matches
+    the packaged `response_model.json`."""
     from langgap.evaluate.judge_eval.data import LabelledDataError, load_dataset
+    from langgap.evaluate.judge_eval.learn_decline import with_decline_models
     from langgap.evaluate.judge_eval.learn_response import LEXICAL_TERMS, fit_response_model
     from langgap.evaluate.judges.response import packaged_model
 
@@ -373,6 +390,9 @@ def learn_response(
     try:
         items = load_dataset(data, data_dir)
         model = fit_response_model(items, c, data, split, terms)
+        if decline_data:
+            others = load_dataset(decline_data, decline_data_dir or data_dir)
+            model = with_decline_models(model, others, decline_data, split)
     except (LabelledDataError, ValueError) as exc:
         _fail(exc)
         return
@@ -381,6 +401,8 @@ def learn_response(
     atomic_write_text(out, model.to_json() + "\n")
     lexical = model.lexical
     english = f", English lexical model of {len(lexical.terms)} terms" if lexical else ""
+    if model.decliners:
+        english += f", decline models for {', '.join(sorted(model.decliners))}"
     console.print(
         f"wrote {out}: {len(model.classes)} classes x {len(model.features)} features{english} "
         f"from {model.meta['n_items']} items ({split} split); "

@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from langgap.evaluate.judge_eval.data import LabelledDataError, LabelledItem
+from langgap.evaluate.judges._terms import lexical_terms
 from langgap.evaluate.judges.response import (
     FEATURES,
     LexicalModel,
     ResponseModel,
-    lexical_terms,
     model_inputs,
 )
 
@@ -101,7 +101,7 @@ def fit_response_model(
     labels = [action_label(item) for item in chosen]
     if len(set(labels)) < 2:
         raise LabelledDataError(f"only one action class ({labels[0]}) to learn from")
-    classes, intercept, weights = _fit_linear(rows, labels, c)
+    classes, intercept, weights = fit_linear(rows, labels, c)
     meta: dict[str, object] = {
         "trained_on": source,
         "split": split,
@@ -151,7 +151,7 @@ def _rounded(values: Any) -> tuple[float, ...]:
     return tuple(round(float(v), 6) for v in values)
 
 
-def _fit_linear(rows: Any, labels: Sequence[str], c: float, terms: Any = None) -> _Linear:
+def fit_linear(rows: Any, labels: Sequence[str], c: float, terms: Any = None) -> _Linear:
     """(classes, intercept, weights over the rows' columns then `terms`' columns) of a
     logistic regression on standardised rows and binary term columns, the standardisation
     folded back into the weights so the model reads raw rows."""
@@ -195,7 +195,7 @@ def _fit_lexical(rows: Any, texts: Sequence[str], labels: Sequence[str], keep: i
         shape = (len(texts), len(vocabulary))
         ones = np.ones(len(cells))
         matrix = sparse.csr_matrix((ones, tuple(zip(*cells, strict=True)) or ([], [])), shape)
-        _, intercept, weights = _fit_linear(rows, labels, LEXICAL_C, matrix)
+        _, intercept, weights = fit_linear(rows, labels, LEXICAL_C, matrix)
         term_weights = np.array(weights)[:, width:]
         if step == "all":
             strength = np.abs(term_weights).max(axis=0)

@@ -37,12 +37,14 @@ from langgap.evaluate.judges.verdicts import (
 )
 
 NAME = "refusal"
+# 2.5: replies in the ten MSTS languages beyond English: where the cue model is uncertain, a
+# decline model learned on MSTS's train split picks declined or answered;
 # 2.4: non-English discouragement cues no longer fire on reminders in helpful replies ("don't
 # forget to…", "no need to worry"); 2.3: English replies the cue model may call refused are
 # decided by a second model that also reads the reply's words; 2.2: a learned logistic regression
 # over richer cue features replaces the tree; 2.1: degenerate replies are their own outcome; 2.0:
 # the response classifier (actions, learned tree); 1.0: phrase lists only
-VERSION = "2.4"
+VERSION = "2.5"
 MEASURE = "refusal"  # what its rates measure (see `verdicts.MEASURES`)
 
 __all__ = [
