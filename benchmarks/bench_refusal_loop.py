@@ -41,11 +41,13 @@ from langgap.analyze.common.refusal_model import (
 )
 from langgap.analyze.directions.run import refusal_directions
 from langgap.analyze.interventions.refusal_loop import (
+    ABLATION_KINDS,
     ABLATION_SCOPES,
     Intervention,
     ablation,
     addition,
     harmless_kl,
+    harmless_means,
     no_intervention,
     position_directions,
     residual_norms,
@@ -73,6 +75,20 @@ def _parse() -> argparse.Namespace:
         help="where ablation acts: the candidate's layer output (default), or every residual "
         "write at every layer (Arditi et al.; reported beside the selected one-layer direction "
         "either way)",
+    )
+    parser.add_argument(
+        "--ablation-kind",
+        choices=ABLATION_KINDS,
+        default="zero",
+        help="zero: project the direction out (Arditi et al.); affine: set its component to the "
+        "harmless prompts' mean value at that layer (ACE, Marshall et al. 2024)",
+    )
+    parser.add_argument(
+        "--ablation-tail",
+        type=int,
+        default=0,
+        help="edit only the last K prompt positions (the chat template's end of instruction) and "
+        "the generated tokens; 0 (default): every position",
     )
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--cold", action="store_true", help="rebuild the refusal model")
@@ -127,6 +143,7 @@ def main() -> None:
     acts = capture(model, tok, fit, positions=last_k(3), reduce="none", batch_size=16)
     dirs = refusal_directions(acts)
     norms = residual_norms(acts)
+    means = harmless_means(acts)
     times["fit"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -148,7 +165,8 @@ def main() -> None:
     selection = select_layer(
         model, tok, dirs, trained, sel_harm, sel_safe, candidates=candidates, norms=norms,
         refusal_rate=pooled_rate, alpha_relative=args.alpha_relative, max_kl=args.max_kl,
-        positions=positions, scope=args.ablation_scope,
+        positions=positions, scope=args.ablation_scope, kind=args.ablation_kind, means=means,
+        tail=args.ablation_tail,
     )  # fmt: skip
     layer = selection.layer
     times["select"] = time.perf_counter() - t
@@ -163,9 +181,10 @@ def main() -> None:
     tokens = args.max_new_tokens
     print(f"selected layer {layer}, alpha {alpha:.1f}; reporting", flush=True)
     report: dict[str, Any] = {}
-    ablated = ablation(model, direction, layer=layer, scope=args.ablation_scope)
+    how = {"kind": args.ablation_kind, "harmless_means": means, "tail": args.ablation_tail}
+    ablated = ablation(model, direction, layer=layer, scope=args.ablation_scope, **how)
     other_scope = next(s for s in ABLATION_SCOPES if s != args.ablation_scope)
-    reference = ablation(model, direction, layer=layer, scope=other_scope)
+    reference = ablation(model, direction, layer=layer, scope=other_scope, **how)
     runs: list[tuple[str, list[Prompt], Intervention]] = [
         ("harmful_trained_before", rep_harm, no_intervention),
         ("harmful_trained_ablated", rep_harm, ablated),
@@ -177,6 +196,8 @@ def main() -> None:
         ("harmless_trained_ablated", rep_safe, ablated),
     ]
     report["ablation_scope"] = args.ablation_scope
+    report["ablation_kind"] = args.ablation_kind
+    report["ablation_tail"] = args.ablation_tail
     report["harmless_kl_ablated"] = harmless_kl(model, tok, rep_safe, ablated)
     report[f"harmless_kl_ablated_{other_scope}"] = harmless_kl(model, tok, rep_safe, reference)
     for name, prompts, intervention in runs[: None if args.full_report else 5]:

@@ -17,8 +17,9 @@ from langgap.analyze.directions.run import refusal_directions  # noqa: E402
 from langgap.analyze.interventions.refusal_loop import ablation  # noqa: E402
 from langgap.analyze.interventions.report import write_transfer_report  # noqa: E402
 from langgap.analyze.interventions.run import (  # noqa: E402
+    _projection,
     ablate,
-    ablate_at_layer,
+    ablate_at_layers,
     add_direction,
     transfer_matrix,
 )
@@ -43,7 +44,7 @@ def test_one_layer_ablation_clears_that_layer_only(tiny_model: Any, tiny_tokeniz
     unit = direction / direction.norm()
     n = len(tiny_model.model.layers)
     before = capture(tiny_model, tiny_tokenizer, PROMPTS, positions=[-1]).tensor  # [n, layers, d]
-    with ablate_at_layer(tiny_model, direction, 1):
+    with ablate_at_layers(tiny_model, direction, [1]):
         after = capture(tiny_model, tiny_tokenizer, PROMPTS, positions=[-1]).tensor
     assert (after[:, 1] @ unit).abs().max() < 1e-4  # gone after the chosen layer
     assert torch.equal(after[:, 0], before[:, 0])  # earlier layers untouched
@@ -57,7 +58,58 @@ def test_one_layer_ablation_clears_that_layer_only(tiny_model: Any, tiny_tokeniz
     with pytest.raises(ValueError, match="unknown ablation scope"):
         ablation(tiny_model, direction, scope="everywhere")  # type: ignore[arg-type]
     with pytest.raises(ActivationError, match="out of range"):
-        ablate_at_layer(tiny_model, direction, n).__enter__()
+        ablate_at_layers(tiny_model, direction, [n]).__enter__()
+
+
+def test_affine_ablation_sets_the_component_to_the_harmless_mean(
+    tiny_model: Any, tiny_tokenizer: Any
+) -> None:
+    direction = torch.randn(32, generator=torch.Generator().manual_seed(4))
+    unit = direction / direction.norm()
+    n = len(tiny_model.model.layers)
+    means = {layer: torch.full((32,), 0.1 * (layer + 1)) for layer in range(n)}
+    before = capture(tiny_model, tiny_tokenizer, PROMPTS, positions=[-3, -1]).tensor
+    with ablation(tiny_model, direction, layer=1, scope="one-layer", kind="affine",
+                  harmless_means=means)():  # fmt: skip
+        after = capture(tiny_model, tiny_tokenizer, PROMPTS, positions=[-3, -1]).tensor
+    target = float(means[1] @ unit)
+    assert torch.allclose(after[:, 1] @ unit, torch.full_like(after[:, 1, :, 0], target), atol=1e-4)
+    assert torch.equal(after[:, 0], before[:, 0])
+    # every layer: each layer's output carries its own layer's harmless value
+    with ablation(tiny_model, direction, kind="affine", harmless_means=means)():
+        every = capture(tiny_model, tiny_tokenizer, PROMPTS, positions=[-1]).tensor
+    for layer in range(n):
+        expected = float(means[layer] @ unit)
+        assert torch.allclose(every[:, layer, 0] @ unit, torch.full((3,), expected), atol=1e-4)
+    with pytest.raises(ValueError, match="harmless mean"):
+        ablation(tiny_model, direction, kind="affine")
+    with pytest.raises(ValueError, match="unknown ablation kind"):
+        ablation(tiny_model, direction, kind="mean")  # type: ignore[arg-type]
+    with pytest.raises(ActivationError, match="no harmless mean activation for layers"):
+        ablate_at_layers(tiny_model, direction, [2], harmless_means={1: means[1]}).__enter__()
+
+
+def test_tail_ablation_edits_only_the_prompt_end(tiny_model: Any, tiny_tokenizer: Any) -> None:
+    direction = torch.randn(32, generator=torch.Generator().manual_seed(5))
+    unit = direction / direction.norm()
+    before = capture(tiny_model, tiny_tokenizer, PROMPTS, positions=[-3, -1]).tensor
+    with ablation(tiny_model, direction, layer=1, scope="one-layer", tail=1)():
+        after = capture(tiny_model, tiny_tokenizer, PROMPTS, positions=[-3, -1]).tensor
+    assert (after[:, 1, 1] @ unit).abs().max() < 1e-4  # the last position lost it
+    assert torch.equal(after[:, 1, 0], before[:, 1, 0])  # an earlier one kept it
+    with ablate(tiny_model, direction, tail=1):
+        every = capture(tiny_model, tiny_tokenizer, PROMPTS, positions=[-3, -1]).tensor
+    assert (every[:, :, 1] @ unit).abs().max() < 1e-4
+    assert (every[:, :, 0] @ unit).abs().max() > 1e-3
+    # a generated token is a one-token pass (KV cache): it is always edited
+    project = _projection(unit, 0.0, tail=2)
+    hidden = torch.randn(2, 5, 32, generator=torch.Generator().manual_seed(6))
+    edited = project(hidden)
+    assert torch.equal(edited[:, :3], hidden[:, :3])
+    assert (edited[:, 3:] @ unit).abs().max() < 1e-5
+    assert (project(hidden[:, :1]) @ unit).abs().max() < 1e-5
+    with pytest.raises(ValueError, match="tail must be"):
+        ablate(tiny_model, direction, tail=-1).__enter__()
 
 
 def test_ablation_also_clears_the_mid_block_residual(tiny_model: Any, tiny_tokenizer: Any) -> None:

@@ -13,7 +13,11 @@ Ablation has two scopes: `every-layer` projects the direction out of every resid
 layer (Arditi et al.), `one-layer` out of the candidate's own layer's output only. On the small
 refusal-tuned SmolLM2 every-layer ablation removes refusal only with harmless KL of 1.5-6
 nats (the model breaks), while one-layer ablation can lower refusal within the 0.1-nat limit, so the
-loop selects with the scope it is given and records it.
+loop selects with the scope it is given and records it. Two more choices, recorded with it: the
+ablation's kind (`zero` projects the direction out; `affine` sets its component to the harmless
+prompts' mean value, ACE after Marshall et al. 2024, so harmless activations barely move) and its
+positions (every position, or only the prompt's last `tail` positions, the chat template's end of
+instruction where the direction was fitted, and the generated tokens).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from torch import nn
 from langgap.analyze.common.activations import Activations, Prompt, tokenize_batch
 from langgap.analyze.common.generation import chat_texts
 from langgap.analyze.directions.run import RefusalDirections
-from langgap.analyze.interventions.run import ablate, ablate_at_layer, add_direction
+from langgap.analyze.interventions.run import ablate, ablate_at_layers, add_direction
 
 Intervention = Callable[[], AbstractContextManager[Any]]
 
@@ -74,15 +78,29 @@ def harmless_kl(
     return float(kl.mean())
 
 
-def residual_norms(acts: Activations, harmful: bool | None = False) -> dict[int, float]:
-    """Mean L2 norm of the captured residual stream per layer (harmless prompts by default)."""
+def _class_rows(acts: Activations, harmful: bool | None) -> tuple[torch.Tensor, list[int]]:
+    """The captured residual stream [n, layers, d] (positions averaged) and the rows of a class."""
     x = acts.tensor.double()
     if x.dim() == 4:
         x = x.mean(dim=2)
     labels = acts.harmful or [None] * len(acts.ids)
-    rows = [i for i, h in enumerate(labels) if harmful is None or h is harmful]
+    return x, [i for i, h in enumerate(labels) if harmful is None or h is harmful]
+
+
+def residual_norms(acts: Activations, harmful: bool | None = False) -> dict[int, float]:
+    """Mean L2 norm of the captured residual stream per layer (harmless prompts by default)."""
+    x, rows = _class_rows(acts, harmful)
     norms = x[rows].norm(dim=-1).mean(dim=0)
     return {layer: float(v) for layer, v in zip(acts.config.layers, norms, strict=True)}
+
+
+def harmless_means(acts: Activations) -> dict[int, torch.Tensor]:
+    """Mean residual stream of the harmless prompts per layer: affine ablation's reference."""
+    x, rows = _class_rows(acts, False)
+    if not rows:
+        raise ValueError("affine ablation needs harmless prompts among the captured activations")
+    means = x[rows].mean(dim=0).float()
+    return {layer: means[j] for j, layer in enumerate(acts.config.layers)}
 
 
 MEAN_POSITION = "mean"  # the candidate fitted on the mean over the captured positions
@@ -143,6 +161,10 @@ def pooled_direction(dirs: RefusalDirections, layer: int, languages: Sequence[st
 
 AblationScope = Literal["every-layer", "one-layer"]
 ABLATION_SCOPES: tuple[AblationScope, ...] = ("every-layer", "one-layer")
+# zero: project the direction out (Arditi et al.); affine: set its component to the harmless
+# mean's (ACE, Marshall et al. 2024), which leaves harmless prompts' activations nearly alone
+AblationKind = Literal["zero", "affine"]
+ABLATION_KINDS: tuple[AblationKind, ...] = ("zero", "affine")
 
 
 def ablation(
@@ -151,17 +173,30 @@ def ablation(
     *,
     layer: int | None = None,
     scope: AblationScope = "every-layer",
+    kind: AblationKind = "zero",
+    harmless_means: Mapping[int, torch.Tensor] | None = None,
+    tail: int = 0,
 ) -> Intervention:
-    """A factory of the ablation context (it can be entered many times): every residual write
-    at every layer, or (`one-layer`) `layer`'s output only."""
-    if scope == "one-layer":
-        if layer is None:
-            raise ValueError("one-layer ablation needs the layer")
-        chosen = layer
-        return lambda: ablate_at_layer(model, direction, chosen)
-    if scope != "every-layer":
+    """A factory of the ablation context (it can be entered many times).
+
+    zero, every-layer: every residual write at every layer (`ablate`); one-layer: `layer`'s
+    output only; affine: the component is set to `harmless_means`' (see `harmless_means`) at
+    `layer`'s output or at every layer's output. `tail` > 0 edits only the last `tail` prompt
+    positions and the generated tokens.
+    """
+    if scope not in ABLATION_SCOPES:
         raise ValueError(f"unknown ablation scope {scope!r}; available: {ABLATION_SCOPES}")
-    return lambda: ablate(model, direction)
+    if kind not in ABLATION_KINDS:
+        raise ValueError(f"unknown ablation kind {kind!r}; available: {ABLATION_KINDS}")
+    if scope == "one-layer" and layer is None:
+        raise ValueError("one-layer ablation needs the layer")
+    if kind == "affine" and harmless_means is None:
+        raise ValueError("affine ablation needs the harmless mean activations per layer")
+    means = harmless_means if kind == "affine" else None
+    if scope == "every-layer" and kind == "zero":
+        return lambda: ablate(model, direction, tail=tail)
+    layers = [layer] if layer is not None and scope == "one-layer" else sorted(means or {})
+    return lambda: ablate_at_layers(model, direction, layers, harmless_means=means, tail=tail)
 
 
 def addition(model: nn.Module, direction: torch.Tensor, layer: int, alpha: float) -> Intervention:
@@ -201,6 +236,8 @@ class Selection:
     alpha_relative: float
     position: str = MEAN_POSITION
     scope: AblationScope = "every-layer"
+    kind: AblationKind = "zero"
+    tail: int = 0  # 0: every position; k: the last k prompt positions and the generated tokens
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
@@ -222,6 +259,9 @@ def select_layer(
     max_kl: float = 0.1,
     positions: Mapping[int, Mapping[str, torch.Tensor]] | None = None,
     scope: AblationScope = "every-layer",
+    kind: AblationKind = "zero",
+    means: Mapping[int, torch.Tensor] | None = None,
+    tail: int = 0,
 ) -> Selection:
     """The layer (and position) whose pooled direction, ablated, leaves the least refusal on
     harmful prompts, among those whose ablation keeps harmless KL ≤ max_kl; ties go to stronger
@@ -231,8 +271,8 @@ def select_layer(
     judge); `norms` gives the residual norm per layer that scales `alpha_relative`. The
     candidates of a layer are `positions[layer]` (from `position_directions`: the mean over
     positions, and with per_position each position's); without them, the mean candidate of
-    `dirs` (fitted on its means' share of the prompts). `scope` is where ablation acts
-    (module docstring).
+    `dirs` (fitted on its means' share of the prompts). `scope`, `kind`, `means` and `tail` say
+    how ablation acts (module docstring, `ablation`).
     """
     if not candidates:
         raise ValueError("no candidate layers to select from")
@@ -250,7 +290,9 @@ def select_layer(
     ]
     for layer, position, direction in pairs:
         alpha = alpha_relative * norms[layer]
-        ablated = ablation(model, direction, layer=layer, scope=scope)
+        ablated = ablation(
+            model, direction, layer=layer, scope=scope, kind=kind, harmless_means=means, tail=tail
+        )
         kl = harmless_kl(model, tokenizer, harmless, ablated, baseline=base_lp)
         scored.append(
             Candidate(
@@ -265,4 +307,6 @@ def select_layer(
         )
     pool = [c for c in scored if c.eligible] or scored  # none within the limit: say so in docs
     best = min(pool, key=lambda c: (c.ablated_refusal, -c.added_refusal, c.kl))
-    return Selection(best.layer, baseline, scored, max_kl, alpha_relative, best.position, scope)
+    return Selection(
+        best.layer, baseline, scored, max_kl, alpha_relative, best.position, scope, kind, tail
+    )

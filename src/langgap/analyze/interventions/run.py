@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -31,18 +31,20 @@ _ATTENTION_NAMES = ("self_attn", "attn", "self_attention", "attention")
 
 @contextmanager
 def ablate(
-    model: nn.Module, direction: torch.Tensor, *, points: AblationPoints = "all-writes"
+    model: nn.Module,
+    direction: torch.Tensor,
+    *,
+    points: AblationPoints = "all-writes",
+    tail: int = 0,
 ) -> Iterator[None]:
     """Project `direction` out of the residual stream before the first and after every layer,
-    and (`all-writes`) out of every attention output, so the mid-block residual lacks it too."""
+    and (`all-writes`) out of every attention output, so the mid-block residual lacks it too.
+    `tail` > 0 edits only a prompt's last `tail` positions (and every generated token)."""
     if points not in ABLATION_POINTS:
         raise ValueError(f"unknown ablation points {points!r}; available: {ABLATION_POINTS}")
     blocks = find_layers(model)
     attention = [_attention(block) for block in blocks] if points == "all-writes" else []
-    unit = _unit(direction, model)
-
-    def project(hidden: torch.Tensor) -> torch.Tensor:
-        return hidden - (hidden @ unit)[..., None] * unit
+    project = _projection(_unit(direction, model), 0.0, tail)
 
     def pre(_m: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         # The embeddings enter layer 0 as its input; every later input is an ablated output.
@@ -98,22 +100,55 @@ def add_direction(
         handle.remove()
 
 
-@contextmanager
-def ablate_at_layer(model: nn.Module, direction: torch.Tensor, layer: int) -> Iterator[None]:
-    """Project `direction` out of the residual stream after one layer only, at every position.
+def _projection(
+    unit: torch.Tensor, value: float, tail: int
+) -> Callable[[torch.Tensor], torch.Tensor]:
+    """Set the component of a hidden state [batch, seq, d] along `unit` to `value` (0: directional
+    ablation), at every position or, with `tail` > 0, at the last `tail` positions of a
+    multi-token pass (the end of the prompt: left padding puts every prompt's end there) and at
+    every single-token pass (the generated tokens, with a KV cache)."""
+    if tail < 0:
+        raise ValueError(f"tail must be 0 (every position) or positive, got {tail}")
 
-    Gentler than `ablate` (every write at every layer): on a small model whose refusal is
-    entangled with its general behaviour, removing a direction everywhere can silence refusal
-    only by breaking the model (harmless-prompt KL well above 0.1 nats); at one layer the
-    trade-off between refusal removed and KL can be chosen. Later layers may write it back.
+    def project(hidden: torch.Tensor) -> torch.Tensor:
+        edited = hidden - ((hidden @ unit) - value)[..., None] * unit
+        if tail and hidden.shape[-2] > tail:
+            return torch.cat([hidden[..., :-tail, :], edited[..., -tail:, :]], dim=-2)
+        return edited
+
+    return project
+
+
+@contextmanager
+def ablate_at_layers(
+    model: nn.Module,
+    direction: torch.Tensor,
+    layers: Sequence[int],
+    *,
+    harmless_means: Mapping[int, torch.Tensor] | None = None,
+    tail: int = 0,
+) -> Iterator[None]:
+    """Edit the component along `direction` of the listed layers' outputs (block outputs only).
+
+    Without `harmless_means` it is projected out (directional ablation). With them it is set to
+    the value the harmless mean activation has at that layer: affine concept editing (ACE,
+    Marshall, Scherlis & Belrose 2024, "Refusal in LLMs is an affine function"): a harmless
+    prompt's activations barely move, where zero-ablation moves every activation to a plane
+    through the origin that a small model may never have seen. One layer is gentler than every
+    layer (later layers may write the direction back), the trade-off a selection can choose.
     """
-    block = _block(model, layer)
     unit = _unit(direction, model)
-    handle = block.register_forward_hook(_map_output(lambda h: h - (h @ unit)[..., None] * unit))
-    try:
+    missing = [layer for layer in layers if layer not in (harmless_means or {})]
+    if harmless_means is not None and missing:
+        raise ActivationError(f"no harmless mean activation for layers {missing}")
+    with ExitStack() as stack:
+        for layer in layers:
+            block = _block(model, layer)
+            value = 0.0 if harmless_means is None else float(harmless_means[layer].to(unit) @ unit)
+            stack.callback(
+                block.register_forward_hook(_map_output(_projection(unit, value, tail))).remove
+            )
         yield
-    finally:
-        handle.remove()
 
 
 @dataclass
