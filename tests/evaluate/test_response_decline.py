@@ -8,9 +8,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner, Result
 
+from langgap.evaluate.judge_cli import app as judge_app
 from langgap.evaluate.judge_eval.data import LabelledDataError, LabelledItem
 from langgap.evaluate.judge_eval.learn_decline import DeclineSettings, with_decline_models
 from langgap.evaluate.judges._terms import TermFinder, char_terms, reply_terms
@@ -203,3 +206,39 @@ def test_a_repeated_reply_reuses_its_verdict_only_with_the_packaged_model() -> N
     # a model given by the caller is always asked
     answered = dataclasses.replace(CUE_ONLY, decliners={"deu": _decliner({"helfen": -40.0})})
     assert classify_response(reply, "de", answered) != first
+
+
+def _learn(args: list[str], monkeypatch: pytest.MonkeyPatch) -> Result:
+    """`langgap judge learn-response` with fitting forbidden: errors must come before it."""
+    from langgap.evaluate.judge_eval import learn_response
+
+    def no_fit(*_: object) -> None:
+        raise AssertionError("the cue model was fitted before the inputs were checked")
+
+    monkeypatch.setattr(learn_response, "fit_response_model", no_fit)
+    monkeypatch.setenv("LANGGAP_OFFLINE", "1")
+    return CliRunner().invoke(judge_app, ["learn-response", *args])
+
+
+def test_learn_response_checks_the_decline_data_before_fitting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = tmp_path / "labels.csv"
+    table.write_text("id,prompt,response,label,language\n1,q,No.,refused,en\n", "utf-8")
+    out = str(tmp_path / "m.json")
+    args = ["--data", str(table), "--out", out, "--decline-data", "msts-refusal"]
+    result = _learn([*args, "--decline-data-dir", str(tmp_path / "none")], monkeypatch)
+    assert result.exit_code == 2 and "(--decline-data-dir)" in result.output
+    assert "or point --decline-data-dir" in " ".join(result.output.split())
+    # a refusal data set with other labels is refused before fitting too
+    harm = tmp_path / "harm.csv"
+    harm.write_text("id,prompt,response,label,language\n1,q,Nein.,unsafe,de\n", "utf-8")
+    result = _learn([*args[:-1], str(harm), "--split", "all"], monkeypatch)
+    assert result.exit_code == 2 and "not refused/complied" in result.output
+
+
+def test_learn_response_refuses_a_decline_folder_without_its_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = _learn(["--decline-data-dir", str(tmp_path)], monkeypatch)
+    assert result.exit_code == 2 and "give both" in result.output

@@ -66,13 +66,7 @@ def with_decline_models(
 ) -> ResponseModel:
     """`model` with a decline model per non-English language of `items` (refusal view: label
     `refused` = declined), fitted on `split`; its provenance goes into the model's meta."""
-    chosen = [i for i in in_split(items, split) if language_code(i.language) != "eng"]
-    bad = sorted({i.label for i in chosen} - {"refused", "complied"})
-    if bad:
-        raise LabelledDataError(
-            f"{source}: labels {bad} are not refused/complied; a decline model needs a refusal "
-            "view (e.g. msts-refusal, not msts-harm)"
-        )
+    chosen = decline_items(items, source, split)
     rows: dict[str, list[tuple[list[float], float, str, bool]]] = {}
     for item in chosen:
         row, text, code = model_inputs(item.response, item.language)
@@ -113,6 +107,19 @@ def with_decline_models(
         "CC-BY-4.0 per the repository's LICENSE): attribute Röttger et al. 2025, MSTS",
     }  # fmt: skip
     return dataclasses.replace(model, decliners=decliners, meta=meta)
+
+
+def decline_items(items: Sequence[LabelledItem], source: str, split: str) -> list[LabelledItem]:
+    """The items of `split` a decline model learns from (those not in English), checked to hold
+    refusal labels (cheap: a caller checks before fitting the cue model)."""
+    chosen = [i for i in in_split(items, split) if language_code(i.language) != "eng"]
+    bad = sorted({i.label for i in chosen} - {"refused", "complied"})
+    if bad:
+        raise LabelledDataError(
+            f"{source}: labels {bad} are not refused/complied; a decline model needs a refusal "
+            "view (e.g. msts-refusal, not msts-harm)"
+        )
+    return chosen
 
 
 def _is(item: LabelledItem) -> bool:
