@@ -103,13 +103,36 @@ def test_decline_models_survive_json_and_older_formats_load_or_are_refused() -> 
     with pytest.raises(ValueError, match=r"has no decline models.*langgap-linear/3"):
         ResponseModel.from_json(json.dumps(data | {"format": "langgap-linear/2"}), "m.json")
     data["decline"]["deu"]["weights"] = [0.0] * len(FEATURES)  # the log-odds weight missing
-    with pytest.raises(ValueError, match=r"m.json: the decline model for 'deu' has 61 weights"):
+    with pytest.raises(ValueError, match=r"m.json: the decline model for 'deu': 61 weights"):
         ResponseModel.from_json(json.dumps(data), "m.json")
     data["format"] = "langgap-linear/9"
     with pytest.raises(ValueError, match="not a langgap response model"):
         ResponseModel.from_json(json.dumps(data), "m.json")
     with pytest.raises(ValueError, match="unknown analyser"):
         DeclineModel("deu", "letters", 300, (1, 3), 0.0, (0.0,) * 62, {}, 0.0)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        ({"gate": 0.5}, r"m.json: the decline model for 'deu': gate 0.5 is not within \[0, 0.5\)"),
+        ({"gate": -0.1}, r"gate -0.1 is not within"),
+        ({"gate": None}, r"m.json: the decline model for 'deu': no field 'gate'"),
+        ({"language": "fra"}, r"m.json: the decline model under 'deu' is for 'fra'"),
+        ({"analyser": "letters"}, r"m.json: the decline model for 'deu': unknown analyser"),
+    ],
+)
+def test_a_bad_decline_model_file_is_refused_naming_the_file(
+    change: dict[str, object], error: str
+) -> None:
+    model = dataclasses.replace(CUE_ONLY, decliners={"deu": _decliner({"vater": 2.5}, 0.05)})
+    data = json.loads(model.to_json())
+    part = data["decline"]["deu"]
+    part.update(change)
+    if part["gate"] is None:
+        del part["gate"]
+    with pytest.raises(ValueError, match=error):
+        ResponseModel.from_json(json.dumps(data), "m.json")
 
 
 def test_the_packaged_model_has_decline_models_with_their_provenance() -> None:

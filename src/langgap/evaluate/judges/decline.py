@@ -43,6 +43,8 @@ class DeclineModel:
     def __post_init__(self) -> None:
         if self.analyser not in ANALYSERS:
             raise ValueError(f"unknown analyser {self.analyser!r}; use one of {ANALYSERS}")
+        if not 0 <= self.gate < 0.5:  # at 0.5 or more [gate, 1 - gate] is empty
+            raise ValueError(f"gate {self.gate} is not within [0, 0.5)")
         finder = TermFinder(list(self.terms), self.analyser, self.max_chars)
         object.__setattr__(self, "_finder", finder)
         object.__setattr__(self, "_term_weights", tuple(self.terms.values()))
@@ -77,25 +79,31 @@ class DeclineModel:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], n_features: int, where: str) -> DeclineModel:
-        """Read `to_dict`'s form, checking its width against the cue features."""
-        weights = tuple(float(x) for x in data["weights"])
-        if len(weights) != n_features + 1:
-            raise ValueError(
-                f"{where}: the decline model for {data.get('language')!r} has {len(weights)} "
-                f"weights, not {n_features + 1} (the cue features and {LOG_ODDS_FEATURE}); "
-                "rebuild it with `langgap judge learn-response`"
+        """Read `to_dict`'s form, checking its fields and its width against the cue features."""
+        name = f"{where}: the decline model for {data.get('language')!r}"
+        try:
+            weights = tuple(float(x) for x in data["weights"])
+            if len(weights) != n_features + 1:
+                raise ValueError(
+                    f"{len(weights)} weights, not {n_features + 1} (the cue features and "
+                    f"{LOG_ODDS_FEATURE})"
+                )
+            low, high = (int(x) for x in data["sizes"])
+            return cls(
+                str(data["language"]),
+                data["analyser"],
+                int(data["max_chars"]),
+                (low, high),
+                float(data["intercept"]),
+                weights,
+                {str(term): float(w) for term, w in data["terms"].items()},
+                float(data["gate"]),
             )
-        low, high = (int(x) for x in data["sizes"])
-        return cls(
-            str(data["language"]),
-            data["analyser"],
-            int(data["max_chars"]),
-            (low, high),
-            float(data["intercept"]),
-            weights,
-            {str(term): float(w) for term, w in data["terms"].items()},
-            float(data["gate"]),
-        )
+        except KeyError as missing:
+            problem = f"no field {missing}"
+        except (TypeError, ValueError) as error:
+            problem = str(error)
+        raise ValueError(f"{name}: {problem}; rebuild it with `langgap judge learn-response`")
 
 
 def clip_log_odds(value: float) -> float:

@@ -693,6 +693,12 @@ class ResponseModel:
                 f"{where}: format {data['format']!r} has no decline models, yet the file holds "
                 f"some; write it as {MODEL_FORMAT!r} (`langgap judge learn-response`)"
             )
+        for code, part in decline.items():
+            if part.get("language") != code:
+                raise ValueError(
+                    f"{where}: the decline model under {code!r} is for {part.get('language')!r}; "
+                    "rebuild it with `langgap judge learn-response`"
+                )
         return cls(
             tuple(data["features"]),
             tuple(data["classes"]),
