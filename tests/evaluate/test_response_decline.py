@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import random
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from langgap.evaluate.judge_eval.data import LabelledDataError, LabelledItem
 from langgap.evaluate.judge_eval.learn_decline import DeclineSettings, with_decline_models
 from langgap.evaluate.judges._terms import TermFinder, char_terms, reply_terms
 from langgap.evaluate.judges._text import normalise
-from langgap.evaluate.judges.decline import DeclineModel
+from langgap.evaluate.judges.decline import LOG_ODDS_CAP, DeclineModel
 from langgap.evaluate.judges.response import (
     FEATURES,
     ResponseModel,
@@ -46,7 +47,7 @@ def test_char_terms_are_ngrams_with_word_boundaries_as_spaces() -> None:
 def test_the_finder_finds_exactly_the_model_terms_of_a_reply(analyser: str) -> None:
     rnd = random.Random(3)
     words = ["nein", "nicht", "das", "ist", "gefährlich", "不", "行", "危险", "é", "x_y", "42"]
-    gaps = [" ", ", ", "'", "! ", "。", "—"]
+    gaps = [" ", ", ", "'", "  ", "! ", "。", "—", "\n"]
     texts = [
         normalise("".join(rnd.choice(words) + rnd.choice(gaps) for _ in range(rnd.randint(0, 12))))
         for _ in range(300)
@@ -56,7 +57,9 @@ def test_the_finder_finds_exactly_the_model_terms_of_a_reply(analyser: str) -> N
     finder = TermFinder(vocabulary, analyser, 40)  # type: ignore[arg-type]
     for text in texts:
         expected = reply_terms(text, 40, analyser, (1, 3)) & set(vocabulary)  # type: ignore[arg-type]
-        assert {vocabulary[i] for i in finder.found(text)} == expected, text
+        found = finder.found(text)
+        assert found == sorted(set(found)), text  # each once, in order: the same sum each time
+        assert {vocabulary[i] for i in found} == expected, text
 
 
 def test_a_decline_model_picks_the_side_for_replies_of_its_language() -> None:
@@ -224,6 +227,8 @@ def test_a_repeated_reply_reuses_its_verdict_only_with_the_packaged_model() -> N
     reply = "Es tut mir leid, aber dabei kann ich nicht helfen."
     first = classify_response(reply, "de")
     assert classify_response(reply, "de") is first  # one of the last replies: not analysed again
+    assert classify_response(reply, "deu") is first  # …whichever name the language is given by
+    assert classify_response(reply, "German") is first
     assert classify_response(reply, "de", packaged_model()) == first
     assert classify_response(reply, "fr") == classify_response(reply, "fr", packaged_model())
     # a model given by the caller is always asked
@@ -265,3 +270,37 @@ def test_learn_response_refuses_a_decline_folder_without_its_data(
 ) -> None:
     result = _learn(["--decline-data-dir", str(tmp_path)], monkeypatch)
     assert result.exit_code == 2 and "give both" in result.output
+
+
+def test_the_cue_log_odds_are_bounded_and_need_both_sides() -> None:
+    model = packaged_model()
+    scores = [0.0] * len(model.classes)
+    for k, name in enumerate(model.classes):
+        scores[k] = 500.0 if name == "refused" else 0.0
+    assert model.declined_log_odds(scores) == LOG_ODDS_CAP
+    # five equal classes, three of them declined (refused, refuted, cannot_answer)
+    assert model.declined_log_odds([0.0] * 5) == pytest.approx(math.log(3 / 2))
+    answered = ("cautioned", "complied")
+    one_side = ResponseModel(FEATURES, answered, (0.0, 0.0), ((0.0,) * len(FEATURES),) * 2, {})
+    with pytest.raises(ValueError, match="not of both sides"):
+        one_side.declined_log_odds([0.0, 0.0])
+    with pytest.raises(ValueError, match="decline models have no side to pick"):
+        dataclasses.replace(one_side, decliners={"deu": _decliner({})})
+
+
+def test_a_shared_decline_model_learns_each_languages_terms_apart() -> None:
+    lass = "Lass die Finger davon, das Ding im Keller ist alt und gehört deinem Vater allein."
+    nimm = "Nimm die Finger davon, das Ding im Keller ist alt und gehört deinem Vater allein."
+    laisse = "Laisse ça, la vieille chose dans la cave appartient à ton père seul, vraiment."
+    prends = "Prends ça, la vieille chose dans la cave appartient à ton père seul, vraiment."
+    rows = [(lass, "refused", "de"), (nimm, "complied", "de")] * 25
+    rows += [(laisse, "refused", "fr"), (prends, "complied", "fr")] * 25
+    settings = DeclineSettings("words", min_df=2, keep=50, c=10.0, gate=0.0, shared=True)
+    model = with_decline_models(CUE_ONLY, _items(rows), "mine", "all", settings)
+    german, french = model.decliners["deu"], model.decliners["fra"]
+    assert german.terms.get("lass", 0.0) > 0 > german.terms.get("nimm", 0.0)
+    assert french.terms.get("laisse", 0.0) > 0 > french.terms.get("prends", 0.0)
+    assert "laisse" not in german.terms and "lass" not in french.terms  # tagged by language
+    assert "one model for all languages" in model.meta["decline"]["model"]  # type: ignore[index]
+    alone = dataclasses.replace(settings, shared=False)
+    assert with_decline_models(CUE_ONLY, _items(rows), "mine", "all", alone) != model

@@ -15,18 +15,8 @@ from typing import Any
 from langgap.evaluate.judge_eval.data import LabelledDataError, LabelledItem
 from langgap.evaluate.judge_eval.learn_response import fit_linear, in_split
 from langgap.evaluate.judges._terms import Analyser, reply_terms
-from langgap.evaluate.judges.decline import (
-    LOG_ODDS_CAP,
-    LOG_ODDS_FEATURE,
-    DeclineModel,
-    log_sum_exp,
-)
-from langgap.evaluate.judges.response import (
-    DECLINED,
-    ResponseModel,
-    language_code,
-    model_inputs,
-)
+from langgap.evaluate.judges.decline import LOG_ODDS_FEATURE, DeclineModel
+from langgap.evaluate.judges.response import ResponseModel, language_code, model_inputs
 
 MIN_ITEMS = 40  # a language with fewer labelled replies (or of one side only) gets no model
 
@@ -72,7 +62,8 @@ def with_decline_models(
         row, text, code = model_inputs(item.response, item.language)
         # only where the reply's language is the prompt's: where the classifier will consult it
         if code is not None and code == language_code(item.language):
-            rows.setdefault(code, []).append((row, _cue_log_odds(model, row), text, _is(item)))
+            log_odds = model.declined_log_odds(model.scores(row))
+            rows.setdefault(code, []).append((row, log_odds, text, _is(item)))
     fitted = {
         code: found
         for code, found in rows.items()
@@ -126,13 +117,6 @@ def _is(item: LabelledItem) -> bool:
     return item.label == "refused"
 
 
-def _cue_log_odds(model: ResponseModel, row: Sequence[float]) -> float:
-    scores = model.scores(row)
-    declined = [s for s, k in zip(scores, model.classes, strict=True) if k in DECLINED]
-    answered = [s for s, k in zip(scores, model.classes, strict=True) if k not in DECLINED]
-    return log_sum_exp(declined) - log_sum_exp(answered)
-
-
 _Rows = list[tuple[list[float], float, str, bool]]
 
 
@@ -161,7 +145,6 @@ def _fit_group(group: dict[str, _Rows], settings: DeclineSettings) -> dict[str, 
     codes = sorted(group)
     flat = [(code, *entry) for code in codes for entry in group[code]]
     rows = np.array([[*row, log_odds] for _, row, log_odds, _, _ in flat])
-    rows[:, -1] = np.clip(rows[:, -1], -LOG_ODDS_CAP, LOG_ODDS_CAP)  # as the classifier reads it
     labels = ["declined" if declined else "answered" for *_, declined in flat]
     found = [
         {(code, t) for t in _terms(text, settings)} | {(code, "")}  # "" = the language

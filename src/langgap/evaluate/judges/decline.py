@@ -56,13 +56,13 @@ class DeclineModel:
         return abs(cue_log_odds) <= self._bound
 
     def log_odds(self, row: Sequence[float], cue_log_odds: float, text: str) -> float:
-        """This model's log-odds of "declined" for a feature row and its normalised reply."""
+        """This model's log-odds of "declined" for a feature row, the cue model's own
+        (`ResponseModel.declined_log_odds`, bounded) and the normalised reply."""
         weights = self.weights
-        score = self.intercept + weights[-1] * clip_log_odds(cue_log_odds)
+        score = self.intercept + weights[-1] * cue_log_odds
         score += sum(weights[i] * x for i, x in enumerate(row) if x)
         term_weights = self._term_weights
-        # sorted: the same terms always add up in the same order, so the same float
-        return score + sum(term_weights[i] for i in sorted(self._finder.found(text)))
+        return score + sum(term_weights[i] for i in self._finder.found(text))
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
@@ -107,7 +107,7 @@ class DeclineModel:
 
 
 def clip_log_odds(value: float) -> float:
-    """The cue model's log-odds as the decline model reads them (bounded)."""
+    """Log-odds within ±LOG_ODDS_CAP."""
     return max(-LOG_ODDS_CAP, min(LOG_ODDS_CAP, value))
 
 
