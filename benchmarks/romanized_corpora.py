@@ -560,16 +560,17 @@ def egyptian_lyrics(data: Path, split: str, checker: bool = False) -> list[tuple
             link = str(song.get("link") or "")
             if not link or carved_split(link) != split:
                 continue  # another split's song: nothing else of it is read
-            where = f"{path}{_line_of(text, link)}: song {number} ({link})"
-            latin = _verses(song.get("transliteration") or {}, f"{where}: transliteration")
-            if not latin:
-                continue
-            digits = _CHAT_DIGIT.findall(" ".join(text for _, text in latin).lower())
-            if len(digits) < CHAT_DIGITS_MIN:
-                continue
-            arabic = {key: text.strip() for key, text in _verses(song, f"{where}: lyrics")}
-            for key, text in latin:
-                ar, zi = arabic.get(key, ""), text.strip()
+            try:
+                latin = _verses(song.get("transliteration") or {}, "transliteration")
+                digits = _CHAT_DIGIT.findall(" ".join(verse for _, verse in latin).lower())
+                if len(digits) < CHAT_DIGITS_MIN:
+                    continue  # (no verse: no digit)
+                arabic = {key: verse.strip() for key, verse in _verses(song, "lyrics")}
+            except _MalformedSong as error:  # the line is looked for only here, where it is told
+                where = f"{path}{_line_of(text, link)}: song {number} ({link})"
+                sys.exit(f"{where}: {error}; {_LYRICS_LAYOUT}")
+            for key, verse in latin:
+                ar, zi = arabic.get(key, ""), verse.strip()
                 if not _ARABIC_LETTER.search(ar) or not zi or _ARABIC_LETTER.search(zi):
                     continue
                 if not 2 / 3 <= len(zi.split()) / len(ar.split()) <= 3 / 2 or (ar, zi) in seen:
@@ -613,16 +614,20 @@ def _line_of(text: str, link: str) -> str:
     return f" line {line}"
 
 
-def _verses(holder: object, where: str) -> list[tuple[object, str]]:
-    """(verse id, text) of the `lyrics` list in `holder` (a song or its transliteration);
-    none when absent, and an exit naming the song and verse when a verse is malformed."""
+class _MalformedSong(ValueError):
+    """A song whose lyrics or transliteration is not of the expected layout (what is wrong)."""
+
+
+def _verses(holder: object, name: str) -> list[tuple[object, str]]:
+    """(verse id, text) of the `lyrics` list in `holder` (a song or its transliteration, `name`);
+    none when absent; _MalformedSong naming the part and verse when it is malformed."""
     if not isinstance(holder, dict):
-        sys.exit(f"{where} is a {type(holder).__name__}, not an object; {_LYRICS_LAYOUT}")
+        raise _MalformedSong(f"{name} is a {type(holder).__name__}, not an object")
     verses = holder.get("lyrics")
     if verses is None:
         return []
     if not isinstance(verses, list):
-        sys.exit(f"{where}: lyrics is a {type(verses).__name__}, not a list; {_LYRICS_LAYOUT}")
+        raise _MalformedSong(f"{name}: lyrics is a {type(verses).__name__}, not a list")
     out = []
     for number, verse in enumerate(verses, 1):
         if (
@@ -630,7 +635,7 @@ def _verses(holder: object, where: str) -> list[tuple[object, str]]:
             or "id" not in verse
             or not isinstance(verse.get("text"), str)
         ):
-            sys.exit(f"{where}: verse {number} lacks an id or a text string; {_LYRICS_LAYOUT}")
+            raise _MalformedSong(f"{name}: verse {number} lacks an id or a text string")
         out.append((verse["id"], verse["text"]))
     return out
 
