@@ -200,3 +200,37 @@ def test_lab_prompts_reads_the_benchmark_once(
     settings = {}
     lab_prompts(None, 1, "test", SHARED_DATA, 0, model, settings)
     assert len(reads) == 1 and settings["mixed_splits"]
+
+
+def test_compare_influence_and_plain_draws_read_the_benchmark_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _needs_polyrefuse()
+    from typing import Any
+
+    from langgap.analyze.common.data import benchmark_prompts, read_benchmark
+    from langgap.analyze.compare.run import comparison_prompts
+    from langgap.analyze.influence.inputs import query_examples, training_examples
+    from langgap.evaluate import benchmarks
+    from langgap.evaluate.benchmarks import BenchmarkError
+
+    reads: list[object] = []
+    real = benchmarks.BENCHMARKS["polyrefuse"]
+
+    def counted(data_dir: Any) -> Any:
+        reads.append(data_dir)
+        return real(data_dir)
+
+    monkeypatch.setitem(benchmarks.BENCHMARKS, "polyrefuse", counted)
+    benchmark_prompts(["deu"], 2, data_dir=SHARED_DATA)
+    assert len(reads) == 1  # both classes from one read
+    reads.clear()
+    comparison_prompts("all", 1, data_dir=SHARED_DATA)  # every language, each from any split
+    assert len(reads) == 1
+    queries = query_examples(None, "eng", 2, SHARED_DATA, 0)
+    reads.clear()
+    training_examples(None, "en,de,zh", 2, queries, SHARED_DATA, 0)  # English: no train split
+    assert len(reads) == 1
+    loaded = read_benchmark(data_dir=SHARED_DATA)
+    with pytest.raises(BenchmarkError, match="give one"):
+        benchmark_prompts(["deu"], 2, name="xsafety", loaded=loaded)
