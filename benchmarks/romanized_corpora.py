@@ -57,7 +57,7 @@ import sys
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -172,10 +172,16 @@ AKSHARANTAR_LANGUAGES = {
 NEPALI = "ne"
 
 
+# (data folder, language, split, reserved_ok) -> what a corpus reader gives
+LexiconReader = Callable[[Path, str, str, bool], list[tuple[str, str, int]]]
+SentenceReader = Callable[[Path, str, str, bool], list[tuple[str, str]]]
+
+
 @dataclass(frozen=True)
 class RomanisationCorpus:
     """A corpus of human romanisations: what the learned tables' provenance says of it (`about`,
-    `files`, `licence`), how it is split, and the languages (BCP-47) it gives romanisations of."""
+    `files`, `licence`), how it is split, the languages (BCP-47) it gives romanisations of, and
+    its readers."""
 
     repo: str  # owner/name on GitHub, cloned into the folder named by its key
     about: str  # what it is, with its citation
@@ -183,6 +189,8 @@ class RomanisationCorpus:
     splits: str  # where train, dev and the reserved test part come from
     licence: str
     languages: tuple[str, ...]
+    lexicon: LexiconReader  # (native word, romanisation, attestations) of a language's split
+    sentences: SentenceReader | None = None  # (native, romanised) sentences, if it has any
 
     def provenance(self) -> dict[str, str]:
         """The part of a learned table's provenance that comes from its corpus."""
@@ -202,6 +210,8 @@ ROMANISATION_CORPORA = {
         "they come as dev and test); every *.test.* file is reserved",
         "CC BY-SA 4.0",
         DAKSHINA_LANGUAGES,
+        lambda data, lang, split, ok: dakshina_lexicon(data, lang, split, reserved_ok=ok),
+        lambda data, lang, split, ok: dakshina_sentences(data, lang, split, reserved_ok=ok),
     ),
     "aksharantar-sampled": RomanisationCorpus(
         "nileshtiwari1311/cs6910-assignment3",
@@ -212,6 +222,7 @@ ROMANISATION_CORPORA = {
         "Aksharantar's card: CC0 for mined and existing parts, CC BY 4.0 for the manually "
         "collected parts (an earlier card said CC BY-NC 4.0); the copy states none",
         tuple(AKSHARANTAR_LANGUAGES),
+        lambda data, lang, split, ok: aksharantar_lexicon(data, lang, split, reserved_ok=ok),
     ),
     # the IME log `transliterals_from_typeinnepali...json` is not read: its Devanagari side is
     # the IME's output and its Latin side IME typing (`aa` for ा), not chat spelling
@@ -223,6 +234,7 @@ ROMANISATION_CORPORA = {
         "the reserved test part",
         "MIT (stated in the README; the repository has no LICENSE file)",
         (NEPALI,),
+        lambda data, _lang, split, ok: nepali_lexicon(data, split, reserved_ok=ok),
     ),
 }
 ROMANISATION_LANGUAGES = tuple(
@@ -250,22 +262,18 @@ def romanisation_lexicon(
     data: Path, lang: str, split: str, *, reserved_ok: bool = False
 ) -> list[tuple[str, str, int]]:
     """(native word, human romanisation, attestations) of `lang`'s `split`, from its corpus."""
-    corpus = romanisation_corpus(lang)
-    if corpus == "dakshina":
-        return dakshina_lexicon(data, lang, split, reserved_ok=reserved_ok)
-    if corpus == "aksharantar-sampled":
-        return aksharantar_lexicon(data, lang, split, reserved_ok=reserved_ok)
-    return nepali_lexicon(data, split, reserved_ok=reserved_ok)
+    corpus = ROMANISATION_CORPORA[romanisation_corpus(lang)]
+    return corpus.lexicon(data, lang, split, reserved_ok)
 
 
 def romanisation_sentences(
     data: Path, lang: str, split: str, *, reserved_ok: bool = False
 ) -> list[tuple[str, str]]:
-    """(native sentence, human romanisation); only Dakshina has romanised sentences."""
+    """(native sentence, human romanisation); none where the corpus has no sentences (only
+    Dakshina has them)."""
     check_split(split, reserved_ok=reserved_ok)
-    if romanisation_corpus(lang) != "dakshina":
-        return []
-    return dakshina_sentences(data, lang, split, reserved_ok=reserved_ok)
+    reader = ROMANISATION_CORPORA[romanisation_corpus(lang)].sentences
+    return [] if reader is None else reader(data, lang, split, reserved_ok)
 
 
 def aksharantar_lexicon(
