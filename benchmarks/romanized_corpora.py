@@ -99,13 +99,20 @@ def ensure(
                      f"{data / name}   (or pass --download)")  # fmt: skip
 
 
-def clone_commit(folder: Path) -> str:
-    """The full commit hash of the corpus clone in `folder` (for the provenance of what is
-    learned from it), or "unknown" when it is not a git clone."""
+SHORT_COMMIT = 7  # the hash length of the packaged learned_roman tables' provenance
+
+
+def clone_commit(folder: Path, *, short: bool = False) -> str:
+    """The commit hash of the corpus clone in `folder` (for the provenance of what is learned
+    from it; `short`: its first SHORT_COMMIT characters, as a table already written with them
+    needs), or "unknown" when it is not a git clone."""
     found = subprocess.run(
         ["git", "-C", str(folder), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
     )
-    return found.stdout.strip() or "unknown"
+    commit = found.stdout.strip()
+    if not commit:
+        return "unknown"
+    return commit[:SHORT_COMMIT] if short else commit
 
 
 DAKSHINA_LANGUAGES = ("bn", "gu", "hi", "kn", "ml", "mr", "pa", "sd", "si", "ta", "te", "ur")
