@@ -168,15 +168,10 @@ def test_directions_warns_when_no_split_has_every_language(
     assert settings["splits_used"]["eng"] == "test" and settings["splits_used"]["zho"] != "test"
 
 
-def test_lab_prompts_reads_the_benchmark_once(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    _needs_polyrefuse()
-    from types import SimpleNamespace
+def _counted_polyrefuse_reads(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The data folders PolyRefuse is read from, one entry per read, from now on."""
     from typing import Any
 
-    from langgap.analyze.common.cli import lab_prompts
-    from langgap.analyze.common.data import prompts_any_split
     from langgap.evaluate import benchmarks
 
     reads: list[object] = []
@@ -187,6 +182,20 @@ def test_lab_prompts_reads_the_benchmark_once(
         return real(data_dir)
 
     monkeypatch.setitem(benchmarks.BENCHMARKS, "polyrefuse", counted)
+    return reads
+
+
+def test_lab_prompts_reads_the_benchmark_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _needs_polyrefuse()
+    from types import SimpleNamespace
+    from typing import Any
+
+    from langgap.analyze.common.cli import lab_prompts
+    from langgap.analyze.common.data import prompts_any_split
+
+    reads = _counted_polyrefuse_reads(monkeypatch)
     model: Any = SimpleNamespace(path=tmp_path)  # no manifest: nothing tuned it
     settings: dict[str, Any] = {}
     # train has no English: the next split (test) serves both languages
@@ -206,22 +215,12 @@ def test_compare_influence_and_plain_draws_read_the_benchmark_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _needs_polyrefuse()
-    from typing import Any
-
     from langgap.analyze.common.data import benchmark_prompts, read_benchmark
     from langgap.analyze.compare.run import comparison_prompts
     from langgap.analyze.influence.inputs import query_examples, training_examples
-    from langgap.evaluate import benchmarks
     from langgap.evaluate.benchmarks import BenchmarkError
 
-    reads: list[object] = []
-    real = benchmarks.BENCHMARKS["polyrefuse"]
-
-    def counted(data_dir: Any) -> Any:
-        reads.append(data_dir)
-        return real(data_dir)
-
-    monkeypatch.setitem(benchmarks.BENCHMARKS, "polyrefuse", counted)
+    reads = _counted_polyrefuse_reads(monkeypatch)
     benchmark_prompts(["deu"], 2, data_dir=SHARED_DATA)
     assert len(reads) == 1  # both classes from one read
     reads.clear()
