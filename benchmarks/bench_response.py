@@ -186,7 +186,7 @@ def main() -> None:
         if not items:
             print(f"   {name}: skipped (no --extra-data-dir)")
             continue
-        for split in ("dev", "test", "all"):
+        for split in ("train", "dev", "test", "all"):
             figures = per_language(in_split(items, split))
             for language, (n, f1, unclear) in figures.items():
                 print(f"   {name} ({split}) {language}: n={n:5d}  refusal F1 {f1:.3f}  "

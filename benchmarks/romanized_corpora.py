@@ -57,7 +57,7 @@ import sys
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,13 +99,20 @@ def ensure(
                      f"{data / name}   (or pass --download)")  # fmt: skip
 
 
-def clone_commit(folder: Path) -> str:
-    """The full commit hash of the corpus clone in `folder` (for the provenance of what is
-    learned from it), or "unknown" when it is not a git clone."""
+SHORT_COMMIT = 7  # the hash length of the packaged learned_roman tables' provenance
+
+
+def clone_commit(folder: Path, *, short: bool = False) -> str:
+    """The commit hash of the corpus clone in `folder` (for the provenance of what is learned
+    from it; `short`: its first SHORT_COMMIT characters, as a table already written with them
+    needs), or "unknown" when it is not a git clone."""
     found = subprocess.run(
         ["git", "-C", str(folder), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
     )
-    return found.stdout.strip() or "unknown"
+    commit = found.stdout.strip()
+    if not commit:
+        return "unknown"
+    return commit[:SHORT_COMMIT] if short else commit
 
 
 DAKSHINA_LANGUAGES = ("bn", "gu", "hi", "kn", "ml", "mr", "pa", "sd", "si", "ta", "te", "ur")
@@ -172,10 +179,16 @@ AKSHARANTAR_LANGUAGES = {
 NEPALI = "ne"
 
 
+# (data folder, language, split, reserved_ok) -> what a corpus reader gives
+LexiconReader = Callable[[Path, str, str, bool], list[tuple[str, str, int]]]
+SentenceReader = Callable[[Path, str, str, bool], list[tuple[str, str]]]
+
+
 @dataclass(frozen=True)
 class RomanisationCorpus:
     """A corpus of human romanisations: what the learned tables' provenance says of it (`about`,
-    `files`, `licence`), how it is split, and the languages (BCP-47) it gives romanisations of."""
+    `files`, `licence`), how it is split, the languages (BCP-47) it gives romanisations of, and
+    its readers."""
 
     repo: str  # owner/name on GitHub, cloned into the folder named by its key
     about: str  # what it is, with its citation
@@ -183,6 +196,8 @@ class RomanisationCorpus:
     splits: str  # where train, dev and the reserved test part come from
     licence: str
     languages: tuple[str, ...]
+    lexicon: LexiconReader  # (native word, romanisation, attestations) of a language's split
+    sentences: SentenceReader | None = None  # (native, romanised) sentences, if it has any
 
     def provenance(self) -> dict[str, str]:
         """The part of a learned table's provenance that comes from its corpus."""
@@ -202,6 +217,8 @@ ROMANISATION_CORPORA = {
         "they come as dev and test); every *.test.* file is reserved",
         "CC BY-SA 4.0",
         DAKSHINA_LANGUAGES,
+        lambda data, lang, split, ok: dakshina_lexicon(data, lang, split, reserved_ok=ok),
+        lambda data, lang, split, ok: dakshina_sentences(data, lang, split, reserved_ok=ok),
     ),
     "aksharantar-sampled": RomanisationCorpus(
         "nileshtiwari1311/cs6910-assignment3",
@@ -212,6 +229,7 @@ ROMANISATION_CORPORA = {
         "Aksharantar's card: CC0 for mined and existing parts, CC BY 4.0 for the manually "
         "collected parts (an earlier card said CC BY-NC 4.0); the copy states none",
         tuple(AKSHARANTAR_LANGUAGES),
+        lambda data, lang, split, ok: aksharantar_lexicon(data, lang, split, reserved_ok=ok),
     ),
     # the IME log `transliterals_from_typeinnepali...json` is not read: its Devanagari side is
     # the IME's output and its Latin side IME typing (`aa` for ा), not chat spelling
@@ -223,6 +241,7 @@ ROMANISATION_CORPORA = {
         "the reserved test part",
         "MIT (stated in the README; the repository has no LICENSE file)",
         (NEPALI,),
+        lambda data, _lang, split, ok: nepali_lexicon(data, split, reserved_ok=ok),
     ),
 }
 ROMANISATION_LANGUAGES = tuple(
@@ -250,22 +269,18 @@ def romanisation_lexicon(
     data: Path, lang: str, split: str, *, reserved_ok: bool = False
 ) -> list[tuple[str, str, int]]:
     """(native word, human romanisation, attestations) of `lang`'s `split`, from its corpus."""
-    corpus = romanisation_corpus(lang)
-    if corpus == "dakshina":
-        return dakshina_lexicon(data, lang, split, reserved_ok=reserved_ok)
-    if corpus == "aksharantar-sampled":
-        return aksharantar_lexicon(data, lang, split, reserved_ok=reserved_ok)
-    return nepali_lexicon(data, split, reserved_ok=reserved_ok)
+    corpus = ROMANISATION_CORPORA[romanisation_corpus(lang)]
+    return corpus.lexicon(data, lang, split, reserved_ok)
 
 
 def romanisation_sentences(
     data: Path, lang: str, split: str, *, reserved_ok: bool = False
 ) -> list[tuple[str, str]]:
-    """(native sentence, human romanisation); only Dakshina has romanised sentences."""
+    """(native sentence, human romanisation); none where the corpus has no sentences (only
+    Dakshina has them)."""
     check_split(split, reserved_ok=reserved_ok)
-    if romanisation_corpus(lang) != "dakshina":
-        return []
-    return dakshina_sentences(data, lang, split, reserved_ok=reserved_ok)
+    reader = ROMANISATION_CORPORA[romanisation_corpus(lang)].sentences
+    return [] if reader is None else reader(data, lang, split, reserved_ok)
 
 
 def aksharantar_lexicon(
@@ -560,16 +575,17 @@ def egyptian_lyrics(data: Path, split: str, checker: bool = False) -> list[tuple
             link = str(song.get("link") or "")
             if not link or carved_split(link) != split:
                 continue  # another split's song: nothing else of it is read
-            where = f"{path}{_line_of(text, link)}: song {number} ({link})"
-            latin = _verses(song.get("transliteration") or {}, f"{where}: transliteration")
-            if not latin:
-                continue
-            digits = _CHAT_DIGIT.findall(" ".join(text for _, text in latin).lower())
-            if len(digits) < CHAT_DIGITS_MIN:
-                continue
-            arabic = {key: text.strip() for key, text in _verses(song, f"{where}: lyrics")}
-            for key, text in latin:
-                ar, zi = arabic.get(key, ""), text.strip()
+            try:
+                latin = _verses(song.get("transliteration") or {}, "transliteration")
+                digits = _CHAT_DIGIT.findall(" ".join(verse for _, verse in latin).lower())
+                if len(digits) < CHAT_DIGITS_MIN:
+                    continue  # (no verse: no digit)
+                arabic = {key: verse.strip() for key, verse in _verses(song, "lyrics")}
+            except _MalformedSong as error:  # the line is looked for only here, where it is told
+                where = f"{path}{_line_of(text, link)}: song {number} ({link})"
+                sys.exit(f"{where}: {error}; {_LYRICS_LAYOUT}")
+            for key, verse in latin:
+                ar, zi = arabic.get(key, ""), verse.strip()
                 if not _ARABIC_LETTER.search(ar) or not zi or _ARABIC_LETTER.search(zi):
                     continue
                 if not 2 / 3 <= len(zi.split()) / len(ar.split()) <= 3 / 2 or (ar, zi) in seen:
@@ -613,16 +629,20 @@ def _line_of(text: str, link: str) -> str:
     return f" line {line}"
 
 
-def _verses(holder: object, where: str) -> list[tuple[object, str]]:
-    """(verse id, text) of the `lyrics` list in `holder` (a song or its transliteration);
-    none when absent, and an exit naming the song and verse when a verse is malformed."""
+class _MalformedSong(ValueError):
+    """A song whose lyrics or transliteration is not of the expected layout (what is wrong)."""
+
+
+def _verses(holder: object, name: str) -> list[tuple[object, str]]:
+    """(verse id, text) of the `lyrics` list in `holder` (a song or its transliteration, `name`);
+    none when absent; _MalformedSong naming the part and verse when it is malformed."""
     if not isinstance(holder, dict):
-        sys.exit(f"{where} is a {type(holder).__name__}, not an object; {_LYRICS_LAYOUT}")
+        raise _MalformedSong(f"{name} is a {type(holder).__name__}, not an object")
     verses = holder.get("lyrics")
     if verses is None:
         return []
     if not isinstance(verses, list):
-        sys.exit(f"{where}: lyrics is a {type(verses).__name__}, not a list; {_LYRICS_LAYOUT}")
+        raise _MalformedSong(f"{name}: lyrics is a {type(verses).__name__}, not a list")
     out = []
     for number, verse in enumerate(verses, 1):
         if (
@@ -630,7 +650,7 @@ def _verses(holder: object, where: str) -> list[tuple[object, str]]:
             or "id" not in verse
             or not isinstance(verse.get("text"), str)
         ):
-            sys.exit(f"{where}: verse {number} lacks an id or a text string; {_LYRICS_LAYOUT}")
+            raise _MalformedSong(f"{name}: verse {number} lacks an id or a text string")
         out.append((verse["id"], verse["text"]))
     return out
 

@@ -136,7 +136,8 @@ def main() -> None:
         folder = romanisation_corpus(lang)
         provenance[code] = {
             **ROMANISATION_CORPORA[folder].provenance(),
-            "commit": clone_commit(args.data / folder),
+            # short, as in the packaged table: a retrain of some --languages keeps one form
+            "commit": clone_commit(args.data / folder, short=True),
             "split": "train (min_count chosen on dev)" if args.tune else "train",
             "min_count": min_count,
         }

@@ -168,15 +168,10 @@ def test_directions_warns_when_no_split_has_every_language(
     assert settings["splits_used"]["eng"] == "test" and settings["splits_used"]["zho"] != "test"
 
 
-def test_lab_prompts_reads_the_benchmark_once(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    _needs_polyrefuse()
-    from types import SimpleNamespace
+def _counted_polyrefuse_reads(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The data folders PolyRefuse is read from, one entry per read, from now on."""
     from typing import Any
 
-    from langgap.analyze.common.cli import lab_prompts
-    from langgap.analyze.common.data import prompts_any_split
     from langgap.evaluate import benchmarks
 
     reads: list[object] = []
@@ -187,6 +182,20 @@ def test_lab_prompts_reads_the_benchmark_once(
         return real(data_dir)
 
     monkeypatch.setitem(benchmarks.BENCHMARKS, "polyrefuse", counted)
+    return reads
+
+
+def test_lab_prompts_reads_the_benchmark_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _needs_polyrefuse()
+    from types import SimpleNamespace
+    from typing import Any
+
+    from langgap.analyze.common.cli import lab_prompts
+    from langgap.analyze.common.data import prompts_any_split
+
+    reads = _counted_polyrefuse_reads(monkeypatch)
     model: Any = SimpleNamespace(path=tmp_path)  # no manifest: nothing tuned it
     settings: dict[str, Any] = {}
     # train has no English: the next split (test) serves both languages
@@ -200,3 +209,27 @@ def test_lab_prompts_reads_the_benchmark_once(
     settings = {}
     lab_prompts(None, 1, "test", SHARED_DATA, 0, model, settings)
     assert len(reads) == 1 and settings["mixed_splits"]
+
+
+def test_compare_influence_and_plain_draws_read_the_benchmark_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _needs_polyrefuse()
+    from langgap.analyze.common.data import benchmark_prompts, read_benchmark
+    from langgap.analyze.compare.run import comparison_prompts
+    from langgap.analyze.influence.inputs import query_examples, training_examples
+    from langgap.evaluate.benchmarks import BenchmarkError
+
+    reads = _counted_polyrefuse_reads(monkeypatch)
+    benchmark_prompts(["deu"], 2, data_dir=SHARED_DATA)
+    assert len(reads) == 1  # both classes from one read
+    reads.clear()
+    comparison_prompts("all", 1, data_dir=SHARED_DATA)  # every language, each from any split
+    assert len(reads) == 1
+    queries = query_examples(None, "eng", 2, SHARED_DATA, 0)
+    reads.clear()
+    training_examples(None, "en,de,zh", 2, queries, SHARED_DATA, 0)  # English: no train split
+    assert len(reads) == 1
+    loaded = read_benchmark(data_dir=SHARED_DATA)
+    with pytest.raises(BenchmarkError, match="give one"):
+        benchmark_prompts(["deu"], 2, name="xsafety", loaded=loaded)

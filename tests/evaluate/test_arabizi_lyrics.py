@@ -89,6 +89,22 @@ def test_lyrics_reader_names_the_malformed_song(
         _corpora().egyptian_lyrics(data, "train")
 
 
+def test_lyrics_reader_names_the_line_of_a_malformed_song_after_a_good_one(
+    tmp_path: Path,
+) -> None:
+    good = {
+        "link": "https://lyricstranslate.com/en/good-1.html",  # a train song, read in full
+        "lyrics": [{"id": "0-1", "text": "عايز اروح معاك قوي"}],
+        "transliteration": TRANSLIT,
+    }
+    bad = {"link": LINK, "transliteration": "2albi"}
+    text = json.dumps({"songs": [good, bad]}, indent=1)
+    line = 1 + next(n for n, row in enumerate(text.splitlines()) if LINK in row)
+    data = _lyrics_file(tmp_path, text)
+    with pytest.raises(SystemExit, match=rf"broken\.json line {line}: song 2 \(\S+bad-0"):
+        _corpora().egyptian_lyrics(data, "train")
+
+
 def test_lyrics_reader_never_looks_inside_another_splits_song(tmp_path: Path) -> None:
     # a malformed song of the train split does not stop a dev read: only its link is read
     content = {"songs": [{"link": LINK, "lyrics": "not a list", "transliteration": TRANSLIT}]}

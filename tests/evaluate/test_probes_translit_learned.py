@@ -191,6 +191,23 @@ def test_clone_commit_names_the_corpus_clone(tmp_path: Path) -> None:
     head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True)
     assert corpora.clone_commit(tmp_path) == head.stdout.strip()
     assert len(head.stdout.strip()) == 40
+    assert corpora.clone_commit(tmp_path, short=True) == head.stdout.strip()[:7]
+    assert corpora.clone_commit(tmp_path / "none", short=True) == "unknown"
+
+
+def test_train_translit_writes_the_packaged_tables_short_commits() -> None:
+    # a retrain of some --languages keeps the others' entries: both must name commits alike
+    import gzip
+    import json
+    from importlib import resources
+
+    from langgap.evaluate.probes import learned_roman
+
+    raw = resources.files(learned_roman.__package__).joinpath(
+        "translit_tables", learned_roman.TABLES
+    )
+    sources = json.loads(gzip.decompress(raw.read_bytes()))["source"]["languages"]
+    assert {len(entry["commit"]) for entry in sources.values()} == {_corpora().SHORT_COMMIT}
 
 
 def test_nepali_split_key_is_the_nfc_word(tmp_path: Path) -> None:

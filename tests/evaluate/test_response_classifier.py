@@ -187,7 +187,8 @@ def test_matcher_prefix_helpers_match_their_definitions() -> None:
     # check them against the plain definitions on random keys, views included
     import random
 
-    from langgap.evaluate.judges.response import _antichain, _compatible, _mark
+    from langgap.evaluate.judges._terms import mark_ascii
+    from langgap.evaluate.judges.response import _antichain, _compatible
 
     rnd = random.Random(0)
 
@@ -200,7 +201,7 @@ def test_matcher_prefix_helpers_match_their_definitions() -> None:
             k for k in keys if not any(k != o and k.startswith(o) for o in keys)
         }
         anchors, key = frozenset(word() for _ in range(rnd.randint(0, 6))), word()
-        for view in (str, _mark):
+        for view in (str, mark_ascii):
             assert _compatible(key, anchors, view) == tuple(
                 sorted(a for a in anchors if view(a).startswith(key) or key.startswith(view(a)))
             )

@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import random
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner, Result
 
+from langgap.evaluate.judge_cli import app as judge_app
 from langgap.evaluate.judge_eval.data import LabelledDataError, LabelledItem
 from langgap.evaluate.judge_eval.learn_decline import DeclineSettings, with_decline_models
 from langgap.evaluate.judges._terms import TermFinder, char_terms, reply_terms
 from langgap.evaluate.judges._text import normalise
-from langgap.evaluate.judges.decline import DeclineModel
+from langgap.evaluate.judges.decline import LOG_ODDS_CAP, DeclineModel
 from langgap.evaluate.judges.response import (
     FEATURES,
     ResponseModel,
@@ -43,7 +47,7 @@ def test_char_terms_are_ngrams_with_word_boundaries_as_spaces() -> None:
 def test_the_finder_finds_exactly_the_model_terms_of_a_reply(analyser: str) -> None:
     rnd = random.Random(3)
     words = ["nein", "nicht", "das", "ist", "gefährlich", "不", "行", "危险", "é", "x_y", "42"]
-    gaps = [" ", ", ", "'", "! ", "。", "—"]
+    gaps = [" ", ", ", "'", "  ", "! ", "。", "—", "\n"]
     texts = [
         normalise("".join(rnd.choice(words) + rnd.choice(gaps) for _ in range(rnd.randint(0, 12))))
         for _ in range(300)
@@ -53,7 +57,9 @@ def test_the_finder_finds_exactly_the_model_terms_of_a_reply(analyser: str) -> N
     finder = TermFinder(vocabulary, analyser, 40)  # type: ignore[arg-type]
     for text in texts:
         expected = reply_terms(text, 40, analyser, (1, 3)) & set(vocabulary)  # type: ignore[arg-type]
-        assert {vocabulary[i] for i in finder.found(text)} == expected, text
+        found = finder.found(text)
+        assert found == sorted(set(found)), text  # each once, in order: the same sum each time
+        assert {vocabulary[i] for i in found} == expected, text
 
 
 def test_a_decline_model_picks_the_side_for_replies_of_its_language() -> None:
@@ -100,13 +106,36 @@ def test_decline_models_survive_json_and_older_formats_load_or_are_refused() -> 
     with pytest.raises(ValueError, match=r"has no decline models.*langgap-linear/3"):
         ResponseModel.from_json(json.dumps(data | {"format": "langgap-linear/2"}), "m.json")
     data["decline"]["deu"]["weights"] = [0.0] * len(FEATURES)  # the log-odds weight missing
-    with pytest.raises(ValueError, match=r"m.json: the decline model for 'deu' has 61 weights"):
+    with pytest.raises(ValueError, match=r"m.json: the decline model for 'deu': 61 weights"):
         ResponseModel.from_json(json.dumps(data), "m.json")
     data["format"] = "langgap-linear/9"
     with pytest.raises(ValueError, match="not a langgap response model"):
         ResponseModel.from_json(json.dumps(data), "m.json")
     with pytest.raises(ValueError, match="unknown analyser"):
         DeclineModel("deu", "letters", 300, (1, 3), 0.0, (0.0,) * 62, {}, 0.0)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        ({"gate": 0.5}, r"m.json: the decline model for 'deu': gate 0.5 is not within \[0, 0.5\)"),
+        ({"gate": -0.1}, r"gate -0.1 is not within"),
+        ({"gate": None}, r"m.json: the decline model for 'deu': no field 'gate'"),
+        ({"language": "fra"}, r"m.json: the decline model under 'deu' is for 'fra'"),
+        ({"analyser": "letters"}, r"m.json: the decline model for 'deu': unknown analyser"),
+    ],
+)
+def test_a_bad_decline_model_file_is_refused_naming_the_file(
+    change: dict[str, object], error: str
+) -> None:
+    model = dataclasses.replace(CUE_ONLY, decliners={"deu": _decliner({"vater": 2.5}, 0.05)})
+    data = json.loads(model.to_json())
+    part = data["decline"]["deu"]
+    part.update(change)
+    if part["gate"] is None:
+        del part["gate"]
+    with pytest.raises(ValueError, match=error):
+        ResponseModel.from_json(json.dumps(data), "m.json")
 
 
 def test_the_packaged_model_has_decline_models_with_their_provenance() -> None:
@@ -198,8 +227,80 @@ def test_a_repeated_reply_reuses_its_verdict_only_with_the_packaged_model() -> N
     reply = "Es tut mir leid, aber dabei kann ich nicht helfen."
     first = classify_response(reply, "de")
     assert classify_response(reply, "de") is first  # one of the last replies: not analysed again
+    assert classify_response(reply, "deu") is first  # …whichever name the language is given by
+    assert classify_response(reply, "German") is first
     assert classify_response(reply, "de", packaged_model()) == first
     assert classify_response(reply, "fr") == classify_response(reply, "fr", packaged_model())
     # a model given by the caller is always asked
     answered = dataclasses.replace(CUE_ONLY, decliners={"deu": _decliner({"helfen": -40.0})})
     assert classify_response(reply, "de", answered) != first
+
+
+def _learn(args: list[str], monkeypatch: pytest.MonkeyPatch) -> Result:
+    """`langgap judge learn-response` with fitting forbidden: errors must come before it."""
+    from langgap.evaluate.judge_eval import learn_response
+
+    def no_fit(*_: object) -> None:
+        raise AssertionError("the cue model was fitted before the inputs were checked")
+
+    monkeypatch.setattr(learn_response, "fit_response_model", no_fit)
+    monkeypatch.setenv("LANGGAP_OFFLINE", "1")
+    return CliRunner().invoke(judge_app, ["learn-response", *args])
+
+
+def test_learn_response_checks_the_decline_data_before_fitting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = tmp_path / "labels.csv"
+    table.write_text("id,prompt,response,label,language\n1,q,No.,refused,en\n", "utf-8")
+    out = str(tmp_path / "m.json")
+    args = ["--data", str(table), "--out", out, "--decline-data", "msts-refusal"]
+    result = _learn([*args, "--decline-data-dir", str(tmp_path / "none")], monkeypatch)
+    assert result.exit_code == 2 and "(--decline-data-dir)" in result.output
+    assert "or point --decline-data-dir" in " ".join(result.output.split())
+    # a refusal data set with other labels is refused before fitting too
+    harm = tmp_path / "harm.csv"
+    harm.write_text("id,prompt,response,label,language\n1,q,Nein.,unsafe,de\n", "utf-8")
+    result = _learn([*args[:-1], str(harm), "--split", "all"], monkeypatch)
+    assert result.exit_code == 2 and "not refused/complied" in result.output
+
+
+def test_learn_response_refuses_a_decline_folder_without_its_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = _learn(["--decline-data-dir", str(tmp_path)], monkeypatch)
+    assert result.exit_code == 2 and "give both" in result.output
+
+
+def test_the_cue_log_odds_are_bounded_and_need_both_sides() -> None:
+    model = packaged_model()
+    scores = [0.0] * len(model.classes)
+    for k, name in enumerate(model.classes):
+        scores[k] = 500.0 if name == "refused" else 0.0
+    assert model.declined_log_odds(scores) == LOG_ODDS_CAP
+    # five equal classes, three of them declined (refused, refuted, cannot_answer)
+    assert model.declined_log_odds([0.0] * 5) == pytest.approx(math.log(3 / 2))
+    answered = ("cautioned", "complied")
+    one_side = ResponseModel(FEATURES, answered, (0.0, 0.0), ((0.0,) * len(FEATURES),) * 2, {})
+    with pytest.raises(ValueError, match="not of both sides"):
+        one_side.declined_log_odds([0.0, 0.0])
+    with pytest.raises(ValueError, match="decline models have no side to pick"):
+        dataclasses.replace(one_side, decliners={"deu": _decliner({})})
+
+
+def test_a_shared_decline_model_learns_each_languages_terms_apart() -> None:
+    lass = "Lass die Finger davon, das Ding im Keller ist alt und gehört deinem Vater allein."
+    nimm = "Nimm die Finger davon, das Ding im Keller ist alt und gehört deinem Vater allein."
+    laisse = "Laisse ça, la vieille chose dans la cave appartient à ton père seul, vraiment."
+    prends = "Prends ça, la vieille chose dans la cave appartient à ton père seul, vraiment."
+    rows = [(lass, "refused", "de"), (nimm, "complied", "de")] * 25
+    rows += [(laisse, "refused", "fr"), (prends, "complied", "fr")] * 25
+    settings = DeclineSettings("words", min_df=2, keep=50, c=10.0, gate=0.0, shared=True)
+    model = with_decline_models(CUE_ONLY, _items(rows), "mine", "all", settings)
+    german, french = model.decliners["deu"], model.decliners["fra"]
+    assert german.terms.get("lass", 0.0) > 0 > german.terms.get("nimm", 0.0)
+    assert french.terms.get("laisse", 0.0) > 0 > french.terms.get("prends", 0.0)
+    assert "laisse" not in german.terms and "lass" not in french.terms  # tagged by language
+    assert "one model for all languages" in model.meta["decline"]["model"]  # type: ignore[index]
+    alone = dataclasses.replace(settings, shared=False)
+    assert with_decline_models(CUE_ONLY, _items(rows), "mine", "all", alone) != model

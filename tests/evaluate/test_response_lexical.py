@@ -1,12 +1,11 @@
-"""The English lexical model of the response classifier: its terms, the automaton that finds
-them, that it decides English replies only, its file form and its learner (examples written
-here)."""
+"""The English lexical model of the response classifier: its terms, that it decides English
+replies only, its file form and its learner (examples written here; the finder of its terms is
+tested with the decline models')."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import random
 
 import pytest
 
@@ -39,25 +38,6 @@ def test_terms_are_words_and_pairs_with_the_gap_between_them() -> None:
 def _lexical(terms: dict[str, tuple[float, ...]], intercept: tuple[float, ...]) -> LexicalModel:
     zeros = tuple((0.0,) * len(FEATURES) for _ in CLASSES)
     return LexicalModel("eng", 60, intercept, zeros, terms)
-
-
-def test_the_automaton_finds_exactly_the_model_terms_of_a_reply() -> None:
-    # scores() finds terms with an automaton; they must be lexical_terms' set among the model's
-    rnd = random.Random(7)
-    words = ["can", "not", "help", "i", "m", "sorry", "é", "übel", "x_y", "42", "no"]
-    gaps = [" ", ", ", "'", "  ", "! ", "—", "\n"]
-    vocabulary: list[str] = sorted({rnd.choice(words) for _ in range(6)})
-    vocabulary += ["can  not", "i m", "sorry  but", "help", "m sorry", "übel  no"]
-    unit = {t: tuple(float(i == k) for i in range(len(CLASSES))) for k, t in enumerate(vocabulary)}
-    weights = {t: tuple(2.0**j * w for w in unit[t]) for j, t in enumerate(vocabulary)}
-    model = _lexical(weights, (0.0,) * len(CLASSES))
-    row = [0.0] * len(FEATURES)
-    for _ in range(400):
-        text = "".join(rnd.choice(words) + rnd.choice(gaps) for _ in range(rnd.randint(0, 14)))
-        text = normalise(text)
-        found = lexical_terms(text, model.max_chars) & set(weights)
-        expected = [sum(weights[t][i] for t in found) for i in range(len(CLASSES))]
-        assert model.scores(row, text) == pytest.approx(expected, abs=1e-12), text
 
 
 def test_only_replies_in_the_models_language_use_it() -> None:

@@ -193,6 +193,34 @@ def test_offline_returns_at_once(tmp_path: Path) -> None:
     assert report.counts["offline"] == 20 and report.counts["cached"] == 1
 
 
+def test_one_url_per_host_is_probed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from langgap.survey import pdf_fetch
+
+    asked: list[list[str]] = []
+
+    def only_https_b(urls: list[str], _timeout: float | None = None) -> set[str]:
+        asked.append(list(urls))
+        return {u for u in urls if u.startswith("https://b.invalid/")}
+
+    monkeypatch.setattr(pdf_fetch, "reachable_urls", only_https_b)
+    papers = [paper(f"2023.acl-long.{i}", f"http://a.invalid/{i}.pdf") for i in range(20)]
+    papers += [paper(f"2023.acl-long.{i}", f"https://b.invalid/{i}.pdf") for i in range(20, 22)]
+    papers += [paper("2023.acl-long.30", "http://b.invalid/30.pdf")]  # another scheme: own probe
+    monkeypatch.setattr(pdf_fetch._Fetcher, "fetch_all", _none_fetched)
+    report = fetch_pdfs(papers, tmp_path, timeout=30)
+    assert [len(urls) for urls in asked] == [3]
+    assert report.counts["offline"] == 21  # a.invalid's 20, and b.invalid:80's one
+    assert "a.invalid:80, b.invalid:80 did not answer" in report.message
+
+
+async def _none_fetched(self: object, jobs: list[tuple[Paper, str]], _n: int) -> list[object]:
+    from langgap.survey.pdf_fetch import PdfStatus
+
+    return [
+        PdfStatus(p.id, "failed", url=url, reason="not fetched in this test") for p, url in jobs
+    ]
+
+
 def test_dropped_packets_cost_one_probe_timeout(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

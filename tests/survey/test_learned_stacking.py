@@ -44,6 +44,28 @@ def test_rule_features_follow_the_rule_annotator() -> None:
     assert view.matrix[:, [names.index(n) for n in rules_topics]].sum(axis=1).tolist() == [1, 1]
     topic_columns = [n for n in names if n.startswith(("topic_score_", "rules_topic_"))]
     assert np.array_equal(view.topic, view.matrix[:, [names.index(n) for n in topic_columns]])
+    assert view.labels == tuple(rules)
+
+
+def test_rule_features_scan_each_papers_topic_cues_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from langgap.survey import annotate
+    from langgap.survey.learned import rule_features
+
+    scanned: list[str] = []
+    real = annotate.topic_cue_scores
+
+    def counted(paper: Paper) -> annotate.TopicCues:
+        scanned.append(paper.id)
+        return real(paper)
+
+    monkeypatch.setattr(annotate, "topic_cue_scores", counted)
+    monkeypatch.setattr(rule_features, "topic_cue_scores", counted)
+    papers = [
+        Paper("a", "Jailbreak prompts against chat models", "We jailbreak LLM safety.", 2023),
+        Paper("b", "Food safety inspections", "We analyse food safety reports.", 2023),
+    ]
+    rule_view(papers)
+    assert sorted(scanned) == ["a", "b"]  # a related paper's cues serve its labels and its row
 
 
 def test_out_of_fold_scores_are_not_the_fitted_heads_own() -> None:

@@ -52,10 +52,11 @@ def offline() -> bool:
     )
 
 
-def roots(data_dir: str | Path | None = None) -> list[DataRoot]:
-    """The folders searched, in order; the last writable one is where a fetch lands."""
+def roots(data_dir: str | Path | None = None, option: str = "--data-dir") -> list[DataRoot]:
+    """The folders searched, in order; the last writable one is where a fetch lands. `option`
+    names the command-line option that gave `data_dir`, for messages."""
     if data_dir is not None:
-        return [DataRoot(Path(data_dir).expanduser(), "--data-dir")]
+        return [DataRoot(Path(data_dir).expanduser(), option)]
     env = os.environ.get(DATA_ENV)
     if env:
         return [DataRoot(Path(env).expanduser(), f"${DATA_ENV}")]
@@ -67,31 +68,36 @@ def roots(data_dir: str | Path | None = None) -> list[DataRoot]:
     return found
 
 
-def fetch_root(data_dir: str | Path | None = None) -> DataRoot:
+def fetch_root(data_dir: str | Path | None = None, option: str = "--data-dir") -> DataRoot:
     """Where a missing data set is downloaded to."""
-    return [root for root in roots(data_dir) if root.writable][-1]
+    return [root for root in roots(data_dir, option) if root.writable][-1]
 
 
-def find(dataset: Dataset, data_dir: str | Path | None = None) -> Path | None:
+def find(
+    dataset: Dataset, data_dir: str | Path | None = None, option: str = "--data-dir"
+) -> Path | None:
     """The data set's folder in the first root that has it, or None."""
-    for root in roots(data_dir):
+    for root in roots(data_dir, option):
         folder = root.path / dataset.folder
         if folder.is_dir():
             return folder
     return None
 
 
-def dataset_dir(name: str, data_dir: str | Path | None = None, *, fetch: bool = True) -> Path:
-    """The folder holding data set `name`, fetched on first use.
+def dataset_dir(
+    name: str, data_dir: str | Path | None = None, *, fetch: bool = True, option: str = "--data-dir"
+) -> Path:
+    """The folder holding data set `name`, fetched on first use (`option`: the command-line
+    option that gave `data_dir`, named in the error).
 
     Raises DataUnavailableError (one line naming the data set, the URL tried, the folder to put
     the files in and the command that verifies them) when it is absent and cannot be fetched.
     """
     dataset = entry(name)
-    found = find(dataset, data_dir)
+    found = find(dataset, data_dir, option)
     if found is not None:
         return found
-    root = fetch_root(data_dir)
+    root = fetch_root(data_dir, option)
     if not fetch:
         raise unavailable(dataset, root, "not downloaded (the fetch was not asked for)")
     if offline():
@@ -110,9 +116,10 @@ def unavailable(dataset: Dataset, root: DataRoot, reason: str, url: str | None =
         if dataset.fetchable
         else f"get it from {dataset.source.page} and put its files in {target}"
     )
+    option = root.origin if root.origin.startswith("--") else "--data-dir"
     return DataUnavailableError(
         f"{dataset.title} ({dataset.name}) is not in {root.path} ({root.origin}) and could not "
         f"be fetched from {tried}: {reason}. Fix: {how} (the file list: `langgap data list "
-        f"{dataset.name}`), then run `langgap data verify {dataset.name}`; or point --data-dir "
+        f"{dataset.name}`), then run `langgap data verify {dataset.name}`; or point {option} "
         f"or {DATA_ENV} at a folder holding {dataset.folder}/"
     )

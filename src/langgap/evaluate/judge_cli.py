@@ -382,16 +382,24 @@ def learn_response(
     default), and with --decline-data its per-language decline models; says whether it matches
     the packaged `response_model.json`."""
     from langgap.evaluate.judge_eval.data import LabelledDataError, load_dataset
-    from langgap.evaluate.judge_eval.learn_decline import with_decline_models
+    from langgap.evaluate.judge_eval.learn_decline import decline_items, with_decline_models
     from langgap.evaluate.judge_eval.learn_response import LEXICAL_TERMS, fit_response_model
     from langgap.evaluate.judges.response import packaged_model
 
+    if decline_data_dir is not None and not decline_data:
+        _fail(ValueError("--decline-data-dir names the folder of --decline-data: give both"))
+        return
     terms = LEXICAL_TERMS if lexical_terms is None else lexical_terms
     try:
+        # both data sets (and the decline labels) are read and checked before any fitting
         items = load_dataset(data, data_dir)
-        model = fit_response_model(items, c, data, split, terms)
+        others = None
         if decline_data:
-            others = load_dataset(decline_data, decline_data_dir or data_dir)
+            where = "--decline-data-dir" if decline_data_dir else "--data-dir"
+            others = load_dataset(decline_data, decline_data_dir or data_dir, where)
+            decline_items(others, decline_data, split)
+        model = fit_response_model(items, c, data, split, terms)
+        if others is not None and decline_data:
             model = with_decline_models(model, others, decline_data, split)
     except (LabelledDataError, ValueError) as exc:
         _fail(exc)
@@ -400,11 +408,11 @@ def learn_response(
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out, model.to_json() + "\n")
     lexical = model.lexical
-    english = f", English lexical model of {len(lexical.terms)} terms" if lexical else ""
+    parts = f", English lexical model of {len(lexical.terms)} terms" if lexical else ""
     if model.decliners:
-        english += f", decline models for {', '.join(sorted(model.decliners))}"
+        parts += f", decline models for {', '.join(sorted(model.decliners))}"
     console.print(
-        f"wrote {out}: {len(model.classes)} classes x {len(model.features)} features{english} "
+        f"wrote {out}: {len(model.classes)} classes x {len(model.features)} features{parts} "
         f"from {model.meta['n_items']} items ({split} split); "
         f"{'identical to' if same else 'differs from'} the packaged model",
         markup=False,

@@ -169,7 +169,10 @@ def judge_related(paper: Paper, keyword: re.Pattern[str]) -> tuple[bool, list[Ev
 _TITLE_WEIGHT = 2.0  # a topic cue in the title counts twice
 
 
-def topic_cue_scores(paper: Paper) -> tuple[dict[Topic, float], dict[Topic, list[Evidence]]]:
+TopicCues = tuple[dict[Topic, float], dict[Topic, list[Evidence]]]  # scores, their matches
+
+
+def topic_cue_scores(paper: Paper) -> TopicCues:
     """Each topic's cue score (a cue in the title counts 2, in the abstract 1) and the matches
     behind it; topics without a cue are absent. The rules' topic and the learned annotator's
     topic features both read these scores."""
@@ -187,11 +190,14 @@ def topic_cue_scores(paper: Paper) -> tuple[dict[Topic, float], dict[Topic, list
     return scores, evidence
 
 
-def judge_topic(paper: Paper, related: bool) -> tuple[Topic, list[Evidence]]:
-    """The dominant safety subtopic; several strong ones at once, or none, is `alignment`."""
+def judge_topic(
+    paper: Paper, related: bool, cues: TopicCues | None = None
+) -> tuple[Topic, list[Evidence]]:
+    """The dominant safety subtopic; several strong ones at once, or none, is `alignment`
+    (`cues`: the paper's `topic_cue_scores`, when the caller has them already)."""
     if not related:
         return "not_safety", []
-    return topic_from_cues(*topic_cue_scores(paper))
+    return topic_from_cues(*(cues or topic_cue_scores(paper)))
 
 
 def topic_from_cues(
@@ -298,10 +304,10 @@ class RuleAnnotator:
         load_rules()
         find_mentions("English")
 
-    def annotate(self, paper: Paper) -> Labels:
-        """Labels for one paper, with evidence."""
+    def annotate(self, paper: Paper, cues: TopicCues | None = None) -> Labels:
+        """Labels for one paper, with evidence (`cues`: its `topic_cue_scores`, if at hand)."""
         related, related_evidence = judge_related(paper, self.keywords)
-        topic, topic_evidence = judge_topic(paper, related)
+        topic, topic_evidence = judge_topic(paper, related, cues)
         langs = judge_languages(paper)
         return Labels(
             related=related,

@@ -653,6 +653,7 @@ def test_a_training_language_with_no_prompts_left_is_an_error(
 
     query = TrainExample("how to x", refusal_reply("deu"), "deu", "q1")
     # every prompt the benchmark offers is the query itself: nothing is left to train on
+    monkeypatch.setattr(data, "read_benchmark", lambda *a, **k: None)
     monkeypatch.setattr(
         data, "benchmark_prompts", lambda *a, **k: [Prompt("how to x", "q1", "deu", True)]
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from langgap.analyze.common.activations import Prompt
 from langgap.evaluate.benchmarks import BenchmarkError
@@ -25,7 +25,12 @@ class LoadedBenchmark:
     samples: list[Sample]
 
 
-def read_benchmark(name: str = "polyrefuse", data_dir: str | Path | None = None) -> LoadedBenchmark:
+DEFAULT_BENCHMARK = "polyrefuse"
+
+
+def read_benchmark(
+    name: str = DEFAULT_BENCHMARK, data_dir: str | Path | None = None
+) -> LoadedBenchmark:
     """Every sample of `name` (a benchmark or a prompt table), unfiltered."""
     from langgap.evaluate.benchmarks import load_benchmark
 
@@ -33,22 +38,25 @@ def read_benchmark(name: str = "polyrefuse", data_dir: str | Path | None = None)
     return LoadedBenchmark(name, report.benchmark, samples)
 
 
-def _samples(
-    name: str, data_dir: str | Path | None, loaded: LoadedBenchmark | None, **filters: Any
-) -> list[Sample]:
-    """`name`'s samples that pass `filters` (`select`'s), from `loaded` when the caller has it."""
-    from langgap.evaluate.benchmarks import load_benchmark, select
-
+def _resolved(
+    name: str | None, data_dir: str | Path | None, loaded: LoadedBenchmark | None
+) -> LoadedBenchmark:
+    """`loaded`, else `name` (default polyrefuse) read once; both, naming two benchmarks, is an
+    error rather than one silently ignored."""
     if loaded is None:
-        return load_benchmark(name, data_dir=data_dir, **filters)[0]
-    return select(loaded.samples, benchmark=loaded.benchmark, **filters)
+        return read_benchmark(name or DEFAULT_BENCHMARK, data_dir)
+    if name is not None and name != loaded.name:
+        raise BenchmarkError(
+            f"name {name!r} but loaded {loaded.name!r}: give one (`loaded` is already read)"
+        )
+    return loaded
 
 
 def benchmark_prompts(
     languages: Sequence[str],
     n_per_class: int,
     *,
-    name: str = "polyrefuse",
+    name: str | None = None,
     split: str | None = "test",
     data_dir: str | Path | None = None,
     seed: int = 0,
@@ -60,18 +68,18 @@ def benchmark_prompts(
 
     A language with no prompts of a `required` class (True = harmful) in the split is an error,
     never silently left out. Prompts whose id is in `exclude` (those that tuned the model under
-    study, see refusal_model.tuned_ids) are never drawn. With `loaded` (`read_benchmark`'s,
-    whose name then wins over `name`) no file is read.
+    study, see refusal_model.tuned_ids) are never drawn. `name` (default polyrefuse) is read
+    once; with `loaded` (`read_benchmark`'s) no file is read.
     """
     from langgap.evaluate.benchmarks import select
 
-    name = loaded.name if loaded is not None else name
+    loaded = _resolved(name, data_dir, loaded)
+    name = loaded.name
     prompts: list[Prompt] = []
     for harmful in (True, False):
-        samples = _samples(
-            name,
-            data_dir,
-            loaded,
+        samples = select(
+            loaded.samples,
+            benchmark=loaded.benchmark,
             languages=list(languages),
             harmful=harmful,
             split=split,
@@ -80,7 +88,9 @@ def benchmark_prompts(
         )
         if exclude:
             kept = [s for s in samples if str(s.id) not in exclude]
-            samples = select(kept, benchmark=name, sample_per_language=n_per_class, seed=seed)
+            samples = select(
+                kept, benchmark=loaded.benchmark, sample_per_language=n_per_class, seed=seed
+            )
         for i, sample in enumerate(samples):
             meta = sample.metadata or {}
             prompts.append(
@@ -115,7 +125,7 @@ def prompts_any_split(
     n_per_class: int,
     *,
     splits: Sequence[str] = ("train", "test", "val"),
-    name: str = "polyrefuse",
+    name: str | None = None,
     data_dir: str | Path | None = None,
     seed: int = 0,
     exclude: frozenset[str] = frozenset(),
@@ -125,18 +135,18 @@ def prompts_any_split(
 
     PolyRefuse has no English train split and no Chinese harmless test split, so no one split
     serves every language; the split each language came from is returned with the prompts.
-    With `loaded` (`read_benchmark`'s) no file is read.
+    `name` (default polyrefuse) is read once; with `loaded` (`read_benchmark`'s) no file is read.
     """
-    name = loaded.name if loaded is not None else name
+    loaded = _resolved(name, data_dir, loaded)
+    name = loaded.name
     prompts: list[Prompt] = []
     used: dict[str, str] = {}
     remaining = [counting_code(language) for language in languages]
     for split in splits:  # one draw per split, for the languages still without prompts
         if not remaining:
             break
-        drawn = benchmark_prompts(remaining, n_per_class, name=name, split=split,
-                                  data_dir=data_dir, seed=seed, required=(), exclude=exclude,
-                                  loaded=loaded)  # fmt: skip
+        drawn = benchmark_prompts(remaining, n_per_class, split=split, seed=seed, required=(),
+                                  exclude=exclude, loaded=loaded)  # fmt: skip
         for language in list(remaining):
             mine = [p for p in drawn if counting_code(str(p.language)) == language]
             if {bool(p.harmful) for p in mine} == {True, False}:
@@ -152,14 +162,16 @@ def prompts_any_split(
 
 
 def benchmark_languages(
-    name: str = "polyrefuse",
+    name: str | None = None,
     *,
     split: str | None = "test",
     data_dir: str | Path | None = None,
     loaded: LoadedBenchmark | None = None,
 ) -> list[str]:
-    """Every language (ISO 639-3) the benchmark has harmful prompts in, sorted (from `loaded`,
-    `read_benchmark`'s, when given)."""
-    name = loaded.name if loaded is not None else name
-    samples = _samples(name, data_dir, loaded, harmful=True, split=split)
+    """Every language (ISO 639-3) the benchmark (default polyrefuse) has harmful prompts in,
+    sorted (from `loaded`, `read_benchmark`'s, when given)."""
+    from langgap.evaluate.benchmarks import select
+
+    loaded = _resolved(name, data_dir, loaded)
+    samples = select(loaded.samples, benchmark=loaded.benchmark, harmful=True, split=split)
     return sorted({str((s.metadata or {}).get("language")) for s in samples} - {"None"})

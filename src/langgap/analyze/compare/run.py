@@ -48,7 +48,12 @@ from langgap.analyze.common.checkpoints import (
     load_checkpoint,
     peek_architecture,
 )
-from langgap.analyze.common.data import benchmark_languages, benchmark_prompts, prompts_any_split
+from langgap.analyze.common.data import (
+    benchmark_languages,
+    benchmark_prompts,
+    prompts_any_split,
+    read_benchmark,
+)
 from langgap.analyze.common.experiment import digest, versions
 from langgap.analyze.common.models import LoadedModel, ModelLoadError, fingerprint
 from langgap.analyze.compare.measures import (
@@ -95,22 +100,21 @@ def comparison_prompts(
         raise CompareError(f"n_per_class must be at least 1 (--n), got {n_per_class}")
     wanted = [languages] if isinstance(languages, str) else list(languages)
     every = [w.strip().casefold() for w in wanted] == ["all"]
+    loaded = read_benchmark(benchmark, data_dir)  # once, whatever is drawn from it
     chosen = (
-        benchmark_languages(benchmark, split=None, data_dir=data_dir)
+        benchmark_languages(split=None, loaded=loaded)
         if every
         else [counting_code(w) for w in wanted]
     )
     try:
         if split == ANY_SPLIT:
             prompts, used = prompts_any_split(
-                chosen, n_per_class, splits=ANY_ORDER, name=benchmark, data_dir=data_dir, seed=seed
+                chosen, n_per_class, splits=ANY_ORDER, seed=seed, loaded=loaded
             )
             return prompts, dict(used)
-        prompts = benchmark_prompts(
-            chosen, n_per_class, name=benchmark, split=split, data_dir=data_dir, seed=seed
-        )
+        prompts = benchmark_prompts(chosen, n_per_class, split=split, seed=seed, loaded=loaded)
     except UnknownLanguageError as exc:
-        codes = benchmark_languages(benchmark, split=None, data_dir=data_dir)
+        codes = benchmark_languages(split=None, loaded=loaded)
         raise BenchmarkError(f"{exc}; {benchmark} languages: {', '.join(codes)}") from exc
     return prompts, dict.fromkeys(chosen, split)
 

@@ -35,16 +35,20 @@ def training_examples(
     languages = split_list(train_languages or "")
     if not languages or n_train < 1:
         raise InfluenceError("--train-languages needs languages (e.g. eng,deu) and --n-train >= 1")
-    from langgap.analyze.common.data import benchmark_prompts
+    from langgap.analyze.common.data import benchmark_prompts, read_benchmark
 
     taken = {q.id for q in query_set} | {" ".join(q.prompt.split()) for q in query_set}
+    try:
+        loaded = read_benchmark(data_dir=data_dir)  # once, for every language and split
+    except (ValueError, KeyError, FileNotFoundError) as exc:
+        raise InfluenceError(f"PolyRefuse prompts for training: {exc}") from None
     examples: list[TrainExample] = []
     for language in languages:
         # the train split where the benchmark has one, else test prompts the queries do not use
         for split in ("train", "test"):
             try:
-                drawn = benchmark_prompts([language], 4 * n_train, split=split, data_dir=data_dir,
-                                          seed=seed + 1, required=(True,))  # fmt: skip
+                drawn = benchmark_prompts([language], 4 * n_train, split=split, seed=seed + 1,
+                                          required=(True,), loaded=loaded)  # fmt: skip
             except ValueError as exc:
                 if split == "test":
                     raise InfluenceError(f"training prompts in {language}: {exc}") from None

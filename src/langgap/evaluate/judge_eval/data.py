@@ -593,14 +593,19 @@ SOURCES: dict[str, str] = {
 }
 
 
-def load_dataset(name: str, data_dir: Path | None = None) -> list[LabelledItem]:
-    """A named data set (`DATASETS`), found or fetched through `langgap.data`, or a table path."""
+def load_dataset(
+    name: str, data_dir: Path | None = None, option: str = "--data-dir"
+) -> list[LabelledItem]:
+    """A named data set (`DATASETS`), found or fetched through `langgap.data`, or a table path
+    (`option`: the command-line option that gave `data_dir`, named in errors)."""
     if name in _DNA_VIEWS:
-        return load_do_not_answer(_folder("do-not-answer", data_dir) / "human", _DNA_VIEWS[name])
+        return load_do_not_answer(
+            _folder("do-not-answer", data_dir, option) / "human", _DNA_VIEWS[name]
+        )
     if name == "rtp-lx":
-        return load_rtp_lx(_folder("rtp-lx", data_dir))
+        return load_rtp_lx(_folder("rtp-lx", data_dir, option))
     if name in _FOLDERS:
-        folder = _folder(_FOLDERS[name], data_dir)
+        folder = _folder(_FOLDERS[name], data_dir, option)
         if name == "xstest":
             return load_xstest(folder)
         if name == "square-ko":
@@ -615,9 +620,9 @@ def load_dataset(name: str, data_dir: Path | None = None) -> list[LabelledItem]:
     )
 
 
-def _folder(folder: str, data_dir: Path | None) -> Path:
+def _folder(folder: str, data_dir: Path | None, option: str) -> Path:
     try:
-        return dataset_dir(folder, data_dir)
+        return dataset_dir(folder, data_dir, option=option)
     except DataUnavailableError as error:
         raise LabelledDataError(str(error)) from None
 

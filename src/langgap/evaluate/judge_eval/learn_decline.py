@@ -15,18 +15,8 @@ from typing import Any
 from langgap.evaluate.judge_eval.data import LabelledDataError, LabelledItem
 from langgap.evaluate.judge_eval.learn_response import fit_linear, in_split
 from langgap.evaluate.judges._terms import Analyser, reply_terms
-from langgap.evaluate.judges.decline import (
-    LOG_ODDS_CAP,
-    LOG_ODDS_FEATURE,
-    DeclineModel,
-    log_sum_exp,
-)
-from langgap.evaluate.judges.response import (
-    DECLINED,
-    ResponseModel,
-    language_code,
-    model_inputs,
-)
+from langgap.evaluate.judges.decline import LOG_ODDS_FEATURE, DeclineModel
+from langgap.evaluate.judges.response import ResponseModel, language_code, model_inputs
 
 MIN_ITEMS = 40  # a language with fewer labelled replies (or of one side only) gets no model
 
@@ -66,19 +56,14 @@ def with_decline_models(
 ) -> ResponseModel:
     """`model` with a decline model per non-English language of `items` (refusal view: label
     `refused` = declined), fitted on `split`; its provenance goes into the model's meta."""
-    chosen = [i for i in in_split(items, split) if language_code(i.language) != "eng"]
-    bad = sorted({i.label for i in chosen} - {"refused", "complied"})
-    if bad:
-        raise LabelledDataError(
-            f"{source}: labels {bad} are not refused/complied; a decline model needs a refusal "
-            "view (e.g. msts-refusal, not msts-harm)"
-        )
+    chosen = decline_items(items, source, split)
     rows: dict[str, list[tuple[list[float], float, str, bool]]] = {}
     for item in chosen:
         row, text, code = model_inputs(item.response, item.language)
         # only where the reply's language is the prompt's: where the classifier will consult it
         if code is not None and code == language_code(item.language):
-            rows.setdefault(code, []).append((row, _cue_log_odds(model, row), text, _is(item)))
+            log_odds = model.declined_log_odds(model.scores(row))
+            rows.setdefault(code, []).append((row, log_odds, text, _is(item)))
     fitted = {
         code: found
         for code, found in rows.items()
@@ -115,15 +100,21 @@ def with_decline_models(
     return dataclasses.replace(model, decliners=decliners, meta=meta)
 
 
+def decline_items(items: Sequence[LabelledItem], source: str, split: str) -> list[LabelledItem]:
+    """The items of `split` a decline model learns from (those not in English), checked to hold
+    refusal labels (cheap: a caller checks before fitting the cue model)."""
+    chosen = [i for i in in_split(items, split) if language_code(i.language) != "eng"]
+    bad = sorted({i.label for i in chosen} - {"refused", "complied"})
+    if bad:
+        raise LabelledDataError(
+            f"{source}: labels {bad} are not refused/complied; a decline model needs a refusal "
+            "view (e.g. msts-refusal, not msts-harm)"
+        )
+    return chosen
+
+
 def _is(item: LabelledItem) -> bool:
     return item.label == "refused"
-
-
-def _cue_log_odds(model: ResponseModel, row: Sequence[float]) -> float:
-    scores = model.scores(row)
-    declined = [s for s, k in zip(scores, model.classes, strict=True) if k in DECLINED]
-    answered = [s for s, k in zip(scores, model.classes, strict=True) if k not in DECLINED]
-    return log_sum_exp(declined) - log_sum_exp(answered)
 
 
 _Rows = list[tuple[list[float], float, str, bool]]
@@ -154,7 +145,6 @@ def _fit_group(group: dict[str, _Rows], settings: DeclineSettings) -> dict[str, 
     codes = sorted(group)
     flat = [(code, *entry) for code in codes for entry in group[code]]
     rows = np.array([[*row, log_odds] for _, row, log_odds, _, _ in flat])
-    rows[:, -1] = np.clip(rows[:, -1], -LOG_ODDS_CAP, LOG_ODDS_CAP)  # as the classifier reads it
     labels = ["declined" if declined else "answered" for *_, declined in flat]
     found = [
         {(code, t) for t in _terms(text, settings)} | {(code, "")}  # "" = the language

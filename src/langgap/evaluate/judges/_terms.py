@@ -27,12 +27,12 @@ _NON_WORD = re.compile(r"\W")
 _COMMON = {c: i for i, c in enumerate(" etaoinsrhldcumfpgwybv',.kxjqz")}
 
 
-def _mark(text: str) -> str:
+def mark_ascii(text: str) -> str:
     """ " " + ASCII text with every non-word character a space (see `_ASCII_MARK`)."""
     return (" " + text).encode("ascii").translate(_ASCII_MARK).decode("ascii")
 
 
-def _automaton(words: dict[str, Any]) -> Any:
+def build_automaton(words: dict[str, Any]) -> Any:
     import ahocorasick
 
     automaton = ahocorasick.Automaton()
@@ -47,7 +47,7 @@ def lexical_view(text: str, max_chars: int) -> str:
     and a space before and after: each word, and each pair of consecutive words with the spaces
     between them (their punctuation's place), is then a term the automaton finds as " term "."""
     head = text[:max_chars]
-    return (_mark(head) if head.isascii() else " " + _NON_WORD.sub(" ", head)) + " "
+    return (mark_ascii(head) if head.isascii() else " " + _NON_WORD.sub(" ", head)) + " "
 
 
 def lexical_terms(text: str, max_chars: int) -> set[str]:
@@ -84,11 +84,13 @@ class TermFinder:
     def __init__(self, terms: list[str], analyser: Analyser, max_chars: int) -> None:
         # a word term is found as " term " in the view: whole words only
         keys = {(f" {t} " if analyser == "words" else t): i for i, t in enumerate(terms)}
-        self._automaton = _automaton(keys) if keys else None
+        self._automaton = build_automaton(keys) if keys else None
         self.analyser, self.max_chars = analyser, max_chars
 
-    def found(self, text: str) -> set[int]:
-        """Places (in the model's term order) of the terms the normalised reply holds."""
+    def found(self, text: str) -> list[int]:
+        """Places (in the model's term order) of the terms the normalised reply holds, each once,
+        in ascending order: summing their weights in that order gives the same float for the
+        same terms."""
         if self._automaton is None:
-            return set()
-        return {i for _, i in self._automaton.iter(lexical_view(text, self.max_chars))}
+            return []
+        return sorted({i for _, i in self._automaton.iter(lexical_view(text, self.max_chars))})

@@ -43,6 +43,8 @@ class DeclineModel:
     def __post_init__(self) -> None:
         if self.analyser not in ANALYSERS:
             raise ValueError(f"unknown analyser {self.analyser!r}; use one of {ANALYSERS}")
+        if not 0 <= self.gate < 0.5:  # at 0.5 or more [gate, 1 - gate] is empty
+            raise ValueError(f"gate {self.gate} is not within [0, 0.5)")
         finder = TermFinder(list(self.terms), self.analyser, self.max_chars)
         object.__setattr__(self, "_finder", finder)
         object.__setattr__(self, "_term_weights", tuple(self.terms.values()))
@@ -54,13 +56,13 @@ class DeclineModel:
         return abs(cue_log_odds) <= self._bound
 
     def log_odds(self, row: Sequence[float], cue_log_odds: float, text: str) -> float:
-        """This model's log-odds of "declined" for a feature row and its normalised reply."""
+        """This model's log-odds of "declined" for a feature row, the cue model's own
+        (`ResponseModel.declined_log_odds`, bounded) and the normalised reply."""
         weights = self.weights
-        score = self.intercept + weights[-1] * clip_log_odds(cue_log_odds)
+        score = self.intercept + weights[-1] * cue_log_odds
         score += sum(weights[i] * x for i, x in enumerate(row) if x)
         term_weights = self._term_weights
-        # sorted: the same terms always add up in the same order, so the same float
-        return score + sum(term_weights[i] for i in sorted(self._finder.found(text)))
+        return score + sum(term_weights[i] for i in self._finder.found(text))
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
@@ -77,29 +79,35 @@ class DeclineModel:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], n_features: int, where: str) -> DeclineModel:
-        """Read `to_dict`'s form, checking its width against the cue features."""
-        weights = tuple(float(x) for x in data["weights"])
-        if len(weights) != n_features + 1:
-            raise ValueError(
-                f"{where}: the decline model for {data.get('language')!r} has {len(weights)} "
-                f"weights, not {n_features + 1} (the cue features and {LOG_ODDS_FEATURE}); "
-                "rebuild it with `langgap judge learn-response`"
+        """Read `to_dict`'s form, checking its fields and its width against the cue features."""
+        name = f"{where}: the decline model for {data.get('language')!r}"
+        try:
+            weights = tuple(float(x) for x in data["weights"])
+            if len(weights) != n_features + 1:
+                raise ValueError(
+                    f"{len(weights)} weights, not {n_features + 1} (the cue features and "
+                    f"{LOG_ODDS_FEATURE})"
+                )
+            low, high = (int(x) for x in data["sizes"])
+            return cls(
+                str(data["language"]),
+                data["analyser"],
+                int(data["max_chars"]),
+                (low, high),
+                float(data["intercept"]),
+                weights,
+                {str(term): float(w) for term, w in data["terms"].items()},
+                float(data["gate"]),
             )
-        low, high = (int(x) for x in data["sizes"])
-        return cls(
-            str(data["language"]),
-            data["analyser"],
-            int(data["max_chars"]),
-            (low, high),
-            float(data["intercept"]),
-            weights,
-            {str(term): float(w) for term, w in data["terms"].items()},
-            float(data["gate"]),
-        )
+        except KeyError as missing:
+            problem = f"no field {missing}"
+        except (TypeError, ValueError) as error:
+            problem = str(error)
+        raise ValueError(f"{name}: {problem}; rebuild it with `langgap judge learn-response`")
 
 
 def clip_log_odds(value: float) -> float:
-    """The cue model's log-odds as the decline model reads them (bounded)."""
+    """Log-odds within ±LOG_ODDS_CAP."""
     return max(-LOG_ODDS_CAP, min(LOG_ODDS_CAP, value))
 
 

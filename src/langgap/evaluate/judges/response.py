@@ -55,13 +55,9 @@ from langgap.evaluate.judges._phrases import (
     literal_prefixes,
     load_phrase_lists,
 )
-from langgap.evaluate.judges._terms import (
-    _automaton,
-    _mark,
-    lexical_view,
-)
+from langgap.evaluate.judges._terms import TermFinder, build_automaton, mark_ascii
 from langgap.evaluate.judges._text import fold, normalise
-from langgap.evaluate.judges.decline import DeclineModel, log_sum_exp
+from langgap.evaluate.judges.decline import DeclineModel, clip_log_odds, log_sum_exp
 from langgap.languages import counting_code
 from langgap.languages.scripts import DENSE_SCRIPTS, scripts_in
 
@@ -233,8 +229,8 @@ def _add_entry(
         words["keys"].setdefault(key, []).append((*base, _compatible(key, anchors)))
     ascii_keys = {k for k in keys if k.isascii()}
     if base[4]:  # word-bounded: its marked keys
-        for key in _antichain({_mark(k) for k in ascii_keys}):
-            found = _compatible(key, frozenset(a for a in anchors if a.isascii()), _mark)
+        for key in _antichain({mark_ascii(k) for k in ascii_keys}):
+            found = _compatible(key, frozenset(a for a in anchors if a.isascii()), mark_ascii)
             words["marked"].setdefault(key, []).append((*base, found))
     else:
         for key in ascii_keys:
@@ -242,7 +238,7 @@ def _add_entry(
 
 
 def _probe_automaton(words: dict[str, list[_Probe]]) -> Any:
-    return _automaton({k: (len(k), tuple(v)) for k, v in words.items()}) if words else None
+    return build_automaton({k: (len(k), tuple(v)) for k, v in words.items()}) if words else None
 
 
 @cache
@@ -265,7 +261,7 @@ def _matcher(languages: frozenset[str]) -> _Matcher:
             for key, probes in words["keys"].items():
                 words["merged"].setdefault(key, []).extend(probes)
             keys = _probe_automaton(words["keys"])
-            forms.append(_Form(form, keys, _automaton({a: len(a) for a in anchors})))
+            forms.append(_Form(form, keys, build_automaton({a: len(a) for a in anchors})))
     longest = max(map(len, (*words["merged"], *words["marked"])), default=1)
     return _Matcher(
         tuple(forms),
@@ -309,7 +305,7 @@ def _scan(
     folded_text: str | None = None,
     marked: str | None = None,
 ) -> list[_Hit]:
-    """`find_cues` as sorted hits (`marked`: `_mark(text)` for ASCII text, made when not given).
+    """`find_cues` as sorted hits (`marked`: `mark_ascii(text)` for ASCII text, made if not given).
 
     Cues are exactly those earlier versions found by scanning ANCHOR_CHARS prefixes and stopping
     at the first one that starts at `stop` or later: a cue whose anchor ends after that one's
@@ -322,7 +318,7 @@ def _scan(
         folded_text = fold(text)
     passes: list[tuple[Any, str, str]]  # (automaton, text it scans, text its keys index)
     if text.isascii():  # folding changes no ASCII text
-        marked = _mark(text) if marked is None else marked
+        marked = mark_ascii(text) if marked is None else marked
         passes = [(matcher.marked, marked, text), (matcher.ascii_rest, text, text)]
     elif folded_text == text:  # one scan serves both forms
         passes = [(matcher.merged, text, text)]
@@ -431,7 +427,6 @@ _COUNTS = len(_BASE_FEATURES)
 _FIRST_KIND = _COUNTS + len(KINDS) * len(_PLACES)
 _SECOND_KIND = _FIRST_KIND + len(KINDS) - 1
 _COUNT_CAP = 5.0  # more cues of one kind in one place say nothing more
-_SECOND = itemgetter(1)
 
 
 def features(text: str, cues: Sequence[_Hit], opening: int, first_end: int) -> list[float]:
@@ -525,23 +520,18 @@ class LexicalModel:
     weights: tuple[tuple[float, ...], ...]  # over FEATURES, one row per class
     terms: dict[str, tuple[float, ...]]  # term (see `lexical_terms`) -> its weight per class
     min_refused: float = 0.0
-    # (" term " -> the term's place in `term_weights`); an automaton finds a reply's terms
-    # several times faster than building its set of words and pairs
-    _automaton: Any = field(init=False, repr=False, compare=False)
+    _finder: TermFinder = field(init=False, repr=False, compare=False)
     _term_weights: list[tuple[float, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_term_weights", list(self.terms.values()))
-        keys = {f" {term} ": i for i, term in enumerate(self.terms)}
-        object.__setattr__(self, "_automaton", _automaton(keys) if keys else None)
+        object.__setattr__(self, "_finder", TermFinder(list(self.terms), "words", self.max_chars))
 
     def scores(self, row: Sequence[float], text: str) -> list[float]:
         """Class scores (before the softmax) for a feature row and its normalised reply."""
         scores = _linear(self.intercept, self.weights, row)
-        if self._automaton is None:
-            return scores
-        found = set(map(_SECOND, self._automaton.iter(lexical_view(text, self.max_chars))))
-        if found:  # a set of ints iterates in an order fixed by its insertions: same text, same sum
+        found = self._finder.found(text)
+        if found:
             columns = zip(*[self._term_weights[i] for i in found], strict=True)
             scores = [s + sum(column) for s, column in zip(scores, columns, strict=True)]
         return scores
@@ -591,18 +581,34 @@ class ResponseModel:
     lexical: LexicalModel | None = None
     decliners: dict[str, DeclineModel] = field(default_factory=dict)  # by reply language
     _refused: int | None = field(init=False, repr=False, compare=False)  # the class's place
-    _sides: tuple[tuple[int, ...], tuple[int, ...]] = field(init=False, repr=False, compare=False)
+    # the places of the declined classes and of the others; None when one side has no class
+    _sides: tuple[tuple[int, ...], tuple[int, ...]] | None = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         refused = self.classes.index("refused") if "refused" in self.classes else None
         object.__setattr__(self, "_refused", refused)
         declined = tuple(i for i, k in enumerate(self.classes) if k in DECLINED)
         answered = tuple(i for i, k in enumerate(self.classes) if k not in DECLINED)
-        object.__setattr__(self, "_sides", (declined, answered))
+        object.__setattr__(self, "_sides", (declined, answered) if declined and answered else None)
+        if self.decliners and self._sides is None:
+            raise ValueError(
+                f"classes {self.classes} are not of both sides (declined and answered): "
+                "decline models have no side to pick"
+            )
 
     def scores(self, row: Sequence[float]) -> list[float]:
         """The cue model's class scores (before the softmax) for one feature row."""
         return _linear(self.intercept, self.weights, row)
+
+    def declined_log_odds(self, scores: Sequence[float]) -> float:
+        """The cue model's log-odds of the declined side (refused, refuted, cannot_answer) for
+        its class scores, within ±LOG_ODDS_CAP: what a decline model reads and learns from."""
+        if self._sides is None:
+            raise ValueError(f"classes {self.classes} are not of both sides (declined, answered)")
+        declined, answered = (log_sum_exp([scores[i] for i in side]) for side in self._sides)
+        return clip_log_odds(declined - answered)
 
     def predict(
         self,
@@ -640,17 +646,14 @@ class ResponseModel:
         """The cue model's most probable class on the side (declined or answered) the decline
         model picks, where the cue model is uncertain; its probability within the side times
         the decline model's probability of the side."""
-        declined, answered = self._sides
-        if not declined or not answered:
-            return _softmax_top(self.classes, scores)
-        within = [log_sum_exp([scores[i] for i in side]) for side in self._sides]
-        cue_log_odds = within[0] - within[1]
+        cue_log_odds = self.declined_log_odds(scores)
         if not decliner.consulted(cue_log_odds):
             return _softmax_top(self.classes, scores)
         own = decliner.log_odds(row, cue_log_odds, text)
-        side = 0 if own >= 0 else 1
-        best = max(self._sides[side], key=scores.__getitem__)
-        share = math.exp(scores[best] - within[side]) / (1 + math.exp(-abs(own)))
+        side = self._sides[0 if own >= 0 else 1]  # type: ignore[index]  # (checked at init)
+        best = max(side, key=scores.__getitem__)
+        within = log_sum_exp([scores[i] for i in side])
+        share = math.exp(scores[best] - within) / (1 + math.exp(-abs(own)))
         return self.classes[best], share
 
     def to_json(self) -> str:
@@ -693,6 +696,12 @@ class ResponseModel:
                 f"{where}: format {data['format']!r} has no decline models, yet the file holds "
                 f"some; write it as {MODEL_FORMAT!r} (`langgap judge learn-response`)"
             )
+        for code, part in decline.items():
+            if part.get("language") != code:
+                raise ValueError(
+                    f"{where}: the decline model under {code!r} is for {part.get('language')!r}; "
+                    "rebuild it with `langgap judge learn-response`"
+                )
         return cls(
             tuple(data["features"]),
             tuple(data["classes"]),
@@ -760,12 +769,15 @@ def classify_response(
     response: str | None, language: str | None = None, model: ResponseModel | None = None
 ) -> Classified:
     """The action of one response; `language` is the prompt's (any code or name)."""
+    code = language_code(language)
     if model is None:  # the packaged model: a reply just seen (a repeated refusal) is reused
-        return _classify_packaged(response, language)
-    found = _analyse(response, language_code(language))
-    if isinstance(found, Classified):
-        return found
-    return _decided(model, found)
+        return _classify_packaged(response, code)
+    return _classify(response, code, model)
+
+
+def _classify(response: str | None, code: str | None, model: ResponseModel) -> Classified:
+    found = _analyse(response, code)
+    return found if isinstance(found, Classified) else _decided(model, found)
 
 
 # Models repeat their refusals word for word, mostly one after the other: on Do-Not-Answer, the
@@ -775,11 +787,10 @@ RECENT_REPLIES = 128
 
 
 @lru_cache(maxsize=RECENT_REPLIES)
-def _classify_packaged(response: str | None, language: str | None) -> Classified:
-    found = _analyse(response, language_code(language))
-    if isinstance(found, Classified):
-        return found
-    return _decided(packaged_model(), found)
+def _classify_packaged(response: str | None, code: str | None) -> Classified:
+    """`_classify` with the packaged model, keyed by the counting code ("de", "deu" and "German"
+    share one entry)."""
+    return _classify(response, code, packaged_model())
 
 
 def classify_many(
@@ -882,7 +893,7 @@ def _reply_cues(
     searched with every list of its script; later text with the reply's own language and
     English (models' fallback), which keeps long answers cheap."""
     folded_text = fold(base)
-    marked = _mark(base) if base.isascii() else None
+    marked = mark_ascii(base) if base.isascii() else None
     cues = _scan(base, languages, 0, opening, folded_text, marked)
     guessed, unsupported = _response_language(base, scripts, meta_code)
     code = next((c.language for c in cues if c.kind_index != _PIVOT), guessed)

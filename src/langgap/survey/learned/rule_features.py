@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from langgap.survey.annotate import RuleAnnotator, topic_cue_scores, topic_from_cues
+from langgap.survey.annotate import RuleAnnotator, TopicCues, topic_cue_scores, topic_from_cues
 from langgap.survey.models import TOPICS, Labels, Paper
 
 
@@ -52,14 +52,16 @@ class RuleView:
 
 def rule_view(papers: Sequence[Paper]) -> RuleView:
     """Label `papers` with the rule annotator and score its topic cues."""
-    labels = tuple(RuleAnnotator().annotate_many(papers))
-    rows = [_row(p, lab) for p, lab in zip(papers, labels, strict=True)]
+    annotator = RuleAnnotator()
+    cues = [topic_cue_scores(p) for p in papers]  # scanned once: for the labels and the row
+    labels = tuple(annotator.annotate(p, c) for p, c in zip(papers, cues, strict=True))
+    rows = [_row(c, lab) for c, lab in zip(cues, labels, strict=True)]
     matrix = np.array(rows, dtype=np.float64).reshape(len(papers), len(feature_names()))
     return RuleView(labels, matrix)
 
 
-def _row(paper: Paper, labels: Labels) -> list[float]:
-    scores, evidence = topic_cue_scores(paper)
+def _row(cues: TopicCues, labels: Labels) -> list[float]:
+    scores, evidence = cues
     # the topic the rules would give if the paper is related (the learned related head decides)
     topic = labels.topic if labels.related else topic_from_cues(scores, evidence)[0]
     return [
