@@ -8,7 +8,10 @@
    the last 3 prompt tokens (fitted on every fit prompt), and with --position-candidates also
    each of those tokens' own (4 candidates per layer: about 4 × the selection time); ablation
    acts on the candidate's layer output (--ablation-scope one-layer, the default) or on every
-   residual write at every layer (every-layer, Arditi et al.);
+   residual write at every layer (every-layer, Arditi et al.); it projects the direction out
+   (--ablation-kind zero, the default) or sets its component to the harmless prompts' mean
+   (affine: ACE, Marshall et al. 2024), at every position or (--ablation-tail K) at the last K
+   prompt positions and the generated tokens only;
 4. report on the `report` role: refusal of harmful prompts in the trained languages before and
    after ablation (and after the other scope's ablation of the same direction), harmless-prompt
    KL under both, and refusal of harmless prompts in other languages before and after addition
@@ -19,7 +22,8 @@ Refusal is judged by the response classifier (langgap.evaluate.judges), never by
 written for the training refusals. Prints every figure and each phase's time.
 
     python benchmarks/bench_refusal_loop.py [--languages eng,deu,ara] [--others fra,spa,rus,jpn]
-        [--ablation-scope one-layer|every-layer] [--position-candidates] [--cold] [--out DIR]
+        [--ablation-scope one-layer|every-layer] [--ablation-kind zero|affine] [--ablation-tail K]
+        [--n-select N] [--position-candidates] [--cold] [--out DIR]
 """
 
 from __future__ import annotations
@@ -72,9 +76,9 @@ def _parse() -> argparse.Namespace:
         "--ablation-scope",
         choices=ABLATION_SCOPES,
         default="one-layer",
-        help="where ablation acts: the candidate's layer output (default), or every residual "
-        "write at every layer (Arditi et al.; reported beside the selected one-layer direction "
-        "either way)",
+        help="where ablation acts: the candidate's layer output (default), or every layer "
+        "(zero-ablation: every residual write, Arditi et al.; affine: every block output); the "
+        "other scope is reported beside the selected direction either way",
     )
     parser.add_argument(
         "--ablation-kind",
@@ -87,8 +91,8 @@ def _parse() -> argparse.Namespace:
         "--ablation-tail",
         type=int,
         default=0,
-        help="edit only the last K prompt positions (the chat template's end of instruction) and "
-        "the generated tokens; 0 (default): every position",
+        help="edit only the last K prompt positions (the chat template's end of instruction, "
+        "where the directions are fitted: 3) and the generated tokens; 0 (default): every position",
     )
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--cold", action="store_true", help="rebuild the refusal model")
