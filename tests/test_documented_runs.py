@@ -88,6 +88,12 @@ NOT_RUN: tuple[tuple[str, str, str], ...] = (
         "tests/evaluate/test_judge_eval_msts.py reads a small fixture of its format",
     ),
     (
+        "judge learn-response",
+        "--decline-data msts-refusal",
+        "needs MSTS, which is not in ../shared/data (the suite does not download); "
+        "tests/evaluate/test_response_decline.py fits decline models on hand-written replies",
+    ),
+    (
         "datagen run",
         "",
         "calls a generator and a critic model named in the user's config; tests/datagen run the "
