@@ -66,8 +66,8 @@ def _ablation_note(result: TransferResult) -> str:
     if result.ablation_kind == "affine":
         where = (
             " Affine ablation (ACE, Marshall et al. 2024) sets the direction's component at the "
-            f"outputs of layers {result.ablation_layers} to its value in the source language's "
-            "harmless mean activation there."
+            f"outputs of layers {_span(result.ablation_layers or [])} to its value in the source "
+            "language's harmless mean activation there."
         )
     elif result.ablation_points == "all-writes":
         where = (
@@ -84,3 +84,10 @@ def _ablation_note(result: TransferResult) -> str:
             "tokens are edited."
         )
     return where + " Every position is edited."
+
+
+def _span(layers: Sequence[int]) -> str:
+    """Layers as `a–b` when consecutive (every captured layer, usually), else listed."""
+    if len(layers) > 2 and list(layers) == list(range(layers[0], layers[-1] + 1)):
+        return f"{layers[0]}–{layers[-1]}"
+    return ", ".join(map(str, layers))
