@@ -262,8 +262,9 @@ def test_affine_transfer_uses_each_source_languages_harmless_means(
         "affine", 2, [1, 2])  # fmt: skip
     note = write_transfer_report(result, tmp_path)[-1].read_text(encoding="utf-8")
     assert "Affine ablation" in note and "last 2 positions" in note
+    # addition uses no ablation choice: affine with the default points is no error there
     added = transfer_matrix(tiny_model, tiny_tokenizer, dirs, harmful[:1], layer=2, mode="add",
-                            max_new_tokens=1)  # fmt: skip
+                            max_new_tokens=1, ablation_kind="affine")  # fmt: skip
     assert added.to_dict()["ablation_kind"] is None and added.ablation_tail is None
 
 

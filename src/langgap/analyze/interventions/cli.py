@@ -88,7 +88,7 @@ def intervene(
     if mode not in ("ablate", "add"):
         raise fail(ValueError(f"unknown mode {mode!r}; available: ablate, add"))
     try:
-        points, kind = check_ablation(ablation_points, ablation_kind, ablation_tail)
+        points, kind = check_ablation(ablation_points, ablation_kind, ablation_tail, mode)
     except ValueError as error:
         raise fail(error) from error
     try:

@@ -213,11 +213,14 @@ class TransferResult:
         return base_rate_warnings(dict(zip(self.targets, map(float, self.baseline), strict=True)))
 
 
-def check_ablation(points: str, kind: str, tail: int) -> tuple[AblationPoints, AblationKind]:
+def check_ablation(
+    points: str, kind: str, tail: int, mode: str = "ablate"
+) -> tuple[AblationPoints, AblationKind]:
     """The ablation's points and kind, or a clear error for a choice that cannot run.
 
     Affine ablation acts at block outputs only: the harmless means it sets the component to are
     block outputs (what `langgap analyze directions` captures), and attention outputs have none.
+    In add mode the ablation choices are only checked for spelling (they are not used).
     """
     chosen_points = next((p for p in ABLATION_POINTS if p == points), None)
     if chosen_points is None:
@@ -230,7 +233,7 @@ def check_ablation(points: str, kind: str, tail: int) -> tuple[AblationPoints, A
             f"ablation tail must be 0 (every position) or a positive number of prompt positions, "
             f"got {tail}"
         )
-    if chosen_kind == "affine" and chosen_points != "block-outputs":
+    if mode == "ablate" and chosen_kind == "affine" and chosen_points != "block-outputs":
         raise ValueError(
             "affine ablation acts at block outputs only (its harmless means are block outputs; "
             "attention outputs have none): use ablation points 'block-outputs' "
@@ -269,8 +272,7 @@ def transfer_matrix(
     if mode not in ("ablate", "add"):
         raise ValueError(f"unknown mode {mode!r}; available: ablate, add")
     ablating = mode == "ablate"
-    if ablating:
-        check_ablation(ablation_points, ablation_kind, ablation_tail)
+    check_ablation(ablation_points, ablation_kind, ablation_tail, mode)
     affine = ablating and ablation_kind == "affine"
     # read before any generation: directions saved before the means were kept have none
     means = {source: dirs.harmless_means(source) for source in dirs.languages} if affine else {}
