@@ -184,3 +184,30 @@ def test_single_language_report(tmp_path: Path) -> None:
     assert np.isnan(dirs.mean_cross_cosine()).all()
     json.dumps(dirs.to_dict(), allow_nan=False)
     assert (tmp_path / "out" / "report.md") in write_directions_report(dirs, tmp_path / "out")
+
+
+def test_harmless_means_are_saved_and_older_files_without_them_load(tmp_path: Path) -> None:
+    from safetensors.torch import load_file, save_file
+
+    acts = _synthetic({"eng": _basis(0), "deu": _basis(1)})
+    harmless = torch.tensor([h is False for h in acts.harmful])
+    # every harmless prompt of a language alike: its mean is known whatever the split drew
+    for lang, value in (("eng", 1.0), ("deu", -2.0)):
+        rows = harmless & torch.tensor([code == lang for code in acts.languages])
+        acts.tensor[rows] = torch.full((LAYERS, 2, D), value) + torch.arange(LAYERS)[:, None, None]
+    dirs = refusal_directions(acts)
+    assert dirs.harmless_mean is not None and dirs.harmless_mean.shape == (2, LAYERS, D)
+    write_directions_report(dirs, tmp_path)
+    back = load_directions(tmp_path)
+    assert back.harmless_mean is not None and torch.equal(back.harmless_mean, dirs.harmless_mean)
+    means = back.harmless_means("German")  # each language its own, per model layer
+    assert sorted(means) == back.layers
+    assert torch.equal(means[2], torch.full((D,), 0.0))  # -2 + layer 2
+    assert torch.equal(back.harmless_means("en")[0], torch.full((D,), 1.0))
+    # a directions file saved before the means were kept: it loads, affine then says what to do
+    tensors = tmp_path / "directions.safetensors"
+    save_file({"directions": load_file(str(tensors))["directions"]}, str(tensors))
+    old = load_directions(tmp_path)
+    assert old.harmless_mean is None and torch.equal(old.directions, dirs.directions)
+    with pytest.raises(DirectionError, match=r"no harmless mean.*rerun `langgap analyze direc"):
+        old.harmless_means("eng")

@@ -227,3 +227,82 @@ def test_a_reply_in_another_language_is_counted_apart(
     data = json.loads(paths[0].read_text(encoding="utf-8"))
     assert data["off_language"] == [[3, 0], [3, 0]] and data["baseline_off_language"] == [3, 0]
     assert "Off-language replies" in paths[-1].read_text(encoding="utf-8")
+
+
+def test_affine_transfer_uses_each_source_languages_harmless_means(
+    tiny_model: Any, tiny_tokenizer: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from langgap.analyze.interventions import run
+
+    prompts = _labelled()
+    dirs = refusal_directions(
+        capture(tiny_model, tiny_tokenizer, prompts, layers=[1, 2]), holdout=0.34
+    )
+    edits: list[tuple[Any, list[int], dict[int, Any] | None, int]] = []
+    real = run.ablate_at_layers
+
+    def recorded(model: Any, direction: Any, layers: list[int], **how: Any) -> Any:
+        edits.append((direction, list(layers), how["harmless_means"], how["tail"]))
+        return real(model, direction, layers, **how)
+
+    monkeypatch.setattr(run, "ablate_at_layers", recorded)
+    harmful = [p for p in prompts if p.harmful]
+    result = transfer_matrix(tiny_model, tiny_tokenizer, dirs, harmful, layer=2, max_new_tokens=2,
+                             ablation_points="block-outputs", ablation_kind="affine",
+                             ablation_tail=2)  # fmt: skip
+    assert len(edits) == 4  # 2 sources × 2 targets
+    sources = ["deu", "deu", "eng", "eng"]  # each source's direction on each target's prompts
+    for (direction, layers, means, tail), source in zip(edits, sources, strict=True):
+        assert torch.equal(direction, dirs.direction(source, 2)) and layers == [1, 2]
+        assert means is not None and tail == 2
+        assert all(torch.equal(means[k], dirs.harmless_means(source)[k]) for k in (1, 2))
+    assert not torch.equal(edits[0][2][1], edits[2][2][1])  # type: ignore[index]
+    data = result.to_dict()
+    assert (data["ablation_kind"], data["ablation_tail"], data["ablation_layers"]) == (
+        "affine", 2, [1, 2])  # fmt: skip
+    note = write_transfer_report(result, tmp_path)[-1].read_text(encoding="utf-8")
+    assert "Affine ablation" in note and "last 2 positions" in note
+    # addition uses no ablation choice: affine with the default points is no error there
+    added = transfer_matrix(tiny_model, tiny_tokenizer, dirs, harmful[:1], layer=2, mode="add",
+                            max_new_tokens=1, ablation_kind="affine")  # fmt: skip
+    assert added.to_dict()["ablation_kind"] is None and added.ablation_tail is None
+
+
+def test_zero_transfer_passes_the_tail_and_bad_choices_fail_before_generating(
+    tiny_model: Any, tiny_tokenizer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from langgap.analyze.directions.run import DirectionError
+    from langgap.analyze.interventions import run
+
+    prompts = _labelled()
+    acts = capture(tiny_model, tiny_tokenizer, prompts, layers=[1])
+    dirs = refusal_directions(acts, holdout=0.34)
+    harmful = [p for p in prompts if p.harmful]
+    tails: list[int] = []
+    real = run.ablate
+
+    def recorded(model: Any, direction: Any, **how: Any) -> Any:
+        tails.append(how["tail"])
+        return real(model, direction, **how)
+
+    monkeypatch.setattr(run, "ablate", recorded)
+    result = transfer_matrix(tiny_model, tiny_tokenizer, dirs, harmful, layer=1, max_new_tokens=1,
+                             ablation_tail=3)  # fmt: skip
+    assert tails == [3] * 4 and result.ablation_kind == "zero" and result.ablation_layers is None
+
+    def no_generation(*_a: Any) -> list[str]:
+        raise AssertionError("generated before the bad choice was caught")
+
+    monkeypatch.setattr(run, "generate", no_generation)
+    bad: list[tuple[dict[str, Any], type[Exception], str]] = [
+        ({"ablation_kind": "mean"}, ValueError, "unknown ablation kind 'mean'"),
+        ({"ablation_tail": -1}, ValueError, "tail must be 0 .* got -1"),
+        ({"ablation_kind": "affine"}, ValueError, "block outputs only.*block-outputs"),
+        ({"ablation_points": "everywhere"}, ValueError, "unknown ablation points"),
+    ]
+    dirs.harmless_mean = None  # as loaded from a directions file saved before the means
+    bad.append(({"ablation_kind": "affine", "ablation_points": "block-outputs"}, DirectionError,
+                "rerun `langgap analyze directions`"))  # fmt: skip
+    for how, error, message in bad:
+        with pytest.raises(error, match=message):
+            transfer_matrix(tiny_model, tiny_tokenizer, dirs, harmful, layer=1, **how)

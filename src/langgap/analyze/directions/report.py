@@ -76,8 +76,11 @@ def write_directions_report(
         write_text_atomic(out_dir / "directions.json", json.dumps(summary, indent=2) + "\n"),
     ]
     tensor_path = out_dir / "directions.safetensors"
+    tensors = {"directions": dirs.directions.contiguous()}
+    if dirs.harmless_mean is not None:
+        tensors["harmless_mean"] = dirs.harmless_mean.contiguous()
     save_file(
-        {"directions": dirs.directions.contiguous()},
+        tensors,
         str(tensor_path),
         metadata={"languages": ",".join(dirs.languages), "layers": ",".join(map(str, dirs.layers))},
     )

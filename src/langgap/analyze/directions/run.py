@@ -55,12 +55,30 @@ class RefusalDirections:
     residual_norm: NDArray[np.float64] | None = None  # [n_layers], mean over harmless prompts
     # AUROC on the selection split (held out, disjoint from the reported prompts when they allow)
     select_auroc: NDArray[np.float64] | None = None  # [n_languages, n_layers]
+    # [n_languages, n_layers, d]: each language's mean activation over the harmless prompts its
+    # direction was fitted against (its train split); affine ablation's reference
+    harmless_mean: torch.Tensor | None = None
 
     def relative_alpha(self, layer: int, relative: float) -> float:
         """An addition scale given as a multiple of the mean residual norm at `layer`."""
         if self.residual_norm is None:
             raise DirectionError("these directions carry no residual norms; rerun `directions`")
         return relative * float(self.residual_norm[self.layer_index(layer)])
+
+    def require_harmless_mean(self) -> torch.Tensor:
+        """`harmless_mean`, or an error saying how to get it (older directions lack it)."""
+        if self.harmless_mean is None:
+            raise DirectionError(
+                "these directions carry no harmless mean activations (saved before they were "
+                "kept), which affine ablation needs; rerun `langgap analyze directions` to "
+                "save them"
+            )
+        return self.harmless_mean
+
+    def harmless_means(self, language: str) -> dict[int, torch.Tensor]:
+        """One language's mean harmless activation per model layer (see `harmless_mean`)."""
+        row = self.require_harmless_mean()[self.language_index(language)]
+        return {layer: row[j] for j, layer in enumerate(self.layers)}
 
     def unit(self) -> torch.Tensor:
         """Directions scaled to unit length."""
@@ -183,7 +201,7 @@ def refusal_directions(
     gen = torch.Generator().manual_seed(seed)
     control_gen = torch.Generator().manual_seed(seed + 1)  # controls leave the splits as they were
     lengths = torch.tensor(acts.lengths, dtype=torch.float64) if acts.lengths else None
-    dirs, aurocs, ds, select_aurocs, counts = [], [], [], [], {}
+    dirs, means, aurocs, ds, select_aurocs, counts = [], [], [], [], [], {}
     length_aurocs, halves, shuffled = [], [], []
     for lang in chosen:
         harm, safe = _labelled_rows(lang, data_langs, labels)
@@ -192,6 +210,7 @@ def refusal_directions(
         (harm_sel, harm_te), (safe_sel, safe_te) = _halves(harm_out), _halves(safe_out)
         direction = x[harm_tr].mean(0) - x[safe_tr].mean(0)  # [layers, d]
         dirs.append(direction.float())
+        means.append(x[safe_tr].mean(0).float())
         auroc, d = _held_out_separation(x, direction, harm_te, safe_te)
         aurocs.append(auroc)
         ds.append(d)
@@ -218,6 +237,7 @@ def refusal_directions(
         shuffled_cosine=_mean_pair_cosine(torch.stack(shuffled)),
         residual_norm=_harmless_norm(x, labels),
         select_auroc=np.asarray(select_aurocs, dtype=np.float64),
+        harmless_mean=torch.stack(means),
     )
 
 
@@ -403,10 +423,11 @@ def load_directions(folder: str | Path) -> RefusalDirections:
             f"{folder}` first"
         )
     data = json.loads(summary.read_text(encoding="utf-8"))
+    saved = load_file(str(tensors))
     return RefusalDirections(
         languages=list(data["languages"]),
         layers=[int(layer) for layer in data["layers"]],
-        directions=load_file(str(tensors))["directions"],
+        directions=saved["directions"],
         auroc=np.asarray(data["auroc"], dtype=np.float64),
         cohens_d=np.asarray(data["cohens_d"], dtype=np.float64),
         counts={lang: Counts(**c) for lang, c in data["counts"].items()},
@@ -418,4 +439,5 @@ def load_directions(folder: str | Path) -> RefusalDirections:
         split_half_cosine=_array_or_none(data.get("controls", {}).get("split_half_cosine")),
         shuffled_cosine=_array_or_none(data.get("controls", {}).get("shuffled_label_cross_cosine")),
         select_auroc=_array_or_none(data.get("select_auroc")),
+        harmless_mean=saved.get("harmless_mean"),  # absent from files saved before it was kept
     )

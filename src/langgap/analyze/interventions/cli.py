@@ -45,6 +45,22 @@ def intervene(
             "'block-outputs' only before the first block and after each block (the old rule)."
         ),
     ] = "all-writes",
+    ablation_kind: Annotated[
+        str,
+        typer.Option(
+            help="Ablation: 'zero' projects the direction out (Arditi et al.); 'affine' sets its "
+            "component to the value in the source language's harmless mean activation at each "
+            "captured layer's output (ACE, Marshall et al. 2024; needs --ablation-points "
+            "block-outputs)."
+        ),
+    ] = "zero",
+    ablation_tail: Annotated[
+        int,
+        typer.Option(
+            help="Ablation: edit only each prompt's last K positions (where the directions are "
+            "fitted) and the generated tokens; 0: every position."
+        ),
+    ] = 0,
     languages: LanguagesOption = "all",
     n: Annotated[int, typer.Option(help="Prompts per target language.")] = 8,
     split: Annotated[
@@ -66,17 +82,23 @@ def intervene(
     from langgap.analyze.common.models import ModelLoadError, resolve_device, resolve_dtype
     from langgap.analyze.directions.run import DirectionError, fitted_ids, load_directions
     from langgap.analyze.interventions.report import write_transfer_report
-    from langgap.analyze.interventions.run import ABLATION_POINTS, transfer_matrix
+    from langgap.analyze.interventions.run import check_ablation, transfer_matrix
     from langgap.evaluate.benchmarks import BenchmarkError
 
     if mode not in ("ablate", "add"):
         raise fail(ValueError(f"unknown mode {mode!r}; available: ablate, add"))
-    points = next((p for p in ABLATION_POINTS if p == ablation_points), None)
-    if points is None:
-        raise fail(f"unknown --ablation-points {ablation_points!r}; available: {ABLATION_POINTS}")
+    try:
+        points, kind = check_ablation(ablation_points, ablation_kind, ablation_tail, mode)
+    except ValueError as error:
+        raise fail(error) from error
     try:
         resolve_dtype(dtype, resolve_device(device))  # a bad device fails before any reading
         dirs = load_directions(directions_dir)
+        if mode == "ablate" and kind == "affine":  # before the model loads
+            try:
+                dirs.require_harmless_mean()
+            except DirectionError as error:
+                raise DirectionError(f"{directions_dir}: {error}") from error
         chosen = parse_languages(languages) or dirs.languages
         loaded = load_on_device(model, device, dtype, settings)
         fitted = fitted_ids(directions_dir)
@@ -108,6 +130,8 @@ def intervene(
             max_new_tokens=max_new_tokens,
             batch_size=batch_size,
             ablation_points=points,
+            ablation_kind=kind,
+            ablation_tail=ablation_tail,
         )
     except (ActivationError, DirectionError, ModelLoadError, BenchmarkError) as error:
         raise fail(error) from error

@@ -33,6 +33,11 @@ from torch import nn
 from langgap.analyze.common.activations import Activations, Prompt, tokenize_batch
 from langgap.analyze.common.generation import chat_texts
 from langgap.analyze.directions.run import RefusalDirections
+
+# the ablation kinds live beside the ablations (shared with `analyze intervene`); re-exported
+# for the loop's callers (benchmarks/bench_refusal_loop.py)
+from langgap.analyze.interventions.run import ABLATION_KINDS as ABLATION_KINDS
+from langgap.analyze.interventions.run import AblationKind as AblationKind
 from langgap.analyze.interventions.run import ablate, ablate_at_layers, add_direction
 
 Intervention = Callable[[], AbstractContextManager[Any]]
@@ -161,10 +166,6 @@ def pooled_direction(dirs: RefusalDirections, layer: int, languages: Sequence[st
 
 AblationScope = Literal["every-layer", "one-layer"]
 ABLATION_SCOPES: tuple[AblationScope, ...] = ("every-layer", "one-layer")
-# zero: project the direction out (Arditi et al.); affine: set its component to the harmless
-# mean's (ACE, Marshall et al. 2024), which leaves harmless prompts' activations nearly alone
-AblationKind = Literal["zero", "affine"]
-ABLATION_KINDS: tuple[AblationKind, ...] = ("zero", "affine")
 
 
 def ablation(

@@ -35,7 +35,7 @@ def write_transfer_report(result: TransferResult, out_dir: Path) -> list[Path]:
         f"{result.max_new_tokens} new tokens, judged by the refusal phrase judge. Rates are "
         "refused / all responses; unclear responses and replies in another language than the "
         "prompt (off-language) are counted apart, never folded into refused or complied."
-        + _ablation_note(result.ablation_points)
+        + _ablation_note(result)
     )
     rates = np.vstack([result.baseline, result.refused])
     counts = np.vstack([result.baseline_unclear, result.unclear])
@@ -61,12 +61,33 @@ def _fmt(value: float) -> str:
     return "n/a" if not np.isfinite(value) else f"{value:.3f}"
 
 
-def _ablation_note(points: str | None) -> str:
-    if points == "all-writes":
-        return (
+def _ablation_note(result: TransferResult) -> str:
+    """Where, how and at which positions ablation edited the residual stream (ablate mode)."""
+    if result.ablation_kind == "affine":
+        where = (
+            " Affine ablation (ACE, Marshall et al. 2024) sets the direction's component at the "
+            f"outputs of layers {_span(result.ablation_layers or [])} to its value in the source "
+            "language's harmless mean activation there."
+        )
+    elif result.ablation_points == "all-writes":
+        where = (
             " Ablation projects the direction out of every write to the residual stream "
             "(embeddings, attention and MLP outputs), as Arditi et al. do."
         )
-    if points == "block-outputs":
-        return " Ablation projects the direction out of block inputs and outputs only."
-    return ""
+    elif result.ablation_points == "block-outputs":
+        where = " Ablation projects the direction out of block inputs and outputs only."
+    else:
+        return ""
+    if result.ablation_tail:
+        return where + (
+            f" Only each prompt's last {result.ablation_tail} positions and the generated "
+            "tokens are edited."
+        )
+    return where + " Every position is edited."
+
+
+def _span(layers: Sequence[int]) -> str:
+    """Layers as `a–b` when consecutive (every captured layer, usually), else listed."""
+    if len(layers) > 2 and list(layers) == list(range(layers[0], layers[-1] + 1)):
+        return f"{layers[0]}–{layers[-1]}"
+    return ", ".join(map(str, layers))

@@ -25,6 +25,10 @@ Mode = Literal["ablate", "add"]
 # reads what attention wrote along the direction; langgap's ablation before this option)
 AblationPoints = Literal["all-writes", "block-outputs"]
 ABLATION_POINTS: tuple[AblationPoints, ...] = ("all-writes", "block-outputs")
+# zero: project the direction out (Arditi et al.); affine: set its component to the harmless
+# mean's (ACE, Marshall et al. 2024), which leaves harmless prompts' activations nearly alone
+AblationKind = Literal["zero", "affine"]
+ABLATION_KINDS: tuple[AblationKind, ...] = ("zero", "affine")
 # attribute names of a decoder block's attention module (Llama/Qwen/Mistral, GPT-2, Falcon, NeoX)
 _ATTENTION_NAMES = ("self_attn", "attn", "self_attention", "attention")
 
@@ -169,7 +173,12 @@ class TransferResult:
     # [sources, targets] and [targets]: replies in another language than the prompt
     off_language: NDArray[np.int64]
     baseline_off_language: NDArray[np.int64]
-    ablation_points: AblationPoints | None = None  # ablate mode only
+    # ablate mode only (None in add mode): where, how (zero or affine) and at which positions
+    # (0: every position; k: a prompt's last k positions and the generated tokens)
+    ablation_points: AblationPoints | None = None
+    ablation_kind: AblationKind | None = None
+    ablation_tail: int | None = None
+    ablation_layers: list[int] | None = None  # affine: the block outputs it edits (zero: all)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form; rates are refused / all responses, unclear and off-language replies
@@ -177,6 +186,9 @@ class TransferResult:
         return {
             "mode": self.mode,
             "ablation_points": self.ablation_points,
+            "ablation_kind": self.ablation_kind,
+            "ablation_tail": self.ablation_tail,
+            "ablation_layers": self.ablation_layers,
             "layer": self.layer,
             "alpha": self.alpha,
             "sources": self.sources,
@@ -201,6 +213,35 @@ class TransferResult:
         return base_rate_warnings(dict(zip(self.targets, map(float, self.baseline), strict=True)))
 
 
+def check_ablation(
+    points: str, kind: str, tail: int, mode: str = "ablate"
+) -> tuple[AblationPoints, AblationKind]:
+    """The ablation's points and kind, or a clear error for a choice that cannot run.
+
+    Affine ablation acts at block outputs only: the harmless means it sets the component to are
+    block outputs (what `langgap analyze directions` captures), and attention outputs have none.
+    In add mode the ablation choices are only checked for spelling (they are not used).
+    """
+    chosen_points = next((p for p in ABLATION_POINTS if p == points), None)
+    if chosen_points is None:
+        raise ValueError(f"unknown ablation points {points!r}; available: {ABLATION_POINTS}")
+    chosen_kind = next((k for k in ABLATION_KINDS if k == kind), None)
+    if chosen_kind is None:
+        raise ValueError(f"unknown ablation kind {kind!r}; available: {ABLATION_KINDS}")
+    if tail < 0:
+        raise ValueError(
+            f"ablation tail must be 0 (every position) or a positive number of prompt positions, "
+            f"got {tail}"
+        )
+    if mode == "ablate" and chosen_kind == "affine" and chosen_points != "block-outputs":
+        raise ValueError(
+            "affine ablation acts at block outputs only (its harmless means are block outputs; "
+            "attention outputs have none): use ablation points 'block-outputs' "
+            "(--ablation-points block-outputs)"
+        )
+    return chosen_points, chosen_kind
+
+
 def transfer_matrix(
     model: nn.Module,
     tokenizer: Any,
@@ -213,15 +254,28 @@ def transfer_matrix(
     max_new_tokens: int = 24,
     batch_size: int = 8,
     ablation_points: AblationPoints = "all-writes",
+    ablation_kind: AblationKind = "zero",
+    ablation_tail: int = 0,
 ) -> TransferResult:
     """Source × target refusal rates: each language's direction applied to every language's prompts.
 
     Ablation is meant for harmful prompts (does removing it stop refusal?), addition for harmless
     ones (does adding it cause refusal?); the prompts passed decide which is measured.
     `ablation_points` says where ablation projects the direction out (see `ablate`).
+    `ablation_kind` `affine` sets the direction's component, at the output of every layer the
+    directions were captured at, to the value it has in the source language's harmless mean
+    activation at that layer (`RefusalDirections.harmless_means`: the reference the source's
+    direction was fitted against), whatever the target language; it needs `ablation_points`
+    `block-outputs` (`check_ablation`). `ablation_tail` k > 0 edits only a prompt's last k
+    positions and the generated tokens (see `_projection`).
     """
     if mode not in ("ablate", "add"):
         raise ValueError(f"unknown mode {mode!r}; available: ablate, add")
+    ablating = mode == "ablate"
+    check_ablation(ablation_points, ablation_kind, ablation_tail, mode)
+    affine = ablating and ablation_kind == "affine"
+    # read before any generation: directions saved before the means were kept have none
+    means = {source: dirs.harmless_means(source) for source in dirs.languages} if affine else {}
     by_target: dict[str, list[Prompt]] = {}
     for p in prompts:
         if p.language is None:
@@ -247,7 +301,15 @@ def transfer_matrix(
     for i, source in enumerate(dirs.languages):
         direction = dirs.direction(source, layer)
         for j, target in enumerate(targets):
-            with _intervene(model, mode, direction, layer, alpha, ablation_points):
+            if not ablating:
+                intervention = add_direction(model, direction, layer, alpha)
+            elif affine:
+                intervention = ablate_at_layers(
+                    model, direction, dirs.layers, harmless_means=means[source], tail=ablation_tail
+                )
+            else:
+                intervention = ablate(model, direction, points=ablation_points, tail=ablation_tail)
+            with intervention:
                 refused[i, j], unclear[i, j], other[i, j] = rates(by_target[target])
     return TransferResult(
         mode=mode,
@@ -263,22 +325,10 @@ def transfer_matrix(
         max_new_tokens=max_new_tokens,
         off_language=other,
         baseline_off_language=np.array([b[2] for b in base], dtype=np.int64),
-        ablation_points=ablation_points if mode == "ablate" else None,
-    )
-
-
-def _intervene(
-    model: nn.Module,
-    mode: Mode,
-    direction: torch.Tensor,
-    layer: int,
-    alpha: float,
-    points: AblationPoints,
-) -> Any:
-    return (
-        ablate(model, direction, points=points)
-        if mode == "ablate"
-        else add_direction(model, direction, layer, alpha)
+        ablation_points=ablation_points if ablating else None,
+        ablation_kind=ablation_kind if ablating else None,
+        ablation_tail=ablation_tail if ablating else None,
+        ablation_layers=list(dirs.layers) if affine else None,
     )
 
 
