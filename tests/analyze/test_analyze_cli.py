@@ -233,3 +233,25 @@ def test_compare_influence_and_plain_draws_read_the_benchmark_once(
     loaded = read_benchmark(data_dir=SHARED_DATA)
     with pytest.raises(BenchmarkError, match="give one"):
         benchmark_prompts(["deu"], 2, name="xsafety", loaded=loaded)
+
+
+def test_the_refusal_model_reads_its_tuning_data_from_data_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # its tuning prompts decide the cache key, so even a cached build reads them: from --data-dir
+    _needs_polyrefuse()
+    from langgap.analyze.common import refusal_model
+    from langgap.analyze.common.models import ModelLoadError
+
+    seen: list[str | None] = []
+
+    def build(config: refusal_model.RefusalModelConfig, **_: object) -> None:
+        seen.append(config.data_dir)
+        raise ModelLoadError("stopped here by the test")
+
+    monkeypatch.setattr(refusal_model, "build_refusal_model", build)
+    args = ["analyze", "directions", "-m", "smollm2-refusal", "--languages", "en",
+            "--data-dir", str(SHARED_DATA), "--out", str(tmp_path / "out")]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert "stopped here by the test" in result.output, result.output
+    assert seen == [str(SHARED_DATA)]

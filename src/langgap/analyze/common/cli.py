@@ -110,14 +110,17 @@ def require_data(benchmark: str, data_dir: str | Path | None) -> None:
         raise fail(error) from None
 
 
-def load_on_device(model: str, device: str, dtype: str, settings: dict[str, Any]) -> LoadedModel:
-    """The model on the resolved device and dtype (recorded in `settings`)."""
+def load_on_device(
+    model: str, device: str, dtype: str, settings: dict[str, Any], data_dir: Path | None = None
+) -> LoadedModel:
+    """The model on the resolved device and dtype (recorded in `settings`); `data_dir` is where
+    `smollm2-refusal` finds its tuning data."""
     from langgap.analyze.common.models import load_model, resolve_device, resolve_dtype
 
     settings["device"] = run_on = resolve_device(device)
     weights = resolve_dtype(dtype, run_on)
     settings["dtype"] = str(weights).removeprefix("torch.")
-    return load_model(model, device=run_on, dtype=weights)
+    return load_model(model, device=run_on, dtype=weights, data_dir=data_dir)
 
 
 def lab_prompts(

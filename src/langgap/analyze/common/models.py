@@ -101,9 +101,10 @@ def smollm2_folder() -> Path:
     return export_hf_folder(smollm2_gguf(), cache_dir() / "models" / "smollm2-135m-instruct")
 
 
-def refusal_folder() -> Path:
+def refusal_folder(data_dir: str | Path | None = None) -> Path:
     """SmolLM2 refusal-tuned with the default settings: built on first use (minutes on a CPU,
-    said on stderr), then cached by base weights and settings."""
+    said on stderr), then cached by base weights and settings. `data_dir` is where PolyRefuse is
+    (its tuning prompts decide the cache key, so they are read even when the build is cached)."""
     import sys
 
     from langgap.analyze.common.refusal_model import RefusalModelConfig, build_refusal_model
@@ -111,16 +112,17 @@ def refusal_folder() -> Path:
     def say(message: str) -> None:
         print(f"{SMOLLM2_REFUSAL}: {message}", file=sys.stderr, flush=True)
 
-    return build_refusal_model(RefusalModelConfig(), log=say).path
+    config = RefusalModelConfig(data_dir=None if data_dir is None else str(data_dir))
+    return build_refusal_model(config, log=say).path
 
 
-def resolve(spec: str) -> Path | str:
+def resolve(spec: str, data_dir: str | Path | None = None) -> Path | str:
     """`smollm2` → the exported folder; `smollm2-refusal` → the refusal-tuned folder (built on
     first use); an existing path → itself; anything else a hub name."""
     if spec == SMOLLM2:
         return smollm2_folder()
     if spec == SMOLLM2_REFUSAL:
-        return refusal_folder()
+        return refusal_folder(data_dir)
     path = Path(spec).expanduser()
     if path.exists():
         if not (path / "config.json").is_file():
@@ -135,14 +137,19 @@ def resolve(spec: str) -> Path | str:
 
 
 def load_model(
-    spec: str, *, device: str | torch.device | None = None, dtype: torch.dtype | None = None
+    spec: str,
+    *,
+    device: str | torch.device | None = None,
+    dtype: torch.dtype | None = None,
+    data_dir: str | Path | None = None,
 ) -> LoadedModel:
-    """The model and tokenizer named by `spec`, in eval mode on `device` (default CPU)."""
+    """The model and tokenizer named by `spec`, in eval mode on `device` (default CPU);
+    `data_dir` is where `smollm2-refusal` finds its tuning data."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     if device is not None:
         device = resolve_device(str(device))
-    where = resolve(spec)
+    where = resolve(spec, data_dir)
     try:
         model = AutoModelForCausalLM.from_pretrained(where, dtype=dtype or torch.float32)
         tokenizer = AutoTokenizer.from_pretrained(where)

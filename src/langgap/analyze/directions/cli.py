@@ -55,7 +55,7 @@ def directions(
 
     try:
         chosen_layers = parse_layers(layers)
-        loaded = load_on_device(model, device, dtype, settings)
+        loaded = load_on_device(model, device, dtype, settings, data_dir)
         prompts = lab_prompts(
             parse_languages(languages), n_per_class, split, data_dir, seed, loaded, settings
         )

@@ -119,7 +119,7 @@ def influence(
         blocks = parse_blocks(layers)  # a bad --layers fails before the model loads
         query_set = query_examples(queries, query_languages, n_queries, data_dir, seed)
         train_set = training_examples(train, train_languages, n_train, query_set, data_dir, seed)
-        loaded, tokenizer = load_model_and_tokenizer(model, device, weights)
+        loaded, tokenizer = load_model_and_tokenizer(model, device, weights, data_dir)
         selection: Any = modules if modules in ("mlp", "all") else split_list(modules)
         result = influence_scores(
             loaded,

@@ -119,13 +119,15 @@ def split_list(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-def load_model_and_tokenizer(spec: str, device: str, dtype: Any) -> tuple[Any, Any]:
+def load_model_and_tokenizer(
+    spec: str, device: str, dtype: Any, data_dir: Path | None = None
+) -> tuple[Any, Any]:
     """A causal LM and its tokenizer: a local folder, a hub name (offline cache) or `smollm2`."""
     from langgap.analyze.common.models import ModelLoadError, load_model
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     try:
-        loaded = load_model(spec, device=device, dtype=dtype)
+        loaded = load_model(spec, device=device, dtype=dtype, data_dir=data_dir)
     except ModelLoadError as exc:
         raise InfluenceError(str(exc)) from None
     return loaded.model, loaded.tokenizer

@@ -100,7 +100,7 @@ def intervene(
             except DirectionError as error:
                 raise DirectionError(f"{directions_dir}: {error}") from error
         chosen = parse_languages(languages) or dirs.languages
-        loaded = load_on_device(model, device, dtype, settings)
+        loaded = load_on_device(model, device, dtype, settings, data_dir)
         fitted = fitted_ids(directions_dir)
         drawn = lab_prompts(
             chosen, n, split, data_dir, seed, loaded, settings, fitted=fitted or frozenset()

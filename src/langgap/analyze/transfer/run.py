@@ -100,7 +100,12 @@ class _Base:
             start = time.perf_counter()
             self.log(f"loading model {self.config.model}")
             dtype = resolve_dtype(self.config.dtype, self.config.device)
-            self._loaded = load_model(self.config.model, device=self.config.device, dtype=dtype)
+            self._loaded = load_model(
+                self.config.model,
+                device=self.config.device,
+                dtype=dtype,
+                data_dir=self.config.data_dir,
+            )
             self.seconds = time.perf_counter() - start
         return self._loaded
 
