@@ -11,14 +11,24 @@ True
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal
 
 NEAR = 0.05  # a base rate within this of 0 or 1 bounds the measurable change
 
 
-def base_rate_warnings(rates: Mapping[str, float], near: float = NEAR) -> list[str]:
-    """One line per end: languages whose base refusal rate (a fraction) is ≤ near or ≥ 1 - near."""
-    low = sorted(lang for lang, rate in rates.items() if rate <= near)
-    high = sorted(lang for lang, rate in rates.items() if rate >= 1 - near)
+Expected = Literal["either", "decrease", "increase"]
+
+
+def base_rate_warnings(
+    rates: Mapping[str, float], near: float = NEAR, expected: Expected = "either"
+) -> list[str]:
+    """One line per end: languages whose base refusal rate (a fraction) is ≤ near or ≥ 1 - near;
+    only the end that bounds the `expected` change (ablation lowers refusal, addition raises it;
+    a fine-tuning may do either)."""
+    low = sorted(lang for lang, rate in rates.items() if rate <= near and expected != "increase")
+    high = sorted(
+        lang for lang, rate in rates.items() if rate >= 1 - near and expected != "decrease"
+    )
     out = []
     if low:
         out.append(

@@ -207,10 +207,14 @@ class TransferResult:
         }
 
     def warnings(self) -> list[str]:
-        """Targets whose base refusal rate bounds the measurable change (near 0 or 1)."""
+        """Targets whose base refusal rate bounds the measurable change: near 0 for ablation
+        (refusal cannot fall), near 1 for addition (it cannot rise)."""
         from langgap.analyze.common.bounds import base_rate_warnings
 
-        return base_rate_warnings(dict(zip(self.targets, map(float, self.baseline), strict=True)))
+        rates = dict(zip(self.targets, map(float, self.baseline), strict=True))
+        return base_rate_warnings(
+            rates, expected="decrease" if self.mode == "ablate" else "increase"
+        )
 
 
 def check_ablation(
