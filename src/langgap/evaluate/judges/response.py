@@ -41,7 +41,7 @@ import json
 import math
 import re
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib.resources import files
@@ -493,15 +493,21 @@ def _softmax_top(classes: Sequence[str], scores: Sequence[float]) -> tuple[str, 
     return classes[best], exps[best] / sum(exps)
 
 
+def _gather(places: Sequence[int]) -> Callable[[Sequence[float]], tuple[float, ...]]:
+    """The items of a sequence at `places`, as a tuple, gathered in C (itemgetter)."""
+    if len(places) == 1:  # itemgetter of one index gives an item, not a tuple
+        place = places[0]
+        return lambda seq: (seq[place],)
+    return itemgetter(*places)
+
+
 def _linear(
     intercept: Sequence[float], weights: Sequence[Sequence[float]], row: Sequence[float]
 ) -> list[float]:
     chosen = list(compress(range(len(row)), row))  # the nonzero features
-    if len(chosen) < 2:  # (itemgetter of one index gives an item, not a tuple)
-        return [
-            b + sum(w[i] * row[i] for i in chosen) for b, w in zip(intercept, weights, strict=True)
-        ]
-    pick = itemgetter(*chosen)  # C-level gathers: ~20 % faster than a generator per class
+    if not chosen:
+        return [b + 0 for b in intercept]  # (+ 0: the float sum() of nothing adds, -0.0 -> 0.0)
+    pick = _gather(chosen)  # C-level gathers: ~20 % faster than a generator per class
     values = pick(row)
     return [b + sum(map(mul, pick(w), values)) for b, w in zip(intercept, weights, strict=True)]
 
@@ -521,19 +527,21 @@ class LexicalModel:
     terms: dict[str, tuple[float, ...]]  # term (see `lexical_terms`) -> its weight per class
     min_refused: float = 0.0
     _finder: TermFinder = field(init=False, repr=False, compare=False)
-    _term_weights: list[tuple[float, ...]] = field(init=False, repr=False, compare=False)
+    # per class, every term's weight (in term order): a class's found weights are gathered in C
+    _term_columns: tuple[tuple[float, ...], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_term_weights", list(self.terms.values()))
+        columns = tuple(zip(*self.terms.values(), strict=True))
+        object.__setattr__(self, "_term_columns", columns or ((),) * len(self.intercept))
         object.__setattr__(self, "_finder", TermFinder(list(self.terms), "words", self.max_chars))
 
     def scores(self, row: Sequence[float], text: str) -> list[float]:
         """Class scores (before the softmax) for a feature row and its normalised reply."""
         scores = _linear(self.intercept, self.weights, row)
         found = self._finder.found(text)
-        if found:
-            columns = zip(*[self._term_weights[i] for i in found], strict=True)
-            scores = [s + sum(column) for s, column in zip(scores, columns, strict=True)]
+        if found:  # each class's term weights summed in term order, as they always were
+            pick = _gather(found)
+            scores = [s + sum(pick(c)) for s, c in zip(scores, self._term_columns, strict=True)]
         return scores
 
     def to_dict(self) -> dict[str, object]:
