@@ -501,14 +501,29 @@ def _gather(places: Sequence[int]) -> Callable[[Sequence[float]], tuple[float, .
     return itemgetter(*places)
 
 
-def _linear(
-    intercept: Sequence[float], weights: Sequence[Sequence[float]], row: Sequence[float]
-) -> list[float]:
-    chosen = list(compress(range(len(row)), row))  # the nonzero features
+# A feature row's nonzero features: a gather of their places, and their values (None: none).
+_Nonzero = tuple[Callable[[Sequence[float]], tuple[float, ...]], tuple[float, ...]] | None
+
+
+def _nonzero(row: Sequence[float]) -> _Nonzero:
+    chosen = list(compress(range(len(row)), row))
     if not chosen:
-        return [b + 0 for b in intercept]  # (+ 0: the float sum() of nothing adds, -0.0 -> 0.0)
+        return None
     pick = _gather(chosen)  # C-level gathers: ~20 % faster than a generator per class
-    values = pick(row)
+    return pick, pick(row)
+
+
+def _linear(
+    intercept: Sequence[float],
+    weights: Sequence[Sequence[float]],
+    row: Sequence[float],
+    nonzero: _Nonzero | Literal[False] = False,  # `_nonzero(row)` when already known
+) -> list[float]:
+    if nonzero is False:
+        nonzero = _nonzero(row)
+    if nonzero is None:
+        return [b + 0 for b in intercept]  # (+ 0: the float sum() of nothing adds, -0.0 -> 0.0)
+    pick, values = nonzero
     return [b + sum(map(mul, pick(w), values)) for b, w in zip(intercept, weights, strict=True)]
 
 
@@ -535,9 +550,12 @@ class LexicalModel:
         object.__setattr__(self, "_term_columns", columns or ((),) * len(self.intercept))
         object.__setattr__(self, "_finder", TermFinder(list(self.terms), "words", self.max_chars))
 
-    def scores(self, row: Sequence[float], text: str) -> list[float]:
-        """Class scores (before the softmax) for a feature row and its normalised reply."""
-        scores = _linear(self.intercept, self.weights, row)
+    def scores(
+        self, row: Sequence[float], text: str, nonzero: _Nonzero | Literal[False] = False
+    ) -> list[float]:
+        """Class scores (before the softmax) for a feature row and its normalised reply
+        (`nonzero`: `_nonzero(row)`, when the caller has it)."""
+        scores = _linear(self.intercept, self.weights, row, nonzero)
         found = self._finder.found(text)
         if found:  # each class's term weights summed in term order, as they always were
             pick = _gather(found)
@@ -630,7 +648,8 @@ class ResponseModel:
         the cue model gives `refused` at least its `min_refused`), and a decline model picks
         the side for replies of its language where the prompt's (if given) is the same, as in
         its training data."""
-        scores = _linear(self.intercept, self.weights, row)
+        nonzero = _nonzero(row)
+        scores = _linear(self.intercept, self.weights, row, nonzero)
         lexical = self.lexical
         if (
             lexical is not None
@@ -638,7 +657,7 @@ class ResponseModel:
             and language == lexical.language
             and _at_least(scores, self._refused, lexical.min_refused)
         ):
-            return _softmax_top(self.classes, lexical.scores(row, text))
+            return _softmax_top(self.classes, lexical.scores(row, text, nonzero))
         if (
             self.decliners
             and text is not None
@@ -842,9 +861,7 @@ def _analyse(response: str | None, meta_code: str | None) -> Classified | _Pendi
         )
     first_end, opening = _sentences(base)
     cues, code, unsupported = _reply_cues(base, scripts, languages, meta_code, opening)
-    first: dict[str, _Hit] = {}  # the first cue of each kind
-    for cue in cues:
-        first.setdefault(cue.kind, cue)
+    first = {cue.kind: cue for cue in reversed(cues)}  # the first cue of each kind (set last)
     if not first.keys() - {"pivot"}:
         if unsupported:
             return Classified(
