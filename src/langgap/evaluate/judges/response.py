@@ -364,14 +364,15 @@ def _collect(
             if match is None:
                 continue
             end = match.end()
+            cue_text = target[begin:end]
             for anchor in anchors:  # one cue per anchor that occurs here, as before
                 size = len(anchor)
                 if target.startswith(anchor, begin) and (
                     begin + size <= stop
                     or begin + size - 1 <= _stop_end(stops, matcher, form, target, stop)
                 ):
-                    found = (begin, kind_index, form, size, order, end, kind, language)
-                    hits.append(_new_hit(_Hit, (*found, target[begin:end])))
+                    found = (begin, kind_index, form, size, order, end, kind, language, cue_text)
+                    hits.append(_new_hit(_Hit, found))
 
 
 def _stop_end(
