@@ -915,14 +915,19 @@ def _reply_cues(
     meta_code: str | None,
     opening: int,
 ) -> tuple[list[_Hit], str | None, bool]:
-    """The reply's cues, its language and whether that language is uncovered. The opening is
-    searched with every list of its script; later text with the reply's own language and
-    English (models' fallback), which keeps long answers cheap."""
+    """The reply's cues, its language and whether that language is uncovered (False where a
+    cue of the opening names the language). The opening is searched with every list of its
+    script; later text with the reply's own language and English (models' fallback), which
+    keeps long answers cheap."""
     folded_text = fold(base)
     marked = mark_ascii(base) if base.isascii() else None
     cues = _scan(base, languages, 0, opening, folded_text, marked)
-    guessed, unsupported = _response_language(base, scripts, meta_code)
-    code = next((c.language for c in cues if c.kind_index != _PIVOT), guessed)
+    named = next((c.language for c in cues if c.kind_index != _PIVOT), None)
+    # guessed from the text only where no cue names it: `unsupported` matters only for a reply
+    # with no cue at all
+    code, unsupported = (
+        (named, False) if named is not None else _response_language(base, scripts, meta_code)
+    )
     if opening < len(base):
         late_lists = _late_lists(languages, code)
         cues += _scan(base, late_lists, opening, None, folded_text, marked)
