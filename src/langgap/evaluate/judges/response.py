@@ -439,18 +439,19 @@ def features(text: str, cues: Sequence[_Hit], opening: int, first_end: int) -> l
     declines: list[int] = []  # kinds of the first two cues that are no pivots
     first_start = 0
     for cue in cues:
-        kind = cue.kind_index
-        place = 0 if cue.start < first_end else 1 if cue.start < opening else 2
+        kind, start = cue.kind_index, cue.start
+        place = 0 if start < first_end else 1 if start < opening else 2
         row[kind if place < 2 else kind + later] = 1.0
         count = _COUNTS + kind * 3 + place
-        row[count] = min(row[count] + 1.0, _COUNT_CAP)
+        if row[count] < _COUNT_CAP:  # (counts are whole numbers up to the cap)
+            row[count] += 1.0
         if kind == _PIVOT:
-            pivot_after = pivot_after or (refusal is not None and cue.start >= refusal.end)
+            pivot_after = pivot_after or (refusal is not None and start >= refusal.end)
             continue
         if kind == _REFUSAL and refusal is None:
             refusal = cue
         if not declines:
-            first_start = cue.start
+            first_start = start
         if len(declines) < 2:
             declines.append(kind)
     # normalised text has no line breaks left, so list_lines is 0 (the model was fitted so)
