@@ -8,7 +8,7 @@ replies/s on Do-Not-Answer's replies, per call (`classify_response`) and in one 
 (`classify_many`), each round timing both trees, the order swapped every round. Reply texts are
 never printed.
 
-    git archive main src | tar -x -C /tmp/base   # the tree to compare against
+    mkdir -p /tmp/base && git archive main src | tar -x -C /tmp/base   # the tree to compare to
     python benchmarks/bench_response_ab.py --baseline /tmp/base/src [--rounds 12]
 """
 
