@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from itertools import pairwise
+from operator import itemgetter
 from typing import Any, Literal
 
 Analyser = Literal["words", "chars"]
@@ -20,6 +21,7 @@ ANALYSERS: tuple[Analyser, ...] = ("words", "chars")
 # word-bounded entries then start with that space, so the automaton (whose nodes look children
 # up one by one) leaves its root on spaces only, not on every letter; 2-3x faster.
 _ASCII_MARK = bytes(c if chr(c).isalnum() or c == ord("_") else 32 for c in range(256))
+_SECOND = itemgetter(1)  # an automaton match's value
 _WORD = re.compile(r"\w+")
 _NON_WORD = re.compile(r"\W")
 # The automaton looks a node's children up one by one, in the order they were added: adding keys
@@ -93,4 +95,4 @@ class TermFinder:
         same terms."""
         if self._automaton is None:
             return []
-        return sorted({i for _, i in self._automaton.iter(lexical_view(text, self.max_chars))})
+        return sorted(set(map(_SECOND, self._automaton.iter(lexical_view(text, self.max_chars)))))

@@ -41,7 +41,7 @@ import json
 import math
 import re
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib.resources import files
@@ -364,14 +364,15 @@ def _collect(
             if match is None:
                 continue
             end = match.end()
+            cue_text = target[begin:end]
             for anchor in anchors:  # one cue per anchor that occurs here, as before
                 size = len(anchor)
                 if target.startswith(anchor, begin) and (
                     begin + size <= stop
                     or begin + size - 1 <= _stop_end(stops, matcher, form, target, stop)
                 ):
-                    found = (begin, kind_index, form, size, order, end, kind, language)
-                    hits.append(_new_hit(_Hit, (*found, target[begin:end])))
+                    found = (begin, kind_index, form, size, order, end, kind, language, cue_text)
+                    hits.append(_new_hit(_Hit, found))
 
 
 def _stop_end(
@@ -438,18 +439,19 @@ def features(text: str, cues: Sequence[_Hit], opening: int, first_end: int) -> l
     declines: list[int] = []  # kinds of the first two cues that are no pivots
     first_start = 0
     for cue in cues:
-        kind = cue.kind_index
-        place = 0 if cue.start < first_end else 1 if cue.start < opening else 2
+        kind, start = cue.kind_index, cue.start
+        place = 0 if start < first_end else 1 if start < opening else 2
         row[kind if place < 2 else kind + later] = 1.0
         count = _COUNTS + kind * 3 + place
-        row[count] = min(row[count] + 1.0, _COUNT_CAP)
+        if row[count] < _COUNT_CAP:  # (counts are whole numbers up to the cap)
+            row[count] += 1.0
         if kind == _PIVOT:
-            pivot_after = pivot_after or (refusal is not None and cue.start >= refusal.end)
+            pivot_after = pivot_after or (refusal is not None and start >= refusal.end)
             continue
         if kind == _REFUSAL and refusal is None:
             refusal = cue
         if not declines:
-            first_start = cue.start
+            first_start = start
         if len(declines) < 2:
             declines.append(kind)
     # normalised text has no line breaks left, so list_lines is 0 (the model was fitted so)
@@ -493,16 +495,37 @@ def _softmax_top(classes: Sequence[str], scores: Sequence[float]) -> tuple[str, 
     return classes[best], exps[best] / sum(exps)
 
 
+def _gather(places: Sequence[int]) -> Callable[[Sequence[float]], tuple[float, ...]]:
+    """The items of a sequence at `places`, as a tuple, gathered in C (itemgetter)."""
+    if len(places) == 1:  # itemgetter of one index gives an item, not a tuple
+        place = places[0]
+        return lambda seq: (seq[place],)
+    return itemgetter(*places)
+
+
+# A feature row's nonzero features: a gather of their places, and their values (None: none).
+_Nonzero = tuple[Callable[[Sequence[float]], tuple[float, ...]], tuple[float, ...]] | None
+
+
+def _nonzero(row: Sequence[float]) -> _Nonzero:
+    chosen = list(compress(range(len(row)), row))
+    if not chosen:
+        return None
+    pick = _gather(chosen)  # C-level gathers: ~20 % faster than a generator per class
+    return pick, pick(row)
+
+
 def _linear(
-    intercept: Sequence[float], weights: Sequence[Sequence[float]], row: Sequence[float]
+    intercept: Sequence[float],
+    weights: Sequence[Sequence[float]],
+    row: Sequence[float],
+    nonzero: _Nonzero | Literal[False] = False,  # `_nonzero(row)` when already known
 ) -> list[float]:
-    chosen = list(compress(range(len(row)), row))  # the nonzero features
-    if len(chosen) < 2:  # (itemgetter of one index gives an item, not a tuple)
-        return [
-            b + sum(w[i] * row[i] for i in chosen) for b, w in zip(intercept, weights, strict=True)
-        ]
-    pick = itemgetter(*chosen)  # C-level gathers: ~20 % faster than a generator per class
-    values = pick(row)
+    if nonzero is False:
+        nonzero = _nonzero(row)
+    if nonzero is None:
+        return [b + 0 for b in intercept]  # (+ 0: the float sum() of nothing adds, -0.0 -> 0.0)
+    pick, values = nonzero
     return [b + sum(map(mul, pick(w), values)) for b, w in zip(intercept, weights, strict=True)]
 
 
@@ -521,19 +544,24 @@ class LexicalModel:
     terms: dict[str, tuple[float, ...]]  # term (see `lexical_terms`) -> its weight per class
     min_refused: float = 0.0
     _finder: TermFinder = field(init=False, repr=False, compare=False)
-    _term_weights: list[tuple[float, ...]] = field(init=False, repr=False, compare=False)
+    # per class, every term's weight (in term order): a class's found weights are gathered in C
+    _term_columns: tuple[tuple[float, ...], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_term_weights", list(self.terms.values()))
+        columns = tuple(zip(*self.terms.values(), strict=True))
+        object.__setattr__(self, "_term_columns", columns or ((),) * len(self.intercept))
         object.__setattr__(self, "_finder", TermFinder(list(self.terms), "words", self.max_chars))
 
-    def scores(self, row: Sequence[float], text: str) -> list[float]:
-        """Class scores (before the softmax) for a feature row and its normalised reply."""
-        scores = _linear(self.intercept, self.weights, row)
+    def scores(
+        self, row: Sequence[float], text: str, nonzero: _Nonzero | Literal[False] = False
+    ) -> list[float]:
+        """Class scores (before the softmax) for a feature row and its normalised reply
+        (`nonzero`: `_nonzero(row)`, when the caller has it)."""
+        scores = _linear(self.intercept, self.weights, row, nonzero)
         found = self._finder.found(text)
-        if found:
-            columns = zip(*[self._term_weights[i] for i in found], strict=True)
-            scores = [s + sum(column) for s, column in zip(scores, columns, strict=True)]
+        if found:  # each class's term weights summed in term order, as they always were
+            pick = _gather(found)
+            scores = [s + sum(pick(c)) for s, c in zip(scores, self._term_columns, strict=True)]
         return scores
 
     def to_dict(self) -> dict[str, object]:
@@ -622,7 +650,8 @@ class ResponseModel:
         the cue model gives `refused` at least its `min_refused`), and a decline model picks
         the side for replies of its language where the prompt's (if given) is the same, as in
         its training data."""
-        scores = _linear(self.intercept, self.weights, row)
+        nonzero = _nonzero(row)
+        scores = _linear(self.intercept, self.weights, row, nonzero)
         lexical = self.lexical
         if (
             lexical is not None
@@ -630,7 +659,7 @@ class ResponseModel:
             and language == lexical.language
             and _at_least(scores, self._refused, lexical.min_refused)
         ):
-            return _softmax_top(self.classes, lexical.scores(row, text))
+            return _softmax_top(self.classes, lexical.scores(row, text, nonzero))
         if (
             self.decliners
             and text is not None
@@ -834,9 +863,7 @@ def _analyse(response: str | None, meta_code: str | None) -> Classified | _Pendi
         )
     first_end, opening = _sentences(base)
     cues, code, unsupported = _reply_cues(base, scripts, languages, meta_code, opening)
-    first: dict[str, _Hit] = {}  # the first cue of each kind
-    for cue in cues:
-        first.setdefault(cue.kind, cue)
+    first = {cue.kind: cue for cue in reversed(cues)}  # the first cue of each kind (set last)
     if not first.keys() - {"pivot"}:
         if unsupported:
             return Classified(
@@ -889,14 +916,19 @@ def _reply_cues(
     meta_code: str | None,
     opening: int,
 ) -> tuple[list[_Hit], str | None, bool]:
-    """The reply's cues, its language and whether that language is uncovered. The opening is
-    searched with every list of its script; later text with the reply's own language and
-    English (models' fallback), which keeps long answers cheap."""
+    """The reply's cues, its language and whether that language is uncovered (False where a
+    cue of the opening names the language). The opening is searched with every list of its
+    script; later text with the reply's own language and English (models' fallback), which
+    keeps long answers cheap."""
     folded_text = fold(base)
     marked = mark_ascii(base) if base.isascii() else None
     cues = _scan(base, languages, 0, opening, folded_text, marked)
-    guessed, unsupported = _response_language(base, scripts, meta_code)
-    code = next((c.language for c in cues if c.kind_index != _PIVOT), guessed)
+    named = next((c.language for c in cues if c.kind_index != _PIVOT), None)
+    # guessed from the text only where no cue names it: `unsupported` matters only for a reply
+    # with no cue at all
+    code, unsupported = (
+        (named, False) if named is not None else _response_language(base, scripts, meta_code)
+    )
     if opening < len(base):
         late_lists = _late_lists(languages, code)
         cues += _scan(base, late_lists, opening, None, folded_text, marked)
