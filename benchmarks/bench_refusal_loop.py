@@ -45,10 +45,6 @@ from langgap.analyze.common.refusal_model import (
 )
 from langgap.analyze.directions.run import refusal_directions
 from langgap.analyze.interventions.refusal_loop import (
-    ABLATION_KINDS,
-    ABLATION_SCOPES,
-    Intervention,
-    ablation,
     addition,
     harmless_kl,
     harmless_means,
@@ -57,8 +53,15 @@ from langgap.analyze.interventions.refusal_loop import (
     residual_norms,
     select_layer,
 )
+from langgap.analyze.interventions.run import (
+    ABLATION_KINDS,
+    ABLATION_SCOPES,
+    Intervention,
+    ablation,
+)
 
 BUDGET_S = 20 * 60
+FIT_POSITIONS = 3  # directions are fitted on the prompt's last 3 tokens (end of instruction)
 
 
 def _parse() -> argparse.Namespace:
@@ -92,7 +95,8 @@ def _parse() -> argparse.Namespace:
         type=int,
         default=0,
         help="edit only the last K prompt positions (the chat template's end of instruction, "
-        "where the directions are fitted: 3) and the generated tokens; 0 (default): every position",
+        f"where the directions are fitted: {FIT_POSITIONS}) and the generated tokens; 0 "
+        "(default): every position",
     )
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--cold", action="store_true", help="rebuild the refusal model")
@@ -144,7 +148,7 @@ def main() -> None:
     t = time.perf_counter()
     fit = roles("fit", trained, args.n_fit, (True, False))
     # per position: the directions and norms average the positions, as a reduced capture would
-    acts = capture(model, tok, fit, positions=last_k(3), reduce="none", batch_size=16)
+    acts = capture(model, tok, fit, positions=last_k(FIT_POSITIONS), reduce="none", batch_size=16)
     dirs = refusal_directions(acts)
     norms = residual_norms(acts)
     means = harmless_means(acts)

@@ -25,13 +25,13 @@ from langgap.analyze.common.refusal_model import (
 )
 from langgap.analyze.directions.run import refusal_directions
 from langgap.analyze.interventions.refusal_loop import (
-    ablation,
     harmless_kl,
     no_intervention,
     position_directions,
     residual_norms,
     select_layer,
 )
+from langgap.analyze.interventions.run import ablation
 
 from ..conftest import write_table
 

@@ -14,12 +14,12 @@ torch = pytest.importorskip("torch")
 from langgap.analyze.common.activations import ActivationError, Activations, Prompt, capture  # noqa: E402
 from langgap.analyze.common.generation import generate  # noqa: E402
 from langgap.analyze.directions.run import refusal_directions  # noqa: E402
-from langgap.analyze.interventions.refusal_loop import ablation  # noqa: E402
 from langgap.analyze.interventions.report import write_transfer_report  # noqa: E402
 from langgap.analyze.interventions.run import (  # noqa: E402
     _projection,
     ablate,
     ablate_at_layers,
+    ablation,
     add_direction,
     transfer_matrix,
 )

@@ -122,7 +122,8 @@ def split_list(text: str) -> list[str]:
 def load_model_and_tokenizer(
     spec: str, device: str, dtype: Any, data_dir: Path | None = None
 ) -> tuple[Any, Any]:
-    """A causal LM and its tokenizer: a local folder, a hub name (offline cache) or `smollm2`."""
+    """A causal LM and its tokenizer: a local folder, a hub name (offline cache), `smollm2` or
+    `smollm2-refusal` (which reads its tuning prompts from `data_dir`)."""
     from langgap.analyze.common.models import ModelLoadError, load_model
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any
 
 import torch
 from torch import nn
@@ -33,14 +33,13 @@ from torch import nn
 from langgap.analyze.common.activations import Activations, Prompt, tokenize_batch
 from langgap.analyze.common.generation import chat_texts
 from langgap.analyze.directions.run import RefusalDirections
-
-# the ablation kinds live beside the ablations (shared with `analyze intervene`); re-exported
-# for the loop's callers (benchmarks/bench_refusal_loop.py)
-from langgap.analyze.interventions.run import ABLATION_KINDS as ABLATION_KINDS
-from langgap.analyze.interventions.run import AblationKind as AblationKind
-from langgap.analyze.interventions.run import ablate, ablate_at_layers, add_direction
-
-Intervention = Callable[[], AbstractContextManager[Any]]
+from langgap.analyze.interventions.run import (
+    AblationKind,
+    AblationScope,
+    Intervention,
+    ablation,
+    add_direction,
+)
 
 
 def next_token_logprobs(
@@ -162,42 +161,6 @@ def pooled_direction(dirs: RefusalDirections, layer: int, languages: Sequence[st
     rows = [dirs.directions[dirs.language_index(lang), j] for lang in languages]
     pooled: torch.Tensor = torch.stack(rows).mean(dim=0)
     return pooled
-
-
-AblationScope = Literal["every-layer", "one-layer"]
-ABLATION_SCOPES: tuple[AblationScope, ...] = ("every-layer", "one-layer")
-
-
-def ablation(
-    model: nn.Module,
-    direction: torch.Tensor,
-    *,
-    layer: int | None = None,
-    scope: AblationScope = "every-layer",
-    kind: AblationKind = "zero",
-    harmless_means: Mapping[int, torch.Tensor] | None = None,
-    tail: int = 0,
-) -> Intervention:
-    """A factory of the ablation context (it can be entered many times).
-
-    zero, every-layer: every residual write at every layer (`ablate`); one-layer: `layer`'s
-    output only; affine: the component is set to `harmless_means`' (see `harmless_means`) at
-    `layer`'s output or at every layer's output. `tail` > 0 edits only the last `tail` prompt
-    positions and the generated tokens.
-    """
-    if scope not in ABLATION_SCOPES:
-        raise ValueError(f"unknown ablation scope {scope!r}; available: {ABLATION_SCOPES}")
-    if kind not in ABLATION_KINDS:
-        raise ValueError(f"unknown ablation kind {kind!r}; available: {ABLATION_KINDS}")
-    if scope == "one-layer" and layer is None:
-        raise ValueError("one-layer ablation needs the layer")
-    if kind == "affine" and harmless_means is None:
-        raise ValueError("affine ablation needs the harmless mean activations per layer")
-    means = harmless_means if kind == "affine" else None
-    if scope == "every-layer" and kind == "zero":
-        return lambda: ablate(model, direction, tail=tail)
-    layers = [layer] if layer is not None and scope == "one-layer" else sorted(means or {})
-    return lambda: ablate_at_layers(model, direction, layers, harmless_means=means, tail=tail)
 
 
 def addition(model: nn.Module, direction: torch.Tensor, layer: int, alpha: float) -> Intervention:

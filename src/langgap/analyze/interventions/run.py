@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -29,6 +29,11 @@ ABLATION_POINTS: tuple[AblationPoints, ...] = ("all-writes", "block-outputs")
 # mean's (ACE, Marshall et al. 2024), which leaves harmless prompts' activations nearly alone
 AblationKind = Literal["zero", "affine"]
 ABLATION_KINDS: tuple[AblationKind, ...] = ("zero", "affine")
+# every layer (as `ablate`, or every block output for affine), or one layer's output only
+AblationScope = Literal["every-layer", "one-layer"]
+ABLATION_SCOPES: tuple[AblationScope, ...] = ("every-layer", "one-layer")
+# an intervention factory: a context manager each time it is called (entered once per use)
+Intervention = Callable[[], AbstractContextManager[Any]]
 # attribute names of a decoder block's attention module (Llama/Qwen/Mistral, GPT-2, Falcon, NeoX)
 _ATTENTION_NAMES = ("self_attn", "attn", "self_attention", "attention")
 
@@ -155,6 +160,40 @@ def ablate_at_layers(
         yield
 
 
+def ablation(
+    model: nn.Module,
+    direction: torch.Tensor,
+    *,
+    layer: int | None = None,
+    scope: AblationScope = "every-layer",
+    kind: AblationKind = "zero",
+    harmless_means: Mapping[int, torch.Tensor] | None = None,
+    tail: int = 0,
+    points: AblationPoints = "all-writes",
+) -> Intervention:
+    """A factory of the ablation context (it can be entered many times).
+
+    zero, every-layer: every residual write at every layer, or block outputs only, as `points`
+    says (`ablate`); one-layer: `layer`'s
+    output only; affine: the component is set to `harmless_means`' (see `harmless_means`) at
+    `layer`'s output or at every layer's output. `tail` > 0 edits only the last `tail` prompt
+    positions and the generated tokens.
+    """
+    if scope not in ABLATION_SCOPES:
+        raise ValueError(f"unknown ablation scope {scope!r}; available: {ABLATION_SCOPES}")
+    if kind not in ABLATION_KINDS:
+        raise ValueError(f"unknown ablation kind {kind!r}; available: {ABLATION_KINDS}")
+    if scope == "one-layer" and layer is None:
+        raise ValueError("one-layer ablation needs the layer")
+    if kind == "affine" and harmless_means is None:
+        raise ValueError("affine ablation needs the harmless mean activations per layer")
+    means = harmless_means if kind == "affine" else None
+    if scope == "every-layer" and kind == "zero":
+        return lambda: ablate(model, direction, points=points, tail=tail)
+    layers = [layer] if layer is not None and scope == "one-layer" else sorted(means or {})
+    return lambda: ablate_at_layers(model, direction, layers, harmless_means=means, tail=tail)
+
+
 @dataclass
 class TransferResult:
     """Refusal rate on target-language prompts with each source language's direction applied."""
@@ -228,13 +267,17 @@ def check_ablation(
     """
     chosen_points = next((p for p in ABLATION_POINTS if p == points), None)
     if chosen_points is None:
-        raise ValueError(f"unknown ablation points {points!r}; available: {ABLATION_POINTS}")
+        raise ValueError(
+            f"unknown ablation points {points!r} (--ablation-points); available: {ABLATION_POINTS}"
+        )
     chosen_kind = next((k for k in ABLATION_KINDS if k == kind), None)
     if chosen_kind is None:
-        raise ValueError(f"unknown ablation kind {kind!r}; available: {ABLATION_KINDS}")
+        raise ValueError(
+            f"unknown ablation kind {kind!r} (--ablation-kind); available: {ABLATION_KINDS}"
+        )
     if tail < 0:
         raise ValueError(
-            f"ablation tail must be 0 (every position) or a positive number of prompt positions, "
+            "--ablation-tail must be 0 (every position) or a positive number of prompt positions, "
             f"got {tail}"
         )
     if mode == "ablate" and chosen_kind == "affine" and chosen_points != "block-outputs":
@@ -305,14 +348,14 @@ def transfer_matrix(
     for i, source in enumerate(dirs.languages):
         direction = dirs.direction(source, layer)
         for j, target in enumerate(targets):
-            if not ablating:
-                intervention = add_direction(model, direction, layer, alpha)
-            elif affine:
-                intervention = ablate_at_layers(
-                    model, direction, dirs.layers, harmless_means=means[source], tail=ablation_tail
-                )
-            else:
-                intervention = ablate(model, direction, points=ablation_points, tail=ablation_tail)
+            intervention = (
+                ablation(
+                    model, direction, kind=ablation_kind, harmless_means=means.get(source),
+                    tail=ablation_tail, points=ablation_points,
+                )()
+                if ablating
+                else add_direction(model, direction, layer, alpha)
+            )  # fmt: skip
             with intervention:
                 refused[i, j], unclear[i, j], other[i, j] = rates(by_target[target])
     return TransferResult(
