@@ -73,3 +73,8 @@ def test_ablation_kind_and_tail_reach_the_transfer_matrix(
     result = runner.invoke(app, [*base, "--out", str(tmp_path / "zero")])
     assert result.exit_code == 0, result.output
     assert calls[0]["ablation_kind"] == "zero" and calls[0]["ablation_tail"] == 0
+    # addition uses no ablation choice: config.json does not record one as if it applied
+    result = runner.invoke(app, [*base, "--mode", "add", "--out", str(tmp_path / "add")])
+    assert result.exit_code == 0, result.output
+    config = json.loads((tmp_path / "add" / "config.json").read_text(encoding="utf-8"))
+    assert not {"ablation_kind", "ablation_tail", "ablation_points"} & set(config["settings"])

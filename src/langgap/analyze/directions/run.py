@@ -65,13 +65,13 @@ class RefusalDirections:
             raise DirectionError("these directions carry no residual norms; rerun `directions`")
         return relative * float(self.residual_norm[self.layer_index(layer)])
 
-    def require_harmless_mean(self) -> torch.Tensor:
-        """`harmless_mean`, or an error saying how to get it (older directions lack it)."""
+    def require_harmless_mean(self, where: str | Path = "these directions") -> torch.Tensor:
+        """`harmless_mean`, or an error naming `where` (e.g. the folder) and how to get it
+        (older directions lack it)."""
         if self.harmless_mean is None:
             raise DirectionError(
-                "these directions carry no harmless mean activations (saved before they were "
-                "kept), which affine ablation needs; rerun `langgap analyze directions` to "
-                "save them"
+                f"{where}: no harmless mean activations (saved before they were kept), which "
+                "affine ablation needs; rerun `langgap analyze directions` to save them"
             )
         return self.harmless_mean
 

@@ -76,6 +76,9 @@ def intervene(
 ) -> None:
     """Source × target transfer: each language's direction applied to every language's prompts."""
     settings = {k: v for k, v in locals().items() if k != "out"} | {"out": str(out)}
+    if mode == "add":  # addition uses no ablation choice: do not record one as if it applied
+        for unused in ("ablation_points", "ablation_kind", "ablation_tail"):
+            settings.pop(unused)
     require_data("polyrefuse", data_dir)  # before the model: missing data fails in seconds
     from langgap.analyze.common.activations import ActivationError
     from langgap.analyze.common.experiment import write_config
@@ -95,10 +98,7 @@ def intervene(
         resolve_dtype(dtype, resolve_device(device))  # a bad device fails before any reading
         dirs = load_directions(directions_dir)
         if mode == "ablate" and kind == "affine":  # before the model loads
-            try:
-                dirs.require_harmless_mean()
-            except DirectionError as error:
-                raise DirectionError(f"{directions_dir}: {error}") from error
+            dirs.require_harmless_mean(directions_dir)
         chosen = parse_languages(languages) or dirs.languages
         loaded = load_on_device(model, device, dtype, settings, data_dir)
         fitted = fitted_ids(directions_dir)
