@@ -99,7 +99,10 @@ def residual_norms(acts: Activations, harmful: bool | None = False) -> dict[int,
 
 
 def harmless_means(acts: Activations) -> dict[int, torch.Tensor]:
-    """Mean residual stream of the harmless prompts per layer: affine ablation's reference."""
+    """Mean residual stream of the harmless prompts per layer, pooled over every language of
+    `acts`: affine ablation's reference for the loop's pooled direction. (`analyze directions`
+    keeps one per language instead, `RefusalDirections.harmless_mean`, for each language's own
+    direction.)"""
     x, rows = _class_rows(acts, False)
     if not rows:
         raise ValueError("affine ablation needs harmless prompts among the captured activations")

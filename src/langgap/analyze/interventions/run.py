@@ -109,6 +109,15 @@ def add_direction(
         handle.remove()
 
 
+def _check_tail(tail: int) -> None:
+    """One rule and one message for every entry point (library calls and the CLI)."""
+    if tail < 0:
+        raise ValueError(
+            "--ablation-tail: the ablation tail must be 0 (every position) or a positive number "
+            f"of prompt positions, got {tail}"
+        )
+
+
 def _projection(
     unit: torch.Tensor, value: float, tail: int
 ) -> Callable[[torch.Tensor], torch.Tensor]:
@@ -116,8 +125,7 @@ def _projection(
     ablation), at every position or, with `tail` > 0, at the last `tail` positions of a
     multi-token pass (the end of the prompt: left padding puts every prompt's end there) and at
     every single-token pass (the generated tokens, with a KV cache)."""
-    if tail < 0:
-        raise ValueError(f"tail must be 0 (every position) or positive, got {tail}")
+    _check_tail(tail)
 
     def project(hidden: torch.Tensor) -> torch.Tensor:
         edited = hidden - ((hidden @ unit) - value)[..., None] * unit
@@ -275,11 +283,7 @@ def check_ablation(
         raise ValueError(
             f"unknown ablation kind {kind!r} (--ablation-kind); available: {ABLATION_KINDS}"
         )
-    if tail < 0:
-        raise ValueError(
-            "--ablation-tail must be 0 (every position) or a positive number of prompt positions, "
-            f"got {tail}"
-        )
+    _check_tail(tail)
     if mode == "ablate" and chosen_kind == "affine" and chosen_points != "block-outputs":
         raise ValueError(
             "affine ablation acts at block outputs only (its harmless means are block outputs; "
