@@ -255,3 +255,10 @@ def test_the_refusal_model_reads_its_tuning_data_from_data_dir(
     result = runner.invoke(app, args)
     assert "stopped here by the test" in result.output, result.output
     assert seen == [str(SHARED_DATA)]
+
+
+def test_intervene_reports_a_misspelt_option_before_looking_for_data(tmp_path: Path) -> None:
+    args = ["analyze", "intervene", "--ablation-kind", "nope", "--data-dir", str(tmp_path)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert "unknown ablation kind 'nope' (--ablation-kind)" in " ".join(result.output.split())

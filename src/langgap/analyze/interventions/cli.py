@@ -79,7 +79,6 @@ def intervene(
     if mode == "add":  # addition uses no ablation choice: do not record one as if it applied
         for unused in ("ablation_points", "ablation_kind", "ablation_tail"):
             settings.pop(unused)
-    require_data("polyrefuse", data_dir)  # before the model: missing data fails in seconds
     from langgap.analyze.common.activations import ActivationError
     from langgap.analyze.common.experiment import write_config
     from langgap.analyze.common.models import ModelLoadError, resolve_device, resolve_dtype
@@ -88,12 +87,14 @@ def intervene(
     from langgap.analyze.interventions.run import check_ablation, transfer_matrix
     from langgap.evaluate.benchmarks import BenchmarkError
 
+    # the options first: a misspelt choice is reported before any data or network check
     if mode not in ("ablate", "add"):
         raise fail(ValueError(f"unknown mode {mode!r}; available: ablate, add"))
     try:
         points, kind = check_ablation(ablation_points, ablation_kind, ablation_tail, mode)
     except ValueError as error:
         raise fail(error) from error
+    require_data("polyrefuse", data_dir)  # before the model: missing data fails in seconds
     try:
         resolve_dtype(dtype, resolve_device(device))  # a bad device fails before any reading
         dirs = load_directions(directions_dir)
