@@ -11,7 +11,8 @@
    residual write at every layer (every-layer, Arditi et al.); it projects the direction out
    (--ablation-kind zero, the default) or sets its component to the harmless prompts' mean
    (affine: ACE, Marshall et al. 2024), at every position or (--ablation-tail K) at the last K
-   prompt positions and the generated tokens only;
+   prompt positions and the generated tokens only, optionally leaving the attention sink's
+   massive activation alone (--ablation-keep-sink);
 4. report on the `report` role: refusal of harmful prompts in the trained languages before and
    after ablation (and after the other scope's ablation of the same direction), harmless-prompt
    KL under both, and refusal of harmless prompts in other languages before and after addition
@@ -23,6 +24,7 @@ written for the training refusals. Prints every figure and each phase's time.
 
     python benchmarks/bench_refusal_loop.py [--languages eng,deu,ara] [--others fra,spa,rus,jpn]
         [--ablation-scope one-layer|every-layer] [--ablation-kind zero|affine] [--ablation-tail K]
+        [--ablation-keep-sink]
         [--n-select N] [--position-candidates] [--cold] [--out DIR]
 """
 
@@ -97,6 +99,12 @@ def _parse() -> argparse.Namespace:
         help="edit only the last K prompt positions (the chat template's end of instruction, "
         f"where the directions are fitted: {FIT_POSITIONS}) and the generated tokens; 0 "
         "(default): every position",
+    )
+    parser.add_argument(
+        "--ablation-keep-sink",
+        action="store_true",
+        help="leave positions with a massive activation (norm over 10x the sequence median: the "
+        "attention sink, SmolLM2's first token from block 11 on) alone",
     )
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--cold", action="store_true", help="rebuild the refusal model")
@@ -174,7 +182,7 @@ def main() -> None:
         model, tok, dirs, trained, sel_harm, sel_safe, candidates=candidates, norms=norms,
         refusal_rate=pooled_rate, alpha_relative=args.alpha_relative, max_kl=args.max_kl,
         positions=positions, scope=args.ablation_scope, kind=args.ablation_kind, means=means,
-        tail=args.ablation_tail,
+        tail=args.ablation_tail, keep_massive=args.ablation_keep_sink,
     )  # fmt: skip
     layer = selection.layer
     times["select"] = time.perf_counter() - t
@@ -189,7 +197,10 @@ def main() -> None:
     tokens = args.max_new_tokens
     print(f"selected layer {layer}, alpha {alpha:.1f}; reporting", flush=True)
     report: dict[str, Any] = {}
-    how = {"kind": args.ablation_kind, "harmless_means": means, "tail": args.ablation_tail}
+    how = {
+        "kind": args.ablation_kind, "harmless_means": means, "tail": args.ablation_tail,
+        "keep_massive": args.ablation_keep_sink,
+    }  # fmt: skip
     ablated = ablation(model, direction, layer=layer, scope=args.ablation_scope, **how)
     other_scope = next(s for s in ABLATION_SCOPES if s != args.ablation_scope)
     reference = ablation(model, direction, layer=layer, scope=other_scope, **how)
@@ -206,6 +217,7 @@ def main() -> None:
     report["ablation_scope"] = args.ablation_scope
     report["ablation_kind"] = args.ablation_kind
     report["ablation_tail"] = args.ablation_tail
+    report["ablation_keep_sink"] = args.ablation_keep_sink
     report["harmless_kl_ablated"] = harmless_kl(model, tok, rep_safe, ablated)
     report[f"harmless_kl_ablated_{other_scope}"] = harmless_kl(model, tok, rep_safe, reference)
     for name, prompts, intervention in runs[: None if args.full_report else 5]:

@@ -42,17 +42,21 @@ def test_ablation_kind_and_tail_reach_the_transfer_matrix(
             "--layer", "2", "--n", "1", "--max-new-tokens", "1",
             "--data-dir", str(SHARED_DATA)]  # fmt: skip
     affine = ["--ablation-kind", "affine", "--ablation-points", "block-outputs"]
-    result = runner.invoke(app, [*base, *affine, "--ablation-tail", "2", "--out", str(out)])
+    chosen = ["--ablation-tail", "2", "--ablation-keep-sink", "--out", str(out)]
+    result = runner.invoke(app, [*base, *affine, *chosen])
     assert result.exit_code == 0, result.output
     (how,) = calls
     assert (how["ablation_kind"], how["ablation_tail"], how["ablation_points"]) == (
         "affine", 2, "block-outputs")  # fmt: skip
+    assert how["ablation_keep_sink"] is True
     matrix = json.loads((out / "transfer_ablate_layer2.json").read_text(encoding="utf-8"))
     assert (matrix["ablation_kind"], matrix["ablation_tail"]) == ("affine", 2)
+    assert matrix["ablation_keep_sink"] is True
     assert matrix["ablation_layers"] == [1, 2]
     settings = json.loads((out / "config.json").read_text(encoding="utf-8"))["settings"]
     assert (settings["ablation_kind"], settings["ablation_tail"]) == ("affine", 2)
-    assert "last 2 positions" in (out / "transfer_ablate_layer2.md").read_text(encoding="utf-8")
+    note = (out / "transfer_ablate_layer2.md").read_text(encoding="utf-8")
+    assert "last 2 positions" in note and "attention sink) are left alone" in note
 
     # bad choices: one clear line each, before the model loads (transfer_matrix never runs)
     calls.clear()
@@ -73,8 +77,10 @@ def test_ablation_kind_and_tail_reach_the_transfer_matrix(
     result = runner.invoke(app, [*base, "--out", str(tmp_path / "zero")])
     assert result.exit_code == 0, result.output
     assert calls[0]["ablation_kind"] == "zero" and calls[0]["ablation_tail"] == 0
+    assert calls[0]["ablation_keep_sink"] is False
     # addition uses no ablation choice: config.json does not record one as if it applied
     result = runner.invoke(app, [*base, "--mode", "add", "--out", str(tmp_path / "add")])
     assert result.exit_code == 0, result.output
     config = json.loads((tmp_path / "add" / "config.json").read_text(encoding="utf-8"))
-    assert not {"ablation_kind", "ablation_tail", "ablation_points"} & set(config["settings"])
+    unused = {"ablation_kind", "ablation_tail", "ablation_points", "ablation_keep_sink"}
+    assert not unused & set(config["settings"])

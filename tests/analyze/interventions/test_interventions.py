@@ -21,6 +21,7 @@ from langgap.analyze.interventions.run import (  # noqa: E402
     ablate_at_layers,
     ablation,
     add_direction,
+    massive_positions,
     transfer_matrix,
 )
 
@@ -110,6 +111,53 @@ def test_tail_ablation_edits_only_the_prompt_end(tiny_model: Any, tiny_tokenizer
     assert (project(hidden[:, :1]) @ unit).abs().max() < 1e-5
     with pytest.raises(ValueError, match="tail must be"):
         ablate(tiny_model, direction, tail=-1).__enter__()
+
+
+def test_keep_massive_leaves_the_attention_sink_alone(tiny_model: Any, tiny_tokenizer: Any) -> None:
+    gen = torch.Generator().manual_seed(7)
+    unit = torch.randn(32, generator=gen)
+    unit = unit / unit.norm()
+    hidden = torch.randn(2, 6, 32, generator=gen)
+    hidden[0, 0] *= 50.0  # a sink in the first row only
+    assert massive_positions(hidden).tolist() == [[True] + [False] * 5, [False] * 6]
+    assert not massive_positions(hidden[:, :1]).any()  # a generated token: never a sink
+    edited = _projection(unit, 0.0, 0, keep_massive=True)(hidden)
+    assert torch.equal(edited[0, 0], hidden[0, 0])
+    assert (edited[0, 1:] @ unit).abs().max() < 1e-4 and (edited[1] @ unit).abs().max() < 1e-4
+    # an attention output is judged by the mask it is given (its block's input stream)
+    given = torch.zeros(2, 6, dtype=torch.bool)
+    given[1, 2] = True
+    other = _projection(unit, 0.0, 0, keep_massive=True)(hidden, given)
+    assert torch.equal(other[1, 2], hidden[1, 2]) and (other[0, 0] @ unit).abs() < 1e-3
+    assert torch.equal(_projection(unit, 0.0, 0)(hidden), _projection(unit, 0.0, 0)(hidden, given))
+
+    # in a model: a sink made at block 0's output keeps its component at every later layer
+    def make_sink(_m: Any, _a: Any, output: Any) -> Any:
+        h = output[0] if isinstance(output, tuple) else output
+        h = h.clone()
+        h[:, 0] = h[:, 0] * 100.0 + 100.0 * unit
+        return (h, *output[1:]) if isinstance(output, tuple) else h
+
+    handle = tiny_model.model.layers[0].register_forward_hook(make_sink)
+    writes: list[torch.Tensor] = []  # block 1's attention output as ablated (a later hook)
+    try:
+        for keep in (True, False):
+            writes.clear()
+            with ablate(tiny_model, unit, keep_massive=keep):
+                attention = tiny_model.model.layers[1].self_attn
+                spy = attention.register_forward_hook(lambda _m, _a, o: writes.append(o[0]))
+                acts = capture(
+                    tiny_model, tiny_tokenizer, ["How do I bake bread?"], positions=[0, -1]
+                )
+                spy.remove()
+            at_sink = (acts.tensor[0, 1:, 0] @ unit).abs().min()
+            assert bool(at_sink > 1.0) is keep, (keep, at_sink)
+            assert (acts.tensor[0, :, 1] @ unit).abs().max() < 1e-3  # other positions lose it
+            # an attention output is judged by its block's input stream: the sink keeps its write
+            along = (writes[0][0] @ unit).abs()
+            assert along[1:].max() < 1e-4 and bool(along[0] > 1e-4) is keep, along
+    finally:
+        handle.remove()
 
 
 def test_ablation_also_clears_the_mid_block_residual(tiny_model: Any, tiny_tokenizer: Any) -> None:

@@ -61,6 +61,14 @@ def intervene(
             "fitted) and the generated tokens; 0: every position."
         ),
     ] = 0,
+    ablation_keep_sink: Annotated[
+        bool,
+        typer.Option(
+            help="Ablation: leave positions with a massive activation (norm over 10x their "
+            "sequence's median: the attention sink, e.g. SmolLM2's first token) alone; "
+            "projecting a direction out of that huge vector moves every later attention pattern."
+        ),
+    ] = False,
     languages: LanguagesOption = "all",
     n: Annotated[int, typer.Option(help="Prompts per target language.")] = 8,
     split: Annotated[
@@ -77,7 +85,7 @@ def intervene(
     """Source × target transfer: each language's direction applied to every language's prompts."""
     settings = {k: v for k, v in locals().items() if k != "out"} | {"out": str(out)}
     if mode == "add":  # addition uses no ablation choice: do not record one as if it applied
-        for unused in ("ablation_points", "ablation_kind", "ablation_tail"):
+        for unused in ("ablation_points", "ablation_kind", "ablation_tail", "ablation_keep_sink"):
             settings.pop(unused)
     from langgap.analyze.common.activations import ActivationError
     from langgap.analyze.common.experiment import write_config
@@ -133,6 +141,7 @@ def intervene(
             ablation_points=points,
             ablation_kind=kind,
             ablation_tail=ablation_tail,
+            ablation_keep_sink=ablation_keep_sink,
         )
     except (ActivationError, DirectionError, ModelLoadError, BenchmarkError) as error:
         raise fail(error) from error

@@ -17,7 +17,10 @@ loop selects with the scope it is given and records it. Two more choices, record
 ablation's kind (`zero` projects the direction out; `affine` sets its component to the harmless
 prompts' mean value, ACE after Marshall et al. 2024, so harmless activations barely move) and its
 positions (every position, or only the prompt's last `tail` positions, the chat template's end of
-instruction where the direction was fitted, and the generated tokens).
+instruction where the direction was fitted, and the generated tokens), and whether positions
+carrying a massive activation (the attention sink: SmolLM2's first token, 17-158x the median
+norm from block 11 on) are left alone, since projecting a direction out of that huge vector moves
+every later attention pattern.
 """
 
 from __future__ import annotations
@@ -205,6 +208,7 @@ class Selection:
     scope: AblationScope = "every-layer"
     kind: AblationKind = "zero"
     tail: int = 0  # 0: every position; k: the last k prompt positions and the generated tokens
+    keep_massive: bool = False  # positions with a massive activation (the attention sink) kept
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
@@ -229,6 +233,7 @@ def select_layer(
     kind: AblationKind = "zero",
     means: Mapping[int, torch.Tensor] | None = None,
     tail: int = 0,
+    keep_massive: bool = False,
 ) -> Selection:
     """The layer (and position) whose pooled direction, ablated, leaves the least refusal on
     harmful prompts, among those whose ablation keeps harmless KL ≤ max_kl; ties go to stronger
@@ -238,8 +243,8 @@ def select_layer(
     judge); `norms` gives the residual norm per layer that scales `alpha_relative`. The
     candidates of a layer are `positions[layer]` (from `position_directions`: the mean over
     positions, and with per_position each position's); without them, the mean candidate of
-    `dirs` (fitted on its means' share of the prompts). `scope`, `kind`, `means` and `tail` say
-    how ablation acts (module docstring, `ablation`).
+    `dirs` (fitted on its means' share of the prompts). `scope`, `kind`, `means`, `tail` and
+    `keep_massive` say how ablation acts (module docstring, `ablation`).
     """
     if not candidates:
         raise ValueError("no candidate layers to select from")
@@ -258,8 +263,9 @@ def select_layer(
     for layer, position, direction in pairs:
         alpha = alpha_relative * norms[layer]
         ablated = ablation(
-            model, direction, layer=layer, scope=scope, kind=kind, harmless_means=means, tail=tail
-        )
+            model, direction, layer=layer, scope=scope, kind=kind, harmless_means=means,
+            tail=tail, keep_massive=keep_massive,
+        )  # fmt: skip
         kl = harmless_kl(model, tokenizer, harmless, ablated, baseline=base_lp)
         scored.append(
             Candidate(
@@ -275,5 +281,6 @@ def select_layer(
     pool = [c for c in scored if c.eligible] or scored  # none within the limit: say so in docs
     best = min(pool, key=lambda c: (c.ablated_refusal, -c.added_refusal, c.kl))
     return Selection(
-        best.layer, baseline, scored, max_kl, alpha_relative, best.position, scope, kind, tail
-    )
+        best.layer, baseline, scored, max_kl, alpha_relative, best.position, scope, kind, tail,
+        keep_massive,
+    )  # fmt: skip

@@ -78,12 +78,21 @@ def _ablation_note(result: TransferResult) -> str:
         where = " Ablation projects the direction out of block inputs and outputs only."
     else:
         return ""
+    if result.ablation_keep_sink:
+        where += (
+            " Positions with a massive activation (norm over 10x their sequence's median: the "
+            "attention sink) are left alone."
+        )
     if result.ablation_tail:
         return where + (
             f" Only each prompt's last {result.ablation_tail} positions and the generated "
             "tokens are edited."
         )
-    return where + " Every position is edited."
+    return where + (
+        " Every other position is edited."
+        if result.ablation_keep_sink
+        else " Every position is edited."
+    )
 
 
 def _span(layers: Sequence[int]) -> str:

@@ -45,15 +45,19 @@ def ablate(
     *,
     points: AblationPoints = "all-writes",
     tail: int = 0,
+    keep_massive: bool = False,
 ) -> Iterator[None]:
     """Project `direction` out of the residual stream before the first and after every layer,
     and (`all-writes`) out of every attention output, so the mid-block residual lacks it too.
-    `tail` > 0 edits only a prompt's last `tail` positions (and every generated token)."""
+    `tail` > 0 edits only a prompt's last `tail` positions (and every generated token);
+    `keep_massive` leaves positions with a massive activation alone (`massive_positions`: an
+    attention output is judged by the stream entering its block)."""
     if points not in ABLATION_POINTS:
         raise ValueError(f"unknown ablation points {points!r}; available: {ABLATION_POINTS}")
     blocks = find_layers(model)
     attention = [_attention(block) for block in blocks] if points == "all-writes" else []
-    project = _projection(_unit(direction, model), 0.0, tail)
+    project = _projection(_unit(direction, model), 0.0, tail, keep_massive)
+    entering: dict[int, torch.Tensor] = {}  # block -> massive positions of its input stream
 
     def pre(_m: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         # The embeddings enter layer 0 as its input; every later input is an ablated output.
@@ -61,13 +65,28 @@ def ablate(
             return (project(args[0]), *args[1:]), kwargs
         return args, kwargs | {"hidden_states": project(kwargs["hidden_states"])}
 
+    def remember(index: int) -> Callable[..., None]:
+        def hook(_m: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+            stream = args[0] if args else kwargs["hidden_states"]
+            entering[index] = massive_positions(stream)
+
+        return hook
+
+    def attention_output(index: int) -> Callable[..., Any]:
+        return _map_output(lambda h: project(h, entering.get(index)))
+
     with ExitStack() as stack:
         handle = blocks[0].register_forward_pre_hook(pre, with_kwargs=True)
         stack.callback(handle.remove)
         for block in blocks:
             stack.callback(block.register_forward_hook(_map_output(project)).remove)
-        for module in attention:  # block input is direction-free, so resid_mid is too
-            stack.callback(module.register_forward_hook(_map_output(project)).remove)
+        for index, module in enumerate(attention):  # block input is direction-free: so resid_mid
+            if keep_massive:
+                hook = remember(index)
+                stack.callback(
+                    blocks[index].register_forward_pre_hook(hook, with_kwargs=True).remove
+                )
+            stack.callback(module.register_forward_hook(attention_output(index)).remove)
         yield
 
 
@@ -119,21 +138,42 @@ def _check_tail(tail: int) -> None:
 
 
 def _projection(
-    unit: torch.Tensor, value: float, tail: int
-) -> Callable[[torch.Tensor], torch.Tensor]:
+    unit: torch.Tensor, value: float, tail: int, keep_massive: bool = False
+) -> Callable[..., torch.Tensor]:
     """Set the component of a hidden state [batch, seq, d] along `unit` to `value` (0: directional
     ablation), at every position or, with `tail` > 0, at the last `tail` positions of a
     multi-token pass (the end of the prompt: left padding puts every prompt's end there) and at
-    every single-token pass (the generated tokens, with a KV cache)."""
+    every single-token pass (the generated tokens, with a KV cache). With `keep_massive`,
+    positions carrying a massive activation are left alone: `keep`, a [batch, seq] mask, where
+    the hidden state is not the residual stream itself (an attention output), else
+    `massive_positions(hidden)`."""
     _check_tail(tail)
 
-    def project(hidden: torch.Tensor) -> torch.Tensor:
+    def project(hidden: torch.Tensor, keep: torch.Tensor | None = None) -> torch.Tensor:
         edited = hidden - ((hidden @ unit) - value)[..., None] * unit
+        if keep_massive:
+            keep = massive_positions(hidden) if keep is None else keep
+            edited = torch.where(keep[..., None], hidden, edited)
         if tail and hidden.shape[-2] > tail:
             return torch.cat([hidden[..., :-tail, :], edited[..., -tail:, :]], dim=-2)
         return edited
 
     return project
+
+
+# A residual-stream position whose norm is this many times the sequence's median carries a
+# massive activation (Sun et al. 2024, "Massive activations in large language models"): the
+# attention sink. In SmolLM2-135M the first token's norm is 17-158x the median from block 11 on,
+# every other position's at most 9.2x.
+MASSIVE_RATIO = 10.0
+
+
+def massive_positions(stream: torch.Tensor) -> torch.Tensor:
+    """[batch, seq] mask of positions whose residual norm exceeds MASSIVE_RATIO × the median of
+    their sequence (a single-token pass has none: its median is itself)."""
+    norms = stream.float().norm(dim=-1)
+    mask: torch.Tensor = norms > MASSIVE_RATIO * norms.median(dim=-1, keepdim=True).values
+    return mask
 
 
 @contextmanager
@@ -144,6 +184,7 @@ def ablate_at_layers(
     *,
     harmless_means: Mapping[int, torch.Tensor] | None = None,
     tail: int = 0,
+    keep_massive: bool = False,
 ) -> Iterator[None]:
     """Edit the component along `direction` of the listed layers' outputs (block outputs only).
 
@@ -163,7 +204,9 @@ def ablate_at_layers(
             block = _block(model, layer)
             value = 0.0 if harmless_means is None else float(harmless_means[layer].to(unit) @ unit)
             stack.callback(
-                block.register_forward_hook(_map_output(_projection(unit, value, tail))).remove
+                block.register_forward_hook(
+                    _map_output(_projection(unit, value, tail, keep_massive))
+                ).remove
             )
         yield
 
@@ -178,6 +221,7 @@ def ablation(
     harmless_means: Mapping[int, torch.Tensor] | None = None,
     tail: int = 0,
     points: AblationPoints = "all-writes",
+    keep_massive: bool = False,
 ) -> Intervention:
     """A factory of the ablation context (it can be entered many times).
 
@@ -185,7 +229,8 @@ def ablation(
     says (`ablate`); one-layer: `layer`'s
     output only; affine: the component is set to `harmless_means`' (see `harmless_means`) at
     `layer`'s output or at every layer's output. `tail` > 0 edits only the last `tail` prompt
-    positions and the generated tokens.
+    positions and the generated tokens; `keep_massive` leaves positions with a massive activation
+    (the attention sink) alone.
     """
     if scope not in ABLATION_SCOPES:
         raise ValueError(f"unknown ablation scope {scope!r}; available: {ABLATION_SCOPES}")
@@ -197,9 +242,11 @@ def ablation(
         raise ValueError("affine ablation needs the harmless mean activations per layer")
     means = harmless_means if kind == "affine" else None
     if scope == "every-layer" and kind == "zero":
-        return lambda: ablate(model, direction, points=points, tail=tail)
+        return lambda: ablate(model, direction, points=points, tail=tail, keep_massive=keep_massive)
     layers = [layer] if layer is not None and scope == "one-layer" else sorted(means or {})
-    return lambda: ablate_at_layers(model, direction, layers, harmless_means=means, tail=tail)
+    return lambda: ablate_at_layers(
+        model, direction, layers, harmless_means=means, tail=tail, keep_massive=keep_massive
+    )
 
 
 @dataclass
@@ -225,6 +272,7 @@ class TransferResult:
     ablation_points: AblationPoints | None = None
     ablation_kind: AblationKind | None = None
     ablation_tail: int | None = None
+    ablation_keep_sink: bool | None = None  # massive-activation positions left alone
     ablation_layers: list[int] | None = None  # affine: the block outputs it edits (zero: all)
 
     def to_dict(self) -> dict[str, Any]:
@@ -235,6 +283,7 @@ class TransferResult:
             "ablation_points": self.ablation_points,
             "ablation_kind": self.ablation_kind,
             "ablation_tail": self.ablation_tail,
+            "ablation_keep_sink": self.ablation_keep_sink,
             "ablation_layers": self.ablation_layers,
             "layer": self.layer,
             "alpha": self.alpha,
@@ -307,6 +356,7 @@ def transfer_matrix(
     ablation_points: AblationPoints = "all-writes",
     ablation_kind: AblationKind = "zero",
     ablation_tail: int = 0,
+    ablation_keep_sink: bool = False,
 ) -> TransferResult:
     """Source × target refusal rates: each language's direction applied to every language's prompts.
 
@@ -318,7 +368,8 @@ def transfer_matrix(
     activation at that layer (`RefusalDirections.harmless_means`: the reference the source's
     direction was fitted against), whatever the target language; it needs `ablation_points`
     `block-outputs` (`check_ablation`). `ablation_tail` k > 0 edits only a prompt's last k
-    positions and the generated tokens (see `_projection`).
+    positions and the generated tokens (see `_projection`); `ablation_keep_sink` leaves
+    positions with a massive activation (the attention sink, `massive_positions`) alone.
     """
     if mode not in ("ablate", "add"):
         raise ValueError(f"unknown mode {mode!r}; available: ablate, add")
@@ -355,7 +406,7 @@ def transfer_matrix(
             intervention = (
                 ablation(
                     model, direction, kind=ablation_kind, harmless_means=means.get(source),
-                    tail=ablation_tail, points=ablation_points,
+                    tail=ablation_tail, points=ablation_points, keep_massive=ablation_keep_sink,
                 )()
                 if ablating
                 else add_direction(model, direction, layer, alpha)
@@ -379,6 +430,7 @@ def transfer_matrix(
         ablation_points=ablation_points if ablating else None,
         ablation_kind=ablation_kind if ablating else None,
         ablation_tail=ablation_tail if ablating else None,
+        ablation_keep_sink=ablation_keep_sink if ablating else None,
         ablation_layers=list(dirs.layers) if affine else None,
     )
 
