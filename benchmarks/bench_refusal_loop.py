@@ -23,6 +23,7 @@ Refusal is judged by the response classifier (langgap.evaluate.judges), never by
 written for the training refusals. Prints every figure and each phase's time.
 
     python benchmarks/bench_refusal_loop.py [--languages eng,deu,ara] [--others fra,spa,rus,jpn]
+        [--n-harmful N] [--n-harmless N] [--epochs E]
         [--ablation-scope one-layer|every-layer] [--ablation-kind zero|affine] [--ablation-tail K]
         [--ablation-keep-sink]
         [--n-select N] [--position-candidates] [--cold] [--out DIR]
@@ -70,6 +71,13 @@ def _parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--languages", default="eng,deu,ara", help="trained languages")
     parser.add_argument("--others", default="fra,rus", help="untrained languages")
+    # the build (defaults: RefusalModelConfig's, the model the docs' tables were measured on)
+    build = RefusalModelConfig()
+    parser.add_argument("--n-harmful", type=int, default=build.n_harmful,
+                        help="harmful tuning prompts per language")  # fmt: skip
+    parser.add_argument("--n-harmless", type=int, default=build.n_harmless,
+                        help="harmless tuning prompts per language")  # fmt: skip
+    parser.add_argument("--epochs", type=float, default=build.epochs, help="tuning epochs")
     parser.add_argument("--n-fit", type=int, default=32, help="fit prompts per language, class")
     parser.add_argument("--n-select", type=int, default=6, help="selection prompts per language")
     parser.add_argument("--n-report", type=int, default=16, help="reported prompts per language")
@@ -141,7 +149,10 @@ def main() -> None:
     others = [x.strip() for x in args.others.split(",") if x.strip()]
     times: dict[str, float] = {}
     t0, cpu0 = time.perf_counter(), time.process_time()
-    config = RefusalModelConfig(languages=tuple(trained), data_dir=args.data_dir)
+    config = RefusalModelConfig(
+        languages=tuple(trained), n_harmful=args.n_harmful, n_harmless=args.n_harmless,
+        epochs=args.epochs, data_dir=args.data_dir,
+    )  # fmt: skip
     # --cold rebuilds this config's cached model (other cached builds are kept)
     built = build_refusal_model(
         config, log=lambda m: print(f"  {m}", flush=True), rebuild=args.cold
