@@ -59,6 +59,7 @@ from langgap.analyze.interventions.refusal_loop import (
 from langgap.analyze.interventions.run import (
     ABLATION_KINDS,
     ABLATION_SCOPES,
+    MASSIVE_RATIO,
     Intervention,
     ablation,
 )
@@ -111,8 +112,8 @@ def _parse() -> argparse.Namespace:
     parser.add_argument(
         "--ablation-keep-sink",
         action="store_true",
-        help="leave positions with a massive activation (norm over 10x the sequence median: the "
-        "attention sink, SmolLM2's first token from block 11 on) alone",
+        help=f"leave positions with a massive activation (norm over {MASSIVE_RATIO:g}x the "
+        "sequence median: the attention sink, SmolLM2's first token from block 11 on) alone",
     )
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--cold", action="store_true", help="rebuild the refusal model")

@@ -121,10 +121,12 @@ def test_keep_massive_leaves_the_attention_sink_alone(tiny_model: Any, tiny_toke
     hidden[0, 0] *= 50.0  # a sink in the first row only
     assert massive_positions(hidden).tolist() == [[True] + [False] * 5, [False] * 6]
     assert not massive_positions(hidden[:, :1]).any()  # a generated token: never a sink
-    edited = _projection(unit, 0.0, 0, keep_massive=True)(hidden)
+    project = _projection(unit, 0.0, 0, keep_massive=True)
+    edited = project(hidden, massive_positions(hidden))
     assert torch.equal(edited[0, 0], hidden[0, 0])
     assert (edited[0, 1:] @ unit).abs().max() < 1e-4 and (edited[1] @ unit).abs().max() < 1e-4
-    # an attention output is judged by the mask it is given (its block's input stream)
+    assert (project(hidden)[0, 0] @ unit).abs() < 1e-3  # no mask given: every position edited
+    # the mask given decides (an attention output: its block's input stream's)
     given = torch.zeros(2, 6, dtype=torch.bool)
     given[1, 2] = True
     other = _projection(unit, 0.0, 0, keep_massive=True)(hidden, given)
@@ -158,6 +160,81 @@ def test_keep_massive_leaves_the_attention_sink_alone(tiny_model: Any, tiny_toke
             assert along[1:].max() < 1e-4 and bool(along[0] > 1e-4) is keep, along
     finally:
         handle.remove()
+
+
+def _sink_at_first_token(model: Any, unit: torch.Tensor) -> list[Any]:
+    """Hooks that give each prompt's first attended token a massive activation along `unit` at
+    block 0's output (registered before any ablation, so they run first); remove them after."""
+    seen: dict[str, Any] = {}
+
+    def record(_m: Any, _args: Any, kwargs: dict[str, Any]) -> None:
+        seen["mask"] = kwargs.get("attention_mask")
+
+    def make_sink(_m: Any, _a: Any, output: Any) -> Any:
+        h = output[0] if isinstance(output, tuple) else output
+        if h.shape[1] == 1:  # a generated token
+            return output
+        first = seen["mask"][:, -h.shape[1] :].int().argmax(-1)  # left padding: first real token
+        rows = torch.arange(h.shape[0])
+        h = h.clone()
+        h[rows, first] = h[rows, first] * 100.0 + 100.0 * unit
+        return (h, *output[1:]) if isinstance(output, tuple) else h
+
+    return [
+        model.register_forward_pre_hook(record, with_kwargs=True),
+        model.model.layers[0].register_forward_hook(make_sink),
+    ]
+
+
+def test_every_ablation_keeps_the_sink_in_a_padded_batch(
+    tiny_model: Any, tiny_tokenizer: Any
+) -> None:
+    unit = torch.randn(32, generator=torch.Generator().manual_seed(8))
+    unit = unit / unit.norm()
+    n = len(tiny_model.model.layers)
+    zeros = {layer: torch.zeros(32) for layer in range(n)}
+    prompts = ["Hi", "A much longer prompt, so that the first one is padded on the left."]
+    ways = {
+        "every-layer zero": {"scope": "every-layer"},
+        "block outputs": {"scope": "every-layer", "points": "block-outputs"},
+        "one-layer": {"scope": "one-layer", "layer": 1},
+        "affine": {"scope": "every-layer", "kind": "affine", "harmless_means": zeros},
+    }
+    handles = _sink_at_first_token(tiny_model, unit)
+    try:
+        for name, how in ways.items():
+            for keep in (True, False):
+                with ablation(tiny_model, unit, keep_massive=keep, **how)():
+                    acts = capture(tiny_model, tiny_tokenizer, prompts, positions=[0, -1])
+                sink = (acts.tensor[:, 1, 0] @ unit).abs()  # layer 1's output, first real token
+                assert bool((sink > 1.0).all()) is keep, (name, keep, sink)
+                assert (acts.tensor[:, 1, 1] @ unit).abs().max() < 1e-3, name  # the last token
+        # generation: the prompt pass keeps the sink, each generated token is edited
+        steps: list[torch.Tensor] = []
+        items = [Prompt(id=str(i), text=t) for i, t in enumerate(prompts)]
+        with ablate(tiny_model, unit, keep_massive=True):
+            spy = tiny_model.model.layers[1].register_forward_hook(
+                lambda _m, _a, o: steps.append(o[0] if isinstance(o, tuple) else o)
+            )
+            try:
+                generate(tiny_model, tiny_tokenizer, items, max_new_tokens=3, batch_size=2)
+            finally:
+                spy.remove()
+        assert len(steps) >= 2 and steps[1].shape[1] == 1
+        assert all((step @ unit).abs().max() < 1e-3 for step in steps[1:])
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+def test_massive_positions_leave_padding_out() -> None:
+    norms_like = torch.ones(1, 6, 4)
+    norms_like[0, :3] *= 1000.0  # three pads with huge norms (more than half the row: 3 of 6)
+    norms_like[0, 3] *= 50.0  # the first real token: a sink against the real tokens' median
+    attended = torch.tensor([[False, False, False, True, True, True]])
+    assert massive_positions(norms_like, attended).tolist() == [[False] * 3 + [True, False, False]]
+    # without the mask a pad sets the median and the real sink is missed
+    assert not massive_positions(norms_like)[0, 3]
 
 
 def test_ablation_also_clears_the_mid_block_residual(tiny_model: Any, tiny_tokenizer: Any) -> None:

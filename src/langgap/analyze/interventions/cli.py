@@ -61,7 +61,7 @@ def intervene(
             "fitted) and the generated tokens; 0: every position."
         ),
     ] = 0,
-    ablation_keep_sink: Annotated[
+    ablation_keep_sink: Annotated[  # 10x: run.MASSIVE_RATIO (run imports torch: not at start-up)
         bool,
         typer.Option(
             help="Ablation: leave positions with a massive activation (norm over 10x their "

@@ -281,6 +281,7 @@ def select_layer(
     pool = [c for c in scored if c.eligible] or scored  # none within the limit: say so in docs
     best = min(pool, key=lambda c: (c.ablated_refusal, -c.added_refusal, c.kl))
     return Selection(
-        best.layer, baseline, scored, max_kl, alpha_relative, best.position, scope, kind, tail,
-        keep_massive,
+        layer=best.layer, baseline_refusal=baseline, candidates=scored, max_kl=max_kl,
+        alpha_relative=alpha_relative, position=best.position, scope=scope, kind=kind,
+        tail=tail, keep_massive=keep_massive,
     )  # fmt: skip

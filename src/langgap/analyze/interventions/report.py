@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from langgap.analyze.interventions.run import TransferResult
+from langgap.analyze.interventions.run import MASSIVE_RATIO, TransferResult
 from langgap.report.figures import new_figure, save_figure
 from langgap.report.html import write_text_atomic
 from langgap.report.markdown import MarkdownReport
@@ -80,8 +80,8 @@ def _ablation_note(result: TransferResult) -> str:
         return ""
     if result.ablation_keep_sink:
         where += (
-            " Positions with a massive activation (norm over 10x their sequence's median: the "
-            "attention sink) are left alone."
+            f" Positions with a massive activation (norm over {MASSIVE_RATIO:g}x their sequence's "
+            "median: the attention sink) are left alone."
         )
     if result.ablation_tail:
         return where + (

@@ -57,37 +57,66 @@ def ablate(
     blocks = find_layers(model)
     attention = [_attention(block) for block in blocks] if points == "all-writes" else []
     project = _projection(_unit(direction, model), 0.0, tail, keep_massive)
-    entering: dict[int, torch.Tensor] = {}  # block -> massive positions of its input stream
-
-    def pre(_m: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        # The embeddings enter layer 0 as its input; every later input is an ablated output.
-        if args:
-            return (project(args[0]), *args[1:]), kwargs
-        return args, kwargs | {"hidden_states": project(kwargs["hidden_states"])}
-
-    def remember(index: int) -> Callable[..., None]:
-        def hook(_m: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-            stream = args[0] if args else kwargs["hidden_states"]
-            entering[index] = massive_positions(stream)
-
-        return hook
-
-    def attention_output(index: int) -> Callable[..., Any]:
-        return _map_output(lambda h: project(h, entering.get(index)))
+    # block i -> massive positions of the stream entering it (before its edit, as judged there)
+    entering: dict[int, torch.Tensor | None] = {}
 
     with ExitStack() as stack:
-        handle = blocks[0].register_forward_pre_hook(pre, with_kwargs=True)
-        stack.callback(handle.remove)
-        for block in blocks:
-            stack.callback(block.register_forward_hook(_map_output(project)).remove)
+        attended = _attention_mask_of(model, stack) if keep_massive else _no_mask
+
+        def judged(stream: torch.Tensor, block: int) -> torch.Tensor | None:
+            keep = massive_positions(stream, attended(stream)) if keep_massive else None
+            entering[block] = keep
+            return keep
+
+        def pre(_m: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+            # The embeddings enter layer 0 as its input; every later input is an ablated output.
+            if args:
+                return (project(args[0], judged(args[0], 0)), *args[1:]), kwargs
+            stream = kwargs["hidden_states"]
+            return args, kwargs | {"hidden_states": project(stream, judged(stream, 0))}
+
+        stack.callback(blocks[0].register_forward_pre_hook(pre, with_kwargs=True).remove)
+
+        def block_output(index: int) -> Callable[[torch.Tensor], torch.Tensor]:
+            return lambda h: project(h, judged(h, index + 1))
+
+        def attention_output(index: int) -> Callable[[torch.Tensor], torch.Tensor]:
+            return lambda h: project(h, entering.get(index))
+
+        for index, block in enumerate(blocks):
+            stack.callback(block.register_forward_hook(_map_output(block_output(index))).remove)
         for index, module in enumerate(attention):  # block input is direction-free: so resid_mid
-            if keep_massive:
-                hook = remember(index)
-                stack.callback(
-                    blocks[index].register_forward_pre_hook(hook, with_kwargs=True).remove
-                )
-            stack.callback(module.register_forward_hook(attention_output(index)).remove)
+            stack.callback(
+                module.register_forward_hook(_map_output(attention_output(index))).remove
+            )
         yield
+
+
+def _no_mask(_stream: torch.Tensor) -> None:
+    return None
+
+
+def _attention_mask_of(
+    model: nn.Module, stack: ExitStack
+) -> Callable[[torch.Tensor], torch.Tensor | None]:
+    """Record each forward call's attention mask (a pre-hook on the model, removed with `stack`);
+    the getter gives it for a hidden state [batch, seq, d]: its last `seq` columns (a cached
+    generation step passes the whole mask, past included), or None where the call gave none."""
+    seen: dict[str, torch.Tensor | None] = {}
+
+    def record(_m: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        mask = kwargs.get("attention_mask")
+        seen["mask"] = mask if isinstance(mask, torch.Tensor) and mask.dim() == 2 else None
+
+    stack.callback(model.register_forward_pre_hook(record, with_kwargs=True).remove)
+
+    def attended(stream: torch.Tensor) -> torch.Tensor | None:
+        mask = seen.get("mask")
+        if mask is None or mask.shape[0] != stream.shape[0]:
+            return None
+        return mask[:, -stream.shape[-2] :].bool()
+
+    return attended
 
 
 def _block(model: nn.Module, layer: int) -> nn.Module:
@@ -144,15 +173,14 @@ def _projection(
     ablation), at every position or, with `tail` > 0, at the last `tail` positions of a
     multi-token pass (the end of the prompt: left padding puts every prompt's end there) and at
     every single-token pass (the generated tokens, with a KV cache). With `keep_massive`,
-    positions carrying a massive activation are left alone: `keep`, a [batch, seq] mask, where
-    the hidden state is not the residual stream itself (an attention output), else
-    `massive_positions(hidden)`."""
+    positions carrying a massive activation are left alone: `keep`, a [batch, seq] mask from
+    `massive_positions` of the residual stream (for an attention output: the stream entering its
+    block), which the caller computes with the batch's attention mask."""
     _check_tail(tail)
 
     def project(hidden: torch.Tensor, keep: torch.Tensor | None = None) -> torch.Tensor:
         edited = hidden - ((hidden @ unit) - value)[..., None] * unit
-        if keep_massive:
-            keep = massive_positions(hidden) if keep is None else keep
+        if keep_massive and keep is not None:
             edited = torch.where(keep[..., None], hidden, edited)
         if tail and hidden.shape[-2] > tail:
             return torch.cat([hidden[..., :-tail, :], edited[..., -tail:, :]], dim=-2)
@@ -168,12 +196,19 @@ def _projection(
 MASSIVE_RATIO = 10.0
 
 
-def massive_positions(stream: torch.Tensor) -> torch.Tensor:
+def massive_positions(stream: torch.Tensor, attended: torch.Tensor | None = None) -> torch.Tensor:
     """[batch, seq] mask of positions whose residual norm exceeds MASSIVE_RATIO × the median of
-    their sequence (a single-token pass has none: its median is itself)."""
+    their sequence's attended positions (`attended`, the attention mask's columns; default all),
+    so padding neither sets the median nor counts as a sink. A single-token pass has none: its
+    median is itself."""
     norms = stream.float().norm(dim=-1)
-    mask: torch.Tensor = norms > MASSIVE_RATIO * norms.median(dim=-1, keepdim=True).values
-    return mask
+    if attended is None:
+        median = norms.median(dim=-1, keepdim=True).values
+        mask: torch.Tensor = norms > MASSIVE_RATIO * median
+        return mask
+    median = norms.masked_fill(~attended, float("nan")).nanmedian(dim=-1, keepdim=True).values
+    massive: torch.Tensor = (norms > MASSIVE_RATIO * median) & attended
+    return massive
 
 
 @contextmanager
@@ -200,14 +235,19 @@ def ablate_at_layers(
     if harmless_means is not None and missing:
         raise ActivationError(f"no harmless mean activation for layers {missing}")
     with ExitStack() as stack:
+        attended = _attention_mask_of(model, stack) if keep_massive else _no_mask
         for layer in layers:
             block = _block(model, layer)
             value = 0.0 if harmless_means is None else float(harmless_means[layer].to(unit) @ unit)
-            stack.callback(
-                block.register_forward_hook(
-                    _map_output(_projection(unit, value, tail, keep_massive))
-                ).remove
-            )
+            project = _projection(unit, value, tail, keep_massive)
+
+            def edit(
+                h: torch.Tensor, project: Callable[..., torch.Tensor] = project
+            ) -> torch.Tensor:
+                keep = massive_positions(h, attended(h)) if keep_massive else None
+                return project(h, keep)
+
+            stack.callback(block.register_forward_hook(_map_output(edit)).remove)
         yield
 
 
