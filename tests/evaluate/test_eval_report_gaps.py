@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -211,3 +212,27 @@ def test_a_prompt_asked_in_two_runs_of_a_shared_folder_counts_once(tmp_path: Pat
     assert counts == {"eng": len(PROMPTS), "ben": len(PROMPTS)}
     [newest] = {r.source for r in rows if r.language == "ben"}
     assert {r.source for r in rows if r.language == "eng"} == {newest}
+
+    # Inspect's timestamps have whole seconds: where both runs tie on them, the log file written
+    # last is the newer run (set the times so, both ways round)
+    from langgap.evaluate import results
+
+    real_header = results._header
+
+    def tied(path: Path) -> Any:
+        header = real_header(path)
+        header.eval.created, header.stats.completed_at = "2026-01-01T00:00:00+00:00", ""
+        return header
+
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setattr(results, "_header", tied)
+    try:
+        [older] = {str(f) for f in (tmp_path / "logs").glob("*.eval")} - {newest}
+        for last in (newest, older):
+            first = older if last == newest else newest
+            os.utime(first, ns=(1_000_000_000, 1_000_000_000))
+            os.utime(last, ns=(2_000_000_000, 2_000_000_000))
+            rows = results_from_logs([tmp_path / "logs"])
+            assert {r.source for r in rows if r.language == "eng"} == {last}
+    finally:
+        monkeypatch.undo()

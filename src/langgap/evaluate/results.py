@@ -306,7 +306,7 @@ def results_from_logs(paths: Sequence[Path | str]) -> list[SampleResult]:
     # newest first: a sample asked again in one folder (shared with --log-dir-allow-dirty,
     # errored samples asked again) counts once, as its newest log has it; logs of separate
     # folders are separate runs the caller chose to pool, and all count
-    newest_first = sorted(files, key=lambda p: headers[p].eval.created, reverse=True)
+    newest_first = sorted(files, key=lambda p: _recency(p, headers[p]), reverse=True)
     seen: set[tuple[Path, str, str, str, int, str]] = set()
     kept: dict[Path, list[SampleResult]] = {}
     for path in newest_first:
@@ -314,6 +314,12 @@ def results_from_logs(paths: Sequence[Path | str]) -> list[SampleResult]:
         seen.update(_identity(path, r) for r in rows)
         kept[path] = rows
     return [row for path in files for row in kept[path]]
+
+
+def _recency(path: Path, header: EvalLog) -> tuple[str, str, int]:
+    """How recent a run is: Inspect's timestamps have whole seconds, so two short runs into one
+    folder can tie on `created` (and on completion); the log file written last breaks the tie."""
+    return header.eval.created, header.stats.completed_at or "", path.stat().st_mtime_ns
 
 
 def _identity(path: Path, row: SampleResult) -> tuple[Path, str, str, str, int, str]:
