@@ -194,7 +194,7 @@ def main() -> None:
         model, tok, dirs, trained, sel_harm, sel_safe, candidates=candidates, norms=norms,
         refusal_rate=pooled_rate, alpha_relative=args.alpha_relative, max_kl=args.max_kl,
         positions=positions, scope=args.ablation_scope, kind=args.ablation_kind, means=means,
-        tail=args.ablation_tail, keep_massive=args.ablation_keep_sink,
+        tail=args.ablation_tail, keep_sink=args.ablation_keep_sink,
     )  # fmt: skip
     layer = selection.layer
     times["select"] = time.perf_counter() - t
@@ -211,7 +211,7 @@ def main() -> None:
     report: dict[str, Any] = {}
     how = {
         "kind": args.ablation_kind, "harmless_means": means, "tail": args.ablation_tail,
-        "keep_massive": args.ablation_keep_sink,
+        "keep_sink": args.ablation_keep_sink,
     }  # fmt: skip
     ablated = ablation(model, direction, layer=layer, scope=args.ablation_scope, **how)
     other_scope = next(s for s in ABLATION_SCOPES if s != args.ablation_scope)

@@ -28,9 +28,14 @@ from langgap.analyze.interventions.run import (  # noqa: E402
 PROMPTS = ["Hi", "How do I bake bread?", "A longer prompt to pad the batch."]
 
 
+def _direction(seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """A seeded random direction in the tiny model's residual space, and its unit vector."""
+    direction = torch.randn(32, generator=torch.Generator().manual_seed(seed))
+    return direction, direction / direction.norm()
+
+
 def test_ablation_removes_the_direction_everywhere(tiny_model: Any, tiny_tokenizer: Any) -> None:
-    direction = torch.randn(32, generator=torch.Generator().manual_seed(1))
-    unit = direction / direction.norm()
+    direction, unit = _direction(1)
     before = capture(tiny_model, tiny_tokenizer, PROMPTS, positions=[-3, -1]).tensor
     assert (before @ unit).abs().max() > 1e-2
     with ablate(tiny_model, direction):
@@ -41,8 +46,7 @@ def test_ablation_removes_the_direction_everywhere(tiny_model: Any, tiny_tokeniz
 
 
 def test_one_layer_ablation_clears_that_layer_only(tiny_model: Any, tiny_tokenizer: Any) -> None:
-    direction = torch.randn(32, generator=torch.Generator().manual_seed(3))
-    unit = direction / direction.norm()
+    direction, unit = _direction(3)
     n = len(tiny_model.model.layers)
     before = capture(tiny_model, tiny_tokenizer, PROMPTS, positions=[-1]).tensor  # [n, layers, d]
     with ablate_at_layers(tiny_model, direction, [1]):
@@ -65,8 +69,7 @@ def test_one_layer_ablation_clears_that_layer_only(tiny_model: Any, tiny_tokeniz
 def test_affine_ablation_sets_the_component_to_the_harmless_mean(
     tiny_model: Any, tiny_tokenizer: Any
 ) -> None:
-    direction = torch.randn(32, generator=torch.Generator().manual_seed(4))
-    unit = direction / direction.norm()
+    direction, unit = _direction(4)
     n = len(tiny_model.model.layers)
     means = {layer: torch.full((32,), 0.1 * (layer + 1)) for layer in range(n)}
     before = capture(tiny_model, tiny_tokenizer, PROMPTS, positions=[-3, -1]).tensor
@@ -91,8 +94,7 @@ def test_affine_ablation_sets_the_component_to_the_harmless_mean(
 
 
 def test_tail_ablation_edits_only_the_prompt_end(tiny_model: Any, tiny_tokenizer: Any) -> None:
-    direction = torch.randn(32, generator=torch.Generator().manual_seed(5))
-    unit = direction / direction.norm()
+    direction, unit = _direction(5)
     before = capture(tiny_model, tiny_tokenizer, PROMPTS, positions=[-3, -1]).tensor
     with ablation(tiny_model, direction, layer=1, scope="one-layer", tail=1)():
         after = capture(tiny_model, tiny_tokenizer, PROMPTS, positions=[-3, -1]).tensor
@@ -113,7 +115,7 @@ def test_tail_ablation_edits_only_the_prompt_end(tiny_model: Any, tiny_tokenizer
         ablate(tiny_model, direction, tail=-1).__enter__()
 
 
-def test_keep_massive_leaves_the_attention_sink_alone(tiny_model: Any, tiny_tokenizer: Any) -> None:
+def test_keep_sink_leaves_the_attention_sink_alone(tiny_model: Any, tiny_tokenizer: Any) -> None:
     gen = torch.Generator().manual_seed(7)
     unit = torch.randn(32, generator=gen)
     unit = unit / unit.norm()
@@ -121,7 +123,7 @@ def test_keep_massive_leaves_the_attention_sink_alone(tiny_model: Any, tiny_toke
     hidden[0, 0] *= 50.0  # a sink in the first row only
     assert massive_positions(hidden).tolist() == [[True] + [False] * 5, [False] * 6]
     assert not massive_positions(hidden[:, :1]).any()  # a generated token: never a sink
-    project = _projection(unit, 0.0, 0, keep_massive=True)
+    project = _projection(unit, 0.0, 0)
     edited = project(hidden, massive_positions(hidden))
     assert torch.equal(edited[0, 0], hidden[0, 0])
     assert (edited[0, 1:] @ unit).abs().max() < 1e-4 and (edited[1] @ unit).abs().max() < 1e-4
@@ -129,9 +131,8 @@ def test_keep_massive_leaves_the_attention_sink_alone(tiny_model: Any, tiny_toke
     # the mask given decides (an attention output: its block's input stream's)
     given = torch.zeros(2, 6, dtype=torch.bool)
     given[1, 2] = True
-    other = _projection(unit, 0.0, 0, keep_massive=True)(hidden, given)
+    other = project(hidden, given)
     assert torch.equal(other[1, 2], hidden[1, 2]) and (other[0, 0] @ unit).abs() < 1e-3
-    assert torch.equal(_projection(unit, 0.0, 0)(hidden), _projection(unit, 0.0, 0)(hidden, given))
 
     # in a model: a sink made at block 0's output keeps its component at every later layer
     def make_sink(_m: Any, _a: Any, output: Any) -> Any:
@@ -145,7 +146,7 @@ def test_keep_massive_leaves_the_attention_sink_alone(tiny_model: Any, tiny_toke
     try:
         for keep in (True, False):
             writes.clear()
-            with ablate(tiny_model, unit, keep_massive=keep):
+            with ablate(tiny_model, unit, keep_sink=keep):
                 attention = tiny_model.model.layers[1].self_attn
                 spy = attention.register_forward_hook(lambda _m, _a, o: writes.append(o[0]))
                 acts = capture(
@@ -189,8 +190,7 @@ def _sink_at_first_token(model: Any, unit: torch.Tensor) -> list[Any]:
 def test_every_ablation_keeps_the_sink_in_a_padded_batch(
     tiny_model: Any, tiny_tokenizer: Any
 ) -> None:
-    unit = torch.randn(32, generator=torch.Generator().manual_seed(8))
-    unit = unit / unit.norm()
+    _, unit = _direction(8)
     n = len(tiny_model.model.layers)
     zeros = {layer: torch.zeros(32) for layer in range(n)}
     prompts = ["Hi", "A much longer prompt, so that the first one is padded on the left."]
@@ -204,7 +204,7 @@ def test_every_ablation_keeps_the_sink_in_a_padded_batch(
     try:
         for name, how in ways.items():
             for keep in (True, False):
-                with ablation(tiny_model, unit, keep_massive=keep, **how)():
+                with ablation(tiny_model, unit, keep_sink=keep, **how)():
                     acts = capture(tiny_model, tiny_tokenizer, prompts, positions=[0, -1])
                 sink = (acts.tensor[:, 1, 0] @ unit).abs()  # layer 1's output, first real token
                 assert bool((sink > 1.0).all()) is keep, (name, keep, sink)
@@ -212,7 +212,7 @@ def test_every_ablation_keeps_the_sink_in_a_padded_batch(
         # generation: the prompt pass keeps the sink, each generated token is edited
         steps: list[torch.Tensor] = []
         items = [Prompt(id=str(i), text=t) for i, t in enumerate(prompts)]
-        with ablate(tiny_model, unit, keep_massive=True):
+        with ablate(tiny_model, unit, keep_sink=True):
             spy = tiny_model.model.layers[1].register_forward_hook(
                 lambda _m, _a, o: steps.append(o[0] if isinstance(o, tuple) else o)
             )
@@ -240,8 +240,7 @@ def test_massive_positions_leave_padding_out() -> None:
 def test_ablation_also_clears_the_mid_block_residual(tiny_model: Any, tiny_tokenizer: Any) -> None:
     # resid_mid (block input + attention output) is what a Llama block's post-attention norm
     # reads: block-outputs-only ablation leaves attention's write along the direction in it
-    direction = torch.randn(32, generator=torch.Generator().manual_seed(2))
-    unit = direction / direction.norm()
+    direction, unit = _direction(2)
     mids: list[torch.Tensor] = []
     handles = [
         layer.post_attention_layernorm.register_forward_hook(lambda _m, a, _o: mids.append(a[0]))

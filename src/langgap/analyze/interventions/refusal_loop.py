@@ -208,7 +208,7 @@ class Selection:
     scope: AblationScope = "every-layer"
     kind: AblationKind = "zero"
     tail: int = 0  # 0: every position; k: the last k prompt positions and the generated tokens
-    keep_massive: bool = False  # positions with a massive activation (the attention sink) kept
+    keep_sink: bool = False  # positions with a massive activation (the attention sink) kept
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
@@ -233,7 +233,7 @@ def select_layer(
     kind: AblationKind = "zero",
     means: Mapping[int, torch.Tensor] | None = None,
     tail: int = 0,
-    keep_massive: bool = False,
+    keep_sink: bool = False,
 ) -> Selection:
     """The layer (and position) whose pooled direction, ablated, leaves the least refusal on
     harmful prompts, among those whose ablation keeps harmless KL ≤ max_kl; ties go to stronger
@@ -244,7 +244,7 @@ def select_layer(
     candidates of a layer are `positions[layer]` (from `position_directions`: the mean over
     positions, and with per_position each position's); without them, the mean candidate of
     `dirs` (fitted on its means' share of the prompts). `scope`, `kind`, `means`, `tail` and
-    `keep_massive` say how ablation acts (module docstring, `ablation`).
+    `keep_sink` say how ablation acts (module docstring, `ablation`).
     """
     if not candidates:
         raise ValueError("no candidate layers to select from")
@@ -264,7 +264,7 @@ def select_layer(
         alpha = alpha_relative * norms[layer]
         ablated = ablation(
             model, direction, layer=layer, scope=scope, kind=kind, harmless_means=means,
-            tail=tail, keep_massive=keep_massive,
+            tail=tail, keep_sink=keep_sink,
         )  # fmt: skip
         kl = harmless_kl(model, tokenizer, harmless, ablated, baseline=base_lp)
         scored.append(
@@ -283,5 +283,5 @@ def select_layer(
     return Selection(
         layer=best.layer, baseline_refusal=baseline, candidates=scored, max_kl=max_kl,
         alpha_relative=alpha_relative, position=best.position, scope=scope, kind=kind,
-        tail=tail, keep_massive=keep_massive,
+        tail=tail, keep_sink=keep_sink,
     )  # fmt: skip

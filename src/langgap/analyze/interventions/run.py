@@ -45,28 +45,27 @@ def ablate(
     *,
     points: AblationPoints = "all-writes",
     tail: int = 0,
-    keep_massive: bool = False,
+    keep_sink: bool = False,
 ) -> Iterator[None]:
     """Project `direction` out of the residual stream before the first and after every layer,
     and (`all-writes`) out of every attention output, so the mid-block residual lacks it too.
     `tail` > 0 edits only a prompt's last `tail` positions (and every generated token);
-    `keep_massive` leaves positions with a massive activation alone (`massive_positions`: an
-    attention output is judged by the stream entering its block)."""
+    `keep_sink` leaves the attention sink, positions with a massive activation, alone
+    (`massive_positions`: an attention output is judged by the stream entering its block)."""
     if points not in ABLATION_POINTS:
         raise ValueError(f"unknown ablation points {points!r}; available: {ABLATION_POINTS}")
     blocks = find_layers(model)
     attention = [_attention(block) for block in blocks] if points == "all-writes" else []
-    project = _projection(_unit(direction, model), 0.0, tail, keep_massive)
-    # block i -> massive positions of the stream entering it (before its edit, as judged there)
+    project = _projection(_unit(direction, model), 0.0, tail)
+    # block i -> sink positions of the stream entering it (before its edit, as judged there)
     entering: dict[int, torch.Tensor | None] = {}
 
     with ExitStack() as stack:
-        attended = _attention_mask_of(model, stack) if keep_massive else _no_mask
+        sinks = _sink_finder(model, stack) if keep_sink else _no_sinks
 
         def judged(stream: torch.Tensor, block: int) -> torch.Tensor | None:
-            keep = massive_positions(stream, attended(stream)) if keep_massive else None
-            entering[block] = keep
-            return keep
+            entering[block] = sinks(stream)
+            return entering[block]
 
         def pre(_m: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
             # The embeddings enter layer 0 as its input; every later input is an ablated output.
@@ -92,16 +91,23 @@ def ablate(
         yield
 
 
-def _no_mask(_stream: torch.Tensor) -> None:
+def _no_sinks(_stream: torch.Tensor) -> None:
     return None
 
 
-def _attention_mask_of(
+def _sparing(
+    project: Callable[..., torch.Tensor], sinks: Callable[[torch.Tensor], torch.Tensor | None]
+) -> Callable[[torch.Tensor], torch.Tensor]:
+    """`project` a residual stream, leaving its sink positions alone."""
+    return lambda stream: project(stream, sinks(stream))
+
+
+def _sink_finder(
     model: nn.Module, stack: ExitStack
 ) -> Callable[[torch.Tensor], torch.Tensor | None]:
-    """Record each forward call's attention mask (a pre-hook on the model, removed with `stack`);
-    the getter gives it for a hidden state [batch, seq, d]: its last `seq` columns (a cached
-    generation step passes the whole mask, past included), or None where the call gave none."""
+    """`massive_positions` of a residual stream [batch, seq, d] with the attention mask of the
+    forward call it belongs to (recorded by a pre-hook on the model, removed with `stack`): its
+    last `seq` columns, since a cached generation step passes the whole mask, past included."""
     seen: dict[str, torch.Tensor | None] = {}
 
     def record(_m: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
@@ -110,13 +116,13 @@ def _attention_mask_of(
 
     stack.callback(model.register_forward_pre_hook(record, with_kwargs=True).remove)
 
-    def attended(stream: torch.Tensor) -> torch.Tensor | None:
+    def sinks(stream: torch.Tensor) -> torch.Tensor:
         mask = seen.get("mask")
         if mask is None or mask.shape[0] != stream.shape[0]:
-            return None
-        return mask[:, -stream.shape[-2] :].bool()
+            return massive_positions(stream)
+        return massive_positions(stream, mask[:, -stream.shape[-2] :].bool())
 
-    return attended
+    return sinks
 
 
 def _block(model: nn.Module, layer: int) -> nn.Module:
@@ -166,21 +172,18 @@ def _check_tail(tail: int) -> None:
         )
 
 
-def _projection(
-    unit: torch.Tensor, value: float, tail: int, keep_massive: bool = False
-) -> Callable[..., torch.Tensor]:
+def _projection(unit: torch.Tensor, value: float, tail: int) -> Callable[..., torch.Tensor]:
     """Set the component of a hidden state [batch, seq, d] along `unit` to `value` (0: directional
     ablation), at every position or, with `tail` > 0, at the last `tail` positions of a
     multi-token pass (the end of the prompt: left padding puts every prompt's end there) and at
-    every single-token pass (the generated tokens, with a KV cache). With `keep_massive`,
-    positions carrying a massive activation are left alone: `keep`, a [batch, seq] mask from
-    `massive_positions` of the residual stream (for an attention output: the stream entering its
-    block), which the caller computes with the batch's attention mask."""
+    every single-token pass (the generated tokens, with a KV cache). Positions in `keep`, a
+    [batch, seq] mask (the attention sink: `massive_positions` of the residual stream, for an
+    attention output the stream entering its block), are left alone."""
     _check_tail(tail)
 
     def project(hidden: torch.Tensor, keep: torch.Tensor | None = None) -> torch.Tensor:
         edited = hidden - ((hidden @ unit) - value)[..., None] * unit
-        if keep_massive and keep is not None:
+        if keep is not None:
             edited = torch.where(keep[..., None], hidden, edited)
         if tail and hidden.shape[-2] > tail:
             return torch.cat([hidden[..., :-tail, :], edited[..., -tail:, :]], dim=-2)
@@ -203,9 +206,7 @@ def massive_positions(stream: torch.Tensor, attended: torch.Tensor | None = None
     median is itself."""
     norms = stream.float().norm(dim=-1)
     if attended is None:
-        median = norms.median(dim=-1, keepdim=True).values
-        mask: torch.Tensor = norms > MASSIVE_RATIO * median
-        return mask
+        attended = torch.ones_like(norms, dtype=torch.bool)
     median = norms.masked_fill(~attended, float("nan")).nanmedian(dim=-1, keepdim=True).values
     massive: torch.Tensor = (norms > MASSIVE_RATIO * median) & attended
     return massive
@@ -219,7 +220,7 @@ def ablate_at_layers(
     *,
     harmless_means: Mapping[int, torch.Tensor] | None = None,
     tail: int = 0,
-    keep_massive: bool = False,
+    keep_sink: bool = False,
 ) -> Iterator[None]:
     """Edit the component along `direction` of the listed layers' outputs (block outputs only).
 
@@ -235,19 +236,13 @@ def ablate_at_layers(
     if harmless_means is not None and missing:
         raise ActivationError(f"no harmless mean activation for layers {missing}")
     with ExitStack() as stack:
-        attended = _attention_mask_of(model, stack) if keep_massive else _no_mask
+        sinks = _sink_finder(model, stack) if keep_sink else _no_sinks
         for layer in layers:
             block = _block(model, layer)
             value = 0.0 if harmless_means is None else float(harmless_means[layer].to(unit) @ unit)
-            project = _projection(unit, value, tail, keep_massive)
-
-            def edit(
-                h: torch.Tensor, project: Callable[..., torch.Tensor] = project
-            ) -> torch.Tensor:
-                keep = massive_positions(h, attended(h)) if keep_massive else None
-                return project(h, keep)
-
-            stack.callback(block.register_forward_hook(_map_output(edit)).remove)
+            edit = _projection(unit, value, tail)
+            hook = _map_output(_sparing(edit, sinks))
+            stack.callback(block.register_forward_hook(hook).remove)
         yield
 
 
@@ -261,7 +256,7 @@ def ablation(
     harmless_means: Mapping[int, torch.Tensor] | None = None,
     tail: int = 0,
     points: AblationPoints = "all-writes",
-    keep_massive: bool = False,
+    keep_sink: bool = False,
 ) -> Intervention:
     """A factory of the ablation context (it can be entered many times).
 
@@ -269,7 +264,7 @@ def ablation(
     says (`ablate`); one-layer: `layer`'s
     output only; affine: the component is set to `harmless_means`' (see `harmless_means`) at
     `layer`'s output or at every layer's output. `tail` > 0 edits only the last `tail` prompt
-    positions and the generated tokens; `keep_massive` leaves positions with a massive activation
+    positions and the generated tokens; `keep_sink` leaves positions with a massive activation
     (the attention sink) alone.
     """
     if scope not in ABLATION_SCOPES:
@@ -282,10 +277,10 @@ def ablation(
         raise ValueError("affine ablation needs the harmless mean activations per layer")
     means = harmless_means if kind == "affine" else None
     if scope == "every-layer" and kind == "zero":
-        return lambda: ablate(model, direction, points=points, tail=tail, keep_massive=keep_massive)
+        return lambda: ablate(model, direction, points=points, tail=tail, keep_sink=keep_sink)
     layers = [layer] if layer is not None and scope == "one-layer" else sorted(means or {})
     return lambda: ablate_at_layers(
-        model, direction, layers, harmless_means=means, tail=tail, keep_massive=keep_massive
+        model, direction, layers, harmless_means=means, tail=tail, keep_sink=keep_sink
     )
 
 
@@ -446,7 +441,7 @@ def transfer_matrix(
             intervention = (
                 ablation(
                     model, direction, kind=ablation_kind, harmless_means=means.get(source),
-                    tail=ablation_tail, points=ablation_points, keep_massive=ablation_keep_sink,
+                    tail=ablation_tail, points=ablation_points, keep_sink=ablation_keep_sink,
                 )()
                 if ablating
                 else add_direction(model, direction, layer, alpha)
